@@ -1,0 +1,170 @@
+import { CommanderError, Option, Command as Program } from "commander";
+import { AmpaError } from "../lib/errors.js";
+import { asError } from "../lib/log.js";
+import { runOnce } from "../lib/run.js";
+import { commandTable, commandToJson } from "./format.js";
+import { type SpecFlags, specFromArgs } from "./spec.js";
+import { openTarget, type Target, type TargetOptions } from "./target.js";
+
+/** Exit codes: 0 ok, 2 bad input or unknown id, 1 anything unexpected; run-once: the command's. */
+const EXIT_USAGE = 2;
+
+class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+async function withTarget<T>(program: Program, fn: (target: Target) => Promise<T>): Promise<T> {
+  const target = await openTarget(program.opts<TargetOptions>());
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}
+
+function specCommand(program: Program, name: "add" | "update", description: string): void {
+  program
+    .command(name)
+    .description(description)
+    .argument("<id>", "command id (letters, digits, '.', '_', '-')")
+    .argument("<command>", "shell command line (for type shell)")
+    .argument("<frequency_minutes>", "desired minutes between starts (positive integer)")
+    .argument("<priority>", "integer 0-1000; higher wins ties in lateness")
+    .option("--requires-llm", "only run while the LLM health check passes")
+    .option("--metadata <json>", "JSON object of type-specific settings")
+    .option("--max-runtime-minutes <n>", "kill the run after this many minutes")
+    .addOption(
+      new Option("--type <type>", "command type").choices([
+        "shell",
+        "heartbeat",
+        "delegation",
+        "triage-audit",
+      ]),
+    )
+    .option("--title <title>", "human-facing title")
+    .action(
+      async (
+        id: string,
+        command: string,
+        frequency: string,
+        priority: string,
+        flags: SpecFlags,
+      ) => {
+        const spec = specFromArgs(id, command, frequency, priority, flags);
+        await withTarget(program, async ({ app }) => {
+          if (name === "add") await app.store.addCommand({ ...spec, paused: false }, Date.now());
+          else await app.store.updateCommand(spec);
+        });
+        out(`${name === "add" ? "Added" : "Updated"} ${id}`);
+      },
+    );
+}
+
+export function buildProgram(): Program {
+  const program = new Program("ampa")
+    .description("AMPA serverless admin: manage and run scheduled commands")
+    .option("--stage <stage>", "work on the deployed table ampa-<stage>-state on AWS")
+    .option("--region <region>", "AWS region of the deployed table")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("list")
+    .description("list commands with their schedule state")
+    .option("--json", "machine-readable output")
+    .action(async (flags: { json?: boolean }) => {
+      await withTarget(program, async ({ app }) => {
+        const { commands, corrupt } = await app.store.listCommands();
+        for (const item of corrupt)
+          process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+        commands.sort((a, b) => (a.id < b.id ? -1 : 1));
+        out(
+          flags.json
+            ? JSON.stringify(commands.map(commandToJson), null, 2)
+            : commandTable(commands, Date.now()),
+        );
+      });
+    });
+
+  specCommand(program, "add", "add a command");
+  specCommand(program, "update", "replace an existing command's definition (state is kept)");
+
+  program
+    .command("remove")
+    .description("remove a command and its run history")
+    .argument("<id>")
+    .action(async (id: string) => {
+      await withTarget(program, ({ app }) => app.store.removeCommand(id));
+      out(`Removed ${id}`);
+    });
+
+  for (const [name, paused] of [
+    ["pause", true],
+    ["resume", false],
+  ] as const) {
+    program
+      .command(name)
+      .description(paused ? "stop scheduling a command" : "schedule a paused command again")
+      .argument("<id>")
+      .action(async (id: string) => {
+        await withTarget(program, ({ app }) => app.store.setPaused(id, paused));
+        out(`${paused ? "Paused" : "Resumed"} ${id}`);
+      });
+  }
+
+  program
+    .command("run-once")
+    .description("run a command now and wait for it; exits with its exit code")
+    .argument("<id>")
+    .action(async (id: string) => {
+      const run = await withTarget(program, async ({ app }) =>
+        runOnce(
+          {
+            store: app.store,
+            runners: app.runners,
+            config: app.config,
+            log: app.log,
+            clock: Date.now,
+          },
+          id,
+          `cli:${process.pid}`,
+        ),
+      );
+      if (run.output)
+        process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
+      out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}`);
+      throw new CliExit(run.exitCode === null ? 1 : Math.min(run.exitCode, 255));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CliExit) return err.exitCode;
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every parse error is a usage error.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof AmpaError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`ampa: ${asError(err).message}\n`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,102 @@
+import { type App, createApp } from "../lib/app.js";
+import { type Config, loadConfig } from "../lib/config.js";
+import { AmpaError } from "../lib/errors.js";
+import { startEmbeddedStore } from "../lib/local/embedded-store.js";
+import { acquireLock, readLock } from "../lib/local/lock.js";
+import { createLogger } from "../lib/log.js";
+import { ensureTable } from "../lib/store/table.js";
+
+export interface TargetOptions {
+  stage?: string;
+  region?: string;
+}
+
+export interface Target {
+  app: App;
+  /** Where the CLI is writing, for messages. */
+  description: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Which table the CLI works on:
+ * - `--stage`/`--region`: the deployed table `ampa-<stage>-state` on AWS;
+ * - `AMPA_DYNAMODB_ENDPOINT`: that DynamoDB-compatible server;
+ * - otherwise the local store: through a running `npm start` when there is one (never
+ *   opening its directory twice), else by opening the directory here for this command.
+ */
+export async function openTarget(opts: TargetOptions): Promise<Target> {
+  const log = createLogger(process.env.AMPA_LOG_LEVEL ?? "warn", "stderr");
+  const loaded = loadConfig((message) => log.warn(message));
+  const config: Config = {
+    ...loaded,
+    logLevel: process.env.AMPA_LOG_LEVEL ? loaded.logLevel : "warn",
+  };
+  const logDestination = "stderr" as const;
+
+  if (opts.stage || opts.region) {
+    const stage = opts.stage ?? config.stage;
+    const tableName = process.env.AMPA_TABLE_NAME ?? `ampa-${stage}-state`;
+    const region = opts.region ?? config.region;
+    const app = createApp({ config: { ...config, stage }, logDestination, tableName, region });
+    return {
+      app,
+      description: `${tableName} (${region})`,
+      close: async () => app.dynamo.destroy(),
+    };
+  }
+  if (config.dynamodbEndpoint) {
+    const app = createApp({ config, logDestination });
+    return {
+      app,
+      description: `${config.tableName} at ${config.dynamodbEndpoint}`,
+      close: async () => app.dynamo.destroy(),
+    };
+  }
+
+  const running = await waitForLock(config.storeDir);
+  if (running) {
+    const app = createApp({ config, logDestination, endpoint: running });
+    return {
+      app,
+      description: `the running local stack (${running})`,
+      close: async () => app.dynamo.destroy(),
+    };
+  }
+  const lock = acquireLock(config.storeDir, "cli");
+  try {
+    const embedded = await startEmbeddedStore({ dir: config.storeDir });
+    lock.publish(embedded.endpoint);
+    const app = createApp({ config, logDestination, endpoint: embedded.endpoint });
+    await ensureTable(app.dynamo, config.tableName);
+    return {
+      app,
+      description: `the local store ${config.storeDir}`,
+      close: async () => {
+        app.dynamo.destroy();
+        await embedded.close();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/**
+ * The endpoint of a live `npm start` holding the store, waiting briefly for another
+ * short-lived ampa command to finish with the directory.
+ */
+async function waitForLock(storeDir: string): Promise<string | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const holder = readLock(storeDir);
+    if (!holder) return undefined;
+    if (holder.owner === "npm-start" && holder.endpoint) return holder.endpoint;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new AmpaError(
+    `The local store ${storeDir} stayed locked by another ampa command; try again.`,
+    "locked",
+  );
+}

@@ -1,0 +1,43 @@
+import type { Context } from "aws-lambda";
+import { z } from "zod";
+import { app } from "../lib/app.js";
+import { InvalidInputError } from "../lib/errors.js";
+import { runOnce } from "../lib/run.js";
+
+const eventSchema = z.object({ id: z.string().min(1) });
+
+export interface RunOnceResult {
+  id: string;
+  exitCode: number | null;
+  outcome: string;
+  output: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** `osls invoke -f runOnce --data '{"id":"<id>"}'`: run one command now and return its result. */
+export async function handler(event: unknown, context: Context): Promise<RunOnceResult> {
+  const { config, store, runners, log } = app();
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError('runOnce expects {"id": "<command id>"}');
+  const run = await runOnce(
+    {
+      store,
+      runners,
+      config,
+      log: log.child({ requestId: context.awsRequestId }),
+      clock: Date.now,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    },
+    parsed.data.id,
+    `runOnce:${context.awsRequestId}`,
+  );
+  return {
+    id: run.commandId,
+    exitCode: run.exitCode,
+    outcome: run.outcome,
+    output: run.output,
+    startedAt: new Date(run.startedAt).toISOString(),
+    endedAt: new Date(run.endedAt).toISOString(),
+  };
+}

@@ -1,0 +1,45 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { app } from "../lib/app.js";
+import type { Config } from "../lib/config.js";
+import { inlineDispatch, lambdaDispatch } from "../lib/dispatch.js";
+import { probeLlm } from "../lib/llm.js";
+import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../lib/tick.js";
+
+let dispatchToLambda: Dispatch | undefined;
+
+/** The Lambda client behind the dispatch is created once per container. */
+function containerLambdaDispatch(config: Config): Dispatch {
+  dispatchToLambda ??= lambdaDispatch(config);
+  return dispatchToLambda;
+}
+
+/** EventBridge `rate(1 minute)`: pick what runs next and hand it to runCommand. */
+export async function handler(
+  event: Partial<ScheduledEvent>,
+  context: Context,
+): Promise<{ passes: PassResult[] }> {
+  const { config, store, runners, log: baseLog } = app();
+  const log = baseLog.child({ tickId: context.awsRequestId });
+  const remainingMs = () => context.getRemainingTimeInMillis();
+  const clock = Date.now;
+  const dispatch =
+    config.dispatch === "lambda"
+      ? containerLambdaDispatch(config)
+      : inlineDispatch({ store, runners, config, log, clock, remainingMs });
+  const passes = await runTick(
+    {
+      store,
+      config,
+      log,
+      clock,
+      dispatch,
+      probeLlm: () => probeLlm(config.llmHealthcheckUrl, config.llmProbeTimeoutMs, log),
+      sleep: (ms) => sleep(ms),
+      owner: `tick:${context.awsRequestId}`,
+      remainingMs,
+    },
+    logicalTickTime(event.time, clock(), config.tickIntervalMs),
+  );
+  return { passes };
+}

@@ -1,0 +1,53 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type Config, type Env, loadConfig } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { defaultRunners, type Runners } from "./runners/index.js";
+import { createDocumentClient, createDynamoClient } from "./store/client.js";
+import { Store } from "./store/store.js";
+
+/** Everything a handler or the CLI needs, built once per process (Lambda container). */
+export interface App {
+  config: Config;
+  log: Logger;
+  dynamo: DynamoDBClient;
+  store: Store;
+  runners: Runners;
+}
+
+export interface AppOptions {
+  env?: Env;
+  cwd?: string;
+  logDestination?: "stdout" | "stderr";
+  /** Overrides the endpoint from the configuration (the CLI's local store). */
+  endpoint?: string;
+  tableName?: string;
+  region?: string;
+  /** An already loaded configuration (skips reading the environment again). */
+  config?: Config;
+}
+
+export function createApp(opts: AppOptions = {}): App {
+  const env = opts.env ?? process.env;
+  const bootLog = createLogger(env.AMPA_LOG_LEVEL ?? "info", opts.logDestination);
+  const config =
+    opts.config ??
+    loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
+  const log = createLogger(config.logLevel, opts.logDestination);
+  const endpoint = opts.endpoint ?? config.dynamodbEndpoint;
+  const region = opts.region ?? config.region;
+  const tableName = opts.tableName ?? config.tableName;
+  const dynamo = createDynamoClient({ region, endpoint });
+  const store = new Store(createDocumentClient(dynamo), {
+    tableName,
+    maxRunHistory: config.maxRunHistory,
+  });
+  return { config: { ...config, region, tableName }, log, dynamo, store, runners: defaultRunners };
+}
+
+let cached: App | undefined;
+
+/** The container's App, created on first use (cold start) and reused while warm. */
+export function app(): App {
+  cached ??= createApp();
+  return cached;
+}

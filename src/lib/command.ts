@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+/** Command types AMPA knows how to run. */
+export const COMMAND_TYPES = ["shell", "heartbeat", "delegation", "triage-audit"] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
+
+/** Ids become DynamoDB keys, log fields and CLI arguments: keep them boring. */
+export const COMMAND_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export const commandIdSchema = z
+  .string()
+  .regex(
+    COMMAND_ID_PATTERN,
+    "must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
+
+/** What the operator defines. Field names follow the TypeScript side; the store maps them. */
+export const commandSpecSchema = z.strictObject({
+  id: commandIdSchema,
+  command: z.string().max(16_384, "must be at most 16384 characters"),
+  title: z.string().max(256, "must be at most 256 characters").optional(),
+  type: z.enum(COMMAND_TYPES),
+  frequencyMinutes: z
+    .number()
+    .int("must be a positive integer")
+    .positive("must be a positive integer")
+    .max(525_600, "must be at most 525600 (one year)"),
+  priority: z
+    .number()
+    .int("must be an integer between 0 and 1000")
+    .min(0, "must be an integer between 0 and 1000")
+    .max(1000, "must be an integer between 0 and 1000"),
+  requiresLlm: z.boolean(),
+  metadata: z.record(z.string(), z.unknown()),
+  maxRuntimeMinutes: z
+    .number()
+    .int("must be a positive integer")
+    .positive("must be a positive integer")
+    .max(1440, "must be at most 1440")
+    .nullable(),
+  paused: z.boolean(),
+});
+export type CommandSpec = z.infer<typeof commandSpecSchema>;
+
+export const RUN_OUTCOMES = ["success", "failure", "timeout", "abandoned", "error"] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** Schedule state and lease kept beside the spec. Times are epoch milliseconds. */
+export const commandStateSchema = z.object({
+  createdAt: z.number().optional(),
+  lastStartAt: z.number().optional(),
+  lastEndAt: z.number().optional(),
+  lastExitCode: z.number().optional(),
+  lastDurationMs: z.number().optional(),
+  lastOutcome: z.enum(RUN_OUTCOMES).optional(),
+  lastRunId: z.string().optional(),
+  leaseRunId: z.string().optional(),
+  leaseOwner: z.string().optional(),
+  leaseExpiresAt: z.number().optional(),
+});
+export type CommandState = z.infer<typeof commandStateSchema>;
+
+export type Command = CommandSpec & CommandState;
+
+/** One finished (or abandoned) run. */
+export interface RunRecord {
+  commandId: string;
+  runId: string;
+  trigger: "schedule" | "run-once";
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  exitCode: number | null;
+  outcome: RunOutcome;
+  output: string;
+  /** Bytes of output dropped to keep the item small. */
+  outputTruncatedBytes: number;
+  /** True when the run finished after its lease had been recovered or replaced. */
+  late?: boolean;
+}
+
+/** A lease granted to one run of one command. */
+export interface RunClaim {
+  commandId: string;
+  runId: string;
+  startedAt: number;
+  leaseExpiresAt: number;
+  trigger: RunRecord["trigger"];
+}
+
+export function describeCommand(command: Pick<CommandSpec, "id" | "title">): string {
+  return command.title ? `${command.title} (${command.id})` : command.id;
+}

@@ -1,0 +1,196 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { z } from "zod";
+
+/**
+ * Configuration from the environment, with a `.env` at the project root overriding it
+ * (as the Python seed did). `AMPA_LOAD_DOTENV=0` turns the file off. A value that does
+ * not parse is replaced by its default with a warning naming the variable.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const booleanish = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine(
+    (v) => ["1", "0", "true", "false", "yes", "no", "on", "off"].includes(v),
+    "expected 1/0/true/false",
+  )
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const positiveNumber = z.coerce.number().finite().positive();
+const nonNegativeNumber = z.coerce.number().finite().nonnegative();
+const positiveInt = z.coerce.number().int().positive();
+const port = z.coerce.number().int().min(1).max(65_535);
+
+interface Knob<T> {
+  schema: z.ZodType<T>;
+  fallback: (env: Env) => T;
+}
+
+function knob<T>(schema: z.ZodType<T>, fallback: T | ((env: Env) => T)): Knob<T> {
+  return {
+    schema,
+    fallback: typeof fallback === "function" ? (fallback as (env: Env) => T) : () => fallback,
+  };
+}
+
+const onLambda = (env: Env) => Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE;
+const stageOf = (env: Env) => env.AMPA_STAGE?.trim() || "dev";
+
+const knobs = {
+  AMPA_STAGE: knob(z.string().regex(/^[A-Za-z0-9-]{1,32}$/), "dev"),
+  AWS_REGION: knob(z.string().min(1), "us-east-1"),
+  AMPA_TABLE_NAME: knob(
+    z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+    (env) => `ampa-${stageOf(env)}-state`,
+  ),
+  AMPA_SCHEDULER_POLL_INTERVAL_SECONDS: knob(positiveNumber, 5),
+  AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: knob(nonNegativeNumber, 60),
+  AMPA_SCHEDULER_PRIORITY_WEIGHT: knob(nonNegativeNumber, 0.1),
+  AMPA_LLM_HEALTHCHECK_URL: knob(z.url({ protocol: /^https?$/ }), "http://localhost:8000/health"),
+  AMPA_LLM_PROBE_TIMEOUT_MS: knob(positiveInt, 2000),
+  AMPA_SCHEDULER_MAX_RUN_HISTORY: knob(positiveInt.max(1000), 50),
+  AMPA_SCHEDULER_STORE: knob(z.string().min(1), ".ampa/data"),
+  AMPA_COMMAND_CWD: knob(z.string().min(1), (env) =>
+    onLambda(env) ? "/tmp" : env.INIT_CWD || process.cwd(),
+  ),
+  AMPA_DEFAULT_MAX_RUNTIME_MINUTES: knob(positiveInt.max(1440), 10),
+  AMPA_LEASE_GRACE_SECONDS: knob(nonNegativeNumber, 60),
+  AMPA_MAX_OUTPUT_BYTES: knob(positiveInt.min(1024).max(300_000), 262_144),
+  AMPA_DYNAMODB_ENDPOINT: knob(z.url().optional(), undefined),
+  AMPA_DISPATCH: knob(z.enum(["lambda", "inline"]), (env) =>
+    env.AWS_LAMBDA_FUNCTION_NAME ? "lambda" : "inline",
+  ),
+  AMPA_RUN_COMMAND_FUNCTION: knob(z.string().min(1), (env) => `ampa-${stageOf(env)}-runCommand`),
+  AMPA_LAMBDA_ENDPOINT: knob(z.url().optional(), undefined),
+  AMPA_METRICS_PORT: knob(port, 8000),
+  AMPA_LOG_LEVEL: knob(
+    z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    "info",
+  ),
+  AMPA_RUN_SCHEDULER: knob(booleanish, true),
+} as const;
+
+type Knobs = typeof knobs;
+export type RawConfig = { [K in keyof Knobs]: ReturnType<Knobs[K]["fallback"]> };
+
+export interface Config {
+  stage: string;
+  region: string;
+  tableName: string;
+  pollIntervalMs: number;
+  globalMinIntervalMs: number;
+  priorityWeight: number;
+  llmHealthcheckUrl: string;
+  llmProbeTimeoutMs: number;
+  maxRunHistory: number;
+  storeDir: string;
+  commandCwd: string;
+  defaultMaxRuntimeMinutes: number;
+  leaseGraceMs: number;
+  maxOutputBytes: number;
+  dynamodbEndpoint: string | undefined;
+  dispatch: "lambda" | "inline";
+  runCommandFunction: string;
+  lambdaEndpoint: string | undefined;
+  metricsPort: number;
+  logLevel: RawConfig["AMPA_LOG_LEVEL"];
+  runScheduler: boolean;
+  /** The tick period EventBridge (or serverless-offline) fires at. */
+  tickIntervalMs: number;
+}
+
+export interface ConfigWarning {
+  variable: string;
+  value: string;
+  message: string;
+}
+
+/** Nearest directory at or above `start` holding serverless.yml; `start` itself otherwise. */
+export function findProjectRoot(start: string): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, "serverless.yml"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(start);
+    dir = parent;
+  }
+}
+
+/** The process environment with `.env` laid over it, unless AMPA_LOAD_DOTENV turns that off. */
+export function readEnvironment(env: Env = process.env, cwd: string = process.cwd()): Env {
+  const load = booleanish.safeParse(env.AMPA_LOAD_DOTENV ?? "1");
+  if (load.success && !load.data) return env;
+  const file = env.AMPA_ENV_FILE || join(findProjectRoot(cwd), ".env");
+  if (!existsSync(file)) return env;
+  const fromFile = parseDotenv(readFileSync(file));
+  const cleaned = Object.fromEntries(Object.entries(fromFile).map(([k, v]) => [k, v.trim()]));
+  return { ...env, ...cleaned };
+}
+
+export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning[] } {
+  const warnings: ConfigWarning[] = [];
+  const raw = {} as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(knobs) as [keyof Knobs, Knob<unknown>][]) {
+    const value = env[name];
+    const fallback = spec.fallback(env);
+    if (value === undefined || value.trim() === "") {
+      raw[name] = fallback;
+      continue;
+    }
+    const parsed = spec.schema.safeParse(value.trim());
+    if (parsed.success) {
+      raw[name] = parsed.data;
+    } else {
+      raw[name] = fallback;
+      const reason = parsed.error.issues[0]?.message ?? "invalid";
+      warnings.push({
+        variable: name,
+        value,
+        message: `${name}=${JSON.stringify(value)} is invalid (${reason}); using the default ${JSON.stringify(fallback)}`,
+      });
+    }
+  }
+  const r = raw as RawConfig;
+  return {
+    warnings,
+    config: {
+      stage: r.AMPA_STAGE,
+      region: r.AWS_REGION,
+      tableName: r.AMPA_TABLE_NAME,
+      pollIntervalMs: r.AMPA_SCHEDULER_POLL_INTERVAL_SECONDS * 1000,
+      globalMinIntervalMs: r.AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS * 1000,
+      priorityWeight: r.AMPA_SCHEDULER_PRIORITY_WEIGHT,
+      llmHealthcheckUrl: r.AMPA_LLM_HEALTHCHECK_URL,
+      llmProbeTimeoutMs: r.AMPA_LLM_PROBE_TIMEOUT_MS,
+      maxRunHistory: r.AMPA_SCHEDULER_MAX_RUN_HISTORY,
+      storeDir: r.AMPA_SCHEDULER_STORE,
+      commandCwd: r.AMPA_COMMAND_CWD,
+      defaultMaxRuntimeMinutes: r.AMPA_DEFAULT_MAX_RUNTIME_MINUTES,
+      leaseGraceMs: r.AMPA_LEASE_GRACE_SECONDS * 1000,
+      maxOutputBytes: r.AMPA_MAX_OUTPUT_BYTES,
+      dynamodbEndpoint: r.AMPA_DYNAMODB_ENDPOINT,
+      dispatch: r.AMPA_DISPATCH,
+      runCommandFunction: r.AMPA_RUN_COMMAND_FUNCTION,
+      lambdaEndpoint: r.AMPA_LAMBDA_ENDPOINT,
+      metricsPort: r.AMPA_METRICS_PORT,
+      logLevel: r.AMPA_LOG_LEVEL,
+      runScheduler: r.AMPA_RUN_SCHEDULER,
+      tickIntervalMs: 60_000,
+    },
+  };
+}
+
+/** Reads `.env` + environment and reports every invalid value through `warn`. */
+export function loadConfig(
+  warn: (message: string, warning: ConfigWarning) => void,
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+): Config {
+  const { config, warnings } = parseConfig(readEnvironment(env, cwd));
+  for (const w of warnings) warn(w.message, w);
+  return config;
+}

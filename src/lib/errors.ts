@@ -1,0 +1,52 @@
+/** Domain errors that carry a message fit to show a user as-is. */
+export class AmpaError extends Error {
+  override readonly name: string = "AmpaError";
+  constructor(
+    message: string,
+    readonly code:
+      | "unknown-command"
+      | "duplicate-command"
+      | "lease-held"
+      | "invalid-input"
+      | "store-unavailable"
+      | "locked",
+  ) {
+    super(message);
+  }
+}
+
+export class UnknownCommandError extends AmpaError {
+  override readonly name = "UnknownCommandError";
+  constructor(readonly commandId: string) {
+    super(`Unknown command id: ${commandId}`, "unknown-command");
+  }
+}
+
+export class DuplicateCommandError extends AmpaError {
+  override readonly name = "DuplicateCommandError";
+  constructor(readonly commandId: string) {
+    super(`Command id already exists: ${commandId}`, "duplicate-command");
+  }
+}
+
+export class LeaseHeldError extends AmpaError {
+  override readonly name = "LeaseHeldError";
+  constructor(commandId: string, owner: string | undefined, expiresAt: number | undefined) {
+    const until = expiresAt === undefined ? "" : ` until ${new Date(expiresAt).toISOString()}`;
+    super(
+      `Command ${commandId} is already running (lease held by ${owner ?? "another run"}${until})`,
+      "lease-held",
+    );
+  }
+}
+
+export class InvalidInputError extends AmpaError {
+  override readonly name = "InvalidInputError";
+  constructor(message: string) {
+    super(message, "invalid-input");
+  }
+}
+
+export function isConditionalCheckFailed(err: unknown): boolean {
+  return err instanceof Error && err.name === "ConditionalCheckFailedException";
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import type { Command, RunClaim, RunRecord } from "./command.js";
+import type { Config } from "./config.js";
+import { LeaseHeldError, UnknownCommandError } from "./errors.js";
+import { asError, type Logger } from "./log.js";
+import { truncateUtf8 } from "./output.js";
+import type { Runners } from "./runners/index.js";
+import type { Store } from "./store/store.js";
+
+export interface RunDeps {
+  store: Store;
+  runners: Runners;
+  config: Config;
+  log: Logger;
+  clock: () => number;
+  /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
+  remainingMs?: () => number;
+}
+
+/** Time the run may take before it is killed. */
+export function maxRuntimeMs(command: Command, config: Config): number {
+  return (command.maxRuntimeMinutes ?? config.defaultMaxRuntimeMinutes) * 60_000;
+}
+
+/** Lease for a run starting at `now`: max runtime plus a grace for recording the result. */
+export function leaseExpiry(command: Command, now: number, config: Config): number {
+  return now + maxRuntimeMs(command, config) + config.leaseGraceMs;
+}
+
+export function newRunId(): string {
+  return randomUUID();
+}
+
+/** Claims the command's lease; undefined when another run holds it or it changed since it was read. */
+export async function claimCommand(
+  store: Store,
+  command: Command,
+  opts: { now: number; owner: string; trigger: RunClaim["trigger"]; config: Config },
+): Promise<RunClaim | undefined> {
+  const runId = newRunId();
+  const expiresAt = leaseExpiry(command, opts.now, opts.config);
+  const claimed = await store.claimLease(command.id, {
+    runId,
+    owner: opts.owner,
+    now: opts.now,
+    expiresAt,
+    expectedLastStartAt: opts.trigger === "schedule" ? command.lastStartAt : "any",
+  });
+  if (!claimed) return undefined;
+  return {
+    commandId: command.id,
+    runId,
+    startedAt: opts.now,
+    leaseExpiresAt: expiresAt,
+    trigger: opts.trigger,
+  };
+}
+
+/**
+ * Runs a claimed command with its type's runner and records the result, conditional on
+ * still holding the lease. Never throws for a failing command: failures are results.
+ */
+export async function executeClaim(
+  deps: RunDeps,
+  command: Command,
+  claim: RunClaim,
+): Promise<RunRecord> {
+  const { config, clock } = deps;
+  const log = deps.log.child({ commandId: command.id, runId: claim.runId });
+  const safetyMs = 10_000;
+  const deadline = Math.min(
+    claim.startedAt + maxRuntimeMs(command, config),
+    deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
+  );
+  log.info({ type: command.type, trigger: claim.trigger }, "run started");
+  let result: Pick<RunRecord, "exitCode" | "output" | "outputTruncatedBytes" | "outcome">;
+  try {
+    result = await deps.runners[command.type](command, { config, log, deadline, clock });
+  } catch (err) {
+    log.error({ err: asError(err).message }, "runner failed");
+    result = {
+      exitCode: null,
+      output: `Runner error: ${asError(err).message}`,
+      outputTruncatedBytes: 0,
+      outcome: "error",
+    };
+  }
+  const endedAt = clock();
+  const bounded = truncateUtf8(result.output, config.maxOutputBytes);
+  const run: RunRecord = {
+    commandId: command.id,
+    runId: claim.runId,
+    trigger: claim.trigger,
+    startedAt: claim.startedAt,
+    endedAt,
+    durationMs: Math.max(endedAt - claim.startedAt, 0),
+    exitCode: result.exitCode,
+    outcome: result.outcome,
+    output: bounded.text,
+    outputTruncatedBytes: result.outputTruncatedBytes + bounded.droppedBytes,
+  };
+  const current = await deps.store.finishRun(claim, run);
+  if (!current) {
+    log.warn(
+      "run finished after its lease was recovered or replaced: result recorded, schedule state left to the newer run",
+    );
+  }
+  log.info(
+    { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
+    "run finished",
+  );
+  return current ? run : { ...run, late: true };
+}
+
+/** Releases a claim whose run never started (e.g. the dispatch failed), recording why. */
+export async function failClaim(
+  deps: Pick<RunDeps, "store" | "clock">,
+  claim: RunClaim,
+  reason: string,
+): Promise<void> {
+  const endedAt = deps.clock();
+  await deps.store.finishRun(claim, {
+    commandId: claim.commandId,
+    runId: claim.runId,
+    trigger: claim.trigger,
+    startedAt: claim.startedAt,
+    endedAt,
+    durationMs: Math.max(endedAt - claim.startedAt, 0),
+    exitCode: null,
+    outcome: "error",
+    output: reason,
+    outputTruncatedBytes: 0,
+  });
+}
+
+/**
+ * Runs one command now, synchronously, whatever its schedule (runOnce, `ampa run-once`).
+ * Respects the lease so it never overlaps a scheduled run of the same command.
+ */
+export async function runOnce(deps: RunDeps, id: string, owner: string): Promise<RunRecord> {
+  let command = await deps.store.getCommand(id);
+  if (!command) throw new UnknownCommandError(id);
+  const now = deps.clock();
+  if (await deps.store.recoverExpiredLease(command, now)) {
+    command = (await deps.store.getCommand(id)) ?? command;
+  }
+  const claim = await claimCommand(deps.store, command, {
+    now,
+    owner,
+    trigger: "run-once",
+    config: deps.config,
+  });
+  if (!claim) {
+    const latest = await deps.store.getCommand(id);
+    if (!latest) throw new UnknownCommandError(id);
+    throw new LeaseHeldError(id, latest.leaseOwner, latest.leaseExpiresAt);
+  }
+  return executeClaim(deps, command, claim);
+}

@@ -1,0 +1,53 @@
+import type { Command, CommandType, RunOutcome } from "../command.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import { runShell } from "./shell.js";
+
+export interface RunnerContext {
+  config: Config;
+  log: Logger;
+  /** Epoch ms by which the runner must have finished (max runtime, lease, Lambda time). */
+  deadline: number;
+  clock: () => number;
+}
+
+export interface RunnerResult {
+  exitCode: number;
+  output: string;
+  outputTruncatedBytes: number;
+  outcome: RunOutcome;
+}
+
+export type Runner = (command: Command, ctx: RunnerContext) => Promise<RunnerResult>;
+export type Runners = Record<CommandType, Runner>;
+
+export const shellRunner: Runner = async (command, ctx) => {
+  const result = await runShell(command.command, {
+    cwd: ctx.config.commandCwd,
+    timeoutMs: Math.max(ctx.deadline - ctx.clock(), 1000),
+    maxOutputBytes: ctx.config.maxOutputBytes,
+  });
+  return {
+    exitCode: result.exitCode,
+    output: result.output,
+    outputTruncatedBytes: result.outputTruncatedBytes,
+    outcome: result.timedOut ? "timeout" : result.exitCode === 0 ? "success" : "failure",
+  };
+};
+
+/** Placeholder for a command type whose runner has not been built yet: an honest failure. */
+export function notImplementedRunner(type: CommandType): Runner {
+  return async () => ({
+    exitCode: 1,
+    output: `The ${type} runner is not implemented yet in AMPA serverless; this run did nothing.`,
+    outputTruncatedBytes: 0,
+    outcome: "failure",
+  });
+}
+
+export const defaultRunners: Runners = {
+  shell: shellRunner,
+  heartbeat: notImplementedRunner("heartbeat"),
+  delegation: notImplementedRunner("delegation"),
+  "triage-audit": notImplementedRunner("triage-audit"),
+};

@@ -1,0 +1,452 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import {
+  type Command,
+  type CommandSpec,
+  commandSpecSchema,
+  commandStateSchema,
+  RUN_OUTCOMES,
+  type RunClaim,
+  type RunRecord,
+} from "../command.js";
+import { DuplicateCommandError, isConditionalCheckFailed, UnknownCommandError } from "../errors.js";
+
+/**
+ * The one module that knows the table layout (see docs/ARCHITECTURE in shared/design):
+ *   CMD / <id>                   command spec + schedule state + lease
+ *   RUN#<id> / <startIso>#<run>  one run, newest `maxRunHistory` kept
+ *   GLOBAL / SCHEDULER           last global start
+ * Every write is a single-item (conditional) write: no transactions, no TTL.
+ */
+const CMD = "CMD";
+const GLOBAL = "GLOBAL";
+const SCHEDULER = "SCHEDULER";
+const runPk = (id: string) => `RUN#${id}`;
+const runSk = (startedAt: number, runId: string) => `${new Date(startedAt).toISOString()}#${runId}`;
+
+const SPEC_FIELDS = Object.keys(commandSpecSchema.shape) as (keyof CommandSpec)[];
+const LEASE_FIELDS = ["leaseRunId", "leaseOwner", "leaseExpiresAt"] as const;
+
+const commandItemSchema = z.object({ ...commandSpecSchema.shape, ...commandStateSchema.shape });
+
+const runItemSchema = z.object({
+  commandId: z.string(),
+  runId: z.string(),
+  trigger: z.enum(["schedule", "run-once"]),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  durationMs: z.number(),
+  exitCode: z.number().nullable(),
+  outcome: z.enum(RUN_OUTCOMES),
+  output: z.string(),
+  outputTruncatedBytes: z.number(),
+  late: z.boolean().optional(),
+});
+
+export interface CorruptItem {
+  key: string;
+  error: string;
+}
+
+export interface ClaimRequest {
+  runId: string;
+  owner: string;
+  now: number;
+  expiresAt: number;
+  /**
+   * Optimistic check for scheduled starts: the lastStartAt the caller saw when it chose
+   * the command. A second tick that saw the same state loses. `"any"` skips the check.
+   */
+  expectedLastStartAt: number | undefined | "any";
+}
+
+export interface StoreOptions {
+  tableName: string;
+  maxRunHistory: number;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(item)"}: ${i.message}`).join("; ");
+}
+
+export function parseCommandItem(item: Record<string, unknown>): Command {
+  const parsed = commandItemSchema.safeParse(item);
+  if (!parsed.success)
+    throw new Error(`corrupt command item ${String(item.sk)}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export class Store {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly options: StoreOptions,
+  ) {}
+
+  private get table(): string {
+    return this.options.tableName;
+  }
+
+  /** All commands with one paged Query. Items that do not parse are reported, not thrown. */
+  async listCommands(): Promise<{ commands: Command[]; corrupt: CorruptItem[] }> {
+    const commands: Command[] = [];
+    const corrupt: CorruptItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": CMD },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        try {
+          commands.push(parseCommandItem(item));
+        } catch (err) {
+          corrupt.push({ key: `${CMD}/${String(item.sk)}`, error: (err as Error).message });
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { commands, corrupt };
+  }
+
+  async getCommand(id: string): Promise<Command | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: CMD, sk: id }, ConsistentRead: true }),
+    );
+    return Item ? parseCommandItem(Item) : undefined;
+  }
+
+  async addCommand(spec: CommandSpec, now: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: CMD, sk: spec.id, ...spec, createdAt: now },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new DuplicateCommandError(spec.id);
+      throw err;
+    }
+  }
+
+  /** Replaces the spec of an existing command; schedule state, lease and pause survive. */
+  async updateCommand(spec: Omit<CommandSpec, "paused">): Promise<Command> {
+    const fields = SPEC_FIELDS.filter((f) => f !== "paused" && f !== "id");
+    const set = fields.filter((f) => spec[f as keyof typeof spec] !== undefined);
+    const remove = fields.filter((f) => spec[f as keyof typeof spec] === undefined);
+    const names = Object.fromEntries([...set, ...remove].map((f) => [`#${f}`, f]));
+    const values = Object.fromEntries(set.map((f) => [`:${f}`, spec[f as keyof typeof spec]]));
+    const expression =
+      `SET ${set.map((f) => `#${f} = :${f}`).join(", ")}` +
+      (remove.length ? ` REMOVE ${remove.map((f) => `#${f}`).join(", ")}` : "");
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: CMD, sk: spec.id },
+          UpdateExpression: expression,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return parseCommandItem(Attributes ?? {});
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new UnknownCommandError(spec.id);
+      throw err;
+    }
+  }
+
+  async setPaused(id: string, paused: boolean): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: CMD, sk: id },
+          UpdateExpression: "SET paused = :p",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":p": paused },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new UnknownCommandError(id);
+      throw err;
+    }
+  }
+
+  /** Deletes the command, then its run history. */
+  async removeCommand(id: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: CMD, sk: id },
+          ConditionExpression: "attribute_exists(pk)",
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) throw new UnknownCommandError(id);
+      throw err;
+    }
+    await this.deleteRunsBeyond(id, 0);
+  }
+
+  async getLastGlobalStart(): Promise<number | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: GLOBAL, sk: SCHEDULER },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.lastGlobalStartAt === "number" ? Item.lastGlobalStartAt : undefined;
+  }
+
+  /**
+   * Takes the global start slot if no start happened in the last `minIntervalMs`.
+   * Returns the previous value so a claimer that then starts nothing can give it back.
+   */
+  async claimGlobalSlot(
+    now: number,
+    minIntervalMs: number,
+    token: string,
+  ): Promise<{ claimed: true; previous: number | undefined } | { claimed: false }> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: GLOBAL, sk: SCHEDULER },
+          UpdateExpression: "SET lastGlobalStartAt = :now, lastGlobalToken = :token",
+          ConditionExpression:
+            "attribute_not_exists(lastGlobalStartAt) OR lastGlobalStartAt <= :threshold",
+          ExpressionAttributeValues: {
+            ":now": now,
+            ":token": token,
+            ":threshold": now - minIntervalMs,
+          },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      const previous = Attributes?.lastGlobalStartAt;
+      return { claimed: true, previous: typeof previous === "number" ? previous : undefined };
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return { claimed: false };
+      throw err;
+    }
+  }
+
+  /** Undoes claimGlobalSlot, unless another claimer has moved the slot since. */
+  async releaseGlobalSlot(token: string, previous: number | undefined): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: GLOBAL, sk: SCHEDULER },
+          UpdateExpression:
+            previous === undefined
+              ? "REMOVE lastGlobalStartAt, lastGlobalToken"
+              : "SET lastGlobalStartAt = :previous REMOVE lastGlobalToken",
+          ConditionExpression: "lastGlobalToken = :token",
+          ExpressionAttributeValues: {
+            ":token": token,
+            ...(previous === undefined ? {} : { ":previous": previous }),
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  /**
+   * Takes the command's lease and marks it started. Fails (returns undefined) when the
+   * command is gone, paused, leased, or, for scheduled starts, started by someone else
+   * since the caller read it.
+   */
+  async claimLease(id: string, req: ClaimRequest): Promise<Command | undefined> {
+    const conditions = ["attribute_exists(pk)", "attribute_not_exists(leaseRunId)"];
+    const values: Record<string, unknown> = {
+      ":run": req.runId,
+      ":owner": req.owner,
+      ":exp": req.expiresAt,
+      ":now": req.now,
+    };
+    if (req.expectedLastStartAt === undefined) conditions.push("attribute_not_exists(lastStartAt)");
+    else if (req.expectedLastStartAt !== "any") {
+      conditions.push("lastStartAt = :seen");
+      values[":seen"] = req.expectedLastStartAt;
+    }
+    if (req.expectedLastStartAt !== "any") {
+      conditions.push("(attribute_not_exists(paused) OR paused = :false)");
+      values[":false"] = false;
+    }
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: CMD, sk: id },
+          UpdateExpression:
+            "SET leaseRunId = :run, leaseOwner = :owner, leaseExpiresAt = :exp, lastStartAt = :now, lastRunId = :run",
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return parseCommandItem(Attributes ?? {});
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Records the result on the command and releases the lease, only while `claim` still
+   * holds it. Returns false for a late finisher, whose result must not overwrite the
+   * state of a newer run; its run record is still written (marked late).
+   */
+  async finishRun(claim: RunClaim, run: RunRecord): Promise<boolean> {
+    let current = true;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: CMD, sk: claim.commandId },
+          UpdateExpression:
+            run.exitCode === null
+              ? `SET lastEndAt = :end, lastDurationMs = :dur, lastOutcome = :outcome REMOVE lastExitCode, ${LEASE_FIELDS.join(", ")}`
+              : `SET lastEndAt = :end, lastExitCode = :code, lastDurationMs = :dur, lastOutcome = :outcome REMOVE ${LEASE_FIELDS.join(", ")}`,
+          ConditionExpression: "leaseRunId = :run",
+          ExpressionAttributeValues: {
+            ":end": run.endedAt,
+            ...(run.exitCode === null ? {} : { ":code": run.exitCode }),
+            ":dur": run.durationMs,
+            ":outcome": run.outcome,
+            ":run": claim.runId,
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      current = false;
+    }
+    await this.putRun(current ? run : { ...run, late: true });
+    return current;
+  }
+
+  /**
+   * Frees a lease that expired without its run finishing (the runner crashed or timed
+   * out) and records that run as abandoned. Returns the record, or undefined when the
+   * lease was not expired or someone else recovered it first.
+   */
+  async recoverExpiredLease(command: Command, now: number): Promise<RunRecord | undefined> {
+    const { leaseRunId, leaseExpiresAt } = command;
+    if (leaseRunId === undefined || leaseExpiresAt === undefined || leaseExpiresAt >= now)
+      return undefined;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: CMD, sk: command.id },
+          UpdateExpression: `SET lastEndAt = :now, lastOutcome = :abandoned REMOVE ${LEASE_FIELDS.join(", ")}, lastExitCode, lastDurationMs`,
+          ConditionExpression: "leaseRunId = :run AND leaseExpiresAt < :now",
+          ExpressionAttributeValues: { ":now": now, ":abandoned": "abandoned", ":run": leaseRunId },
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return undefined;
+      throw err;
+    }
+    const startedAt =
+      command.lastRunId === leaseRunId && command.lastStartAt !== undefined
+        ? command.lastStartAt
+        : now;
+    const run: RunRecord = {
+      commandId: command.id,
+      runId: leaseRunId,
+      trigger: "schedule",
+      startedAt,
+      endedAt: now,
+      durationMs: now - startedAt,
+      exitCode: null,
+      outcome: "abandoned",
+      output: `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result.`,
+      outputTruncatedBytes: 0,
+    };
+    // A late finisher may already have written the real record of this run: keep that one.
+    await this.putRun(run, { onlyIfAbsent: true });
+    return run;
+  }
+
+  private async putRun(run: RunRecord, { onlyIfAbsent = false } = {}): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: runPk(run.commandId), sk: runSk(run.startedAt, run.runId), ...run },
+          ...(onlyIfAbsent ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+        }),
+      );
+    } catch (err) {
+      if (onlyIfAbsent && isConditionalCheckFailed(err)) return;
+      throw err;
+    }
+    await this.deleteRunsBeyond(run.commandId, this.options.maxRunHistory);
+  }
+
+  /** Newest first. */
+  async listRuns(id: string, limit = this.options.maxRunHistory): Promise<RunRecord[]> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": runPk(id) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).flatMap((item) => {
+      const parsed = runItemSchema.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  /** Deletes all but the newest `keep` runs of a command. */
+  private async deleteRunsBeyond(id: string, keep: number): Promise<void> {
+    let seen = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": runPk(id) },
+          ProjectionExpression: "pk, sk",
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        seen++;
+        if (seen > keep) {
+          await this.doc.send(
+            new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }),
+          );
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+}

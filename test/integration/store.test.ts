@@ -1,0 +1,181 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunRecord } from "../../src/lib/command.js";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { silentLogger } from "../../src/lib/log.js";
+import { claimCommand, runOnce } from "../../src/lib/run.js";
+import { defaultRunners } from "../../src/lib/runners/index.js";
+import { MINUTE, must, spec, T0 } from "../support/commands.js";
+import { createTestTable, startTestServer } from "../support/store.js";
+
+let server: EmbeddedStore;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function run(
+  commandId: string,
+  runId: string,
+  startedAt: number,
+  overrides: Partial<RunRecord> = {},
+): RunRecord {
+  return {
+    commandId,
+    runId,
+    trigger: "schedule",
+    startedAt,
+    endedAt: startedAt + 1000,
+    durationMs: 1000,
+    exitCode: 0,
+    outcome: "success",
+    output: "ok",
+    outputTruncatedBytes: 0,
+    ...overrides,
+  };
+}
+
+describe("store", () => {
+  it("reads more than 1 MB of commands across pages", async () => {
+    const t = await createTestTable(server.endpoint);
+    let queries = 0;
+    t.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "QueryCommand") queries++;
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const padding = "p".repeat(30_000);
+    for (let i = 0; i < 40; i++) {
+      await t.store.addCommand(
+        spec(`cmd-${String(i).padStart(2, "0")}`, { metadata: { padding } }),
+        T0,
+      );
+    }
+    queries = 0;
+    const { commands, corrupt } = await t.store.listCommands();
+    expect(corrupt).toEqual([]);
+    expect(commands.map((c) => c.id)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `cmd-${String(i).padStart(2, "0")}`),
+    );
+    expect(queries).toBeGreaterThan(1);
+  });
+
+  it("a late finisher does not overwrite the state of a newer run", async () => {
+    const t = await createTestTable(server.endpoint, { AMPA_LEASE_GRACE_SECONDS: "0" });
+    await t.store.addCommand(spec("x", { maxRuntimeMinutes: 1 }), T0);
+    const first = await claimCommand(t.store, must(await t.store.getCommand("x")), {
+      now: T0,
+      owner: "a",
+      trigger: "schedule",
+      config: t.config,
+    });
+    if (!first) throw new Error("first claim failed");
+    // The first run outlives its lease: recovered as abandoned, then a second run starts.
+    const expired = await t.store.getCommand("x");
+    expect(
+      await t.store.recoverExpiredLease(must(expired), first.leaseExpiresAt + 1),
+    ).toMatchObject({
+      outcome: "abandoned",
+    });
+    const second = await claimCommand(t.store, must(await t.store.getCommand("x")), {
+      now: T0 + 2 * MINUTE,
+      owner: "b",
+      trigger: "schedule",
+      config: t.config,
+    });
+    if (!second) throw new Error("second claim failed");
+
+    const current = await t.store.finishRun(
+      first,
+      run("x", first.runId, T0, { exitCode: 7, outcome: "failure" }),
+    );
+    expect(current).toBe(false);
+    const after = await t.store.getCommand("x");
+    expect(after).toMatchObject({
+      leaseRunId: second.runId,
+      lastStartAt: T0 + 2 * MINUTE,
+      lastRunId: second.runId,
+    });
+    expect(after?.lastExitCode).toBeUndefined();
+    const firstRecord = (await t.store.listRuns("x")).find((r) => r.runId === first.runId);
+    expect(firstRecord).toMatchObject({ exitCode: 7, late: true });
+
+    expect(await t.store.finishRun(second, run("x", second.runId, T0 + 2 * MINUTE))).toBe(true);
+    expect(await t.store.getCommand("x")).toMatchObject({
+      lastExitCode: 0,
+      lastOutcome: "success",
+    });
+    expect((await t.store.getCommand("x"))?.leaseRunId).toBeUndefined();
+  });
+
+  it("keeps only the newest AMPA_SCHEDULER_MAX_RUN_HISTORY runs", async () => {
+    const t = await createTestTable(server.endpoint, { AMPA_SCHEDULER_MAX_RUN_HISTORY: "3" });
+    await t.store.addCommand(spec("h"), T0);
+    for (let i = 0; i < 6; i++) {
+      const claim = await claimCommand(t.store, must(await t.store.getCommand("h")), {
+        now: T0 + i * MINUTE,
+        owner: "t",
+        trigger: "schedule",
+        config: t.config,
+      });
+      if (!claim) throw new Error("claim failed");
+      await t.store.finishRun(
+        claim,
+        run("h", claim.runId, T0 + i * MINUTE, { output: `run ${i}` }),
+      );
+    }
+    expect((await t.store.listRuns("h", 100)).map((r) => r.output)).toEqual([
+      "run 5",
+      "run 4",
+      "run 3",
+    ]);
+  });
+
+  it("stores a 1 MB command output truncated, well under the item size limit", async () => {
+    const t = await createTestTable(server.endpoint);
+    await t.store.addCommand(
+      spec("loud", { command: "head -c 1048576 /dev/zero | tr '\\0' x; echo END" }),
+      T0,
+    );
+    const record = await runOnce(
+      {
+        store: t.store,
+        runners: defaultRunners,
+        config: t.config,
+        log: silentLogger,
+        clock: Date.now,
+      },
+      "loud",
+      "test",
+    );
+    expect(record.exitCode).toBe(0);
+    const [stored] = await t.store.listRuns("loud");
+    // 1 MiB of x plus "END\n"; 64 bytes of the limit are kept for the truncation marker.
+    expect(stored?.outputTruncatedBytes).toBe(1_048_580 - (t.config.maxOutputBytes - 64));
+    expect(Buffer.byteLength(stored?.output ?? "")).toBeLessThanOrEqual(t.config.maxOutputBytes);
+    expect(stored?.output.endsWith("END\n")).toBe(true);
+  });
+
+  it("removing a command deletes its run history too", async () => {
+    const t = await createTestTable(server.endpoint);
+    await t.store.addCommand(spec("gone", { command: "echo hi" }), T0);
+    await runOnce(
+      {
+        store: t.store,
+        runners: defaultRunners,
+        config: t.config,
+        log: silentLogger,
+        clock: Date.now,
+      },
+      "gone",
+      "test",
+    );
+    await t.store.removeCommand("gone");
+    const { Items } = await t.doc.send(new ScanCommand({ TableName: t.tableName }));
+    expect(Items).toEqual([]);
+  });
+});

@@ -1,0 +1,133 @@
+import { spawn } from "node:child_process";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { claimCommand } from "../../src/lib/run.js";
+import { tickPass } from "../../src/lib/tick.js";
+import { MINUTE, spec, T0 } from "../support/commands.js";
+import { capturingLogger } from "../support/logger.js";
+import { createTestTable, startTestServer } from "../support/store.js";
+import { tickDeps } from "../support/tick.js";
+
+let server: EmbeddedStore;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("tick against a real store", () => {
+  it("twenty racing ticks start a due command exactly once and respect the global minimum", async () => {
+    const t = await createTestTable(server.endpoint);
+    for (const id of ["a", "b", "c"]) await t.store.addCommand(spec(id), T0 - MINUTE);
+
+    const race = async (now: number) => {
+      const deps = Array.from({ length: 20 }, () => tickDeps(t.store, t.config, { now }));
+      const results = await Promise.all(deps.map((d) => tickPass(d, now)));
+      return { results, starts: deps.flatMap((d) => d.starts) };
+    };
+
+    const first = await race(T0);
+    expect(first.starts.map((s) => s.commandId)).toEqual(["a"]);
+    expect(first.results.filter((r) => r.kind === "started")).toHaveLength(1);
+    expect(await t.store.getLastGlobalStart()).toBe(T0);
+
+    const tooSoon = await race(T0 + 59_000);
+    expect(tooSoon.starts).toEqual([]);
+
+    const next = await race(T0 + 60_000);
+    expect(next.starts.map((s) => s.commandId)).toEqual(["b"]);
+    expect(await t.store.getLastGlobalStart()).toBe(T0 + 60_000);
+  });
+
+  it("with no global minimum, racing ticks still start each due command once", async () => {
+    const t = await createTestTable(server.endpoint, {
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+    });
+    for (const id of ["a", "b", "c"])
+      await t.store.addCommand(spec(id, { frequencyMinutes: 5 }), T0);
+    const deps = Array.from({ length: 20 }, (_, i) => tickDeps(t.store, t.config, { now: T0 + i }));
+    await Promise.all(deps.map((d, i) => tickPass(d, T0 + i)));
+    const started = deps.flatMap((d) => d.starts.map((s) => s.commandId)).sort();
+    expect(started).toEqual(["a", "b", "c"]);
+  });
+
+  it("skips a corrupt command item with a logged error and still runs the others", async () => {
+    const t = await createTestTable(server.endpoint);
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.tableName,
+        Item: { pk: "CMD", sk: "broken", id: "broken", frequencyMinutes: "often" },
+      }),
+    );
+    await t.store.addCommand(spec("good"), T0);
+    const { log, lines } = capturingLogger();
+    const deps = tickDeps(t.store, t.config, { now: T0, log });
+    const result = await tickPass(deps, T0);
+    expect(result).toMatchObject({ kind: "started", commandId: "good" });
+    const error = lines().find((l) => l.msg === "skipping corrupt command item");
+    expect(error).toMatchObject({ level: 50, key: "CMD/broken" });
+    expect(String(error?.error)).toContain("frequencyMinutes");
+  });
+
+  it("does not start a paused command, and reports why nothing ran", async () => {
+    const t = await createTestTable(server.endpoint);
+    await t.store.addCommand(spec("p", { paused: true }), T0);
+    const result = await tickPass(tickDeps(t.store, t.config, { now: T0 }), T0);
+    expect(result).toMatchObject({ kind: "idle", paused: 1 });
+  });
+
+  it("gives the global slot back when the only candidate's lease was taken meanwhile", async () => {
+    const t = await createTestTable(server.endpoint);
+    await t.store.addCommand(spec("x"), T0);
+    const stale = await t.store.getCommand("x");
+    if (!stale) throw new Error("missing");
+    // Someone else starts x after our read: our claim on the stale state must lose.
+    await claimCommand(t.store, stale, {
+      now: T0,
+      owner: "other",
+      trigger: "run-once",
+      config: t.config,
+    });
+    const deps = tickDeps(t.store, t.config, { now: T0 + 1 });
+    deps.store.listCommands = async () => ({ commands: [stale], corrupt: [] });
+    const result = await tickPass(deps, T0 + 1);
+    expect(result.kind).toBe("lost-race");
+    expect(await t.store.getLastGlobalStart()).toBeUndefined();
+  });
+
+  it("runs a command again after its runner was killed mid-run, recording the run as abandoned", async () => {
+    const t = await createTestTable(server.endpoint, { AMPA_LEASE_GRACE_SECONDS: "0" });
+    await t.store.addCommand(spec("slow", { command: "sleep 3", maxRuntimeMinutes: 1 }), T0);
+    // A real worker process takes the lease and starts the command; then it is killed.
+    const worker = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/support/run-worker.ts", server.endpoint, t.tableName, "slow"],
+      { stdio: "ignore", env: { ...process.env, AMPA_LOG_LEVEL: "silent" } },
+    );
+    let leased = await t.store.getCommand("slow");
+    for (let i = 0; i < 100 && !leased?.leaseRunId; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      leased = await t.store.getCommand("slow");
+    }
+    expect(leased?.leaseRunId).toBeDefined();
+    worker.kill("SIGKILL");
+    await new Promise((r) => worker.once("exit", r));
+
+    const expiry = leased?.leaseExpiresAt ?? 0;
+    const beforeExpiry = await tickPass(
+      tickDeps(t.store, t.config, { now: expiry - 1 }),
+      expiry - 1,
+    );
+    expect(beforeExpiry.kind).toBe("idle");
+
+    const deps = tickDeps(t.store, t.config, { now: expiry + 1 });
+    const after = await tickPass(deps, expiry + 1);
+    expect(after).toMatchObject({ kind: "started", commandId: "slow" });
+    const runs = await t.store.listRuns("slow");
+    const abandoned = runs.find((r) => r.runId === leased?.leaseRunId);
+    expect(abandoned?.outcome).toBe("abandoned");
+    expect(runs.find((r) => r.runId === deps.starts[0]?.runId)?.outcome).toBe("success");
+  });
+});

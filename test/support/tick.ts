@@ -1,0 +1,33 @@
+import type { Command, RunClaim } from "../../src/lib/command.js";
+import type { Config } from "../../src/lib/config.js";
+import { type Logger, silentLogger } from "../../src/lib/log.js";
+import { executeClaim } from "../../src/lib/run.js";
+import { defaultRunners } from "../../src/lib/runners/index.js";
+import type { Store } from "../../src/lib/store/store.js";
+import type { TickDeps } from "../../src/lib/tick.js";
+
+/** Tick dependencies on a real store, running claimed commands inline and recording each start. */
+export function tickDeps(
+  store: Store,
+  config: Config,
+  overrides: Partial<TickDeps> & { now?: number } = {},
+): TickDeps & { starts: RunClaim[] } {
+  const starts: RunClaim[] = [];
+  const log: Logger = overrides.log ?? silentLogger;
+  const clock = overrides.clock ?? (() => overrides.now ?? Date.now());
+  return {
+    store,
+    config,
+    log,
+    clock,
+    probeLlm: async () => true,
+    sleep: async () => {},
+    owner: "test-tick",
+    dispatch: async (command: Command, claim: RunClaim) => {
+      starts.push(claim);
+      await executeClaim({ store, config, log, clock, runners: defaultRunners }, command, claim);
+    },
+    ...overrides,
+    starts,
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "../../src/lib/config.js";
+
+describe("config", () => {
+  it("uses the seed's defaults", () => {
+    const { config, warnings } = parseConfig({});
+    expect(warnings).toEqual([]);
+    expect(config).toMatchObject({
+      pollIntervalMs: 5_000,
+      globalMinIntervalMs: 60_000,
+      priorityWeight: 0.1,
+      llmHealthcheckUrl: "http://localhost:8000/health",
+      maxRunHistory: 50,
+      storeDir: ".ampa/data",
+      tableName: "ampa-dev-state",
+      dispatch: "inline",
+    });
+  });
+
+  it("replaces an invalid value by its default with a warning naming the variable", () => {
+    const { config, warnings } = parseConfig({
+      AMPA_SCHEDULER_PRIORITY_WEIGHT: "heavy",
+      AMPA_SCHEDULER_MAX_RUN_HISTORY: "-3",
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "30",
+    });
+    expect(config.priorityWeight).toBe(0.1);
+    expect(config.maxRunHistory).toBe(50);
+    expect(config.globalMinIntervalMs).toBe(30_000);
+    expect(warnings.map((w) => w.variable)).toEqual([
+      "AMPA_SCHEDULER_PRIORITY_WEIGHT",
+      "AMPA_SCHEDULER_MAX_RUN_HISTORY",
+    ]);
+    expect(warnings[0]?.message).toContain("using the default 0.1");
+  });
+
+  it("derives the table name from the stage and runs commands in /tmp on Lambda", () => {
+    const { config } = parseConfig({
+      AMPA_STAGE: "prod",
+      AWS_LAMBDA_FUNCTION_NAME: "ampa-prod-tick",
+    });
+    expect(config.tableName).toBe("ampa-prod-state");
+    expect(config.commandCwd).toBe("/tmp");
+    expect(config.dispatch).toBe("lambda");
+  });
+
+  it("lets .env override the environment, stripping quotes and spaces, unless AMPA_LOAD_DOTENV=0", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ampa-env-"));
+    writeFileSync(join(dir, "serverless.yml"), "service: x\n");
+    writeFileSync(join(dir, ".env"), 'AMPA_SCHEDULER_PRIORITY_WEIGHT=" 0.5 "\n');
+    const warnings: string[] = [];
+    const env = { AMPA_SCHEDULER_PRIORITY_WEIGHT: "0.2" };
+    expect(loadConfig((m) => warnings.push(m), env, join(dir)).priorityWeight).toBe(0.5);
+    expect(
+      loadConfig((m) => warnings.push(m), { ...env, AMPA_LOAD_DOTENV: "0" }, dir).priorityWeight,
+    ).toBe(0.2);
+    expect(warnings).toEqual([]);
+  });
+});
