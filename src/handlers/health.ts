@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { AMPA_SERVICE_HEADER } from "../lib/llm.js";
+import { AMPA_SERVICE_HEADER } from "../lib/http.js";
 
 /**
  * GET /health. Minimal for now: AMPA is up. The header marks the answer as AMPA's own so

@@ -1,0 +1,98 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { runCli } from "../support/cli.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+
+let server: EmbeddedStore;
+let t: TestTable;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  t = await createTestTable(server.endpoint);
+  env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function tableItems() {
+  const { Items } = await t.doc.send(new ScanCommand({ TableName: t.tableName }));
+  return (Items ?? []).sort((a, b) => `${a.pk}/${a.sk}`.localeCompare(`${b.pk}/${b.sk}`));
+}
+
+describe("ampa CLI", () => {
+  it("adds, lists, pauses, resumes, updates and removes a command", async () => {
+    expect(await runCli(["add", "hello", "echo hello", "5", "2", "--title", "Hello", "--metadata", '{"a":1}'], env)).toMatchObject({
+      code: 0,
+      stdout: "Added hello\n",
+    });
+    expect((await runCli(["pause", "hello"], env)).code).toBe(0);
+    const listed = JSON.parse((await runCli(["list", "--json"], env)).stdout);
+    expect(listed).toMatchObject([
+      { id: "hello", command: "echo hello", frequencyMinutes: 5, priority: 2, title: "Hello", paused: true, metadata: { a: 1 } },
+    ]);
+    expect((await runCli(["resume", "hello"], env)).code).toBe(0);
+    expect((await runCli(["update", "hello", "echo bye", "10", "1"], env)).code).toBe(0);
+    const updated = JSON.parse((await runCli(["list", "--json"], env)).stdout);
+    expect(updated).toMatchObject([{ id: "hello", command: "echo bye", frequencyMinutes: 10, paused: false, title: null }]);
+    const table = await runCli(["list"], env);
+    expect(table.stdout.split("\n").every((line) => line.length <= 80)).toBe(true);
+    expect(table.stdout).toContain("hello");
+    expect(await runCli(["remove", "hello"], env)).toMatchObject({ code: 0, stdout: "Removed hello\n" });
+    expect(await tableItems()).toEqual([]);
+  });
+
+  it("run-once prints the output and exits with the command's exit code", async () => {
+    await runCli(["add", "fail7", "echo about to fail; exit 7", "1", "0"], env);
+    const result = await runCli(["run-once", "fail7"], env);
+    expect(result.code).toBe(7);
+    expect(result.stdout).toBe("about to fail\nRun-once complete for fail7 exit=7\n");
+    const listed = JSON.parse((await runCli(["list", "--json"], env)).stdout);
+    expect(listed.find((c: { id: string }) => c.id === "fail7")).toMatchObject({ lastExitCode: 7, lastOutcome: "failure" });
+    await runCli(["remove", "fail7"], env);
+  });
+
+  it("rejects invalid input with a clear message, exit code 2, and writes nothing", async () => {
+    await runCli(["add", "exists", "true", "1", "0"], env);
+    const before = await tableItems();
+    const cases: [string[], string][] = [
+      [["add", "f0", "true", "0", "1"], 'Invalid frequency_minutes "0": must be a positive integer'],
+      [["add", "f-1", "true", "-1", "1"], 'Invalid frequency_minutes "-1": must be a positive integer'],
+      [["add", "f1.5", "true", "1.5", "1"], 'Invalid frequency_minutes "1.5": must be a positive integer'],
+      [["add", "m", "true", "1", "1", "--metadata", "[1,2]"], "Invalid --metadata: must be a JSON object"],
+      [["add", "m", "true", "1", "1", "--metadata", "{nope"], "Invalid --metadata: not valid JSON"],
+      [["add", "t", "true", "1", "1", "--type", "cron"], "argument 'cron' is invalid"],
+      [["add", "exists", "true", "1", "0"], "Command id already exists: exists"],
+      [["add", "bad/id", "true", "1", "0"], "Invalid id: must be 1-128 characters"],
+      [["add", "p", "true", "1", "high"], 'Invalid priority "high"'],
+      [["update", "missing", "true", "1", "0"], "Unknown command id: missing"],
+      [["remove", "missing"], "Unknown command id: missing"],
+      [["pause", "missing"], "Unknown command id: missing"],
+      [["run-once", "missing"], "Unknown command id: missing"],
+      [["add", "few"], "error: missing required argument"],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, env)));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i] ?? [[], ""];
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain(message);
+    });
+    expect(await tableItems()).toEqual(before);
+  });
+
+  it("opens the local store directory itself when no stack is running, one process at a time", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ampa-local-")), "data");
+    const local = { AMPA_SCHEDULER_STORE: dir, AMPA_DYNAMODB_ENDPOINT: "" };
+    const adds = await Promise.all(
+      ["a", "b", "c"].map((id) => runCli(["add", id, "true", "1", "0"], local)),
+    );
+    expect(adds.map((r) => r.code)).toEqual([0, 0, 0]);
+    const listed = JSON.parse((await runCli(["list", "--json"], local)).stdout);
+    expect(listed.map((c: { id: string }) => c.id)).toEqual(["a", "b", "c"]);
+  });
+});
