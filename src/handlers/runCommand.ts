@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { app } from "../lib/app.js";
+import { asError } from "../lib/log.js";
 import { executeClaim } from "../lib/run.js";
 
 const eventSchema = z.object({
@@ -12,7 +13,7 @@ const eventSchema = z.object({
 });
 
 /** Invoked asynchronously by `tick` with a claimed lease: run the command and record it. */
-export async function handler(event: unknown, context: Context): Promise<{ status: string }> {
+async function handle(event: unknown, context: Context): Promise<{ status: string }> {
   const { config, store, runners, log: baseLog } = app();
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) {
@@ -21,15 +22,14 @@ export async function handler(event: unknown, context: Context): Promise<{ statu
     return { status: "invalid-event" };
   }
   const claim = parsed.data;
-  const log = baseLog.child({
-    commandId: claim.commandId,
-    runId: claim.runId,
-    requestId: context.awsRequestId,
-  });
+  const log = baseLog.child({ requestId: context.awsRequestId });
   const command = await store.getCommand(claim.commandId);
   if (!command || command.leaseRunId !== claim.runId) {
     // A duplicate delivery, or the lease was recovered meanwhile: someone else owns this now.
-    log.warn("runCommand: lease no longer held by this run; not running it");
+    log.warn(
+      { commandId: claim.commandId, runId: claim.runId },
+      "runCommand: lease no longer held by this run; not running it",
+    );
     return { status: "lease-not-held" };
   }
   const remainingMs = () => context.getRemainingTimeInMillis();
@@ -39,4 +39,21 @@ export async function handler(event: unknown, context: Context): Promise<{ statu
     claim,
   );
   return { status: run.outcome };
+}
+
+/**
+ * Asynchronous invocations are retried by Lambda when they throw, which would run the
+ * command again: errors are logged here and the lease expiry recovers the run instead.
+ * (serverless-offline 14 also crashes on an Event invocation that throws.)
+ */
+export async function handler(event: unknown, context: Context): Promise<{ status: string }> {
+  try {
+    return await handle(event, context);
+  } catch (err) {
+    app().log.error(
+      { err: asError(err).message, requestId: context.awsRequestId },
+      "runCommand failed",
+    );
+    return { status: "error" };
+  }
 }

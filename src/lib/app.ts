@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Config, type Env, loadConfig } from "./config.js";
+import { readLock } from "./local/lock.js";
 import { createLogger, type Logger } from "./log.js";
 import { defaultRunners, type Runners } from "./runners/index.js";
 import { createDocumentClient, createDynamoClient } from "./store/client.js";
@@ -33,7 +34,7 @@ export function createApp(opts: AppOptions = {}): App {
     opts.config ??
     loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
   const log = createLogger(config.logLevel, opts.logDestination);
-  const endpoint = opts.endpoint ?? config.dynamodbEndpoint;
+  const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? localStackEndpoint(env, config);
   const region = opts.region ?? config.region;
   const tableName = opts.tableName ?? config.tableName;
   const dynamo = createDynamoClient({ region, endpoint });
@@ -42,6 +43,15 @@ export function createApp(opts: AppOptions = {}): App {
     maxRunHistory: config.maxRunHistory,
   });
   return { config: { ...config, region, tableName }, log, dynamo, store, runners: defaultRunners };
+}
+
+/**
+ * Under `osls invoke local` (IS_LOCAL) or serverless-offline (IS_OFFLINE) with no endpoint
+ * configured: the store of a running `npm start`, found through its lock file.
+ */
+function localStackEndpoint(env: Env, config: Config): string | undefined {
+  if (!env.IS_LOCAL && !env.IS_OFFLINE) return undefined;
+  return readLock(config.storeDir)?.endpoint || undefined;
 }
 
 let cached: App | undefined;

@@ -192,5 +192,7 @@ export function loadConfig(
 ): Config {
   const { config, warnings } = parseConfig(readEnvironment(env, cwd));
   for (const w of warnings) warn(w.message, w);
-  return config;
+  // A relative store directory belongs to the project, wherever the process runs from
+  // (`osls invoke local` runs handlers inside the build folder).
+  return { ...config, storeDir: resolve(findProjectRoot(cwd), config.storeDir) };
 }

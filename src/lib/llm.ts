@@ -8,7 +8,11 @@ import type { Logger } from "./log.js";
  */
 export async function probeLlm(url: string, timeoutMs: number, log: Logger): Promise<boolean> {
   try {
-    const res = await fetch(url, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, {
+      method: "GET",
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await res.body?.cancel();
     if (res.headers.has(AMPA_SERVICE_HEADER)) {
       log.warn(

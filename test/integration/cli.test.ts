@@ -27,23 +27,41 @@ async function tableItems() {
 
 describe("ampa CLI", () => {
   it("adds, lists, pauses, resumes, updates and removes a command", async () => {
-    expect(await runCli(["add", "hello", "echo hello", "5", "2", "--title", "Hello", "--metadata", '{"a":1}'], env)).toMatchObject({
+    expect(
+      await runCli(
+        ["add", "hello", "echo hello", "5", "2", "--title", "Hello", "--metadata", '{"a":1}'],
+        env,
+      ),
+    ).toMatchObject({
       code: 0,
       stdout: "Added hello\n",
     });
     expect((await runCli(["pause", "hello"], env)).code).toBe(0);
     const listed = JSON.parse((await runCli(["list", "--json"], env)).stdout);
     expect(listed).toMatchObject([
-      { id: "hello", command: "echo hello", frequencyMinutes: 5, priority: 2, title: "Hello", paused: true, metadata: { a: 1 } },
+      {
+        id: "hello",
+        command: "echo hello",
+        frequencyMinutes: 5,
+        priority: 2,
+        title: "Hello",
+        paused: true,
+        metadata: { a: 1 },
+      },
     ]);
     expect((await runCli(["resume", "hello"], env)).code).toBe(0);
     expect((await runCli(["update", "hello", "echo bye", "10", "1"], env)).code).toBe(0);
     const updated = JSON.parse((await runCli(["list", "--json"], env)).stdout);
-    expect(updated).toMatchObject([{ id: "hello", command: "echo bye", frequencyMinutes: 10, paused: false, title: null }]);
+    expect(updated).toMatchObject([
+      { id: "hello", command: "echo bye", frequencyMinutes: 10, paused: false, title: null },
+    ]);
     const table = await runCli(["list"], env);
     expect(table.stdout.split("\n").every((line) => line.length <= 80)).toBe(true);
     expect(table.stdout).toContain("hello");
-    expect(await runCli(["remove", "hello"], env)).toMatchObject({ code: 0, stdout: "Removed hello\n" });
+    expect(await runCli(["remove", "hello"], env)).toMatchObject({
+      code: 0,
+      stdout: "Removed hello\n",
+    });
     expect(await tableItems()).toEqual([]);
   });
 
@@ -53,7 +71,10 @@ describe("ampa CLI", () => {
     expect(result.code).toBe(7);
     expect(result.stdout).toBe("about to fail\nRun-once complete for fail7 exit=7\n");
     const listed = JSON.parse((await runCli(["list", "--json"], env)).stdout);
-    expect(listed.find((c: { id: string }) => c.id === "fail7")).toMatchObject({ lastExitCode: 7, lastOutcome: "failure" });
+    expect(listed.find((c: { id: string }) => c.id === "fail7")).toMatchObject({
+      lastExitCode: 7,
+      lastOutcome: "failure",
+    });
     await runCli(["remove", "fail7"], env);
   });
 
@@ -61,10 +82,22 @@ describe("ampa CLI", () => {
     await runCli(["add", "exists", "true", "1", "0"], env);
     const before = await tableItems();
     const cases: [string[], string][] = [
-      [["add", "f0", "true", "0", "1"], 'Invalid frequency_minutes "0": must be a positive integer'],
-      [["add", "f-1", "true", "-1", "1"], 'Invalid frequency_minutes "-1": must be a positive integer'],
-      [["add", "f1.5", "true", "1.5", "1"], 'Invalid frequency_minutes "1.5": must be a positive integer'],
-      [["add", "m", "true", "1", "1", "--metadata", "[1,2]"], "Invalid --metadata: must be a JSON object"],
+      [
+        ["add", "f0", "true", "0", "1"],
+        'Invalid frequency_minutes "0": must be a positive integer',
+      ],
+      [
+        ["add", "f-1", "true", "-1", "1"],
+        'Invalid frequency_minutes "-1": must be a positive integer',
+      ],
+      [
+        ["add", "f1.5", "true", "1.5", "1"],
+        'Invalid frequency_minutes "1.5": must be a positive integer',
+      ],
+      [
+        ["add", "m", "true", "1", "1", "--metadata", "[1,2]"],
+        "Invalid --metadata: must be a JSON object",
+      ],
       [["add", "m", "true", "1", "1", "--metadata", "{nope"], "Invalid --metadata: not valid JSON"],
       [["add", "t", "true", "1", "1", "--type", "cron"], "argument 'cron' is invalid"],
       [["add", "exists", "true", "1", "0"], "Command id already exists: exists"],

@@ -10,12 +10,20 @@ export interface CliResult {
 const BIN = resolve(import.meta.dirname, "../../bin/ampa.mjs");
 
 /** Runs the real `ampa` executable in a child process. */
-export function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "warn", ...env }, cwd, timeout: 60_000 },
+      {
+        env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "warn", ...env },
+        cwd,
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
         resolvePromise({ code, stdout, stderr });

@@ -1,0 +1,164 @@
+// `npm start`: the whole AMPA stack on one machine. An embedded DynamoDB-compatible store
+// (dynalite, on disk under AMPA_SCHEDULER_STORE), the table and example commands, and
+// serverless-offline running the same functions and schedule as AWS.
+import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { createApp } from "../src/lib/app.js";
+import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/config.js";
+import { AmpaError } from "../src/lib/errors.js";
+import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
+import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
+import { acquireLock } from "../src/lib/local/lock.js";
+import { createLogger } from "../src/lib/log.js";
+import { ensureTable } from "../src/lib/store/table.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const root = findProjectRoot(process.cwd());
+const log = createLogger(process.env.AMPA_LOG_LEVEL ?? "info");
+const env = readEnvironment(process.env, root);
+const config = loadConfig((message) => log.warn(message), env, root);
+const stage = config.stage;
+const tableName = `ampa-${stage}-state`;
+const lambdaPort = Number(env.AMPA_LAMBDA_PORT ?? 3002);
+const storeDir = resolve(root, config.storeDir);
+
+function say(message: string): void {
+  process.stdout.write(`[ampa] ${message}\n`);
+}
+
+let lock: ReturnType<typeof acquireLock>;
+try {
+  lock = acquireLock(storeDir, "npm-start");
+} catch (err) {
+  if (err instanceof AmpaError) {
+    process.stderr.write(`[ampa] ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const store = await startEmbeddedStore({ dir: storeDir });
+lock.publish(store.endpoint);
+const app = createApp({ config: { ...config, tableName }, endpoint: store.endpoint });
+if ((await ensureTable(app.dynamo, tableName)) === "created")
+  say(`created table ${tableName} in ${storeDir}`);
+const seeded = await seedExamplesIfEmpty(app.store, Date.now());
+if (seeded.length > 0) say(`store was empty: added example commands ${seeded.join(", ")}`);
+say(`store: ${storeDir} served at ${store.endpoint} (the ampa CLI talks to it while this runs)`);
+
+// serverless-offline builds into .esbuild; stale output of another build would be picked up.
+// Its own build folder, so `osls package` or `osls invoke local` never rebuild under it.
+const esbuildDir = env.AMPA_ESBUILD_DIR ?? ".ampa/esbuild";
+rmSync(resolve(root, esbuildDir), { recursive: true, force: true });
+const offline: ChildProcess = spawn(
+  process.execPath,
+  // --localEnvironment: handlers (worker threads) otherwise see only AWS_* and the
+  // configured variables, without PATH or HOME for the commands they run.
+  [
+    resolve(root, "node_modules/osls/bin/serverless.js"),
+    "offline",
+    "start",
+    "--stage",
+    stage,
+    "--localEnvironment",
+  ],
+  {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...env,
+      AMPA_LOAD_DOTENV: "0",
+      AMPA_DYNAMODB_ENDPOINT: store.endpoint,
+      AMPA_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
+      AMPA_LAMBDA_PORT: String(lambdaPort),
+      AMPA_ESBUILD_DIR: esbuildDir,
+      AMPA_METRICS_PORT: String(config.metricsPort),
+      AMPA_DISPATCH: "lambda",
+      AMPA_COMMAND_CWD: config.commandCwd,
+      // The SDK clients of the handlers need some credentials to sign local requests.
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_REGION: config.region,
+    },
+  },
+);
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say("stopping");
+    if (offline.pid !== undefined && offline.exitCode === null) {
+      try {
+        process.kill(-offline.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const killer = setTimeout(() => {
+        try {
+          if (offline.pid !== undefined) process.kill(-offline.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }, 5_000);
+      await new Promise((r) => (offline.exitCode === null ? offline.once("exit", r) : r(null)));
+      clearTimeout(killer);
+    }
+    app.dynamo.destroy();
+    await store.close();
+    lock.release();
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+offline.on("exit", (code) => {
+  if (!stopping) {
+    process.stderr.write(`[ampa] serverless-offline exited (${code ?? "signal"}); shutting down\n`);
+    void stop(code ?? 1);
+  }
+});
+
+/** Waits until serverless-offline answers /health, then fires the first tick at once. */
+async function firstTick(): Promise<void> {
+  const health = `http://127.0.0.1:${config.metricsPort}/health`;
+  for (let i = 0; i < 240 && !stopping; i++) {
+    try {
+      const res = await fetch(health);
+      if (res.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (stopping) return;
+  say(`health: ${health}  metrics: http://127.0.0.1:${config.metricsPort}/metrics`);
+  if (!config.runScheduler) {
+    say("AMPA_RUN_SCHEDULER is off: the schedule will not fire");
+    return;
+  }
+  say("scheduler: tick every minute; running the first tick now");
+  const lambda = new LambdaClient({
+    region: config.region,
+    endpoint: `http://127.0.0.1:${lambdaPort}`,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  // Synchronous: serverless-offline 14 crashes when an Event invocation throws.
+  await lambda.send(
+    new InvokeCommand({
+      FunctionName: `ampa-${stage}-tick`,
+      InvocationType: "RequestResponse",
+      Payload: new TextEncoder().encode(
+        JSON.stringify({ source: "ampa.npm-start", time: new Date().toISOString() }),
+      ),
+    }),
+  );
+  lambda.destroy();
+}
+firstTick().catch((err) =>
+  process.stderr.write(`[ampa] first tick failed: ${(err as Error).message}\n`),
+);

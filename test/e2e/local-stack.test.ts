@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
+  if (!address || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startStack(env: Record<string, string>): Started {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    output += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("npm start (local stack)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ampa-stack-"));
+  const storeDir = join(dir, "data");
+  const esbuildDir = `.ampa/esbuild-test-${process.pid}`;
+  let env: Record<string, string>;
+  let stack: Started;
+
+  beforeAll(async () => {
+    env = {
+      AMPA_SCHEDULER_STORE: storeDir,
+      AMPA_METRICS_PORT: String(await freePort()),
+      AMPA_LAMBDA_PORT: String(await freePort()),
+      AMPA_ESBUILD_DIR: esbuildDir,
+    };
+    stack = startStack(env);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (stack.child.exitCode === null) {
+      stack.child.kill("SIGKILL");
+      await stack.exited;
+    }
+    rmSync(join(ROOT, esbuildDir), { recursive: true, force: true });
+  });
+
+  it("seeds the examples, ticks at once and runs the chosen command through runCommand", async () => {
+    await waitFor("the first tick decision", () =>
+      stack.output().includes('"msg":"tick: started date'),
+    );
+    expect(stack.output()).toContain("added example commands date, heartbeat");
+    const cli = { AMPA_SCHEDULER_STORE: storeDir };
+    await waitFor("the date run to be recorded", async () => {
+      const listed = JSON.parse((await runCli(["list", "--json"], cli)).stdout) as {
+        id: string;
+        lastOutcome: string;
+      }[];
+      return listed.find((c) => c.id === "date")?.lastOutcome === "success";
+    });
+  }, 120_000);
+
+  it("serves /health marked as AMPA's own, and /metrics from the store", async () => {
+    const health = await fetch(`http://127.0.0.1:${env.AMPA_METRICS_PORT}/health`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get("x-ampa-service")).toBe("health");
+    const metrics = await fetch(`http://127.0.0.1:${env.AMPA_METRICS_PORT}/metrics`);
+    expect(metrics.headers.get("content-type")).toContain("text/plain");
+    expect(await metrics.text()).toMatch(/ampa_command_last_exit_code\{command="date"\} 0/);
+  });
+
+  it("refuses a second npm start on the same store directory with a clear message", async () => {
+    const second = startStack({ ...env, AMPA_METRICS_PORT: String(await freePort()) });
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain("is in use by `npm start`");
+  });
+
+  it("runs CLI commands against the running stack without opening its directory", async () => {
+    const cli = { AMPA_SCHEDULER_STORE: storeDir };
+    expect((await runCli(["add", "echo", "echo hi", "5", "0"], cli)).code).toBe(0);
+    const once = await runCli(["run-once", "echo"], cli);
+    expect(once).toMatchObject({ code: 0, stdout: "hi\nRun-once complete for echo exit=0\n" });
+    expect((await runCli(["pause", "echo"], cli)).code).toBe(0);
+  });
+
+  it("stops every child on SIGINT and releases the store", async () => {
+    stack.child.kill("SIGINT");
+    expect(await stack.exited).toBe(0);
+    expect(existsSync(`${storeDir}.lock`)).toBe(false);
+    // The store survives the restart-free shutdown: the CLI can open it directly now.
+    const listed = JSON.parse(
+      (await runCli(["list", "--json"], { AMPA_SCHEDULER_STORE: storeDir })).stdout,
+    );
+    expect(listed.map((c: { id: string; paused: boolean }) => [c.id, c.paused])).toEqual([
+      ["date", false],
+      ["echo", true],
+      ["heartbeat", false],
+    ]);
+  });
+});
