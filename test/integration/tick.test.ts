@@ -3,7 +3,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { claimCommand } from "../../src/lib/run.js";
-import { tickPass } from "../../src/lib/tick.js";
+import { runTick, tickPass } from "../../src/lib/tick.js";
 import { MINUTE, spec, T0 } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";
 import { createTestTable, startTestServer } from "../support/store.js";
@@ -51,6 +51,36 @@ describe("tick against a real store", () => {
     await Promise.all(deps.map((d, i) => tickPass(d, T0 + i)));
     const started = deps.flatMap((d) => d.starts.map((s) => s.commandId)).sort();
     expect(started).toEqual(["a", "b", "c"]);
+  });
+
+  it("keeps polling inside one invocation when the global minimum allows several starts a minute", async () => {
+    const t = await createTestTable(server.endpoint, { AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "10" });
+    for (const id of ["a", "b", "c"]) await t.store.addCommand(spec(id), T0);
+    let now = T0;
+    const deps = tickDeps(t.store, t.config, {
+      clock: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+      remainingMs: () => 60_000 - (now - T0),
+    });
+    const passes = await runTick(deps, T0);
+    expect(deps.starts.map((s) => [s.commandId, s.startedAt - T0])).toEqual([
+      ["a", 0],
+      ["b", 10_000],
+      ["c", 20_000],
+    ]);
+    // 5 s polls until the invocation's budget (55 s, within the 60 s Lambda timeout) runs out.
+    expect(passes).toHaveLength(12); // at 0, 5, …, 55 s
+    expect(now - T0).toBeLessThanOrEqual(55_000);
+  });
+
+  it("makes a single pass per tick with the default 60 s global minimum", async () => {
+    const t = await createTestTable(server.endpoint);
+    for (const id of ["a", "b"]) await t.store.addCommand(spec(id), T0);
+    const deps = tickDeps(t.store, t.config, { now: T0 });
+    expect(await runTick(deps, T0)).toHaveLength(1);
+    expect(deps.starts.map((s) => s.commandId)).toEqual(["a"]);
   });
 
   it("skips a corrupt command item with a logged error and still runs the others", async () => {

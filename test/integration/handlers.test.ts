@@ -1,0 +1,67 @@
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { spec } from "../support/commands.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+
+let server: EmbeddedStore;
+let t: TestTable;
+
+function context(remainingMs = 60_000): Context {
+  return {
+    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
+    getRemainingTimeInMillis: () => remainingMs,
+  } as Context;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  t = await createTestTable(server.endpoint);
+  // The handlers build their App from the environment on first use, as on Lambda.
+  process.env.AMPA_DYNAMODB_ENDPOINT = server.endpoint;
+  process.env.AMPA_TABLE_NAME = t.tableName;
+  process.env.AMPA_DISPATCH = "inline";
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("Lambda handlers", () => {
+  it("runOnce runs a command synchronously and returns its result", async () => {
+    const { handler } = await import("../../src/handlers/runOnce.js");
+    await t.store.addCommand(spec("hello", { command: "echo hello" }), Date.now());
+    const result = await handler({ id: "hello" }, context());
+    expect(result).toMatchObject({ id: "hello", exitCode: 0, outcome: "success", output: "hello\n" });
+    expect(Date.parse(result.endedAt)).toBeGreaterThanOrEqual(Date.parse(result.startedAt));
+  });
+
+  it("runOnce rejects an unknown id with `Unknown command id: <id>`", async () => {
+    const { handler } = await import("../../src/handlers/runOnce.js");
+    await expect(handler({ id: "nope" }, context())).rejects.toThrow("Unknown command id: nope");
+    await expect(handler({ name: "nope" }, context())).rejects.toThrow('runOnce expects {"id": "<command id>"}');
+  });
+
+  it("tick uses the schedule's own time and runs the chosen command", async () => {
+    const { handler } = await import("../../src/handlers/tick.js");
+    await t.store.addCommand(spec("ticked", { command: "echo ticked" }), Date.now());
+    const scheduled = new Date(Math.floor(Date.now() / 1000) * 1000 - 2000).toISOString();
+    const { passes } = await handler({ time: scheduled }, context());
+    expect(passes).toHaveLength(1);
+    expect(passes[0]).toMatchObject({ kind: "started" });
+    expect(await t.store.getLastGlobalStart()).toBe(Date.parse(scheduled));
+  });
+
+  it("runCommand refuses a run whose lease it does not hold, and never throws", async () => {
+    const { handler } = await import("../../src/handlers/runCommand.js");
+    const claim = { commandId: "hello", runId: "not-the-lease", startedAt: 1, leaseExpiresAt: 2, trigger: "schedule" };
+    expect(await handler(claim, context())).toEqual({ status: "lease-not-held" });
+    expect(await handler({ bogus: true }, context())).toEqual({ status: "invalid-event" });
+  });
+
+  it("health answers 200 with the header that tells the LLM probe it is AMPA", async () => {
+    const { handler } = await import("../../src/handlers/health.js");
+    const res = await handler();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.["x-ampa-service"]).toBe("health");
+  });
+});
