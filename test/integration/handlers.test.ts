@@ -31,14 +31,21 @@ describe("Lambda handlers", () => {
     const { handler } = await import("../../src/handlers/runOnce.js");
     await t.store.addCommand(spec("hello", { command: "echo hello" }), Date.now());
     const result = await handler({ id: "hello" }, context());
-    expect(result).toMatchObject({ id: "hello", exitCode: 0, outcome: "success", output: "hello\n" });
+    expect(result).toMatchObject({
+      id: "hello",
+      exitCode: 0,
+      outcome: "success",
+      output: "hello\n",
+    });
     expect(Date.parse(result.endedAt)).toBeGreaterThanOrEqual(Date.parse(result.startedAt));
   });
 
   it("runOnce rejects an unknown id with `Unknown command id: <id>`", async () => {
     const { handler } = await import("../../src/handlers/runOnce.js");
     await expect(handler({ id: "nope" }, context())).rejects.toThrow("Unknown command id: nope");
-    await expect(handler({ name: "nope" }, context())).rejects.toThrow('runOnce expects {"id": "<command id>"}');
+    await expect(handler({ name: "nope" }, context())).rejects.toThrow(
+      'runOnce expects {"id": "<command id>"}',
+    );
   });
 
   it("tick uses the schedule's own time and runs the chosen command", async () => {
@@ -53,7 +60,13 @@ describe("Lambda handlers", () => {
 
   it("runCommand refuses a run whose lease it does not hold, and never throws", async () => {
     const { handler } = await import("../../src/handlers/runCommand.js");
-    const claim = { commandId: "hello", runId: "not-the-lease", startedAt: 1, leaseExpiresAt: 2, trigger: "schedule" };
+    const claim = {
+      commandId: "hello",
+      runId: "not-the-lease",
+      startedAt: 1,
+      leaseExpiresAt: 2,
+      trigger: "schedule",
+    };
     expect(await handler(claim, context())).toEqual({ status: "lease-not-held" });
     expect(await handler({ bogus: true }, context())).toEqual({ status: "invalid-event" });
   });

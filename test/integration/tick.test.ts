@@ -54,7 +54,9 @@ describe("tick against a real store", () => {
   });
 
   it("keeps polling inside one invocation when the global minimum allows several starts a minute", async () => {
-    const t = await createTestTable(server.endpoint, { AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "10" });
+    const t = await createTestTable(server.endpoint, {
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "10",
+    });
     for (const id of ["a", "b", "c"]) await t.store.addCommand(spec(id), T0);
     let now = T0;
     const deps = tickDeps(t.store, t.config, {
