@@ -11,6 +11,7 @@ import { AmpaError } from "../src/lib/errors.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
 import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
 import { acquireLock } from "../src/lib/local/lock.js";
+import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
 import { createLogger } from "../src/lib/log.js";
 import { ensureTable } from "../src/lib/store/table.js";
 
@@ -93,20 +94,20 @@ async function stop(code: number): Promise<never> {
     stopping = true;
     say("stopping");
     if (offline.pid !== undefined && offline.exitCode === null) {
+      // Commands still running under runCommand sit in process groups of their own.
+      const commandGroups = descendantProcessGroups(offline.pid);
+      killGroups(commandGroups, "SIGTERM");
       try {
         process.kill(-offline.pid, "SIGTERM");
       } catch {
         // Already gone.
       }
       const killer = setTimeout(() => {
-        try {
-          if (offline.pid !== undefined) process.kill(-offline.pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
+        killGroups(offline.pid === undefined ? [] : [offline.pid, ...commandGroups], "SIGKILL");
       }, 5_000);
       await new Promise((r) => (offline.exitCode === null ? offline.once("exit", r) : r(null)));
       clearTimeout(killer);
+      killGroups(commandGroups, "SIGKILL");
     }
     app.dynamo.destroy();
     await store.close();

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 
@@ -38,6 +39,16 @@ function startStack(env: Record<string, string>): Started {
   });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   return { child, output: () => output, exited };
+}
+
+/** Running, as opposed to gone or a zombie nobody reaps. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 async function waitFor(
@@ -116,10 +127,37 @@ describe("npm start (local stack)", () => {
     expect((await runCli(["pause", "echo"], cli)).code).toBe(0);
   });
 
-  it("stops every child on SIGINT and releases the store", async () => {
+  it("stops every child on SIGINT, including a command still running, and releases the store", async () => {
+    const pidFile = join(dir, "long.pid");
+    const cli = { AMPA_SCHEDULER_STORE: storeDir };
+    expect(
+      (await runCli(["add", "long", `echo $$ > ${pidFile}; exec sleep 120`, "60", "0"], cli)).code,
+    ).toBe(0);
+    // Start it inside the stack (runOnce through serverless-offline's Lambda endpoint).
+    const lambda = new LambdaClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${env.AMPA_LAMBDA_PORT}`,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: "ampa-dev-runOnce",
+        InvocationType: "Event",
+        Payload: new TextEncoder().encode(JSON.stringify({ id: "long" })),
+      }),
+    );
+    lambda.destroy();
+    await waitFor(
+      "the long command to start",
+      () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "",
+    );
+    const commandPid = Number(readFileSync(pidFile, "utf8"));
+    expect(running(commandPid)).toBe(true);
+
     stack.child.kill("SIGINT");
     expect(await stack.exited).toBe(0);
     expect(existsSync(`${storeDir}.lock`)).toBe(false);
+    await waitFor("the command to be killed", () => !running(commandPid), 5_000);
     // The store survives the restart-free shutdown: the CLI can open it directly now.
     const listed = JSON.parse(
       (await runCli(["list", "--json"], { AMPA_SCHEDULER_STORE: storeDir })).stdout,
@@ -128,6 +166,7 @@ describe("npm start (local stack)", () => {
       ["date", false],
       ["echo", true],
       ["heartbeat", false],
+      ["long", false],
     ]);
   });
 });

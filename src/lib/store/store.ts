@@ -104,6 +104,8 @@ export class Store {
           TableName: this.table,
           KeyConditionExpression: "pk = :pk",
           ExpressionAttributeValues: { ":pk": CMD },
+          // Decisions are made on this read: a stale one would only lose its claims.
+          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
