@@ -10,6 +10,7 @@ import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/config.
 import { AmpaError } from "../src/lib/errors.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
 import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
+import { startInbox } from "../src/lib/local/inbox.js";
 import { acquireLock } from "../src/lib/local/lock.js";
 import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
 import { createLogger } from "../src/lib/log.js";
@@ -42,13 +43,26 @@ try {
 }
 
 const store = await startEmbeddedStore({ dir: storeDir });
-lock.publish(store.endpoint);
+// No webhook configured: a loopback Discord-compatible inbox takes the messages.
+const inbox = config.discordWebhook
+  ? undefined
+  : await startInbox({ port: config.inboxPort }).catch((err: Error) => {
+      process.stderr.write(`[ampa] could not start the local Discord inbox on port ${config.inboxPort}: ${err.message}\n`);
+      return undefined;
+    });
+lock.publish(store.endpoint, inbox?.url);
 const app = createApp({ config: { ...config, tableName }, endpoint: store.endpoint });
 if ((await ensureTable(app.dynamo, tableName)) === "created")
   say(`created table ${tableName} in ${storeDir}`);
-const seeded = await seedExamplesIfEmpty(app.store, Date.now());
+const seeded = await seedExamplesIfEmpty(app.store, Date.now(), config.heartbeatMinutes);
 if (seeded.length > 0) say(`store was empty: added example commands ${seeded.join(", ")}`);
 say(`store: ${storeDir} served at ${store.endpoint} (the ampa CLI talks to it while this runs)`);
+if (inbox) {
+  say(`no Discord webhook configured (AMPA_DISCORD_WEBHOOK): messages go to a LOCAL INBOX at ${inbox.url}`);
+  say("every message it receives is printed below; put a real webhook in .env to post to Discord instead");
+} else if (config.discordWebhook) {
+  say("Discord: posting to the webhook from AMPA_DISCORD_WEBHOOK");
+}
 
 // serverless-offline builds into .esbuild; stale output of another build would be picked up.
 // Its own build folder, so `osls package` or `osls invoke local` never rebuild under it.
@@ -80,6 +94,7 @@ const offline: ChildProcess = spawn(
       AMPA_METRICS_PORT: String(config.metricsPort),
       AMPA_DISPATCH: "lambda",
       AMPA_COMMAND_CWD: config.commandCwd,
+      ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
       // The SDK clients of the handlers need some credentials to sign local requests.
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
@@ -110,6 +125,7 @@ async function stop(code: number): Promise<never> {
       killGroups(commandGroups, "SIGKILL");
     }
     app.dynamo.destroy();
+    await inbox?.close();
     await store.close();
     lock.release();
   }

@@ -1,7 +1,12 @@
 import { CommanderError, Option, Command as Program } from "commander";
-import { AmpaError } from "../lib/errors.js";
+import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
+import { redactSecrets } from "../lib/secrets.js";
+import { services } from "../lib/app.js";
+import { loadConfig } from "../lib/config.js";
+import { startInbox } from "../lib/local/inbox.js";
 import { runOnce } from "../lib/run.js";
+import { sendHeartbeat } from "../lib/runners/heartbeat.js";
 import { commandTable, commandToJson } from "./format.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
@@ -121,23 +126,72 @@ export function buildProgram(): Program {
     .description("run a command now and wait for it; exits with its exit code")
     .argument("<id>")
     .action(async (id: string) => {
-      const run = await withTarget(program, async ({ app }) =>
-        runOnce(
-          {
-            store: app.store,
-            runners: app.runners,
-            config: app.config,
-            log: app.log,
-            clock: Date.now,
-          },
-          id,
-          `cli:${process.pid}`,
-        ),
+      const run = await withTarget(program, ({ app }) =>
+        runOnce(services(app).runDeps, id, `cli:${process.pid}`),
       );
       if (run.output)
         process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
       out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}`);
       throw new CliExit(run.exitCode === null ? 1 : Math.min(run.exitCode, 255));
+    });
+
+  program
+    .command("heartbeat")
+    .description("send one heartbeat now (the seed's --once); exit 2 when no webhook is configured")
+    .action(async () => {
+      const result = await withTarget(program, ({ app }) =>
+        sendHeartbeat({ notifier: services(app).notifier, store: app.store, clock: Date.now }, { force: true }),
+      );
+      (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+      throw new CliExit(result.exitCode);
+    });
+
+  const deadletters = program.command("deadletters").description("Discord messages that could not be delivered");
+  deadletters
+    .command("list")
+    .description("list dead letters, oldest first")
+    .option("--json", "machine-readable output")
+    .action(async (flags: { json?: boolean }) => {
+      const letters = await withTarget(program, ({ app }) => app.store.listDeadLetters());
+      if (flags.json) {
+        out(JSON.stringify(letters, null, 2));
+        return;
+      }
+      if (letters.length === 0) out("No dead letters.");
+      for (const l of letters) {
+        const title = l.content.split("\n", 1)[0] ?? "";
+        out(`${new Date(l.createdAt).toISOString()}  ${l.kind.padEnd(9)} ${title.slice(0, 40)}  (${l.reason})`);
+      }
+    });
+  deadletters
+    .command("redrive")
+    .description("resend every dead letter; delivered ones are deleted")
+    .action(async () => {
+      const result = await withTarget(program, ({ app }) =>
+        services(app).notifier.redrive((letter, delivered, reason) =>
+          out(`${delivered ? "delivered" : "failed   "} ${letter.id}${reason ? ` (${reason})` : ""}`),
+        ),
+      );
+      out(
+        `Redrive: ${result.delivered} delivered, ${result.failed} failed, ${result.skipped} held by another redrive, of ${result.total}.`,
+      );
+      if (result.failed > 0) throw new CliExit(1);
+    });
+
+  program
+    .command("inbox")
+    .description("run a local Discord-compatible inbox that prints every message it receives")
+    .option("--port <port>", "port on 127.0.0.1 (default AMPA_INBOX_PORT, 8025)")
+    .action(async (flags: { port?: string }) => {
+      const port = flags.port === undefined ? loadConfig(() => {}).inboxPort : Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidInputError(`Invalid --port ${JSON.stringify(flags.port)}`);
+      const inbox = await startInbox({ port });
+      out(`Local Discord inbox listening. Webhook URL: ${inbox.url}`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await inbox.close();
     });
 
   return program;
@@ -157,7 +211,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`ampa: ${asError(err).message}\n`);
+    process.stderr.write(`ampa: ${redactSecrets(asError(err).message)}\n`);
     return 1;
   }
 }

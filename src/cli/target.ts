@@ -2,7 +2,7 @@ import { type App, createApp } from "../lib/app.js";
 import { type Config, loadConfig } from "../lib/config.js";
 import { AmpaError } from "../lib/errors.js";
 import { startEmbeddedStore } from "../lib/local/embedded-store.js";
-import { acquireLock, readLock } from "../lib/local/lock.js";
+import { acquireLock, type LockInfo, readLock } from "../lib/local/lock.js";
 import { createLogger } from "../lib/log.js";
 import { ensureTable } from "../lib/store/table.js";
 
@@ -38,7 +38,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     const stage = opts.stage ?? config.stage;
     const tableName = process.env.AMPA_TABLE_NAME ?? `ampa-${stage}-state`;
     const region = opts.region ?? config.region;
-    const app = createApp({ config: { ...config, stage }, logDestination, tableName, region });
+    const app = createApp({ config: { ...config, stage }, logDestination, tableName, region, useSsm: true });
     return {
       app,
       description: `${tableName} (${region})`,
@@ -56,10 +56,15 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
 
   const running = await waitForLock(config.storeDir);
   if (running) {
-    const app = createApp({ config, logDestination, endpoint: running });
+    const app = createApp({
+      config,
+      logDestination,
+      endpoint: running.endpoint,
+      ...(running.webhook ? { localWebhook: running.webhook } : {}),
+    });
     return {
       app,
-      description: `the running local stack (${running})`,
+      description: `the running local stack (${running.endpoint})`,
       close: async () => app.dynamo.destroy(),
     };
   }
@@ -88,11 +93,11 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
  * The endpoint of a live `npm start` holding the store, waiting briefly for another
  * short-lived ampa command to finish with the directory.
  */
-async function waitForLock(storeDir: string): Promise<string | undefined> {
+async function waitForLock(storeDir: string): Promise<LockInfo | undefined> {
   for (let i = 0; i < 100; i++) {
     const holder = readLock(storeDir);
     if (!holder) return undefined;
-    if (holder.owner === "npm-start" && holder.endpoint) return holder.endpoint;
+    if (holder.owner === "npm-start" && holder.endpoint) return holder;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new AmpaError(

@@ -1,20 +1,29 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { app } from "../lib/app.js";
+import { asError } from "../lib/log.js";
 import { renderMetrics } from "../lib/metrics.js";
 
 /** GET /metrics: Prometheus text format from the state table. */
 export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
   const { store, log } = app();
   try {
-    const { commands, corrupt } = await store.listCommands();
-    const { contentType, body } = await renderMetrics(commands, corrupt.length, Date.now());
+    const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
+      store.listCommands(),
+      store.listMetrics(),
+      store.getNotifyState(),
+      store.countDeadLetters(),
+    ]);
+    const { contentType, body } = await renderMetrics({
+      commands,
+      corruptItems: corrupt.length,
+      stored,
+      notify,
+      deadLetters,
+      now: Date.now(),
+    });
     return { statusCode: 200, headers: { "content-type": contentType }, body };
   } catch (err) {
-    log.error({ err: (err as Error).message }, "metrics: store unavailable");
-    return {
-      statusCode: 503,
-      headers: { "content-type": "text/plain" },
-      body: "store unavailable\n",
-    };
+    log.error({ err: asError(err).message }, "metrics: store unavailable");
+    return { statusCode: 503, headers: { "content-type": "text/plain" }, body: "store unavailable\n" };
   }
 }

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app } from "../lib/app.js";
+import { app, services } from "../lib/app.js";
 import { asError } from "../lib/log.js";
 import { executeClaim } from "../lib/run.js";
 
@@ -14,7 +14,8 @@ const eventSchema = z.object({
 
 /** Invoked asynchronously by `tick` with a claimed lease: run the command and record it. */
 async function handle(event: unknown, context: Context): Promise<{ status: string }> {
-  const { config, store, runners, log: baseLog } = app();
+  const a = app();
+  const { store, log: baseLog } = a;
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) {
     // Retrying a malformed event cannot help: log it and return.
@@ -32,12 +33,8 @@ async function handle(event: unknown, context: Context): Promise<{ status: strin
     );
     return { status: "lease-not-held" };
   }
-  const remainingMs = () => context.getRemainingTimeInMillis();
-  const run = await executeClaim(
-    { store, runners, config, log, clock: Date.now, remainingMs },
-    command,
-    claim,
-  );
+  const { runDeps } = services(a, { log, remainingMs: () => context.getRemainingTimeInMillis() });
+  const run = await executeClaim(runDeps, command, claim);
   return { status: run.outcome };
 }
 

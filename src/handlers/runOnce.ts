@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app } from "../lib/app.js";
+import { app, services } from "../lib/app.js";
 import { InvalidInputError } from "../lib/errors.js";
 import { runOnce } from "../lib/run.js";
 
@@ -17,21 +17,14 @@ export interface RunOnceResult {
 
 /** `osls invoke -f runOnce --data '{"id":"<id>"}'`: run one command now and return its result. */
 export async function handler(event: unknown, context: Context): Promise<RunOnceResult> {
-  const { config, store, runners, log } = app();
+  const a = app();
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) throw new InvalidInputError('runOnce expects {"id": "<command id>"}');
-  const run = await runOnce(
-    {
-      store,
-      runners,
-      config,
-      log: log.child({ requestId: context.awsRequestId }),
-      clock: Date.now,
-      remainingMs: () => context.getRemainingTimeInMillis(),
-    },
-    parsed.data.id,
-    `runOnce:${context.awsRequestId}`,
-  );
+  const { runDeps } = services(a, {
+    log: a.log.child({ requestId: context.awsRequestId }),
+    remainingMs: () => context.getRemainingTimeInMillis(),
+  });
+  const run = await runOnce(runDeps, parsed.data.id, `runOnce:${context.awsRequestId}`);
   return {
     id: run.commandId,
     exitCode: run.exitCode,

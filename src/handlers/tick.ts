@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { app } from "../lib/app.js";
+import { app, services } from "../lib/app.js";
 import type { Config } from "../lib/config.js";
 import { inlineDispatch, lambdaDispatch } from "../lib/dispatch.js";
 import { probeLlm } from "../lib/llm.js";
+import { asError } from "../lib/log.js";
+import { announceStartup } from "../lib/startup.js";
 import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../lib/tick.js";
 
 let dispatchToLambda: Dispatch | undefined;
+let startupChecked = false;
 
 /** The Lambda client behind the dispatch is created once per container. */
 function containerLambdaDispatch(config: Config): Dispatch {
@@ -19,14 +22,20 @@ export async function handler(
   event: Partial<ScheduledEvent>,
   context: Context,
 ): Promise<{ passes: PassResult[] }> {
-  const { config, store, runners, log: baseLog } = app();
-  const log = baseLog.child({ tickId: context.awsRequestId });
+  const a = app();
+  const { config, store } = a;
+  const log = a.log.child({ tickId: context.awsRequestId });
   const remainingMs = () => context.getRemainingTimeInMillis();
   const clock = Date.now;
-  const dispatch =
-    config.dispatch === "lambda"
-      ? containerLambdaDispatch(config)
-      : inlineDispatch({ store, runners, config, log, clock, remainingMs });
+  const { notifier, runDeps } = services(a, { log, remainingMs });
+  const buildId = process.env.AMPA_BUILD_ID;
+  if (!startupChecked && buildId) {
+    startupChecked = true;
+    await announceStartup({ store, notifier, clock, log }, buildId).catch((err) =>
+      log.error({ err: asError(err).message }, "could not announce the scheduler start"),
+    );
+  }
+  const dispatch = config.dispatch === "lambda" ? containerLambdaDispatch(config) : inlineDispatch(runDeps);
   const passes = await runTick(
     {
       store,

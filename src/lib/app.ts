@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Config, type Env, loadConfig } from "./config.js";
 import { readLock } from "./local/lock.js";
 import { createLogger, type Logger } from "./log.js";
-import { defaultRunners, type Runners } from "./runners/index.js";
+import { Notifier } from "./notify/notifier.js";
+import { type WebhookSource, webhookSource } from "./notify/webhook-source.js";
+import type { RunDeps } from "./run.js";
+import { createRunners } from "./runners/index.js";
 import { createDocumentClient, createDynamoClient } from "./store/client.js";
 import { Store } from "./store/store.js";
 
@@ -12,7 +16,8 @@ export interface App {
   log: Logger;
   dynamo: DynamoDBClient;
   store: Store;
-  runners: Runners;
+  /** The Discord webhook, resolved lazily and cached (SSM has a max age). */
+  webhook: WebhookSource;
 }
 
 export interface AppOptions {
@@ -25,33 +30,74 @@ export interface AppOptions {
   region?: string;
   /** An already loaded configuration (skips reading the environment again). */
   config?: Config;
+  /** Read the webhook from SSM when the environment has none (Lambda, CLI with --stage). */
+  useSsm?: boolean;
+  /** The webhook of a local inbox, used when nothing else is configured. */
+  localWebhook?: string;
+}
+
+const onLambda = (env: Env) => Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE && !env.IS_LOCAL;
+
+/**
+ * Under `osls invoke local` (IS_LOCAL) or serverless-offline (IS_OFFLINE) with no endpoint
+ * configured: the store of a running `npm start`, found through its lock file.
+ */
+function localStack(env: Env, config: Config): { endpoint?: string; webhook?: string } {
+  if (!env.IS_LOCAL && !env.IS_OFFLINE) return {};
+  const lock = readLock(config.storeDir);
+  return { endpoint: lock?.endpoint || undefined, webhook: lock?.webhook };
 }
 
 export function createApp(opts: AppOptions = {}): App {
   const env = opts.env ?? process.env;
   const bootLog = createLogger(env.AMPA_LOG_LEVEL ?? "info", opts.logDestination);
   const config =
-    opts.config ??
-    loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
+    opts.config ?? loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
   const log = createLogger(config.logLevel, opts.logDestination);
-  const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? localStackEndpoint(env, config);
+  const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(env, config);
+  const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? local.endpoint;
   const region = opts.region ?? config.region;
   const tableName = opts.tableName ?? config.tableName;
   const dynamo = createDynamoClient({ region, endpoint });
-  const store = new Store(createDocumentClient(dynamo), {
-    tableName,
-    maxRunHistory: config.maxRunHistory,
-  });
-  return { config: { ...config, region, tableName }, log, dynamo, store, runners: defaultRunners };
+  const store = new Store(createDocumentClient(dynamo), { tableName, maxRunHistory: config.maxRunHistory });
+  const localWebhook = opts.localWebhook ?? local.webhook;
+  const webhook = webhookSource(
+    { ...config, region },
+    {
+      useSsm: opts.useSsm ?? onLambda(env),
+      ...(localWebhook ? { fallback: { url: localWebhook, origin: "local-inbox" as const } } : {}),
+    },
+  );
+  return { config: { ...config, region, tableName }, log, dynamo, store, webhook };
 }
 
-/**
- * Under `osls invoke local` (IS_LOCAL) or serverless-offline (IS_OFFLINE) with no endpoint
- * configured: the store of a running `npm start`, found through its lock file.
- */
-function localStackEndpoint(env: Env, config: Config): string | undefined {
-  if (!env.IS_LOCAL && !env.IS_OFFLINE) return undefined;
-  return readLock(config.storeDir)?.endpoint || undefined;
+/** Per-invocation collaborators: the notifier and runners bound to the time left. */
+export function services(
+  app: App,
+  opts: { log?: Logger; remainingMs?: () => number } = {},
+): { notifier: Notifier; runDeps: RunDeps } {
+  const log = opts.log ?? app.log;
+  const clock = Date.now;
+  const notifier = new Notifier({
+    store: app.store,
+    webhook: app.webhook,
+    config: app.config,
+    log,
+    clock,
+    sleep: (ms) => sleep(ms),
+    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+  });
+  const runners = createRunners({ notifier, store: app.store, clock });
+  const runDeps: RunDeps = {
+    store: app.store,
+    runners,
+    config: app.config,
+    log,
+    clock,
+    notifier,
+    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+  };
+  return { notifier, runDeps };
 }
 
 let cached: App | undefined;

@@ -28,6 +28,8 @@ const port = z.coerce.number().int().min(1).max(65_535);
 interface Knob<T> {
   schema: z.ZodType<T>;
   fallback: (env: Env) => T;
+  /** Never echo the value (webhook URLs carry a token). */
+  secret?: boolean;
 }
 
 function knob<T>(schema: z.ZodType<T>, fallback: T | ((env: Env) => T)): Knob<T> {
@@ -35,6 +37,10 @@ function knob<T>(schema: z.ZodType<T>, fallback: T | ((env: Env) => T)): Knob<T>
     schema,
     fallback: typeof fallback === "function" ? (fallback as (env: Env) => T) : () => fallback,
   };
+}
+
+function secretKnob<T>(schema: z.ZodType<T>, fallback: T): Knob<T> {
+  return { ...knob(schema, fallback), secret: true };
 }
 
 const onLambda = (env: Env) => Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE;
@@ -72,6 +78,16 @@ const knobs = {
     "info",
   ),
   AMPA_RUN_SCHEDULER: knob(booleanish, true),
+  AMPA_DISCORD_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
+  AMPA_DISCORD_WEBHOOK_PARAM: knob(z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/), (env) => `/ampa/${stageOf(env)}/discord-webhook`),
+  AMPA_WEBHOOK_CACHE_SECONDS: knob(nonNegativeNumber, 300),
+  AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),
+  AMPA_MAX_RETRIES: knob(z.coerce.number().int().min(0).max(100), 10),
+  AMPA_DISCORD_TIMEOUT_SECONDS: knob(positiveNumber, 10),
+  AMPA_DEADLETTER_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
+  AMPA_DEADLETTER_FILE: knob(z.string().min(1).optional(), undefined),
+  AMPA_HEARTBEAT_MINUTES: knob(positiveInt.max(1440), 1),
+  AMPA_INBOX_PORT: knob(port, 8025),
 } as const;
 
 type Knobs = typeof knobs;
@@ -101,6 +117,16 @@ export interface Config {
   runScheduler: boolean;
   /** The tick period EventBridge (or serverless-offline) fires at. */
   tickIntervalMs: number;
+  discordWebhook: string | undefined;
+  discordWebhookParam: string;
+  webhookCacheMs: number;
+  backoffBaseMs: number;
+  maxRetries: number;
+  discordTimeoutMs: number;
+  deadLetterWebhook: string | undefined;
+  deadLetterFile: string | undefined;
+  heartbeatMinutes: number;
+  inboxPort: number;
 }
 
 export interface ConfigWarning {
@@ -131,6 +157,11 @@ export function readEnvironment(env: Env = process.env, cwd: string = process.cw
   return { ...env, ...cleaned };
 }
 
+function unquote(value: string): string {
+  const quoted = /^(["'])(.*)\1$/s.exec(value);
+  return quoted ? (quoted[2] ?? "").trim() : value;
+}
+
 export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning[] } {
   const warnings: ConfigWarning[] = [];
   const raw = {} as Record<string, unknown>;
@@ -141,16 +172,18 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       raw[name] = fallback;
       continue;
     }
-    const parsed = spec.schema.safeParse(value.trim());
+    // Quotes around a value are common in .env files and shell exports.
+    const parsed = spec.schema.safeParse(unquote(value.trim()));
     if (parsed.success) {
       raw[name] = parsed.data;
     } else {
       raw[name] = fallback;
       const reason = parsed.error.issues[0]?.message ?? "invalid";
+      const shown = spec.secret ? "(value hidden)" : JSON.stringify(value);
       warnings.push({
         variable: name,
-        value,
-        message: `${name}=${JSON.stringify(value)} is invalid (${reason}); using the default ${JSON.stringify(fallback)}`,
+        value: spec.secret ? "" : value,
+        message: `${name}=${shown} is invalid (${reason}); using the default ${JSON.stringify(fallback ?? null)}`,
       });
     }
   }
@@ -180,6 +213,16 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       logLevel: r.AMPA_LOG_LEVEL,
       runScheduler: r.AMPA_RUN_SCHEDULER,
       tickIntervalMs: 60_000,
+      discordWebhook: r.AMPA_DISCORD_WEBHOOK,
+      discordWebhookParam: r.AMPA_DISCORD_WEBHOOK_PARAM,
+      webhookCacheMs: r.AMPA_WEBHOOK_CACHE_SECONDS * 1000,
+      backoffBaseMs: r.AMPA_BACKOFF_BASE_SECONDS * 1000,
+      maxRetries: r.AMPA_MAX_RETRIES,
+      discordTimeoutMs: r.AMPA_DISCORD_TIMEOUT_SECONDS * 1000,
+      deadLetterWebhook: r.AMPA_DEADLETTER_WEBHOOK,
+      deadLetterFile: r.AMPA_DEADLETTER_FILE,
+      heartbeatMinutes: r.AMPA_HEARTBEAT_MINUTES,
+      inboxPort: r.AMPA_INBOX_PORT,
     },
   };
 }

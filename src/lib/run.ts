@@ -3,6 +3,8 @@ import type { Command, RunClaim, RunRecord } from "./command.js";
 import type { Config } from "./config.js";
 import { LeaseHeldError, UnknownCommandError } from "./errors.js";
 import { asError, type Logger } from "./log.js";
+import { commandMessage, opencodeSummarizer, type Summarizer } from "./notify/messages.js";
+import type { Notifier } from "./notify/notifier.js";
 import { truncateUtf8 } from "./output.js";
 import type { Runners } from "./runners/index.js";
 import type { Store } from "./store/store.js";
@@ -15,6 +17,9 @@ export interface RunDeps {
   clock: () => number;
   /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
   remainingMs?: () => number;
+  /** Posts each run's result to Discord; runs are not announced without one. */
+  notifier?: Notifier;
+  summarize?: Summarizer;
 }
 
 /** Time the run may take before it is killed. */
@@ -109,7 +114,21 @@ export async function executeClaim(
     { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
     "run finished",
   );
+  await afterRun(deps, log, command, run);
   return current ? run : { ...run, late: true };
+}
+
+/** Counts the run and announces it (heartbeats announce themselves). Never throws. */
+async function afterRun(deps: RunDeps, log: Logger, command: Command, run: RunRecord): Promise<void> {
+  try {
+    await deps.store.incrementCounter("ampa_command_runs_total", { command: command.id, outcome: run.outcome });
+    if (deps.notifier && command.type !== "heartbeat") {
+      const message = await commandMessage(command, run, deps.summarize ?? opencodeSummarizer());
+      await deps.notifier.send("command", message);
+    }
+  } catch (err) {
+    log.error({ err: asError(err).message }, "could not record or announce the run");
+  }
 }
 
 /** Releases a claim whose run never started (e.g. the dispatch failed), recording why. */

@@ -148,6 +148,7 @@ export async function runTick(deps: TickDeps, now: number = deps.clock()): Promi
     config.tickIntervalMs - config.pollIntervalMs,
     deps.remainingMs ? deps.remainingMs() - 5_000 : Number.POSITIVE_INFINITY,
   );
+  await deps.store.incrementCounter("ampa_scheduler_ticks_total");
   let passAt = now;
   for (;;) {
     const result = await tickPass(deps, passAt);

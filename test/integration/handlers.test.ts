@@ -71,10 +71,17 @@ describe("Lambda handlers", () => {
     expect(await handler({ bogus: true }, context())).toEqual({ status: "invalid-event" });
   });
 
-  it("health answers 200 with the header that tells the LLM probe it is AMPA", async () => {
+  it("health answers 503 misconfigured when no webhook resolves, still marked as AMPA's", async () => {
     const { handler } = await import("../../src/handlers/health.js");
     const res = await handler();
-    expect(res.statusCode).toBe(200);
+    expect(res).toMatchObject({ statusCode: 503, body: "misconfigured" });
     expect(res.headers?.["x-ampa-service"]).toBe("health");
+  });
+
+  it("the heartbeat function fails with exit code 2 and a clear message without a webhook", async () => {
+    const { handler } = await import("../../src/handlers/heartbeat.js");
+    expect(await handler({}, context())).toMatchObject({ sent: false, exitCode: 2 });
+    const http = await handler({ requestContext: {} }, context());
+    expect(http).toMatchObject({ statusCode: 503 });
   });
 });

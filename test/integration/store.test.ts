@@ -4,7 +4,7 @@ import type { RunRecord } from "../../src/lib/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { silentLogger } from "../../src/lib/log.js";
 import { claimCommand, runOnce } from "../../src/lib/run.js";
-import { defaultRunners } from "../../src/lib/runners/index.js";
+import { createRunners } from "../../src/lib/runners/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 
@@ -144,7 +144,7 @@ describe("store", () => {
     const record = await runOnce(
       {
         store: t.store,
-        runners: defaultRunners,
+        runners: createRunners(),
         config: t.config,
         log: silentLogger,
         clock: Date.now,
@@ -166,7 +166,7 @@ describe("store", () => {
     await runOnce(
       {
         store: t.store,
-        runners: defaultRunners,
+        runners: createRunners(),
         config: t.config,
         log: silentLogger,
         clock: Date.now,

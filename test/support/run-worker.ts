@@ -2,7 +2,7 @@
 import { parseConfig } from "../../src/lib/config.js";
 import { silentLogger } from "../../src/lib/log.js";
 import { runOnce } from "../../src/lib/run.js";
-import { defaultRunners } from "../../src/lib/runners/index.js";
+import { createRunners } from "../../src/lib/runners/index.js";
 import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
 import { Store } from "../../src/lib/store/store.js";
 
@@ -16,7 +16,7 @@ const store = new Store(
   },
 );
 await runOnce(
-  { store, runners: defaultRunners, config, log: silentLogger, clock: Date.now },
+  { store, runners: createRunners(), config, log: silentLogger, clock: Date.now },
   id,
   `worker:${process.pid}`,
 );

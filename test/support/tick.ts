@@ -2,7 +2,7 @@ import type { Command, RunClaim } from "../../src/lib/command.js";
 import type { Config } from "../../src/lib/config.js";
 import { type Logger, silentLogger } from "../../src/lib/log.js";
 import { executeClaim } from "../../src/lib/run.js";
-import { defaultRunners } from "../../src/lib/runners/index.js";
+import { createRunners } from "../../src/lib/runners/index.js";
 import type { Store } from "../../src/lib/store/store.js";
 import type { TickDeps } from "../../src/lib/tick.js";
 
@@ -25,7 +25,7 @@ export function tickDeps(
     owner: "test-tick",
     dispatch: async (command: Command, claim: RunClaim) => {
       starts.push(claim);
-      await executeClaim({ store, config, log, clock, runners: defaultRunners }, command, claim);
+      await executeClaim({ store, config, log, clock, runners: createRunners() }, command, claim);
     },
     ...overrides,
     starts,

@@ -2,11 +2,13 @@ import type { CommandSpec } from "../command.js";
 import type { Store } from "../store/store.js";
 
 /**
- * What `npm start` puts in an empty store: nothing a newcomer lacks. With the default
- * 60 s global minimum only one command starts per minute, so the heartbeat is kept
- * infrequent enough for `date` to run (nearly) every minute.
+ * What `npm start` puts in an empty store: nothing a newcomer lacks. A heartbeat every
+ * AMPA_HEARTBEAT_MINUTES (1) and `date` every minute. With the default 60 s global
+ * minimum only one command starts per minute, so the two share the minutes (each about
+ * every 2 minutes); the heartbeat goes first.
  */
-export const EXAMPLE_COMMANDS: CommandSpec[] = [
+export function exampleCommands(heartbeatMinutes: number): CommandSpec[] {
+  return [
   {
     id: "date",
     command: "date -u",
@@ -24,19 +26,21 @@ export const EXAMPLE_COMMANDS: CommandSpec[] = [
     command: "",
     title: "Scheduler Heartbeat",
     type: "heartbeat",
-    frequencyMinutes: 10,
-    priority: 0,
+    frequencyMinutes: heartbeatMinutes,
+    priority: 1,
     requiresLlm: false,
     metadata: {},
     maxRuntimeMinutes: 1,
     paused: false,
   },
-];
+  ];
+}
 
 /** Adds the examples when the store has no commands at all. Returns the ids added. */
-export async function seedExamplesIfEmpty(store: Store, now: number): Promise<string[]> {
+export async function seedExamplesIfEmpty(store: Store, now: number, heartbeatMinutes: number): Promise<string[]> {
   const { commands, corrupt } = await store.listCommands();
   if (commands.length > 0 || corrupt.length > 0) return [];
-  for (const spec of EXAMPLE_COMMANDS) await store.addCommand(spec, now);
-  return EXAMPLE_COMMANDS.map((c) => c.id);
+  const examples = exampleCommands(heartbeatMinutes);
+  for (const spec of examples) await store.addCommand(spec, now);
+  return examples.map((c) => c.id);
 }

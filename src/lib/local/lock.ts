@@ -20,6 +20,8 @@ export interface LockInfo {
   endpoint: string;
   owner: "npm-start" | "cli";
   startedAt: string;
+  /** The local Discord inbox of a running `npm start`, when it has one. */
+  webhook?: string;
 }
 
 export function lockPath(storeDir: string): string {
@@ -46,8 +48,8 @@ export function readLock(storeDir: string): LockInfo | undefined {
 }
 
 export interface HeldLock {
-  /** Records the endpoint once the server listens. */
-  publish(endpoint: string): void;
+  /** Records the endpoint (and local inbox) once the servers listen. */
+  publish(endpoint: string, webhook?: string): void;
   release(): void;
 }
 

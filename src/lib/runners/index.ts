@@ -1,6 +1,7 @@
 import type { Command, CommandType, RunOutcome } from "../command.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
 import { runShell } from "./shell.js";
 
 export interface RunnerContext {
@@ -45,9 +46,20 @@ export function notImplementedRunner(type: CommandType): Runner {
   });
 }
 
-export const defaultRunners: Runners = {
-  shell: shellRunner,
-  heartbeat: notImplementedRunner("heartbeat"),
-  delegation: notImplementedRunner("delegation"),
-  "triage-audit": notImplementedRunner("triage-audit"),
-};
+/** A heartbeat with nowhere to send it: an honest failure, not a fake success. */
+const noNotifierRunner: Runner = async () => ({
+  exitCode: 2,
+  output: "Heartbeats need a notifier; none was configured for this process.",
+  outputTruncatedBytes: 0,
+  outcome: "failure",
+});
+
+/** The runner of each command type. Heartbeats need the notifier and store. */
+export function createRunners(heartbeat?: HeartbeatDeps): Runners {
+  return {
+    shell: shellRunner,
+    heartbeat: heartbeat ? heartbeatRunner(heartbeat) : noNotifierRunner,
+    delegation: notImplementedRunner("delegation"),
+    "triage-audit": notImplementedRunner("triage-audit"),
+  };
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -22,13 +23,57 @@ import { DuplicateCommandError, isConditionalCheckFailed, UnknownCommandError } 
  * The one module that knows the table layout (see docs/ARCHITECTURE in shared/design):
  *   CMD / <id>                   command spec + schedule state + lease
  *   RUN#<id> / <startIso>#<run>  one run, newest `maxRunHistory` kept
- *   GLOBAL / SCHEDULER           last global start
+ *   GLOBAL / SCHEDULER           last global start, last startup announcement
+ *   GLOBAL / NOTIFY              last message times (heartbeat suppression)
+ *   METRICS / <name>#<labels>    counters (atomic ADD) and gauges
+ *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven
  * Every write is a single-item (conditional) write: no transactions, no TTL.
  */
 const CMD = "CMD";
 const GLOBAL = "GLOBAL";
 const SCHEDULER = "SCHEDULER";
+const NOTIFY = "NOTIFY";
+const DLQ = "DLQ";
+const METRICS = "METRICS";
 const runPk = (id: string) => `RUN#${id}`;
+
+export type MetricLabels = Record<string, string>;
+/** Labels sorted so one metric series always maps to one item. */
+const metricKey = (name: string, labels: MetricLabels) => {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`);
+  return parts.length ? `${name}#${parts.join(",")}` : name;
+};
+
+const notifyStateSchema = z.object({
+  lastMessageAt: z.number().optional(),
+  lastMessageKind: z.string().optional(),
+  lastHeartbeatAt: z.number().optional(),
+  lastNonHeartbeatAt: z.number().optional(),
+});
+export type NotifyState = z.infer<typeof notifyStateSchema>;
+
+const deadLetterSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  content: z.string(),
+  reason: z.string(),
+  attempts: z.number(),
+  createdAt: z.number(),
+  redriveAttempts: z.number().optional(),
+  lastAttemptAt: z.number().optional(),
+});
+/** A notification that could not be delivered, kept until a redrive delivers it. */
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+const storedMetricSchema = z.object({
+  name: z.string(),
+  labels: z.record(z.string(), z.string()),
+  kind: z.enum(["counter", "gauge"]),
+  value: z.number(),
+});
+export type StoredMetric = z.infer<typeof storedMetricSchema>;
 const runSk = (startedAt: number, runId: string) => `${new Date(startedAt).toISOString()}#${runId}`;
 
 const SPEC_FIELDS = Object.keys(commandSpecSchema.shape) as (keyof CommandSpec)[];
@@ -390,6 +435,204 @@ export class Store {
     // A late finisher may already have written the real record of this run: keep that one.
     await this.putRun(run, { onlyIfAbsent: true });
     return run;
+  }
+
+  // ── Notifications: last message times, startup announcement, dead letters ──────────
+
+  async getNotifyState(): Promise<NotifyState> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: GLOBAL, sk: NOTIFY }, ConsistentRead: true }),
+    );
+    const parsed = notifyStateSchema.safeParse(Item ?? {});
+    return parsed.success ? parsed.data : {};
+  }
+
+  /** Records that a message of `kind` went out at `at` (heartbeats are tracked apart). */
+  async recordMessageSent(kind: string, at: number): Promise<void> {
+    const heartbeat = kind === "heartbeat";
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: GLOBAL, sk: NOTIFY },
+        UpdateExpression: heartbeat
+          ? "SET lastMessageAt = :at, lastMessageKind = :kind, lastHeartbeatAt = :at"
+          : "SET lastMessageAt = :at, lastMessageKind = :kind, lastNonHeartbeatAt = :at",
+        ExpressionAttributeValues: { ":at": at, ":kind": kind },
+      }),
+    );
+  }
+
+  /**
+   * True for exactly one caller per build id: whoever records it first announces the
+   * start of that build (a conditional write; every cold container of the build tries).
+   */
+  async claimStartupAnnouncement(buildId: string, now: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: GLOBAL, sk: SCHEDULER },
+          UpdateExpression: "SET lastStartupBuild = :build, lastStartupAt = :now",
+          ConditionExpression: "attribute_not_exists(lastStartupBuild) OR lastStartupBuild <> :build",
+          ExpressionAttributeValues: { ":build": buildId, ":now": now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async putDeadLetter(letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
+    const id = `${new Date(letter.createdAt).toISOString()}#${randomUUID()}`;
+    const stored: DeadLetter = { ...letter, id };
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: DLQ, sk: id, ...stored } }));
+    return stored;
+  }
+
+  /** Oldest first. Items that do not parse are skipped (and counted by countDeadLetters). */
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": DLQ },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const parsed = deadLetterSchema.safeParse(item);
+        if (parsed.success) letters.push(parsed.data);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return letters;
+  }
+
+  async countDeadLetters(): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": DLQ },
+          Select: "COUNT",
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  /**
+   * Takes a dead letter for redrive so that two concurrent redrives never send it twice.
+   * Returns false when another redrive holds it or it is gone.
+   */
+  async claimDeadLetter(id: string, token: string, now: number, leaseMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: DLQ, sk: id },
+          UpdateExpression: "SET redriveToken = :token, redriveUntil = :until",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(redriveUntil) OR redriveUntil < :now)",
+          ExpressionAttributeValues: { ":token": token, ":until": now + leaseMs, ":now": now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Deletes a delivered dead letter; only the redrive holding it may. */
+  async deleteDeadLetter(id: string, token: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: DLQ, sk: id },
+        ConditionExpression: "redriveToken = :token",
+        ExpressionAttributeValues: { ":token": token },
+      }),
+    );
+  }
+
+  /** Gives a dead letter back after a failed redrive, noting the attempt. */
+  async releaseDeadLetter(id: string, token: string, reason: string, now: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: DLQ, sk: id },
+          UpdateExpression:
+            "SET reason = :reason, lastAttemptAt = :now ADD redriveAttempts :one REMOVE redriveToken, redriveUntil",
+          ConditionExpression: "redriveToken = :token",
+          ExpressionAttributeValues: { ":token": token, ":reason": reason, ":now": now, ":one": 1 },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  // ── Metrics: counters and gauges shared by every container ──────────────────────────
+
+  /** Atomically adds to a counter (created at 0 on first use). */
+  async incrementCounter(name: string, labels: MetricLabels = {}, by = 1): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: METRICS, sk: metricKey(name, labels) },
+        UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind ADD #value :by",
+        ExpressionAttributeNames: { "#name": "name", "#value": "value" },
+        ExpressionAttributeValues: { ":name": name, ":labels": labels, ":kind": "counter", ":by": by },
+      }),
+    );
+  }
+
+  async setGauge(name: string, labels: MetricLabels, value: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: METRICS, sk: metricKey(name, labels) },
+        UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind, #value = :value",
+        ExpressionAttributeNames: { "#name": "name", "#value": "value" },
+        ExpressionAttributeValues: { ":name": name, ":labels": labels, ":kind": "gauge", ":value": value },
+      }),
+    );
+  }
+
+  async listMetrics(): Promise<StoredMetric[]> {
+    const metrics: StoredMetric[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": METRICS },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const parsed = storedMetricSchema.safeParse(item);
+        if (parsed.success) metrics.push(parsed.data);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return metrics;
   }
 
   private async putRun(run: RunRecord, { onlyIfAbsent = false } = {}): Promise<void> {

@@ -1,0 +1,34 @@
+import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { app, services } from "../lib/app.js";
+import { sendHeartbeat } from "../lib/runners/heartbeat.js";
+
+export interface HeartbeatResult {
+  sent: boolean;
+  exitCode: number;
+  message: string;
+}
+
+function isHttpEvent(event: unknown): boolean {
+  return typeof event === "object" && event !== null && "requestContext" in event;
+}
+
+/**
+ * One heartbeat now, whatever the schedule: `osls invoke -f heartbeat` (the seed's
+ * `--once`) and `POST /heartbeat` (IAM-authorized on AWS). No webhook → exit code 2.
+ */
+export async function handler(
+  event: unknown,
+  context: Context,
+): Promise<HeartbeatResult | APIGatewayProxyStructuredResultV2> {
+  const a = app();
+  const log = a.log.child({ requestId: context.awsRequestId });
+  const { notifier } = services(a, { log, remainingMs: () => context.getRemainingTimeInMillis() });
+  const result = await sendHeartbeat({ notifier, store: a.store, clock: Date.now }, { force: true });
+  const body: HeartbeatResult = { sent: result.exitCode === 0, exitCode: result.exitCode, message: result.output };
+  if (!isHttpEvent(event)) return body;
+  return {
+    statusCode: body.sent ? 200 : body.exitCode === 2 ? 503 : 502,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
