@@ -1,5 +1,5 @@
 /** What a redacted secret is replaced with. */
-export const REDACTED = "****";
+const REDACTED = "****";
 
 /** Shorter values would redact ordinary words and numbers all over the logs. */
 const MIN_SECRET_LENGTH = 8;
@@ -13,6 +13,9 @@ let secrets: string[] = [];
  */
 const DISCORD_WEBHOOK =
   /(discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/[^/\s"'\\?#]+\/)[^/\s"'\\?#]+/gi;
+
+/** A webhook path on any host: group 1 is everything up to the token, group 2 the token. */
+const WEBHOOK_PATH = /^(\/api\/(?:v\d+\/)?webhooks\/[^/]+\/)([^/]+)/;
 
 /** Remembers a secret (e.g. a webhook token) so redactSecrets removes it everywhere; ignores values shorter than 8 chars. */
 export function registerSecret(value: string): void {
@@ -37,8 +40,7 @@ export function redactSecrets(text: string): string {
  * host, so the local inbox and test servers count too); undefined for other URLs.
  */
 export function webhookToken(url: string): string | undefined {
-  const path = parseUrl(url)?.pathname ?? "";
-  return /^\/api\/(?:v\d+\/)?webhooks\/[^/]+\/([^/]+)/.exec(path)?.[1];
+  return WEBHOOK_PATH.exec(parseUrl(url)?.pathname ?? "")?.[2];
 }
 
 /**
@@ -50,7 +52,7 @@ export function maskWebhookUrl(url: string): string {
   const parsed = parseUrl(url);
   if (!parsed) return REDACTED;
   const origin = `${parsed.protocol}//${parsed.host}`;
-  const webhook = /^(\/api\/(?:v\d+\/)?webhooks\/[^/]+\/)[^/]+/.exec(parsed.pathname);
+  const webhook = WEBHOOK_PATH.exec(parsed.pathname);
   // Everything after the token (e.g. `/slack`) is dropped with it.
   if (webhook) return redactSecrets(`${origin}${webhook[1]}${REDACTED}`);
   const segments = parsed.pathname.split("/").filter((s) => s !== "");

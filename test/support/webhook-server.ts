@@ -40,8 +40,6 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
-  /** The client's port: one value for several requests means the connection was reused. */
-  remotePort: number | undefined;
 }
 
 export interface FakeWebhook {
@@ -86,7 +84,6 @@ export async function startFakeWebhook(
         path: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
-        remotePort: req.socket.remotePort,
       });
       switch (step.kind) {
         case "answer":

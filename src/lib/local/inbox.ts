@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DISCORD_CONTENT_LIMIT } from "../notify/discord.js";
 
 /** A Discord-compatible webhook on loopback that prints what it receives. */
 export interface Inbox {
@@ -75,8 +76,9 @@ function checkMessage(body: Buffer): string | { message: string; code: number } 
   if (typeof content !== "string" || content === "") {
     return { message: "Cannot send an empty message", code: 50006 };
   }
-  if ([...content].length > 2000) {
-    return { message: "Invalid Form Body: content must be 2000 or fewer in length.", code: 50035 };
+  if ([...content].length > DISCORD_CONTENT_LIMIT) {
+    const message = `Invalid Form Body: content must be ${DISCORD_CONTENT_LIMIT} or fewer in length.`;
+    return { message, code: 50035 };
   }
   return content;
 }
