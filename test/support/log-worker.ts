@@ -1,0 +1,9 @@
+// A separate process that logs through createLogger, so a test can read what reaches stdout.
+import { createLogger } from "../../src/lib/log.js";
+import { registerSecret } from "../../src/lib/secrets.js";
+
+const [secret = "", webhookUrl = ""] = process.argv.slice(2);
+registerSecret(secret);
+const log = createLogger("info", "stdout");
+log.info({ config: { nested: [secret] } }, `starting with ${secret}`);
+log.error({ err: new Error(`could not reach ${webhookUrl}`) }, "delivery failed");
