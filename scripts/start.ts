@@ -47,7 +47,9 @@ const store = await startEmbeddedStore({ dir: storeDir });
 const inbox = config.discordWebhook
   ? undefined
   : await startInbox({ port: config.inboxPort }).catch((err: Error) => {
-      process.stderr.write(`[ampa] could not start the local Discord inbox on port ${config.inboxPort}: ${err.message}\n`);
+      process.stderr.write(
+        `[ampa] could not start the local Discord inbox on port ${config.inboxPort}: ${err.message}\n`,
+      );
       return undefined;
     });
 lock.publish(store.endpoint, inbox?.url);
@@ -58,8 +60,12 @@ const seeded = await seedExamplesIfEmpty(app.store, Date.now(), config.heartbeat
 if (seeded.length > 0) say(`store was empty: added example commands ${seeded.join(", ")}`);
 say(`store: ${storeDir} served at ${store.endpoint} (the ampa CLI talks to it while this runs)`);
 if (inbox) {
-  say(`no Discord webhook configured (AMPA_DISCORD_WEBHOOK): messages go to a LOCAL INBOX at ${inbox.url}`);
-  say("every message it receives is printed below; put a real webhook in .env to post to Discord instead");
+  say(
+    `no Discord webhook configured (AMPA_DISCORD_WEBHOOK): messages go to a LOCAL INBOX at ${inbox.url}`,
+  );
+  say(
+    "every message it receives is printed below; put a real webhook in .env to post to Discord instead",
+  );
 } else if (config.discordWebhook) {
   say("Discord: posting to the webhook from AMPA_DISCORD_WEBHOOK");
 }

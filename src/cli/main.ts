@@ -140,13 +140,18 @@ export function buildProgram(): Program {
     .description("send one heartbeat now (the seed's --once); exit 2 when no webhook is configured")
     .action(async () => {
       const result = await withTarget(program, ({ app }) =>
-        sendHeartbeat({ notifier: services(app).notifier, store: app.store, clock: Date.now }, { force: true }),
+        sendHeartbeat(
+          { notifier: services(app).notifier, store: app.store, clock: Date.now },
+          { force: true },
+        ),
       );
       (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
       throw new CliExit(result.exitCode);
     });
 
-  const deadletters = program.command("deadletters").description("Discord messages that could not be delivered");
+  const deadletters = program
+    .command("deadletters")
+    .description("Discord messages that could not be delivered");
   deadletters
     .command("list")
     .description("list dead letters, oldest first")
@@ -160,7 +165,9 @@ export function buildProgram(): Program {
       if (letters.length === 0) out("No dead letters.");
       for (const l of letters) {
         const title = l.content.split("\n", 1)[0] ?? "";
-        out(`${new Date(l.createdAt).toISOString()}  ${l.kind.padEnd(9)} ${title.slice(0, 40)}  (${l.reason})`);
+        out(
+          `${new Date(l.createdAt).toISOString()}  ${l.kind.padEnd(9)} ${title.slice(0, 40)}  (${l.reason})`,
+        );
       }
     });
   deadletters
@@ -169,7 +176,9 @@ export function buildProgram(): Program {
     .action(async () => {
       const result = await withTarget(program, ({ app }) =>
         services(app).notifier.redrive((letter, delivered, reason) =>
-          out(`${delivered ? "delivered" : "failed   "} ${letter.id}${reason ? ` (${reason})` : ""}`),
+          out(
+            `${delivered ? "delivered" : "failed   "} ${letter.id}${reason ? ` (${reason})` : ""}`,
+          ),
         ),
       );
       out(
@@ -184,7 +193,8 @@ export function buildProgram(): Program {
     .option("--port <port>", "port on 127.0.0.1 (default AMPA_INBOX_PORT, 8025)")
     .action(async (flags: { port?: string }) => {
       const port = flags.port === undefined ? loadConfig(() => {}).inboxPort : Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidInputError(`Invalid --port ${JSON.stringify(flags.port)}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535)
+        throw new InvalidInputError(`Invalid --port ${JSON.stringify(flags.port)}`);
       const inbox = await startInbox({ port });
       out(`Local Discord inbox listening. Webhook URL: ${inbox.url}`);
       await new Promise<void>((resolve) => {

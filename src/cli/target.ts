@@ -38,7 +38,13 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     const stage = opts.stage ?? config.stage;
     const tableName = process.env.AMPA_TABLE_NAME ?? `ampa-${stage}-state`;
     const region = opts.region ?? config.region;
-    const app = createApp({ config: { ...config, stage }, logDestination, tableName, region, useSsm: true });
+    const app = createApp({
+      config: { ...config, stage },
+      logDestination,
+      tableName,
+      region,
+      useSsm: true,
+    });
     return {
       app,
       description: `${tableName} (${region})`,

@@ -23,8 +23,15 @@ export async function handler(
   const a = app();
   const log = a.log.child({ requestId: context.awsRequestId });
   const { notifier } = services(a, { log, remainingMs: () => context.getRemainingTimeInMillis() });
-  const result = await sendHeartbeat({ notifier, store: a.store, clock: Date.now }, { force: true });
-  const body: HeartbeatResult = { sent: result.exitCode === 0, exitCode: result.exitCode, message: result.output };
+  const result = await sendHeartbeat(
+    { notifier, store: a.store, clock: Date.now },
+    { force: true },
+  );
+  const body: HeartbeatResult = {
+    sent: result.exitCode === 0,
+    exitCode: result.exitCode,
+    message: result.output,
+  };
   if (!isHttpEvent(event)) return body;
   return {
     statusCode: body.sent ? 200 : body.exitCode === 2 ? 503 : 502,

@@ -24,6 +24,10 @@ export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
     return { statusCode: 200, headers: { "content-type": contentType }, body };
   } catch (err) {
     log.error({ err: asError(err).message }, "metrics: store unavailable");
-    return { statusCode: 503, headers: { "content-type": "text/plain" }, body: "store unavailable\n" };
+    return {
+      statusCode: 503,
+      headers: { "content-type": "text/plain" },
+      body: "store unavailable\n",
+    };
   }
 }

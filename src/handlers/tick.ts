@@ -35,7 +35,8 @@ export async function handler(
       log.error({ err: asError(err).message }, "could not announce the scheduler start"),
     );
   }
-  const dispatch = config.dispatch === "lambda" ? containerLambdaDispatch(config) : inlineDispatch(runDeps);
+  const dispatch =
+    config.dispatch === "lambda" ? containerLambdaDispatch(config) : inlineDispatch(runDeps);
   const passes = await runTick(
     {
       store,

@@ -36,7 +36,8 @@ export interface AppOptions {
   localWebhook?: string;
 }
 
-const onLambda = (env: Env) => Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE && !env.IS_LOCAL;
+const onLambda = (env: Env) =>
+  Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE && !env.IS_LOCAL;
 
 /**
  * Under `osls invoke local` (IS_LOCAL) or serverless-offline (IS_OFFLINE) with no endpoint
@@ -52,14 +53,18 @@ export function createApp(opts: AppOptions = {}): App {
   const env = opts.env ?? process.env;
   const bootLog = createLogger(env.AMPA_LOG_LEVEL ?? "info", opts.logDestination);
   const config =
-    opts.config ?? loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
+    opts.config ??
+    loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
   const log = createLogger(config.logLevel, opts.logDestination);
   const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(env, config);
   const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? local.endpoint;
   const region = opts.region ?? config.region;
   const tableName = opts.tableName ?? config.tableName;
   const dynamo = createDynamoClient({ region, endpoint });
-  const store = new Store(createDocumentClient(dynamo), { tableName, maxRunHistory: config.maxRunHistory });
+  const store = new Store(createDocumentClient(dynamo), {
+    tableName,
+    maxRunHistory: config.maxRunHistory,
+  });
   const localWebhook = opts.localWebhook ?? local.webhook;
   const webhook = webhookSource(
     { ...config, region },

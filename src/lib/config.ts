@@ -79,7 +79,10 @@ const knobs = {
   ),
   AMPA_RUN_SCHEDULER: knob(booleanish, true),
   AMPA_DISCORD_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
-  AMPA_DISCORD_WEBHOOK_PARAM: knob(z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/), (env) => `/ampa/${stageOf(env)}/discord-webhook`),
+  AMPA_DISCORD_WEBHOOK_PARAM: knob(
+    z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/),
+    (env) => `/ampa/${stageOf(env)}/discord-webhook`,
+  ),
   AMPA_WEBHOOK_CACHE_SECONDS: knob(nonNegativeNumber, 300),
   AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),
   AMPA_MAX_RETRIES: knob(z.coerce.number().int().min(0).max(100), 10),

@@ -119,9 +119,17 @@ export async function executeClaim(
 }
 
 /** Counts the run and announces it (heartbeats announce themselves). Never throws. */
-async function afterRun(deps: RunDeps, log: Logger, command: Command, run: RunRecord): Promise<void> {
+async function afterRun(
+  deps: RunDeps,
+  log: Logger,
+  command: Command,
+  run: RunRecord,
+): Promise<void> {
   try {
-    await deps.store.incrementCounter("ampa_command_runs_total", { command: command.id, outcome: run.outcome });
+    await deps.store.incrementCounter("ampa_command_runs_total", {
+      command: command.id,
+      outcome: run.outcome,
+    });
     if (deps.notifier && command.type !== "heartbeat") {
       const message = await commandMessage(command, run, deps.summarize ?? opencodeSummarizer());
       await deps.notifier.send("command", message);

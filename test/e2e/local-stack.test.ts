@@ -77,6 +77,9 @@ describe("npm start (local stack)", () => {
       AMPA_METRICS_PORT: String(await freePort()),
       AMPA_LAMBDA_PORT: String(await freePort()),
       AMPA_ESBUILD_DIR: esbuildDir,
+      // Poll every 5 s inside the tick so both examples start within seconds, not minutes.
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+      AMPA_INBOX_PORT: String(await freePort()),
     };
     stack = startStack(env);
   }, 120_000);
@@ -89,11 +92,17 @@ describe("npm start (local stack)", () => {
     rmSync(join(ROOT, esbuildDir), { recursive: true, force: true });
   });
 
-  it("seeds the examples, ticks at once and runs the chosen command through runCommand", async () => {
+  it("seeds the examples, ticks at once and runs them through runCommand into the local inbox", async () => {
     await waitFor("the first tick decision", () =>
-      stack.output().includes('"msg":"tick: started date'),
+      stack.output().includes('"msg":"tick: started heartbeat'),
     );
     expect(stack.output()).toContain("added example commands date, heartbeat");
+    expect(stack.output()).toContain("messages go to a LOCAL INBOX");
+    await waitFor("the startup message, a heartbeat and the date output in the inbox", () =>
+      ["# Scheduler Started", "# AMPA Heartbeat", "# Date"].every((m) =>
+        stack.output().includes(m),
+      ),
+    );
     const cli = { AMPA_SCHEDULER_STORE: storeDir };
     await waitFor("the date run to be recorded", async () => {
       const listed = JSON.parse((await runCli(["list", "--json"], cli)).stdout) as {
@@ -110,7 +119,9 @@ describe("npm start (local stack)", () => {
     expect(health.headers.get("x-ampa-service")).toBe("health");
     const metrics = await fetch(`http://127.0.0.1:${env.AMPA_METRICS_PORT}/metrics`);
     expect(metrics.headers.get("content-type")).toContain("text/plain");
-    expect(await metrics.text()).toMatch(/ampa_command_last_exit_code\{command="date"\} 0/);
+    const text = await metrics.text();
+    expect(text).toMatch(/ampa_command_last_exit_code\{command="date"\} 0/);
+    expect(text).toMatch(/ampa_heartbeat_sent_total [1-9]/);
   });
 
   it("refuses a second npm start on the same store directory with a clear message", async () => {

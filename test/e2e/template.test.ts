@@ -96,18 +96,23 @@ describe("deployable template (osls package)", () => {
     });
   });
 
-  it("fires tick every minute and exposes only GET /health and GET /metrics", () => {
+  it("fires tick every minute; GET /health and /metrics are public, POST /heartbeat needs IAM", () => {
     const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties);
     expect(rules).toMatchObject([{ ScheduleExpression: "rate(1 minute)", State: "ENABLED" }]);
-    const routes = ofType("AWS::ApiGatewayV2::Route")
-      .map(([, r]) => r.Properties.RouteKey)
-      .sort();
-    expect(routes).toEqual(["GET /health", "GET /metrics"]);
+    const routes = ofType("AWS::ApiGatewayV2::Route").map(([, r]) => [
+      r.Properties.RouteKey,
+      r.Properties.AuthorizationType ?? "NONE",
+    ]);
+    expect(routes.sort()).toEqual([
+      ["GET /health", "NONE"],
+      ["GET /metrics", "NONE"],
+      ["POST /heartbeat", "AWS_IAM"],
+    ]);
   });
 
   it("bundles each function separately on nodejs22.x", () => {
     const functions = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties);
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Runtime).toBe("nodejs22.x");
       const key = String((fn.Code as { S3Key: string }).S3Key);

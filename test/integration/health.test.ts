@@ -31,7 +31,11 @@ describe("with a webhook configured", () => {
   it("the heartbeat function sends one heartbeat now, and /metrics counts it", async () => {
     const { handler } = await import("../../src/handlers/heartbeat.js");
     const context = { awsRequestId: "r1", getRemainingTimeInMillis: () => 60_000 } as never;
-    expect(await handler({}, context)).toEqual({ sent: true, exitCode: 0, message: "Heartbeat sent." });
+    expect(await handler({}, context)).toEqual({
+      sent: true,
+      exitCode: 0,
+      message: "Heartbeat sent.",
+    });
     expect(JSON.parse(webhook.requests[0]?.body ?? "{}").content).toBe("# AMPA Heartbeat");
     const metrics = await (await import("../../src/handlers/metrics.js")).handler();
     expect(metrics.body).toContain("ampa_heartbeat_sent_total 1");

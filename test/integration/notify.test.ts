@@ -59,7 +59,11 @@ function notifierFor(t: TestTable, url: string | undefined, extraEnv: Record<str
   return { notifier, clock, waits, config };
 }
 
-async function counter(store: Store, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function counter(
+  store: Store,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = (await store.listMetrics()).find(
     (m) => m.name === name && JSON.stringify(m.labels) === JSON.stringify(labels),
   );
@@ -86,8 +90,15 @@ describe("notifier against a real webhook server", () => {
     const [letter] = await t.store.listDeadLetters();
     expect(letter).toMatchObject({ kind: "command", content: "# Lost?\n\nnot lost", attempts: 4 });
     expect(letter?.reason).toContain("500");
-    expect(await counter(t.store, "ampa_discord_messages_total", { kind: "command", outcome: "dead_letter" })).toBe(1);
-    const error = logs.lines().find((l) => l.msg === "Discord message not delivered: kept as a dead letter");
+    expect(
+      await counter(t.store, "ampa_discord_messages_total", {
+        kind: "command",
+        outcome: "dead_letter",
+      }),
+    ).toBe(1);
+    const error = logs
+      .lines()
+      .find((l) => l.msg === "Discord message not delivered: kept as a dead letter");
     expect(error).toMatchObject({ level: 50, payload: "# Lost?\n\nnot lost" });
   });
 
@@ -100,7 +111,14 @@ describe("notifier against a real webhook server", () => {
       Date.now(),
     );
     const command = must(await t.store.getCommand("wl-stats"));
-    const claim = must(await claimCommand(t.store, command, { now: Date.now(), owner: "t", trigger: "schedule", config }));
+    const claim = must(
+      await claimCommand(t.store, command, {
+        now: Date.now(),
+        owner: "t",
+        trigger: "schedule",
+        config,
+      }),
+    );
     await executeClaim(
       {
         store: t.store,
@@ -116,9 +134,17 @@ describe("notifier against a real webhook server", () => {
     );
     expect(webhook.requests).toHaveLength(1);
     const body = JSON.parse(webhook.requests[0]?.body ?? "{}");
-    expect(body).toEqual({ content: "# Stats\n\n@everyone 4 open items", allowed_mentions: { parse: [] } });
+    expect(body).toEqual({
+      content: "# Stats\n\n@everyone 4 open items",
+      allowed_mentions: { parse: [] },
+    });
     expect(body.content).not.toMatch(/command_id:|exit_code:/);
-    expect(await counter(t.store, "ampa_command_runs_total", { command: "wl-stats", outcome: "success" })).toBe(1);
+    expect(
+      await counter(t.store, "ampa_command_runs_total", {
+        command: "wl-stats",
+        outcome: "success",
+      }),
+    ).toBe(1);
   });
 
   it("redrive delivers every dead letter exactly once, even with two redrives at once", async () => {
@@ -137,7 +163,12 @@ describe("notifier against a real webhook server", () => {
     const delivered = up.requests.map((r) => JSON.parse(r.body).content).sort();
     expect(delivered).toEqual(Array.from({ length: 12 }, (_, i) => `# Message ${i}`).sort());
     expect(await t.store.countDeadLetters()).toBe(0);
-    expect(await counter(t.store, "ampa_discord_messages_total", { kind: "command", outcome: "redriven" })).toBe(12);
+    expect(
+      await counter(t.store, "ampa_discord_messages_total", {
+        kind: "command",
+        outcome: "redriven",
+      }),
+    ).toBe(12);
   });
 
   it("a failed redrive keeps the letter for the next one", async () => {
@@ -155,7 +186,10 @@ describe("heartbeat", () => {
     const t = await createTestTable(server.endpoint);
     const webhook = await fakeWebhook();
     const { notifier, clock } = notifierFor(t, webhook.url);
-    const result = await sendHeartbeat({ notifier, store: t.store, clock: () => clock.now }, { force: false });
+    const result = await sendHeartbeat(
+      { notifier, store: t.store, clock: () => clock.now },
+      { force: false },
+    );
     expect(result).toMatchObject({ exitCode: 0, outcome: "success" });
     expect(JSON.parse(webhook.requests[0]?.body ?? "{}").content).toBe("# AMPA Heartbeat");
     expect(await counter(t.store, "ampa_heartbeat_sent_total")).toBe(1);
@@ -167,20 +201,28 @@ describe("heartbeat", () => {
     const webhook = await fakeWebhook();
     const { notifier, clock } = notifierFor(t, webhook.url);
     const deps = { notifier, store: t.store, clock: () => clock.now };
-    await t.store.recordMessageSent("command", clock.now - 30_000);
+    await t.store.recordMessageSent("command", clock.now - 30_000, true);
     const skipped = await sendHeartbeat(deps, { force: false });
-    expect(skipped).toMatchObject({ exitCode: 0, output: "Heartbeat skipped: a message went out 30 s ago." });
+    expect(skipped).toMatchObject({
+      exitCode: 0,
+      output: "Heartbeat skipped: a message went out 30 s ago.",
+    });
     expect(webhook.requests).toHaveLength(0);
-    await t.store.recordMessageSent("command", clock.now - 6 * 60_000);
+    await t.store.recordMessageSent("command", clock.now - 6 * 60_000, true);
     expect(6 * 60_000).toBeGreaterThan(HEARTBEAT_QUIET_MS);
-    expect(await sendHeartbeat(deps, { force: false })).toMatchObject({ output: "Heartbeat sent." });
+    expect(await sendHeartbeat(deps, { force: false })).toMatchObject({
+      output: "Heartbeat sent.",
+    });
     expect(webhook.requests).toHaveLength(1);
   });
 
   it("fails with exit code 2 and counts a failure when no webhook resolves", async () => {
     const t = await createTestTable(server.endpoint);
     const { notifier, clock } = notifierFor(t, undefined);
-    const result = await sendHeartbeat({ notifier, store: t.store, clock: () => clock.now }, { force: true });
+    const result = await sendHeartbeat(
+      { notifier, store: t.store, clock: () => clock.now },
+      { force: true },
+    );
     expect(result.exitCode).toBe(2);
     expect(result.output).toContain("No Discord webhook configured");
     expect(await counter(t.store, "ampa_heartbeat_failure_total")).toBe(1);

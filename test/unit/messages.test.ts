@@ -5,7 +5,9 @@ const noSummary = async () => undefined;
 
 describe("messages", () => {
   it("titles a command by title, else metadata.discord_label, else id", () => {
-    expect(commandTitle({ id: "x", title: "Stats", metadata: { discord_label: "wl status" } })).toBe("Stats");
+    expect(
+      commandTitle({ id: "x", title: "Stats", metadata: { discord_label: "wl status" } }),
+    ).toBe("Stats");
     expect(commandTitle({ id: "x", metadata: { discord_label: "wl status" } })).toBe("wl status");
     expect(commandTitle({ id: "x", metadata: {} })).toBe("x");
   });
@@ -22,11 +24,17 @@ describe("messages", () => {
 
   it("summarizes output over 1,000 characters, else cuts it with a marker", async () => {
     const long = "y".repeat(5000);
-    const summarized = await commandMessage({ id: "a", metadata: {} }, { output: long, outcome: "success" }, async (t) =>
-      `summary of ${t.length} chars`,
+    const summarized = await commandMessage(
+      { id: "a", metadata: {} },
+      { output: long, outcome: "success" },
+      async (t) => `summary of ${t.length} chars`,
     );
     expect(summarized).toBe("# a\n\nsummary of 5000 chars");
-    const cut = await commandMessage({ id: "a", metadata: {} }, { output: long, outcome: "failure" }, noSummary);
+    const cut = await commandMessage(
+      { id: "a", metadata: {} },
+      { output: long, outcome: "failure" },
+      noSummary,
+    );
     expect(cut.length).toBeLessThan(1100);
     expect(cut).toContain("(output truncated)");
     expect(cut).toContain("The command failed.");

@@ -14,9 +14,17 @@ const SSM_URL = "https://discord.com/api/webhooks/123456789/ssm-token-abcdefghij
 
 describe("webhook source", () => {
   it("prefers AMPA_DISCORD_WEBHOOK, stripped of quotes and spaces, and never asks SSM", async () => {
-    const { config } = parseConfig({ AMPA_DISCORD_WEBHOOK: ` "https://discord.com/api/webhooks/1/env-token-abcdefgh" ` });
-    const source = webhookSource(config, { useSsm: true, ssm: new SSMClient({ region: "us-east-1" }) });
-    expect(await source()).toEqual({ url: "https://discord.com/api/webhooks/1/env-token-abcdefgh", origin: "environment" });
+    const { config } = parseConfig({
+      AMPA_DISCORD_WEBHOOK: ` "https://discord.com/api/webhooks/1/env-token-abcdefgh" `,
+    });
+    const source = webhookSource(config, {
+      useSsm: true,
+      ssm: new SSMClient({ region: "us-east-1" }),
+    });
+    expect(await source()).toEqual({
+      url: "https://discord.com/api/webhooks/1/env-token-abcdefgh",
+      origin: "environment",
+    });
     expect(ssm.calls()).toHaveLength(0);
   });
 
@@ -33,7 +41,10 @@ describe("webhook source", () => {
     now = 59_000;
     await source();
     expect(ssm.calls()).toHaveLength(1);
-    expect(ssm.call(0).args[0].input).toEqual({ Name: "/ampa/prod/discord-webhook", WithDecryption: true });
+    expect(ssm.call(0).args[0].input).toEqual({
+      Name: "/ampa/prod/discord-webhook",
+      WithDecryption: true,
+    });
     now = 61_000;
     await source();
     expect(ssm.calls()).toHaveLength(2);
@@ -42,17 +53,26 @@ describe("webhook source", () => {
   });
 
   it("treats a missing parameter as not configured, and falls back to the local inbox when given", async () => {
-    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
+    ssm
+      .on(GetParameterCommand)
+      .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
     const { config } = parseConfig({});
     const client = new SSMClient({ region: "us-east-1" });
     expect(await webhookSource(config, { useSsm: true, ssm: client })()).toBeUndefined();
-    const inbox = { url: "http://127.0.0.1:8025/api/webhooks/0/local-inbox", origin: "local-inbox" as const };
-    expect(await webhookSource(config, { useSsm: true, ssm: client, fallback: inbox })()).toEqual(inbox);
+    const inbox = {
+      url: "http://127.0.0.1:8025/api/webhooks/0/local-inbox",
+      origin: "local-inbox" as const,
+    };
+    expect(await webhookSource(config, { useSsm: true, ssm: client, fallback: inbox })()).toEqual(
+      inbox,
+    );
   });
 
   it("does not ask SSM off Lambda unless told to", async () => {
     const { config } = parseConfig({});
-    expect(await webhookSource(config, { useSsm: false, ssm: new SSMClient({ region: "us-east-1" }) })()).toBeUndefined();
+    expect(
+      await webhookSource(config, { useSsm: false, ssm: new SSMClient({ region: "us-east-1" }) })(),
+    ).toBeUndefined();
     expect(ssm.calls()).toHaveLength(0);
   });
 

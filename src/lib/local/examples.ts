@@ -9,35 +9,39 @@ import type { Store } from "../store/store.js";
  */
 export function exampleCommands(heartbeatMinutes: number): CommandSpec[] {
   return [
-  {
-    id: "date",
-    command: "date -u",
-    title: "Date",
-    type: "shell",
-    frequencyMinutes: 1,
-    priority: 0,
-    requiresLlm: false,
-    metadata: { discord_label: "date" },
-    maxRuntimeMinutes: 1,
-    paused: false,
-  },
-  {
-    id: "heartbeat",
-    command: "",
-    title: "Scheduler Heartbeat",
-    type: "heartbeat",
-    frequencyMinutes: heartbeatMinutes,
-    priority: 1,
-    requiresLlm: false,
-    metadata: {},
-    maxRuntimeMinutes: 1,
-    paused: false,
-  },
+    {
+      id: "date",
+      command: "date -u",
+      title: "Date",
+      type: "shell",
+      frequencyMinutes: 1,
+      priority: 0,
+      requiresLlm: false,
+      metadata: { discord_label: "date" },
+      maxRuntimeMinutes: 1,
+      paused: false,
+    },
+    {
+      id: "heartbeat",
+      command: "",
+      title: "Scheduler Heartbeat",
+      type: "heartbeat",
+      frequencyMinutes: heartbeatMinutes,
+      priority: 1,
+      requiresLlm: false,
+      metadata: {},
+      maxRuntimeMinutes: 1,
+      paused: false,
+    },
   ];
 }
 
 /** Adds the examples when the store has no commands at all. Returns the ids added. */
-export async function seedExamplesIfEmpty(store: Store, now: number, heartbeatMinutes: number): Promise<string[]> {
+export async function seedExamplesIfEmpty(
+  store: Store,
+  now: number,
+  heartbeatMinutes: number,
+): Promise<string[]> {
   const { commands, corrupt } = await store.listCommands();
   if (commands.length > 0 || corrupt.length > 0) return [];
   const examples = exampleCommands(heartbeatMinutes);

@@ -89,7 +89,11 @@ export const HEARTBEAT_MESSAGE = "# AMPA Heartbeat";
 
 export function startupMessage(wlStatus: string | undefined): string {
   const status = wlStatus?.trim();
-  return ["# Scheduler Started", "", status ? `\`\`\`\n${status}\n\`\`\`` : "(wl status unavailable)"].join("\n");
+  return [
+    "# Scheduler Started",
+    "",
+    status ? `\`\`\`\n${status}\n\`\`\`` : "(wl status unavailable)",
+  ].join("\n");
 }
 
 /** Plain `wl status` for the startup message; undefined when wl is missing or fails. */

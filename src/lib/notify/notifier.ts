@@ -10,6 +10,18 @@ import type { WebhookSource } from "./webhook-source.js";
 /** What a message is about; a label on ampa_discord_messages_total. */
 export type MessageKind = "command" | "heartbeat" | "startup" | "audit" | "delegation";
 
+/**
+ * Messages about work done hold the next scheduled heartbeat back (the seed's rule);
+ * the startup message does not, so a fresh start is followed by a heartbeat.
+ */
+const QUIETS_HEARTBEAT: Record<MessageKind, boolean> = {
+  command: true,
+  audit: true,
+  delegation: true,
+  heartbeat: false,
+  startup: false,
+};
+
 export interface SendResult {
   delivered: boolean;
   attempts: number;
@@ -82,27 +94,46 @@ export class Notifier {
       log,
     });
     if (result.delivered) {
-      await store.recordMessageSent(kind, clock());
+      await store.recordMessageSent(kind, clock(), QUIETS_HEARTBEAT[kind]);
       await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "sent" });
       return { delivered: true, attempts: result.attempts };
     }
     const letter = await this.deadLetter(kind, markdown, result.reason, result.attempts);
-    return { delivered: false, attempts: result.attempts, deadLetterId: letter.id, reason: result.reason };
+    return {
+      delivered: false,
+      attempts: result.attempts,
+      deadLetterId: letter.id,
+      reason: result.reason,
+    };
   }
 
-  private async deadLetter(kind: MessageKind, content: string, reason: string, attempts: number): Promise<DeadLetter> {
+  private async deadLetter(
+    kind: MessageKind,
+    content: string,
+    reason: string,
+    attempts: number,
+  ): Promise<DeadLetter> {
     const { store, log, config, clock } = this.deps;
     log.error(
       { kind, reason, attempts, payload: content.slice(0, PAYLOAD_EXCERPT) },
       "Discord message not delivered: kept as a dead letter",
     );
-    const letter = await store.putDeadLetter({ kind, content, reason, attempts, createdAt: clock() });
+    const letter = await store.putDeadLetter({
+      kind,
+      content,
+      reason,
+      attempts,
+      createdAt: clock(),
+    });
     await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "dead_letter" });
     if (config.deadLetterFile) {
       try {
         await appendFile(config.deadLetterFile, `${JSON.stringify(letter)}\n`);
       } catch (err) {
-        log.error({ err: asError(err).message, file: config.deadLetterFile }, "could not append to AMPA_DEADLETTER_FILE");
+        log.error(
+          { err: asError(err).message, file: config.deadLetterFile },
+          "could not append to AMPA_DEADLETTER_FILE",
+        );
       }
     }
     if (config.deadLetterWebhook) {
@@ -113,7 +144,11 @@ export class Notifier {
         { ...this.policy, maxRetries: 0 },
         { deadline: this.deadline(), clock, sleep: this.deps.sleep, log },
       );
-      if (!sent.delivered) log.error({ reason: sent.reason }, "AMPA_DEADLETTER_WEBHOOK did not accept the dead letter");
+      if (!sent.delivered)
+        log.error(
+          { reason: sent.reason },
+          "AMPA_DEADLETTER_WEBHOOK did not accept the dead letter",
+        );
     }
     return letter;
   }
@@ -122,7 +157,9 @@ export class Notifier {
    * Resends every dead letter, oldest first; each delivered one is deleted. A letter is
    * claimed before it is sent, so concurrent redrives deliver each one once.
    */
-  async redrive(onEach?: (letter: DeadLetter, delivered: boolean, reason?: string) => void): Promise<RedriveResult> {
+  async redrive(
+    onEach?: (letter: DeadLetter, delivered: boolean, reason?: string) => void,
+  ): Promise<RedriveResult> {
     const { store, clock, log } = this.deps;
     const letters = await store.listDeadLetters();
     const result: RedriveResult = { total: letters.length, delivered: 0, failed: 0, skipped: 0 };
@@ -143,7 +180,10 @@ export class Notifier {
         : { delivered: false as const, attempts: 0, reason: "no Discord webhook configured" };
       if (sent.delivered) {
         await store.deleteDeadLetter(letter.id, token);
-        await store.incrementCounter("ampa_discord_messages_total", { kind: letter.kind, outcome: "redriven" });
+        await store.incrementCounter("ampa_discord_messages_total", {
+          kind: letter.kind,
+          outcome: "redriven",
+        });
         result.delivered++;
         onEach?.(letter, true);
       } else {

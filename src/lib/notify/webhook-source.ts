@@ -38,7 +38,9 @@ export function webhookSource(
       const { Parameter } = await client.send(
         new GetParameterCommand({ Name: config.discordWebhookParam, WithDecryption: true }),
       );
-      const url = Parameter?.Value?.trim().replace(/^(["'])(.*)\1$/s, "$2").trim();
+      const url = Parameter?.Value?.trim()
+        .replace(/^(["'])(.*)\1$/s, "$2")
+        .trim();
       if (url) {
         registerSecret(url);
         value = { url, origin: "ssm" };

@@ -23,11 +23,19 @@ export interface HeartbeatDeps {
  * messages show AMPA is alive; one-shot heartbeats (`ampa heartbeat`, the heartbeat
  * function, POST /heartbeat) always send.
  */
-export async function sendHeartbeat(deps: HeartbeatDeps, opts: { force: boolean }): Promise<RunnerResult> {
+export async function sendHeartbeat(
+  deps: HeartbeatDeps,
+  opts: { force: boolean },
+): Promise<RunnerResult> {
   const { notifier, store, clock } = deps;
   if (!(await notifier.configured())) {
     await store.incrementCounter("ampa_heartbeat_failure_total");
-    return { exitCode: NO_WEBHOOK_EXIT_CODE, output: NO_WEBHOOK_MESSAGE, outputTruncatedBytes: 0, outcome: "failure" };
+    return {
+      exitCode: NO_WEBHOOK_EXIT_CODE,
+      output: NO_WEBHOOK_MESSAGE,
+      outputTruncatedBytes: 0,
+      outcome: "failure",
+    };
   }
   if (!opts.force) {
     const { lastNonHeartbeatAt } = await store.getNotifyState();

@@ -441,22 +441,29 @@ export class Store {
 
   async getNotifyState(): Promise<NotifyState> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: GLOBAL, sk: NOTIFY }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: GLOBAL, sk: NOTIFY },
+        ConsistentRead: true,
+      }),
     );
     const parsed = notifyStateSchema.safeParse(Item ?? {});
     return parsed.success ? parsed.data : {};
   }
 
-  /** Records that a message of `kind` went out at `at` (heartbeats are tracked apart). */
-  async recordMessageSent(kind: string, at: number): Promise<void> {
-    const heartbeat = kind === "heartbeat";
+  /**
+   * Records that a message of `kind` went out at `at`. Messages that show AMPA doing its
+   * work (`quietsHeartbeat`) hold scheduled heartbeats back for a while.
+   */
+  async recordMessageSent(kind: string, at: number, quietsHeartbeat: boolean): Promise<void> {
+    const set = ["lastMessageAt = :at", "lastMessageKind = :kind"];
+    if (kind === "heartbeat") set.push("lastHeartbeatAt = :at");
+    if (quietsHeartbeat) set.push("lastNonHeartbeatAt = :at");
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: GLOBAL, sk: NOTIFY },
-        UpdateExpression: heartbeat
-          ? "SET lastMessageAt = :at, lastMessageKind = :kind, lastHeartbeatAt = :at"
-          : "SET lastMessageAt = :at, lastMessageKind = :kind, lastNonHeartbeatAt = :at",
+        UpdateExpression: `SET ${set.join(", ")}`,
         ExpressionAttributeValues: { ":at": at, ":kind": kind },
       }),
     );
@@ -473,7 +480,8 @@ export class Store {
           TableName: this.table,
           Key: { pk: GLOBAL, sk: SCHEDULER },
           UpdateExpression: "SET lastStartupBuild = :build, lastStartupAt = :now",
-          ConditionExpression: "attribute_not_exists(lastStartupBuild) OR lastStartupBuild <> :build",
+          ConditionExpression:
+            "attribute_not_exists(lastStartupBuild) OR lastStartupBuild <> :build",
           ExpressionAttributeValues: { ":build": buildId, ":now": now },
         }),
       );
@@ -487,7 +495,9 @@ export class Store {
   async putDeadLetter(letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
     const id = `${new Date(letter.createdAt).toISOString()}#${randomUUID()}`;
     const stored: DeadLetter = { ...letter, id };
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: DLQ, sk: id, ...stored } }));
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: DLQ, sk: id, ...stored } }),
+    );
     return stored;
   }
 
@@ -596,7 +606,12 @@ export class Store {
         Key: { pk: METRICS, sk: metricKey(name, labels) },
         UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind ADD #value :by",
         ExpressionAttributeNames: { "#name": "name", "#value": "value" },
-        ExpressionAttributeValues: { ":name": name, ":labels": labels, ":kind": "counter", ":by": by },
+        ExpressionAttributeValues: {
+          ":name": name,
+          ":labels": labels,
+          ":kind": "counter",
+          ":by": by,
+        },
       }),
     );
   }
@@ -608,7 +623,12 @@ export class Store {
         Key: { pk: METRICS, sk: metricKey(name, labels) },
         UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind, #value = :value",
         ExpressionAttributeNames: { "#name": "name", "#value": "value" },
-        ExpressionAttributeValues: { ":name": name, ":labels": labels, ":kind": "gauge", ":value": value },
+        ExpressionAttributeValues: {
+          ":name": name,
+          ":labels": labels,
+          ":kind": "gauge",
+          ":value": value,
+        },
       }),
     );
   }
