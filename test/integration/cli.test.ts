@@ -5,6 +5,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
+import { startFakeWebhook } from "../support/webhook-server.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
 let server: EmbeddedStore;
@@ -116,6 +117,39 @@ describe("ampa CLI", () => {
       expect(result.stderr).toContain(message);
     });
     expect(await tableItems()).toEqual(before);
+  });
+
+  it("heartbeat exits 2 with a clear message when no webhook is configured", async () => {
+    const result = await runCli(["heartbeat"], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("No Discord webhook configured");
+  });
+
+  it("lists dead letters and redrives them to the webhook, deleting each delivered one", async () => {
+    const webhook = await startFakeWebhook();
+    const own = await createTestTable(server.endpoint);
+    const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: own.tableName };
+    try {
+      // Without a webhook, a run's result becomes a dead letter.
+      await runCli(["add", "dl", "echo kept for later", "1", "0", "--title", "Kept"], env);
+      await runCli(["run-once", "dl"], env);
+      const listed = await runCli(["deadletters", "list"], env);
+      expect(listed.stdout).toContain("# Kept");
+      expect(listed.stdout).toContain("no Discord webhook configured");
+      const redriven = await runCli(["deadletters", "redrive"], {
+        ...env,
+        AMPA_DISCORD_WEBHOOK: webhook.url,
+      });
+      expect(redriven.code).toBe(0);
+      expect(redriven.stdout).toContain("1 delivered, 0 failed");
+      expect(`${redriven.stdout}${redriven.stderr}`).not.toContain(webhook.token);
+      expect(webhook.requests.map((r) => JSON.parse(r.body).content)).toEqual([
+        "# Kept\n\nkept for later",
+      ]);
+      expect((await runCli(["deadletters", "list", "--json"], env)).stdout.trim()).toBe("[]");
+    } finally {
+      await webhook.close();
+    }
   });
 
   it("opens the local store directory itself when no stack is running, one process at a time", async () => {
