@@ -2,7 +2,7 @@ import { CommanderError, Option, Command as Program } from "commander";
 import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
 import { redactSecrets } from "../lib/secrets.js";
-import { services } from "../lib/app.js";
+import { type App, services } from "../lib/app.js";
 import { loadConfig } from "../lib/config.js";
 import { startInbox } from "../lib/local/inbox.js";
 import { runOnce } from "../lib/run.js";
@@ -21,6 +21,10 @@ class CliExit extends Error {
 }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+
+/** A person is waiting: one Discord send (retries included) gets at most this long. */
+const CLI_MAX_SEND_MS = 120_000;
+const cliServices = (app: App) => services(app, { maxSendMs: CLI_MAX_SEND_MS });
 
 async function withTarget<T>(program: Program, fn: (target: Target) => Promise<T>): Promise<T> {
   const target = await openTarget(program.opts<TargetOptions>());
@@ -127,7 +131,7 @@ export function buildProgram(): Program {
     .argument("<id>")
     .action(async (id: string) => {
       const run = await withTarget(program, ({ app }) =>
-        runOnce(services(app).runDeps, id, `cli:${process.pid}`),
+        runOnce(cliServices(app).runDeps, id, `cli:${process.pid}`),
       );
       if (run.output)
         process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
@@ -141,7 +145,7 @@ export function buildProgram(): Program {
     .action(async () => {
       const result = await withTarget(program, ({ app }) =>
         sendHeartbeat(
-          { notifier: services(app).notifier, store: app.store, clock: Date.now },
+          { notifier: cliServices(app).notifier, store: app.store, clock: Date.now },
           { force: true },
         ),
       );
@@ -175,7 +179,7 @@ export function buildProgram(): Program {
     .description("resend every dead letter; delivered ones are deleted")
     .action(async () => {
       const result = await withTarget(program, ({ app }) =>
-        services(app).notifier.redrive((letter, delivered, reason) =>
+        cliServices(app).notifier.redrive((letter, delivered, reason) =>
           out(
             `${delivered ? "delivered" : "failed   "} ${letter.id}${reason ? ` (${reason})` : ""}`,
           ),

@@ -79,7 +79,7 @@ export function createApp(opts: AppOptions = {}): App {
 /** Per-invocation collaborators: the notifier and runners bound to the time left. */
 export function services(
   app: App,
-  opts: { log?: Logger; remainingMs?: () => number } = {},
+  opts: { log?: Logger; remainingMs?: () => number; maxSendMs?: number } = {},
 ): { notifier: Notifier; runDeps: RunDeps } {
   const log = opts.log ?? app.log;
   const clock = Date.now;
@@ -91,6 +91,7 @@ export function services(
     clock,
     sleep: (ms) => sleep(ms),
     ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+    ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });
   const runners = createRunners({ notifier, store: app.store, clock });
   const runDeps: RunDeps = {

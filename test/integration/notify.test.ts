@@ -41,7 +41,12 @@ async function fakeWebhook(...args: Parameters<typeof startFakeWebhook>): Promis
 }
 
 /** A notifier on a real table and a real webhook server, on a fake clock that sleeps instantly. */
-function notifierFor(t: TestTable, url: string | undefined, extraEnv: Record<string, string> = {}) {
+function notifierFor(
+  t: TestTable,
+  url: string | undefined,
+  extraEnv: Record<string, string> = {},
+  maxSendMs?: number,
+) {
   const { config } = parseConfig({ ...(url ? { AMPA_DISCORD_WEBHOOK: url } : {}), ...extraEnv });
   const clock = { now: Date.parse("2026-11-23T12:00:00Z") };
   const waits: number[] = [];
@@ -55,6 +60,7 @@ function notifierFor(t: TestTable, url: string | undefined, extraEnv: Record<str
       waits.push(ms);
       clock.now += ms;
     },
+    ...(maxSendMs === undefined ? {} : { maxSendMs }),
   });
   return { notifier, clock, waits, config };
 }
@@ -100,6 +106,17 @@ describe("notifier against a real webhook server", () => {
       .lines()
       .find((l) => l.msg === "Discord message not delivered: kept as a dead letter");
     expect(error).toMatchObject({ level: 50, payload: "# Lost?\n\nnot lost" });
+  });
+
+  it("gives up within the send budget of an interactive caller and keeps the message", async () => {
+    const t = await createTestTable(server.endpoint);
+    const webhook = await fakeWebhook([], reply.status(500));
+    const { notifier, waits } = notifierFor(t, webhook.url, {}, 5_000);
+    const result = await notifier.send("command", "# Later");
+    expect(result).toMatchObject({ delivered: false, attempts: 2 });
+    expect(waits).toEqual([2000]);
+    expect(result.reason).toContain("out of time");
+    expect(await t.store.countDeadLetters()).toBe(1);
   });
 
   it("posts a command's result with its output, no machine fields, and mentions disabled", async () => {

@@ -47,6 +47,8 @@ export interface NotifierDeps {
   sleep: (ms: number) => Promise<void>;
   /** Time left in the invocation; no retry wait may pass it. Unlimited when absent. */
   remainingMs?: () => number;
+  /** Longest one send may take, retries included (interactive callers such as the CLI). */
+  maxSendMs?: number;
 }
 
 /** Leave this much of a Lambda invocation for recording the outcome after the last try. */
@@ -71,8 +73,14 @@ export class Notifier {
   }
 
   private deadline(): number {
-    const { remainingMs, clock } = this.deps;
-    return remainingMs ? clock() + remainingMs() - DEADLINE_MARGIN_MS : Number.POSITIVE_INFINITY;
+    const { remainingMs, clock, maxSendMs } = this.deps;
+    const invocationEnd = remainingMs
+      ? clock() + remainingMs() - DEADLINE_MARGIN_MS
+      : Number.POSITIVE_INFINITY;
+    return Math.min(
+      invocationEnd,
+      maxSendMs === undefined ? Number.POSITIVE_INFINITY : clock() + maxSendMs,
+    );
   }
 
   /** True when a webhook resolves (environment, SSM or the local inbox). */
