@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { app, services } from "../lib/app.js";
+import { app } from "../lib/app.js";
+import { services } from "../lib/services.js";
 import { sendHeartbeat } from "../lib/runners/heartbeat.js";
 
 export interface HeartbeatResult {

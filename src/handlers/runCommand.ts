@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app, services } from "../lib/app.js";
+import { app } from "../lib/app.js";
+import { services } from "../lib/services.js";
 import { asError } from "../lib/log.js";
 import { executeClaim } from "../lib/run.js";
 

@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app, services } from "../lib/app.js";
+import { app } from "../lib/app.js";
+import { services } from "../lib/services.js";
 import { InvalidInputError } from "../lib/errors.js";
 import { runOnce } from "../lib/run.js";
 

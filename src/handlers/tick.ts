@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { app, services } from "../lib/app.js";
+import { app } from "../lib/app.js";
+import { services } from "../lib/services.js";
 import type { Config } from "../lib/config.js";
 import { inlineDispatch, lambdaDispatch } from "../lib/dispatch.js";
 import { probeLlm } from "../lib/llm.js";

@@ -1,12 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Config, type Env, loadConfig } from "./config.js";
 import { readLock } from "./local/lock.js";
 import { createLogger, type Logger } from "./log.js";
-import { Notifier } from "./notify/notifier.js";
 import { type WebhookSource, webhookSource } from "./notify/webhook-source.js";
-import type { RunDeps } from "./run.js";
-import { createRunners } from "./runners/index.js";
 import { createDocumentClient, createDynamoClient } from "./store/client.js";
 import { Store } from "./store/store.js";
 
@@ -74,36 +70,6 @@ export function createApp(opts: AppOptions = {}): App {
     },
   );
   return { config: { ...config, region, tableName }, log, dynamo, store, webhook };
-}
-
-/** Per-invocation collaborators: the notifier and runners bound to the time left. */
-export function services(
-  app: App,
-  opts: { log?: Logger; remainingMs?: () => number; maxSendMs?: number } = {},
-): { notifier: Notifier; runDeps: RunDeps } {
-  const log = opts.log ?? app.log;
-  const clock = Date.now;
-  const notifier = new Notifier({
-    store: app.store,
-    webhook: app.webhook,
-    config: app.config,
-    log,
-    clock,
-    sleep: (ms) => sleep(ms),
-    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
-    ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
-  });
-  const runners = createRunners({ notifier, store: app.store, clock });
-  const runDeps: RunDeps = {
-    store: app.store,
-    runners,
-    config: app.config,
-    log,
-    clock,
-    notifier,
-    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
-  };
-  return { notifier, runDeps };
 }
 
 let cached: App | undefined;

@@ -1,5 +1,4 @@
 import { Readable } from "node:stream";
-import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Inbox, MAX_INBOX_BODY_BYTES, startInbox } from "../../src/lib/local/inbox.js";
 import { silentLogger } from "../../src/lib/log.js";
@@ -20,12 +19,16 @@ afterEach(async () => {
 });
 
 async function post(url: string, body: string | Readable, method = "POST") {
-  const res = await request(url, {
+  const init: RequestInit & { duplex?: "half" } = {
     method,
     headers: { "content-type": "application/json" },
-    body: method === "GET" ? undefined : body,
-  });
-  return { status: res.statusCode, body: await res.body.text() };
+  };
+  if (method !== "GET") {
+    init.body = typeof body === "string" ? body : (Readable.toWeb(body) as ReadableStream);
+    init.duplex = "half";
+  }
+  const res = await fetch(url, init);
+  return { status: res.status, body: await res.text() };
 }
 
 describe("local inbox (real HTTP)", () => {

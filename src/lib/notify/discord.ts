@@ -1,5 +1,3 @@
-import type { Readable } from "node:stream";
-import { request } from "undici";
 import type { Logger } from "../log.js";
 import { maskWebhookUrl, redactSecrets, registerSecret, webhookToken } from "../secrets.js";
 
@@ -135,6 +133,8 @@ export async function deliverToWebhook(
 }
 
 async function attemptOnce(url: string, body: string, timeoutMs: number): Promise<Attempt> {
+  if (!/^https?:$/.test(safeProtocol(url)))
+    return { kind: "fail", reason: "invalid webhook URL or request" };
   const abort = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -142,21 +142,26 @@ async function attemptOnce(url: string, body: string, timeoutMs: number): Promis
     abort.abort();
   }, timeoutMs);
   try {
-    // undici's request never follows redirects; the timer covers connect, headers and body.
-    const res = await request(url, {
+    // Node's built-in fetch is undici; using it keeps undici's 0.5 MB out of every bundle.
+    // The timer covers connect, headers and body; redirects are not followed.
+    const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": "ampa-serverless" },
       body,
       signal: abort.signal,
+      redirect: "manual",
     });
-    const status = res.statusCode;
+    const status = res.status;
     if (status === 429) {
-      const wait = retryAfterMs(await readBounded(res.body), res.headers["retry-after"]);
+      const wait = retryAfterMs(
+        await readBounded(res),
+        res.headers.get("retry-after") ?? undefined,
+      );
       return { kind: "retry", status, reason: "HTTP 429 (rate limited)", retryAfterMs: wait };
     }
-    // The status decides. dump() settles however the body ends, even cut off by the timer,
-    // so a 2xx whose body stalls is not retried (that would post the message twice).
-    await res.body.dump({ limit: MAX_BODY_READ_BYTES });
+    // The status decides. The body is dropped without waiting for it (the abort in
+    // `finally` closes the connection), so a 2xx whose body stalls is not retried: that
+    // would post the message twice.
     if (status >= 200 && status < 300) return { kind: "delivered", status };
     if (status >= 500) return { kind: "retry", status, reason: `HTTP ${status}` };
     const note = status < 400 ? " (redirects are not followed)" : "";
@@ -166,21 +171,37 @@ async function attemptOnce(url: string, body: string, timeoutMs: number): Promis
     return networkFailure(err);
   } finally {
     clearTimeout(timer);
+    // Never leave a response body (and its connection) behind.
+    abort.abort();
   }
 }
 
-/** Reads at most MAX_BODY_READ_BYTES, then lets the rest go with the socket; "" when the read fails. */
-async function readBounded(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
+function safeProtocol(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return "";
+  }
+}
+
+/** Reads at most MAX_BODY_READ_BYTES, then cancels the rest; "" when the read fails. */
+async function readBounded(res: Response): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    for await (const chunk of body) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= MAX_BODY_READ_BYTES) break; // leaving the loop destroys the stream
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      if (size >= MAX_BODY_READ_BYTES) break;
     }
   } catch {
     return "";
+  } finally {
+    reader.cancel().catch(() => {});
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -190,7 +211,7 @@ async function readBounded(body: Readable): Promise<string> {
  * fractional), else the Retry-After header (seconds); undefined when neither is usable,
  * so the caller falls back to its backoff.
  */
-function retryAfterMs(body: string, header: string | string[] | undefined): number | undefined {
+function retryAfterMs(body: string, header: string | undefined): number | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
     if (parsed !== null && typeof parsed === "object" && "retry_after" in parsed) {
@@ -200,8 +221,7 @@ function retryAfterMs(body: string, header: string | string[] | undefined): numb
   } catch {
     // Not JSON: try the header.
   }
-  const value = Array.isArray(header) ? header[0] : header;
-  return value === undefined || value.trim() === "" ? undefined : secondsToMs(Number(value));
+  return header === undefined || header.trim() === "" ? undefined : secondsToMs(Number(header));
 }
 
 function secondsToMs(value: unknown): number | undefined {
@@ -210,9 +230,15 @@ function secondsToMs(value: unknown): number | undefined {
     : undefined;
 }
 
-/** Names a network failure by its code; the message only after redaction, when unknown. */
+/**
+ * Names a network failure by its code (fetch puts it on `cause`); the message only after
+ * redaction, when unknown.
+ */
 function networkFailure(err: unknown): Attempt {
-  const code = (err as { code?: unknown } | null)?.code;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const code =
+    (cause as { code?: unknown } | null)?.code ?? (err as { code?: unknown } | null)?.code;
+
   switch (code) {
     case "ECONNREFUSED":
       return { kind: "retry", reason: "connection refused (ECONNREFUSED)" };
