@@ -142,27 +142,14 @@ export class Store {
   async listCommands(): Promise<{ commands: Command[]; corrupt: CorruptItem[] }> {
     const commands: Command[] = [];
     const corrupt: CorruptItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": CMD },
-          // Decisions are made on this read: a stale one would only lose its claims.
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        try {
-          commands.push(parseCommandItem(item));
-        } catch (err) {
-          corrupt.push({ key: `${CMD}/${String(item.sk)}`, error: (err as Error).message });
-        }
+    // Decisions are made on this read: a stale one would only lose its claims.
+    for await (const item of this.queryAll({ pk: CMD, consistent: true })) {
+      try {
+        commands.push(parseCommandItem(item));
+      } catch (err) {
+        corrupt.push({ key: `${CMD}/${String(item.sk)}`, error: (err as Error).message });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return { commands, corrupt };
   }
 
@@ -504,42 +491,16 @@ export class Store {
   /** Oldest first. Items that do not parse are skipped (and counted by countDeadLetters). */
   async listDeadLetters(): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": DLQ },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const parsed = deadLetterSchema.safeParse(item);
-        if (parsed.success) letters.push(parsed.data);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.queryAll({ pk: DLQ, consistent: true })) {
+      const parsed = deadLetterSchema.safeParse(item);
+      if (parsed.success) letters.push(parsed.data);
+    }
     return letters;
   }
 
   async countDeadLetters(): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": DLQ },
-          Select: "COUNT",
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const _item of this.queryAll({ pk: DLQ, keysOnly: true })) count++;
     return count;
   }
 
@@ -635,23 +596,10 @@ export class Store {
 
   async listMetrics(): Promise<StoredMetric[]> {
     const metrics: StoredMetric[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": METRICS },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const parsed = storedMetricSchema.safeParse(item);
-        if (parsed.success) metrics.push(parsed.data);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.queryAll({ pk: METRICS, consistent: true })) {
+      const parsed = storedMetricSchema.safeParse(item);
+      if (parsed.success) metrics.push(parsed.data);
+    }
     return metrics;
   }
 
@@ -691,26 +639,37 @@ export class Store {
   /** Deletes all but the newest `keep` runs of a command. */
   private async deleteRunsBeyond(id: string, keep: number): Promise<void> {
     let seen = 0;
+    for await (const item of this.queryAll({ pk: runPk(id), keysOnly: true, newestFirst: true })) {
+      seen++;
+      if (seen > keep) {
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }),
+        );
+      }
+    }
+  }
+
+  /** Every item of one partition, page by page (each page at most 1 MB). */
+  private async *queryAll(opts: {
+    pk: string;
+    consistent?: boolean;
+    keysOnly?: boolean;
+    newestFirst?: boolean;
+  }): AsyncGenerator<Record<string, unknown>> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": runPk(id) },
-          ProjectionExpression: "pk, sk",
-          ScanIndexForward: false,
+          ExpressionAttributeValues: { ":pk": opts.pk },
+          ...(opts.consistent ? { ConsistentRead: true } : {}),
+          ...(opts.keysOnly ? { ProjectionExpression: "pk, sk" } : {}),
+          ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        seen++;
-        if (seen > keep) {
-          await this.doc.send(
-            new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }),
-          );
-        }
-      }
+      yield* page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
