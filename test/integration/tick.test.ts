@@ -47,8 +47,10 @@ describe("tick against a real store", () => {
     });
     for (const id of ["a", "b", "c"])
       await t.store.addCommand(spec(id, { frequencyMinutes: 5 }), T0);
-    const deps = Array.from({ length: 20 }, (_, i) => tickDeps(t.store, t.config, { now: T0 + i }));
-    await Promise.all(deps.map((d, i) => tickPass(d, T0 + i)));
+    // The same instant for all: a tick whose clock is behind the last global start may
+    // not start anything (see the next test), which would make this count depend on order.
+    const deps = Array.from({ length: 20 }, () => tickDeps(t.store, t.config, { now: T0 }));
+    await Promise.all(deps.map((d) => tickPass(d, T0)));
     const started = deps.flatMap((d) => d.starts.map((s) => s.commandId)).sort();
     expect(started).toEqual(["a", "b", "c"]);
   });
@@ -83,6 +85,18 @@ describe("tick against a real store", () => {
     const deps = tickDeps(t.store, t.config, { now: T0 });
     expect(await runTick(deps, T0)).toHaveLength(1);
     expect(deps.starts.map((s) => s.commandId)).toEqual(["a"]);
+  });
+
+  it("a tick whose clock is 30 s behind the last global start starts nothing", async () => {
+    const t = await createTestTable(server.endpoint, {
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+    });
+    for (const id of ["a", "b"]) await t.store.addCommand(spec(id), T0);
+    const ahead = tickDeps(t.store, t.config, { now: T0 + 30_000 });
+    expect(await tickPass(ahead, T0 + 30_000)).toMatchObject({ kind: "started", commandId: "a" });
+    const behind = tickDeps(t.store, t.config, { now: T0 });
+    expect(await tickPass(behind, T0)).toMatchObject({ kind: "wait-global" });
+    expect(behind.starts).toEqual([]);
   });
 
   it("skips a corrupt command item with a logged error and still runs the others", async () => {

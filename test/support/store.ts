@@ -5,10 +5,16 @@ import { type Config, parseConfig } from "../../src/lib/config.js";
 import { type EmbeddedStore, startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
 import { Store } from "../../src/lib/store/store.js";
+import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { ensureTable } from "../../src/lib/store/table.js";
 
-/** A real dynalite server on loopback (in memory), started once per test file. */
+/**
+ * A real DynamoDB-compatible server on loopback (in memory), started once per test file:
+ * dynalite by default, the official DynamoDB Local with AMPA_TEST_STORE=dynamodb-local
+ * (conformance runs; .ci/run does both).
+ */
 export async function startTestServer(): Promise<EmbeddedStore> {
+  if (process.env.AMPA_TEST_STORE === "dynamodb-local") return startDynamoDbLocal();
   return startEmbeddedStore();
 }
 
