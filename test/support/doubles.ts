@@ -106,7 +106,11 @@ export function createDoubles(
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Call);
     },
-    wlState: () => JSON.parse(readFileSync(join(dir, "wl.json"), "utf8")),
+    wlState: () => ({
+      items: [],
+      comments: {},
+      ...(JSON.parse(readFileSync(join(dir, "wl.json"), "utf8")) as WlFixture),
+    }),
   };
 }
 

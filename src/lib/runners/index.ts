@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
 import { runShell } from "./shell.js";
-import { delegationRunner, type WorklogRunnerDeps } from "./worklog.js";
+import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./worklog.js";
 
 export interface RunnerContext {
   config: Config;
@@ -71,6 +71,6 @@ export function createRunners(heartbeat?: HeartbeatDeps, worklog?: WorklogRunner
     shell: shellRunner,
     heartbeat: heartbeat ? heartbeatRunner(heartbeat) : noNotifierRunner,
     delegation: worklog ? delegationRunner(worklog) : notImplementedRunner("delegation"),
-    "triage-audit": notImplementedRunner("triage-audit"),
+    "triage-audit": worklog ? triageAuditRunner(worklog) : notImplementedRunner("triage-audit"),
   };
 }
