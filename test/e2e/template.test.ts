@@ -115,6 +115,8 @@ describe("deployable template (osls package)", () => {
     expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Runtime).toBe("nodejs22.x");
+      // No tool layers unless the stage sets the toolLayers param.
+      expect(fn.Layers ?? []).toEqual([]);
       const key = String((fn.Code as { S3Key: string }).S3Key);
       const zip = join(packageDir, key.slice(key.lastIndexOf("/") + 1));
       expect(statSync(zip).size).toBeGreaterThan(0);
