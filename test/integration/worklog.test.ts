@@ -156,6 +156,22 @@ describe("live delegation", () => {
     );
   });
 
+  it("stops opencode at the run's remaining time and reports the dispatch as failed", async () => {
+    const d = createDoubles({
+      wl: { items: [workItem({ id: "SA-42" })] },
+      opencode: { default: { sleepMs: 20_000 } },
+    });
+    const wl = setup(d);
+    const result = await runLiveDelegation(
+      { wl, runTool, opencode: () => ({ cwd: d.dir, timeoutMs: 500 }) },
+      { auditOnly: false },
+    );
+    expect(result).toMatchObject({ ok: false, dispatched: false });
+    expect(result.note).toBe(
+      "Delegation: dispatch of intake SA-42 failed (opencode run timed out)",
+    );
+  });
+
   it.each([['SA-1"; touch PWNED; echo "'], ["$(touch PWNED)"], ["`touch PWNED`"]])(
     "refuses to dispatch the malformed id %s and runs nothing else",
     async (id) => {
