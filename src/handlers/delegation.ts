@@ -20,7 +20,10 @@ export interface DelegationInvokeResult {
  * "dryRun":true}']`, the counterpart of `ampa delegation [--discord] [--dry-run]`.
  */
 export async function handler(event: unknown, context: Context): Promise<DelegationInvokeResult> {
-  const parsed = eventSchema.safeParse(event ?? {});
+  // `osls invoke -f delegation` without --data sends no event (or an empty string).
+  const parsed = eventSchema.safeParse(
+    event === undefined || event === null || event === "" ? {} : event,
+  );
   if (!parsed.success) {
     return { ok: false, error: 'Expected {"discord"?: boolean, "dryRun"?: boolean}' };
   }

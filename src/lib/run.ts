@@ -120,7 +120,8 @@ export async function executeClaim(
 
 /**
  * Counts the run and announces it. Heartbeat, delegation and triage-audit runs announce
- * themselves with their own titles, so they get no generic post. Never throws.
+ * themselves with their own titles, so they get no generic post (unless a delegation or
+ * triage-audit runner crashed before it could post). Never throws.
  */
 async function afterRun(
   deps: RunDeps,
@@ -133,7 +134,11 @@ async function afterRun(
       command: command.id,
       outcome: run.outcome,
     });
-    if (deps.notifier && !SELF_ANNOUNCING_TYPES.has(command.type)) {
+    // A self-announcing runner that crashed posted nothing: announce the error generically.
+    const selfAnnounced =
+      SELF_ANNOUNCING_TYPES.has(command.type) &&
+      (command.type === "heartbeat" || run.outcome !== "error");
+    if (deps.notifier && !selfAnnounced) {
       const message = await commandMessage(command, run, deps.summarize ?? opencodeSummarizer());
       await deps.notifier.send("command", message);
     }
