@@ -7,7 +7,12 @@ import { services } from "../lib/services.js";
 import { loadConfig } from "../lib/config.js";
 import { startInbox } from "../lib/local/inbox.js";
 import { runOnce } from "../lib/run.js";
-import { sendHeartbeat } from "../lib/runners/heartbeat.js";
+import {
+  NO_WEBHOOK_EXIT_CODE,
+  NO_WEBHOOK_MESSAGE,
+  sendHeartbeat,
+} from "../lib/runners/heartbeat.js";
+import { runDelegationWorkflow } from "../lib/worklog/workflows.js";
 import { commandTable, commandToJson } from "./format.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
@@ -152,6 +157,44 @@ export function buildProgram(): Program {
       );
       (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
       throw new CliExit(result.exitCode);
+    });
+
+  program
+    .command("delegation")
+    .description(
+      "print the delegation report, then dispatch the top wl candidate when nothing is in progress",
+    )
+    .option("--discord", "also post the report to Discord as `Delegation Report`")
+    .option("--dry-run", "print the report only; dispatch nothing")
+    .action(async (flags: { discord?: boolean; dryRun?: boolean }) => {
+      const outcome = await withTarget(program, async ({ app }) => {
+        const { notifier } = cliServices(app);
+        if (flags.discord && !(await notifier.configured())) return undefined;
+        const { config } = app;
+        return runDelegationWorkflow(
+          {
+            cwd: config.commandCwd,
+            wlTimeoutMs: config.wlTimeoutMs,
+            deadline: Date.now() + config.defaultMaxRuntimeMinutes * 60_000,
+            clock: Date.now,
+            notifier,
+          },
+          { post: Boolean(flags.discord), live: !flags.dryRun, auditOnly: false },
+        );
+      });
+      if (!outcome) {
+        process.stderr.write(`${NO_WEBHOOK_MESSAGE}\n`);
+        throw new CliExit(NO_WEBHOOK_EXIT_CODE);
+      }
+      if (outcome.report) out(outcome.report.text);
+      if (outcome.error) process.stderr.write(`ampa: ${outcome.error}\n`);
+      if (outcome.live) {
+        if (outcome.live.output) out(`\n${outcome.live.output}`);
+        out(`\n${outcome.live.note}`);
+      }
+      if (outcome.posted === false)
+        process.stderr.write("ampa: the Discord post was not delivered; kept as a dead letter\n");
+      if (!outcome.ok || outcome.posted === false) throw new CliExit(1);
     });
 
   const deadletters = program

@@ -91,6 +91,8 @@ const knobs = {
   AMPA_DEADLETTER_FILE: knob(z.string().min(1).optional(), undefined),
   AMPA_HEARTBEAT_MINUTES: knob(positiveInt.max(1440), 1),
   AMPA_INBOX_PORT: knob(port, 8025),
+  AMPA_WL_TIMEOUT_SECONDS: knob(positiveNumber, 60),
+  AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
 } as const;
 
 type Knobs = typeof knobs;
@@ -130,6 +132,10 @@ export interface Config {
   deadLetterFile: string | undefined;
   heartbeatMinutes: number;
   inboxPort: number;
+  /** Longest one `wl` (or `gh`) call may take. */
+  wlTimeoutMs: number;
+  /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
+  verifyPrWithGh: boolean;
 }
 
 export interface ConfigWarning {
@@ -226,6 +232,8 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       deadLetterFile: r.AMPA_DEADLETTER_FILE,
       heartbeatMinutes: r.AMPA_HEARTBEAT_MINUTES,
       inboxPort: r.AMPA_INBOX_PORT,
+      wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
+      verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
     },
   };
 }

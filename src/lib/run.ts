@@ -6,7 +6,7 @@ import { asError, type Logger } from "./log.js";
 import { commandMessage, opencodeSummarizer, type Summarizer } from "./notify/messages.js";
 import type { Notifier } from "./notify/notifier.js";
 import { truncateUtf8 } from "./output.js";
-import type { Runners } from "./runners/index.js";
+import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 import type { Store } from "./store/store.js";
 
 export interface RunDeps {
@@ -118,7 +118,11 @@ export async function executeClaim(
   return current ? run : { ...run, late: true };
 }
 
-/** Counts the run and announces it (heartbeats announce themselves). Never throws. */
+/**
+ * Counts the run and announces it. Heartbeat, delegation and triage-audit runs announce
+ * themselves with their own titles, so they get no generic post (unless a delegation or
+ * triage-audit runner crashed before it could post). Never throws.
+ */
 async function afterRun(
   deps: RunDeps,
   log: Logger,
@@ -130,7 +134,11 @@ async function afterRun(
       command: command.id,
       outcome: run.outcome,
     });
-    if (deps.notifier && command.type !== "heartbeat") {
+    // A self-announcing runner that crashed posted nothing: announce the error generically.
+    const selfAnnounced =
+      SELF_ANNOUNCING_TYPES.has(command.type) &&
+      (command.type === "heartbeat" || run.outcome !== "error");
+    if (deps.notifier && !selfAnnounced) {
       const message = await commandMessage(command, run, deps.summarize ?? opencodeSummarizer());
       await deps.notifier.send("command", message);
     }

@@ -22,7 +22,10 @@ export function services(
     ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
     ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });
-  const runners = createRunners({ notifier, store: app.store, clock });
+  const runners = createRunners(
+    { notifier, store: app.store, clock },
+    { notifier, store: app.store },
+  );
   const runDeps: RunDeps = {
     store: app.store,
     runners,

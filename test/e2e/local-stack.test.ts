@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -70,9 +71,28 @@ describe("npm start (local stack)", () => {
   const esbuildDir = `.ampa/esbuild-test-${process.pid}`;
   let env: Record<string, string>;
   let stack: Started;
+  // wl, opencode and gh doubles on the stack's PATH: one in-progress item whose audit
+  // reports a merged PR.
+  const doubles: Doubles = createDoubles({
+    wl: {
+      items: [
+        workItem({ id: "SA-42", title: "Fix login", status: "in-progress", stage: "in_progress" }),
+      ],
+    },
+    opencode: {
+      responses: [
+        {
+          prefix: "/audit",
+          stdout: "## Summary\nDone: https://github.com/acme/app/pull/7 is merged.\n",
+        },
+      ],
+    },
+    gh: { prs: { "acme/app#7": { merged: true } } },
+  });
 
   beforeAll(async () => {
     env = {
+      ...doubles.env,
       AMPA_SCHEDULER_STORE: storeDir,
       AMPA_METRICS_PORT: String(await freePort()),
       AMPA_LAMBDA_PORT: String(await freePort()),
@@ -138,6 +158,33 @@ describe("npm start (local stack)", () => {
     expect((await runCli(["pause", "echo"], cli)).code).toBe(0);
   });
 
+  it("completes a work item end to end with a scheduled triage audit", async () => {
+    const cli = { AMPA_SCHEDULER_STORE: storeDir };
+    const added = await runCli(
+      ["add", "triage", "", "60", "0", "--type", "triage-audit", "--title", "Triage"],
+      cli,
+    );
+    expect(added.code).toBe(0);
+    await waitFor("the audit messages in the inbox", () =>
+      ["# Triage Audit — Fix login", "# Audit Completed — Fix login"].every((m) =>
+        stack.output().includes(m),
+      ),
+    );
+    expect(doubles.wlState().items[0]).toMatchObject({ status: "completed", stage: "in_review" });
+    expect(doubles.wlState().comments["SA-42"]?.[0]?.comment).toMatch(/^# AMPA Audit Result/);
+    expect(
+      doubles
+        .calls()
+        .filter((c) => c.program !== "wl")
+        .map((c) => [c.program, ...c.argv]),
+    ).toEqual([
+      ["opencode", "run", "/audit SA-42"],
+      ["gh", "pr", "view", "7", "--repo", "acme/app", "--json", "merged"],
+    ]);
+    // Self-announcing: no generic `# Triage` message.
+    expect(stack.output()).not.toMatch(/# Triage\n/);
+  }, 120_000);
+
   it("stops every child on SIGINT, including a command still running, and releases the store", async () => {
     const pidFile = join(dir, "long.pid");
     const cli = { AMPA_SCHEDULER_STORE: storeDir };
@@ -178,6 +225,7 @@ describe("npm start (local stack)", () => {
       ["echo", true],
       ["heartbeat", false],
       ["long", false],
+      ["triage", false],
     ]);
   });
 });

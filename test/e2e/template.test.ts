@@ -110,11 +110,13 @@ describe("deployable template (osls package)", () => {
     ]);
   });
 
-  it("bundles each function separately on nodejs22.x", () => {
+  it("bundles each of the seven functions separately on nodejs22.x", () => {
     const functions = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties);
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Runtime).toBe("nodejs22.x");
+      // No tool layers unless the stage sets the toolLayers param.
+      expect(fn.Layers ?? []).toEqual([]);
       const key = String((fn.Code as { S3Key: string }).S3Key);
       const zip = join(packageDir, key.slice(key.lastIndexOf("/") + 1));
       expect(statSync(zip).size).toBeGreaterThan(0);

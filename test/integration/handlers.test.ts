@@ -2,6 +2,7 @@ import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { spec } from "../support/commands.js";
+import { createDoubles, workItem } from "../support/doubles.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
 let server: EmbeddedStore;
@@ -83,5 +84,25 @@ describe("Lambda handlers", () => {
     expect(await handler({}, context())).toMatchObject({ sent: false, exitCode: 2 });
     const http = await handler({ requestContext: {} }, context());
     expect(http).toMatchObject({ statusCode: 503 });
+  });
+
+  it("the delegation function returns the report and dispatches nothing on a dry run", async () => {
+    const { handler } = await import("../../src/handlers/delegation.js");
+    const d = createDoubles({ wl: { items: [workItem({ id: "SA-42", title: "Fix login" })] } });
+    const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
+    process.env.PATH = d.env.PATH;
+    process.env.AMPA_DOUBLES_DIR = d.dir;
+    try {
+      const result = await handler({ dryRun: true }, context());
+      expect(result.ok).toBe(true);
+      expect(result.report).toContain("Top candidate:\n- Fix login - SA-42");
+      expect(result.note).toBeUndefined();
+      expect(d.calls().map((c) => c.program)).toEqual(["wl", "wl"]);
+      expect(await handler({ dryRun: "yes" }, context())).toMatchObject({ ok: false });
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
+      else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
+    }
   });
 });

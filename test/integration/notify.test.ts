@@ -164,6 +164,45 @@ describe("notifier against a real webhook server", () => {
     ).toBe(1);
   });
 
+  it("gives delegation and triage-audit runs no generic post unless their runner crashed", async () => {
+    const t = await createTestTable(server.endpoint);
+    const webhook = await fakeWebhook();
+    const { notifier, config } = notifierFor(t, webhook.url);
+    const runners = createRunners();
+    runners.delegation = async () => ({
+      exitCode: 0,
+      output: "report",
+      outputTruncatedBytes: 0,
+      outcome: "success",
+    });
+    runners["triage-audit"] = async () => {
+      throw new Error("table unavailable");
+    };
+    for (const [id, type] of [
+      ["deleg", "delegation"],
+      ["audit", "triage-audit"],
+    ] as const) {
+      await t.store.addCommand(spec(id, { type, title: id }), Date.now());
+      const command = must(await t.store.getCommand(id));
+      const claim = must(
+        await claimCommand(t.store, command, {
+          now: Date.now(),
+          owner: "t",
+          trigger: "run-once",
+          config,
+        }),
+      );
+      await executeClaim(
+        { store: t.store, runners, config, log: logs.log, clock: Date.now, notifier },
+        command,
+        claim,
+      );
+    }
+    expect(webhook.requests.map((r) => JSON.parse(r.body).content)).toEqual([
+      "# audit\n\nRunner error: table unavailable\n\n_The command could not be run._",
+    ]);
+  });
+
   it("redrive delivers every dead letter exactly once, even with two redrives at once", async () => {
     const t = await createTestTable(server.endpoint);
     const down = await fakeWebhook([], reply.status(503));

@@ -30,7 +30,9 @@ export async function startDynamoDbLocal(): Promise<EmbeddedStore> {
     } catch (err) {
       if (Date.now() > until || child.exitCode !== null) {
         child.kill("SIGKILL");
-        throw new Error(`DynamoDB Local did not start on ${endpoint}: ${(err as Error).message}`);
+        throw new Error(`DynamoDB Local did not start on ${endpoint}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -36,6 +36,16 @@ describe("config", () => {
     expect(warnings[0]?.message).toContain("using the default 0.1");
   });
 
+  it("verifies PRs with gh by default and bounds wl calls at 60 s; both can be changed", () => {
+    expect(parseConfig({}).config).toMatchObject({ verifyPrWithGh: true, wlTimeoutMs: 60_000 });
+    expect(
+      parseConfig({ AMPA_VERIFY_PR_WITH_GH: "off", AMPA_WL_TIMEOUT_SECONDS: "5" }).config,
+    ).toMatchObject({ verifyPrWithGh: false, wlTimeoutMs: 5_000 });
+    const { config, warnings } = parseConfig({ AMPA_VERIFY_PR_WITH_GH: "maybe" });
+    expect(config.verifyPrWithGh).toBe(true);
+    expect(warnings.map((w) => w.variable)).toEqual(["AMPA_VERIFY_PR_WITH_GH"]);
+  });
+
   it("derives the table name from the stage and runs commands in /tmp on Lambda", () => {
     const { config } = parseConfig({
       AMPA_STAGE: "prod",

@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { AmpaError } from "../errors.js";
 
@@ -53,32 +45,38 @@ export interface HeldLock {
   release(): void;
 }
 
-/** Takes the lock or throws an AmpaError naming the holder. */
+/**
+ * Takes the lock or throws an AmpaError naming the holder. The lock file appears with its
+ * content in one step (written aside, then hard-linked into place), so no reader ever sees
+ * it empty and takes it for stale.
+ */
 export function acquireLock(storeDir: string, owner: LockInfo["owner"]): HeldLock {
   const path = lockPath(storeDir);
   mkdirSync(dirname(path), { recursive: true });
+  const startedAt = new Date().toISOString();
+  const content = (endpoint: string, webhook?: string) =>
+    JSON.stringify({
+      pid: process.pid,
+      endpoint,
+      owner,
+      startedAt,
+      ...(webhook ? { webhook } : {}),
+    } satisfies LockInfo);
+  const aside = `${path}.${process.pid}.tmp`;
   for (let attempt = 0; attempt < 2; attempt++) {
+    writeFileSync(aside, content(""));
     try {
-      const fd = openSync(path, "wx");
-      const write = (endpoint: string) => {
-        const info: LockInfo = {
-          pid: process.pid,
-          endpoint,
-          owner,
-          startedAt: new Date().toISOString(),
-        };
-        const body = Buffer.from(JSON.stringify(info));
-        ftruncateSync(fd, 0);
-        writeSync(fd, body, 0, body.length, 0);
-      };
-      write("");
+      linkSync(aside, path);
       let released = false;
       return {
-        publish: write,
+        publish: (endpoint, webhook) => {
+          writeFileSync(aside, content(endpoint, webhook));
+          renameSync(aside, path);
+        },
         release: () => {
           if (released) return;
           released = true;
-          closeSync(fd);
+          if (readLock(storeDir)?.pid !== process.pid) return;
           try {
             unlinkSync(path);
           } catch {
@@ -100,6 +98,12 @@ export function acquireLock(storeDir: string, owner: LockInfo["owner"]): HeldLoc
         unlinkSync(path);
       } catch {
         // Someone else removed it first.
+      }
+    } finally {
+      try {
+        unlinkSync(aside);
+      } catch {
+        // Renamed into place by publish, or never written.
       }
     }
   }

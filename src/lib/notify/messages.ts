@@ -53,6 +53,13 @@ function cut(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}\n… (output truncated)`;
 }
 
+/** Text for Discord: as is up to SUMMARY_THRESHOLD characters, else summarized (or cut). */
+export async function summarizedBody(text: string, summarize: Summarizer): Promise<string> {
+  const output = text.trim();
+  if (output.length <= SUMMARY_THRESHOLD) return output || "(no output)";
+  return (await summarize(output)) ?? cut(output, SUMMARY_THRESHOLD);
+}
+
 /** The human-facing title of a command's messages: title, else metadata.discord_label, else id. */
 export function commandTitle(command: Pick<Command, "id" | "title" | "metadata">): string {
   const label = command.metadata.discord_label;
@@ -76,11 +83,7 @@ export async function commandMessage(
   run: Pick<RunRecord, "output" | "outcome">,
   summarize: Summarizer,
 ): Promise<string> {
-  const output = run.output.trim();
-  let body = output || "(no output)";
-  if (output.length > SUMMARY_THRESHOLD) {
-    body = (await summarize(output)) ?? cut(output, SUMMARY_THRESHOLD);
-  }
+  const body = await summarizedBody(run.output, summarize);
   const note = OUTCOME_NOTES[run.outcome];
   return [`# ${commandTitle(command)}`, "", body, ...(note ? ["", note] : [])].join("\n");
 }

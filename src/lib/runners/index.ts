@@ -3,6 +3,7 @@ import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
 import { runShell } from "./shell.js";
+import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./worklog.js";
 
 export interface RunnerContext {
   config: Config;
@@ -54,12 +55,22 @@ const noNotifierRunner: Runner = async () => ({
   outcome: "failure",
 });
 
+/**
+ * Command types that post their own Discord messages (`Delegation Report`, `Triage Audit —
+ * …`, `Audit Completed — …`); the generic per-run post is skipped for them.
+ */
+export const SELF_ANNOUNCING_TYPES: ReadonlySet<CommandType> = new Set([
+  "heartbeat",
+  "delegation",
+  "triage-audit",
+]);
+
 /** The runner of each command type. Heartbeats need the notifier and store. */
-export function createRunners(heartbeat?: HeartbeatDeps): Runners {
+export function createRunners(heartbeat?: HeartbeatDeps, worklog?: WorklogRunnerDeps): Runners {
   return {
     shell: shellRunner,
     heartbeat: heartbeat ? heartbeatRunner(heartbeat) : noNotifierRunner,
-    delegation: notImplementedRunner("delegation"),
-    "triage-audit": notImplementedRunner("triage-audit"),
+    delegation: worklog ? delegationRunner(worklog) : notImplementedRunner("delegation"),
+    "triage-audit": worklog ? triageAuditRunner(worklog) : notImplementedRunner("triage-audit"),
   };
 }

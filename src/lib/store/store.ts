@@ -27,6 +27,7 @@ import { DuplicateCommandError, isConditionalCheckFailed, UnknownCommandError } 
  *   GLOBAL / NOTIFY              last message times (heartbeat suppression)
  *   METRICS / <name>#<labels>    counters (atomic ADD) and gauges
  *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven
+ *   AUDIT / <workItemId>         when AMPA last audited a Worklog item (triage audit)
  * Every write is a single-item (conditional) write: no transactions, no TTL.
  */
 const CMD = "CMD";
@@ -35,6 +36,7 @@ const SCHEDULER = "SCHEDULER";
 const NOTIFY = "NOTIFY";
 const DLQ = "DLQ";
 const METRICS = "METRICS";
+const AUDIT = "AUDIT";
 const runPk = (id: string) => `RUN#${id}`;
 
 export type MetricLabels = Record<string, string>;
@@ -672,5 +674,29 @@ export class Store {
       yield* page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /** When AMPA last audited a Worklog item (epoch ms); undefined when never. */
+  async getLastAudit(workItemId: string): Promise<number | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: AUDIT, sk: workItemId } }),
+    );
+    return typeof Item?.auditedAt === "number" ? Item.auditedAt : undefined;
+  }
+
+  /** Records an audit of a Worklog item; an older time never replaces a newer one. */
+  async recordAudit(workItemId: string, at: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: AUDIT, sk: workItemId, auditedAt: at },
+          ConditionExpression: "attribute_not_exists(auditedAt) OR auditedAt < :at",
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 }

@@ -1,0 +1,216 @@
+// Test double for `wl`, following shared/contracts/worklog-cli.md: state in wl.json
+// ({initialized, items, comments, next?, overrides?}), pretty JSON on stdout, JSON errors
+// on stderr with exit 1, the uninitialized shape on stdout.
+import { override, readFixture, record, writeFixture } from "./common.mjs";
+
+record("wl");
+const FIXTURE = "wl.json";
+const state = readFixture(FIXTURE, { initialized: true, items: [], comments: {} });
+state.items ??= [];
+state.comments ??= {};
+await override(state, FIXTURE);
+
+let argv = process.argv.slice(2);
+const json = argv.includes("--json");
+argv = argv.filter((a) => a !== "--json");
+
+const print = (value) => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.exit(0);
+};
+const fail = (message) => {
+  process.stderr.write(
+    json ? `${JSON.stringify({ success: false, error: message })}\n` : `${message}\n`,
+  );
+  process.exit(1);
+};
+const argError = (message) => {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+};
+const option = (name, alias) => {
+  for (const flag of [name, alias]) {
+    const i = argv.indexOf(flag);
+    if (flag && i >= 0) return argv[i + 1];
+  }
+  return undefined;
+};
+const save = () => writeFixture(FIXTURE, state);
+const now = () => new Date().toISOString();
+const find = (id) => state.items.find((i) => i.id === id);
+
+if (state.initialized === false) {
+  const error = 'Worklog system is not initialized. Run "worklog init" first.';
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ success: false, initialized: false, error }, null, 2)}\n`,
+    );
+    process.exit(1);
+  }
+  fail(error);
+}
+
+const [cmd, sub] = argv;
+const PRIORITY = { critical: 0, high: 1, medium: 2, low: 3 };
+const STATUSES = ["open", "in-progress", "blocked", "completed", "deleted"];
+const STAGES = ["idea", "intake_complete", "plan_complete", "in_progress", "in_review", "done", ""];
+const PAIRS = {
+  open: ["idea", "intake_complete", "plan_complete", "in_progress"],
+  "in-progress": ["intake_complete", "plan_complete", "in_progress"],
+  blocked: ["idea", "intake_complete", "plan_complete"],
+  completed: ["in_review", "done"],
+  deleted: ["idea", "intake_complete", "plan_complete", "done"],
+};
+
+function tree(items) {
+  const ids = new Set(items.map((i) => i.id));
+  const roots = items.filter((i) => !i.parentId || !ids.has(i.parentId));
+  const lines = [];
+  const walk = (item, prefix, last) => {
+    lines.push(`${prefix}${last ? "└── " : "├── "}${item.title} - ${item.id}`);
+    const inner = `${prefix}${last ? "    " : "│   "}`;
+    lines.push(
+      `${inner}Status: ${item.status} · Stage: ${item.stage} | Priority: ${item.priority}`,
+    );
+    if (item.assignee) lines.push(`${inner}Assignee: ${item.assignee}`);
+    const kids = items.filter((i) => i.parentId === item.id);
+    kids.forEach((k, n) => walk(k, inner, n === kids.length - 1));
+  };
+  roots.forEach((r, n) => walk(r, "", n === roots.length - 1));
+  return lines.join("\n");
+}
+
+switch (cmd) {
+  case "in_progress":
+  case "in-progress": {
+    const items = state.items.filter((i) => i.status === "in-progress");
+    if (json) print({ success: true, count: items.length, workItems: items });
+    if (items.length === 0) process.stdout.write("No in-progress work items found\n");
+    else
+      process.stdout.write(
+        `\nFound ${items.length} in-progress work item(s):\n\n${tree(items)}\n\n`,
+      );
+    process.exit(0);
+    break;
+  }
+  case "next": {
+    const n = Number(option("-n", "--number") ?? 1);
+    const pool = state.next
+      ? state.next.map(find).filter(Boolean)
+      : state.items
+          .filter((i) => i.status === "open")
+          .sort(
+            (a, b) =>
+              (PRIORITY[a.priority] ?? 9) - (PRIORITY[b.priority] ?? 9) ||
+              (a.sortIndex ?? 0) - (b.sortIndex ?? 0),
+          );
+    const reason = (i) => `Next open item by sort_index (priority ${i.priority})`;
+    if (!option("-n", "--number")) {
+      const top = pool[0];
+      print(
+        top
+          ? { success: true, workItem: top, reason: reason(top) }
+          : { success: true, workItem: null, reason: "No work items available" },
+      );
+    }
+    const results = pool.slice(0, n).map((i) => ({ workItem: i, reason: reason(i) }));
+    print({
+      success: true,
+      count: results.length,
+      requested: n,
+      results,
+      ...(results.length < n
+        ? { note: `Only ${results.length} of ${n} requested work item(s) available.` }
+        : {}),
+    });
+    break;
+  }
+  case "show": {
+    const item = find(sub);
+    if (!item) fail(`Work item not found: ${sub}`);
+    const comments = [...(state.comments[sub] ?? [])].reverse();
+    const extra = {};
+    if (argv.includes("-c") || argv.includes("--children")) {
+      const descendants = [];
+      const walk = (id) => {
+        for (const c of state.items.filter((i) => i.parentId === id)) {
+          descendants.push(c);
+          walk(c.id);
+        }
+      };
+      walk(sub);
+      extra.children = descendants;
+      extra.ancestors = [];
+    }
+    print({ success: true, workItem: item, comments, ...extra });
+    break;
+  }
+  case "list": {
+    const status = option("--status", "-s");
+    const items = state.items.filter((i) => !status || i.status === status);
+    print({ success: true, count: items.length, workItems: items });
+    break;
+  }
+  case "comment": {
+    const id = argv[2];
+    if (sub === "list") {
+      if (!find(id)) fail(`Work item not found: ${id}`);
+      const comments = [...(state.comments[id] ?? [])].reverse();
+      print({ success: true, count: comments.length, workItemId: id, comments });
+    }
+    if (sub === "add") {
+      const text = option("--comment") ?? option("--body");
+      const author = option("--author", "-a");
+      if (option("--comment") !== undefined && option("--body") !== undefined)
+        argError("use --comment or --body, not both");
+      if (author === undefined) argError("required option '-a, --author <author>' not specified");
+      if (text === undefined) argError("required option '--comment <comment>' not specified");
+      const item = find(id);
+      if (!item) fail(`Work item not found: ${id}`);
+      const list = (state.comments[id] ??= []);
+      const comment = {
+        id: `${id.split("-")[0]}-C${String(list.length + 1).padStart(16, "0")}`,
+        workItemId: id,
+        author,
+        comment: text,
+        createdAt: now(),
+        references: [],
+      };
+      list.push(comment);
+      item.updatedAt = comment.createdAt;
+      save();
+      print({ success: true, comment });
+    }
+    argError(`unknown command 'comment ${sub}'`);
+    break;
+  }
+  case "update": {
+    const item = find(sub);
+    if (!item) fail(`Work item not found: ${sub}`);
+    let status = option("--status") ?? item.status;
+    const stage = option("--stage") ?? item.stage;
+    if (status === "in_progress") {
+      process.stderr.write('Warning: status "in_progress" normalized to "in-progress"\n');
+      status = "in-progress";
+    }
+    if (!STATUSES.includes(status))
+      fail(`Invalid status "${status}". Valid statuses: ${STATUSES.join(", ")}`);
+    if (!STAGES.includes(stage))
+      fail(`Invalid stage "${stage}". Valid stages: ${STAGES.join(", ")}`);
+    if (stage && !PAIRS[status].includes(stage))
+      fail(`Invalid status/stage combination: ${status}/${stage}`);
+    Object.assign(item, { status, stage, updatedAt: now() });
+    save();
+    print({ success: true, workItem: item });
+    break;
+  }
+  case "status": {
+    process.stdout.write(
+      `Worklog System Status\n=====================\n\nInitialized: Yes\nVersion: 0.0.1\n\nDatabase Summary:\n  Work Items: ${state.items.length}\n`,
+    );
+    process.exit(0);
+    break;
+  }
+  default:
+    argError(`unknown command '${cmd}'`);
+}

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { runCli } from "../support/cli.js";
+import { createDoubles, pwnedFiles, workItem } from "../support/doubles.js";
+import { createTestTable, startTestServer } from "../support/store.js";
+import { startFakeWebhook } from "../support/webhook-server.js";
+
+let server: EmbeddedStore;
+let storeEnv: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const t = await createTestTable(server.endpoint);
+  storeEnv = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const busyItems = [
+  workItem({ id: "SA-0MWTTBZRM0A8CEMM", title: "Epic parent", status: "in-progress" }),
+  workItem({
+    id: "SA-0MWTTBZVI1HLLL0Q",
+    title: "Child A",
+    status: "in-progress",
+    parentId: "SA-0MWTTBZRM0A8CEMM",
+  }),
+  workItem({ id: "SA-0MWTTBZVI1HLLL0R", title: "Waiting" }),
+];
+
+describe("ampa delegation", () => {
+  it("prints the busy line per in-progress item from the wl tree and dispatches nothing", async () => {
+    const d = createDoubles({ wl: { items: busyItems } });
+    const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "Agents are currently busy with:",
+        "── Epic parent - SA-0MWTTBZRM0A8CEMM",
+        "── Child A - SA-0MWTTBZVI1HLLL0Q",
+        "",
+        "Delegation: skipped (in_progress items)",
+        "",
+      ].join("\n"),
+    );
+    expect(d.calls().map((c) => c.program)).not.toContain("opencode");
+  });
+
+  it("prints the full report with candidates and dispatches the top one when idle", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          workItem({ id: "SA-42", title: "Fix login", priority: "high" }),
+          workItem({ id: "SA-43", title: "Tidy docs", priority: "low" }),
+        ],
+      },
+    });
+    const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      [
+        "AMPA Delegation",
+        "In-progress items:",
+        "- (none)",
+        "Candidates:",
+        "- Fix login - SA-42 (status: open, priority: high)",
+        "- Tidy docs - SA-43 (status: open, priority: low)",
+        "Top candidate:",
+        "- Fix login - SA-42 (status: open, priority: high)",
+        "Rationale: Next open item by sort_index (priority high)",
+      ].join("\n"),
+    );
+    expect(result.stdout).toContain("Starting work on\n\n# Fix login - SA-42");
+    expect(result.stdout).toContain("Delegation: dispatched intake SA-42");
+    expect(d.calls().filter((c) => c.program === "opencode")).toEqual([
+      { program: "opencode", argv: ["run", "/intake SA-42"], cwd: d.dir },
+    ]);
+  });
+
+  it("--dry-run prints the report only", async () => {
+    const d = createDoubles({ wl: { items: [workItem({ id: "SA-42", title: "Fix login" })] } });
+    const result = await runCli(["delegation", "--dry-run"], { ...storeEnv, ...d.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Top candidate:\n- Fix login - SA-42");
+    expect(result.stdout).not.toContain("Delegation:");
+    expect(d.calls().map((c) => c.program)).toEqual(["wl", "wl"]);
+  });
+
+  it("says delegation is idle when there is nothing to do", async () => {
+    const d = createDoubles({ wl: { items: [] } });
+    const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
+    expect(result.stdout).toContain(
+      "Top candidate:\n- (none)\nSummary: delegation is idle (no in-progress items or candidates).",
+    );
+    expect(result.stdout).toContain("Delegation: skipped (no candidates)");
+  });
+
+  it("--discord posts the report once as Delegation Report", async () => {
+    const webhook = await startFakeWebhook();
+    try {
+      const d = createDoubles({ wl: { items: busyItems } });
+      const result = await runCli(["delegation", "--discord"], {
+        ...storeEnv,
+        ...d.env,
+        AMPA_DISCORD_WEBHOOK: webhook.url,
+      });
+      expect(result.code).toBe(0);
+      expect(webhook.requests.map((r) => JSON.parse(r.body).content)).toEqual([
+        [
+          "# Delegation Report",
+          "",
+          "Agents are currently busy with:",
+          "── Epic parent - SA-0MWTTBZRM0A8CEMM",
+          "── Child A - SA-0MWTTBZVI1HLLL0Q",
+          "",
+          "Delegation: skipped (in_progress items)",
+        ].join("\n"),
+      ]);
+    } finally {
+      await webhook.close();
+    }
+  });
+
+  it("--discord exits 2 without a webhook and runs nothing", async () => {
+    const d = createDoubles({ wl: { items: [] } });
+    const result = await runCli(["delegation", "--discord"], { ...storeEnv, ...d.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("No Discord webhook configured");
+    expect(d.calls()).toEqual([]);
+  });
+
+  it("exits 1 with a clear message when wl is missing from PATH", async () => {
+    const d = createDoubles({}, { omit: ["wl"] });
+    const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Delegation report unavailable: wl is not on PATH");
+  });
+
+  it("exits 1 when wl hangs past AMPA_WL_TIMEOUT_SECONDS", async () => {
+    const d = createDoubles({
+      wl: { overrides: { "in_progress --json": { sleepMs: 20_000 } } },
+    });
+    const result = await runCli(["delegation"], {
+      ...storeEnv,
+      ...d.env,
+      AMPA_WL_TIMEOUT_SECONDS: "0.5",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("wl in_progress timed out after 500 ms");
+  });
+
+  it("never lets an id or title from wl reach a shell", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          workItem({ id: 'SA-1"; touch PWNED; echo "', title: "$(touch PWNED)" }),
+          workItem({ id: "$(touch PWNED)", title: "`touch PWNED`" }),
+        ],
+      },
+    });
+    const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
+    expect(result.stdout).toContain('- $(touch PWNED) - SA-1"; touch PWNED; echo "');
+    expect(result.stdout).toContain("Delegation: skipped (malformed work item id");
+    expect(pwnedFiles(d)).toEqual([]);
+    expect(d.calls().map((c) => c.program)).toEqual(["wl", "wl", "wl", "wl"]);
+  });
+});

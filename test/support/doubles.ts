@@ -1,0 +1,124 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+const DOUBLES = resolve(import.meta.dirname, "../doubles");
+
+export interface Call {
+  program: string;
+  argv: string[];
+  cwd: string;
+}
+
+export interface WlFixture {
+  initialized?: boolean;
+  items?: Record<string, unknown>[];
+  /** Work item id → comments, oldest first. */
+  comments?: Record<string, Record<string, unknown>[]>;
+  /** Ids `wl next` returns, in order (default: open items by priority, sortIndex). */
+  next?: string[];
+  /** Exact argv (joined by spaces) → scripted response(s); "fallthrough" uses the state. */
+  overrides?: Record<string, unknown>;
+}
+
+export interface Doubles {
+  /** Temp dir holding fixtures and calls.jsonl; also the commands' working directory. */
+  dir: string;
+  bin: string;
+  /** Environment for a child process (the CLI) or for process.env in-process. */
+  env: Record<string, string>;
+  calls(): Call[];
+  wlState(): Required<Pick<WlFixture, "items" | "comments">>;
+}
+
+/** A work item in the contract's shape; fields overridable. */
+export function workItem(
+  fields: Record<string, unknown> & { id: string },
+): Record<string, unknown> {
+  return {
+    title: `Item ${fields.id}`,
+    description: "",
+    status: "open",
+    priority: "medium",
+    sortIndex: 100,
+    parentId: null,
+    createdAt: "2026-02-10T18:04:07.189Z",
+    updatedAt: "2026-02-10T18:04:07.189Z",
+    tags: [],
+    assignee: "",
+    stage: "idea",
+    issueType: "",
+    createdBy: "",
+    deletedBy: "",
+    deleteReason: "",
+    risk: "",
+    effort: "",
+    needsProducerReview: false,
+    ...fields,
+  };
+}
+
+/**
+ * Executable `wl`, `opencode`, `gh` (and a `curl` that must never run) in a fresh bin dir,
+ * backed by fixtures in a temp dir. PATH holds only that bin dir and node's, so nothing
+ * from the host can answer instead.
+ */
+export function createDoubles(
+  fixtures: { wl?: WlFixture; opencode?: unknown; gh?: unknown },
+  opts: { omit?: string[] } = {},
+): Doubles {
+  const dir = mkdtempSync(join(tmpdir(), "ampa-doubles-"));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  for (const program of ["wl", "opencode", "gh", "curl"]) {
+    if (opts.omit?.includes(program)) continue;
+    const script = program === "curl" ? join(DOUBLES, "curl.mjs") : join(DOUBLES, `${program}.mjs`);
+    const file = join(bin, program);
+    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+    chmodSync(file, 0o755);
+  }
+  writeFileSync(join(dir, "wl.json"), JSON.stringify(fixtures.wl ?? { items: [] }));
+  if (fixtures.opencode)
+    writeFileSync(join(dir, "opencode.json"), JSON.stringify(fixtures.opencode));
+  if (fixtures.gh) writeFileSync(join(dir, "gh.json"), JSON.stringify(fixtures.gh));
+  const env = {
+    AMPA_DOUBLES_DIR: dir,
+    PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
+    AMPA_COMMAND_CWD: dir,
+  };
+  return {
+    dir,
+    bin,
+    env,
+    calls: () => {
+      const file = join(dir, "calls.jsonl");
+      if (!existsSync(file)) return [];
+      return readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Call);
+    },
+    wlState: () => ({
+      items: [],
+      comments: {},
+      ...(JSON.parse(readFileSync(join(dir, "wl.json"), "utf8")) as WlFixture),
+    }),
+  };
+}
+
+/** Files an injected command would have created: PWNED anywhere in the doubles dir or cwd. */
+export function pwnedFiles(d: Doubles): string[] {
+  return [d.dir, process.cwd()].flatMap((where) =>
+    readdirSync(where)
+      .filter((name) => name.includes("PWNED"))
+      .map((n) => join(where, n)),
+  );
+}
