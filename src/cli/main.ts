@@ -1,10 +1,16 @@
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { CommanderError, Option, Command as Program } from "commander";
-import { AmpaError } from "../lib/errors.js";
+import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
+import { exportPythonStore, serializePythonStore } from "../lib/python-store/export.js";
+import { applyImport, planImport } from "../lib/python-store/import.js";
+import { parsePythonStore } from "../lib/python-store/parse.js";
 import { runOnce } from "../lib/run.js";
 import { commandTable, commandToJson } from "./format.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
+import { importSummary } from "./transfer.js";
 
 /** Exit codes: 0 ok, 2 bad input or unknown id, 1 anything unexpected; run-once: the command's. */
 const EXIT_USAGE = 2;
@@ -140,7 +146,66 @@ export function buildProgram(): Program {
       throw new CliExit(run.exitCode === null ? 1 : Math.min(run.exitCode, 255));
     });
 
+  program
+    .command("import")
+    .description("import the Python daemon's JSON store: commands, state, history, audit times")
+    .argument(
+      "<file>",
+      "the Python daemon's store (AMPA_SCHEDULER_STORE), e.g. scheduler_store.json",
+    )
+    .option("--dry-run", "validate and show what would change; write nothing")
+    .action(async (file: string, flags: { dryRun?: boolean }) => {
+      const text = readInput(file, "store file");
+      await withTarget(program, async ({ app, description }) => {
+        const parsed = parsePythonStore(text, {
+          maxOutputBytes: app.config.maxOutputBytes,
+          source: basename(file),
+        });
+        const plan = await planImport(app.store, parsed, {
+          maxRunHistory: app.config.maxRunHistory,
+          now: Date.now(),
+        });
+        if (!flags.dryRun) await applyImport(app.store, plan);
+        out(
+          importSummary(plan, {
+            file,
+            target: description,
+            dryRun: Boolean(flags.dryRun),
+            maxRunHistory: app.config.maxRunHistory,
+          }),
+        );
+      });
+    });
+
+  program
+    .command("export")
+    .description("write the store in the Python daemon's JSON format (ampa import reads it back)")
+    .option("--out <file>", "write to this file instead of standard output")
+    .action(async (flags: { out?: string }) => {
+      const exported = await withTarget(program, ({ app }) => exportPythonStore(app.store));
+      for (const warning of exported.warnings) process.stderr.write(`ampa: ${warning}\n`);
+      const text = serializePythonStore(exported.store);
+      if (!flags.out) {
+        process.stdout.write(text);
+        return;
+      }
+      // Written beside the target and renamed: a reader never sees half a file.
+      const partial = `${flags.out}.partial-${process.pid}`;
+      writeFileSync(partial, text);
+      renameSync(partial, flags.out);
+      const count = Object.keys(exported.store.commands as object).length;
+      process.stderr.write(`Exported ${count} commands to ${flags.out}\n`);
+    });
+
   return program;
+}
+
+function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InvalidInputError(`Cannot read ${what} ${file}: ${asError(err).message}`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
