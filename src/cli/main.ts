@@ -7,8 +7,10 @@ import { exportPythonStore, serializePythonStore } from "../lib/python-store/exp
 import { applyImport, planImport } from "../lib/python-store/import.js";
 import { parsePythonStore } from "../lib/python-store/parse.js";
 import { runOnce } from "../lib/run.js";
+import { selectionOptions } from "../lib/tick.js";
 import { commandTable, commandToJson } from "./format.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
+import { statusJson, statusReport, statusTable } from "./status.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
 import { importSummary } from "./transfer.js";
 
@@ -144,6 +146,25 @@ export function buildProgram(): Program {
         process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
       out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}`);
       throw new CliExit(run.exitCode === null ? 1 : Math.min(run.exitCode, 255));
+    });
+
+  program
+    .command("status")
+    .description("what runs next: every command with its lateness, score and lease")
+    .option("--json", "machine-readable output")
+    .action(async (flags: { json?: boolean }) => {
+      await withTarget(program, async ({ app }) => {
+        const { commands, corrupt } = await app.store.listCommands();
+        for (const item of corrupt)
+          process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+        const report = statusReport(
+          commands,
+          Date.now(),
+          selectionOptions(app.config),
+          await app.store.getLastGlobalStart(),
+        );
+        out(flags.json ? JSON.stringify(statusJson(report), null, 2) : statusTable(report));
+      });
     });
 
   program
