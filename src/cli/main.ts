@@ -1,14 +1,17 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { CommanderError, Option, Command as Program } from "commander";
+import { loadConfig } from "../lib/config.js";
 import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
 import { exportPythonStore, serializePythonStore } from "../lib/python-store/export.js";
 import { applyImport, planImport } from "../lib/python-store/import.js";
 import { parsePythonStore } from "../lib/python-store/parse.js";
 import { runOnce } from "../lib/run.js";
+import { parseWorkload, simulate } from "../lib/simulate.js";
 import { selectionOptions } from "../lib/tick.js";
 import { commandTable, commandToJson } from "./format.js";
+import { simulationJson, simulationTable } from "./simulation.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
 import { statusJson, statusReport, statusTable } from "./status.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
@@ -218,6 +221,60 @@ export function buildProgram(): Program {
       process.stderr.write(`Exported ${count} commands to ${flags.out}\n`);
     });
 
+  program
+    .command("simulate")
+    .description(
+      "run the real scheduler on a fake clock with instant runs and report start intervals",
+    )
+    .requiredOption(
+      "--workload <file>",
+      "JSON array of {id, frequency_minutes, priority, requires_llm?}",
+    )
+    .requiredOption("--duration <seconds>", "simulated time")
+    .option("--tick <seconds>", "tick period (EventBridge fires every 60 s)", "60")
+    .option(
+      "--global-min-interval <seconds>",
+      "minimum gap between starts (default: as configured)",
+    )
+    .option("--weight <w>", "priority weight (default: as configured)")
+    .option("--json", "machine-readable output")
+    .action(
+      async (flags: {
+        workload: string;
+        duration: string;
+        tick: string;
+        globalMinInterval?: string;
+        weight?: string;
+        json?: boolean;
+      }) => {
+        const workload = parseWorkload(readInput(flags.workload, "workload file"), flags.workload);
+        const config = loadConfig((message) => process.stderr.write(`ampa: ${message}\n`));
+        const durationMs = secondsOption("--duration", flags.duration, { positive: true });
+        const tickMs = secondsOption("--tick", flags.tick, { positive: true });
+        if (durationMs / tickMs > 100_000)
+          throw new InvalidInputError(
+            `--duration ${flags.duration} at --tick ${flags.tick} is more than 100000 ticks; simulate less at once`,
+          );
+        const result = await simulate({
+          workload,
+          durationMs,
+          tickMs,
+          globalMinIntervalMs:
+            flags.globalMinInterval === undefined
+              ? config.globalMinIntervalMs
+              : secondsOption("--global-min-interval", flags.globalMinInterval, {
+                  positive: false,
+                }),
+          priorityWeight:
+            flags.weight === undefined
+              ? config.priorityWeight
+              : numberOption("--weight", flags.weight),
+          config,
+        });
+        out(flags.json ? JSON.stringify(simulationJson(result), null, 2) : simulationTable(result));
+      },
+    );
+
   return program;
 }
 
@@ -227,6 +284,24 @@ function readInput(file: string, what: string): string {
   } catch (err) {
     throw new InvalidInputError(`Cannot read ${what} ${file}: ${asError(err).message}`);
   }
+}
+
+function numberOption(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0)
+    throw new InvalidInputError(
+      `Invalid ${name} ${JSON.stringify(raw)}: must be a number, at least 0`,
+    );
+  return value;
+}
+
+function secondsOption(name: string, raw: string, { positive }: { positive: boolean }): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || (positive && value === 0))
+    throw new InvalidInputError(
+      `Invalid ${name} ${JSON.stringify(raw)}: must be a number of seconds${positive ? " above 0" : ", at least 0"}`,
+    );
+  return Math.round(value * 1000);
 }
 
 export async function main(argv: string[]): Promise<number> {
