@@ -89,7 +89,8 @@ export async function planImport(
   for (const imported of parsed.commands) {
     const id = imported.spec.id;
     const existing = existingById.get(id);
-    const storedRuns = existing ? await store.listAllRuns(id) : [];
+    // Also when the command is missing: an interrupted import may have written its runs.
+    const storedRuns = await store.listAllRuns(id);
     const storedByStart = new Map<number, RunRecord>();
     for (const run of storedRuns)
       if (!storedByStart.has(run.startedAt)) storedByStart.set(run.startedAt, run);
