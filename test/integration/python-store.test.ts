@@ -155,6 +155,19 @@ describe("import of the Python daemon's store", () => {
     expect(await items(t)).toEqual(before);
   });
 
+  it("finishes an import that was interrupted after writing a command's runs", async () => {
+    const t = await createTestTable(server.endpoint);
+    const parsed = parsePythonStore(JSON.stringify(pythonStore()), {
+      maxOutputBytes: t.config.maxOutputBytes,
+    });
+    const heartbeat = must(parsed.commands.find((c) => c.spec.id === "heartbeat"));
+    for (const run of heartbeat.runs) await t.store.putRunRecord(run);
+    const plan = await importInto(t, pythonStore());
+    const planned = must(plan.commands.find((c) => c.id === "heartbeat"));
+    expect(planned).toMatchObject({ action: "new", runsUnchanged: 3, runsToWrite: [] });
+    expect(await t.store.getCommand("heartbeat")).toMatchObject({ lastOutcome: "success" });
+  });
+
   it("changes nothing when its own export is imported back", async () => {
     const t = await createTestTable(server.endpoint);
     await importInto(t, pythonStore());
