@@ -424,6 +424,8 @@ async function tickCost(
 interface Footprint {
   name: string;
   bytes: number;
+  /** The deployment package `osls package` builds (bundle + source map), when it could run. */
+  zipBytes: number | undefined;
   gzipBytes: number;
   loadWithSdkMs: number;
   loadAloneMs: number;
@@ -445,8 +447,35 @@ function freshNode(script: string): { printed: number; wallMs: number } {
   return { printed: Number(res.stdout.trim()), wallMs };
 }
 
+/** Zip sizes from `osls package`, into a temporary folder; empty when it cannot run here. */
+function packageZips(): Map<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), "ampa-bench-package-"));
+  const esbuildDir = `.ampa/esbuild-bench-${process.pid}`;
+  try {
+    log("footprint: osls package");
+    const res = spawnSync(
+      process.execPath,
+      [join(root, "node_modules/osls/bin/serverless.js"), "package", "--package", dir],
+      { cwd: root, encoding: "utf8", env: { ...process.env, AMPA_ESBUILD_DIR: esbuildDir } },
+    );
+    if (res.status !== 0) {
+      log(`osls package failed; zip sizes not reported: ${res.stderr.slice(0, 500)}`);
+      return new Map();
+    }
+    return new Map(
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".zip"))
+        .map((f) => [basename(f, ".zip"), statSync(join(dir, f)).size]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(root, esbuildDir), { recursive: true, force: true });
+  }
+}
+
 async function footprint(): Promise<{ functions: Footprint[]; sdkMs: number; nodeMs: number }> {
   const out = mkdtempSync(join(tmpdir(), "ampa-bench-bundles-"));
+  const zips = packageZips();
   try {
     const handlers = readdirSync(join(root, "src/handlers"))
       .filter((f) => f.endsWith(".ts"))
@@ -500,6 +529,7 @@ async function footprint(): Promise<{ functions: Footprint[]; sdkMs: number; nod
         return {
           name: b.name,
           bytes: statSync(b.outfile).size,
+          zipBytes: zips.get(b.name),
           gzipBytes: gzipSync(code).length,
           loadWithSdkMs: printed(`${b.name}:sdk`),
           loadAloneMs: printed(`${b.name}:alone`),
@@ -584,13 +614,13 @@ function footprintSection(fp: Awaited<ReturnType<typeof footprint>>): string {
   return [
     "## Footprint",
     "",
-    `Each function is bundled by esbuild with the options \`serverless.yml\` gives serverless-esbuild (bundle, minify, keepNames, CommonJS, target node22, platform node, linked source map not counted), with \`@aws-sdk/*\` **external**: the \`nodejs22.x\` Lambda runtime provides AWS SDK v3, so it is not in the bundle. \`npx osls package\` zips the same output (see \`.ci/run\`). Load time is \`require()\` of the bundle in a fresh \`node\` process, median of ${LOADS} processes each: with the SDK resolved from \`node_modules\` (as the runtime resolves its own copy — the honest cold figure), and with the SDK already loaded (the bundle's own cost).`,
+    `Each function is bundled by esbuild with the options \`serverless.yml\` gives serverless-esbuild (bundle, minify, keepNames, CommonJS, target node22, platform node, linked source map not counted), with \`@aws-sdk/*\` **external**: the \`nodejs22.x\` Lambda runtime provides AWS SDK v3, so it is not in the bundle. \`npx osls package\` zips the same output with its source map (see \`.ci/run\`); the zips it built in this run are listed too. Load time is \`require()\` of the bundle in a fresh \`node\` process, median of ${LOADS} processes each: with the SDK resolved from \`node_modules\` (as the runtime resolves its own copy — the honest cold figure), and with the SDK already loaded (the bundle's own cost).`,
     "",
-    "| function | bundle | gzip | cold load incl. SDK (median) | bundle alone, SDK preloaded (median) | whole process, spawn to exit (median) |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| function | bundle | gzip | deployment zip (`osls package`, with source map) | cold load incl. SDK (median) | bundle alone, SDK preloaded (median) | whole process, spawn to exit (median) |",
+    "|---|---:|---:|---:|---:|---:|---:|",
     ...fp.functions.map(
       (f) =>
-        `| ${f.name} | ${bytes(f.bytes)} | ${bytes(f.gzipBytes)} | ${fmt(f.loadWithSdkMs)} ms | ${fmt(f.loadAloneMs)} ms | ${fmt(f.processMs, 0)} ms |`,
+        `| ${f.name} | ${bytes(f.bytes)} | ${bytes(f.gzipBytes)} | ${f.zipBytes === undefined ? "not measured" : bytes(f.zipBytes)} | ${fmt(f.loadWithSdkMs)} ms | ${fmt(f.loadAloneMs)} ms | ${fmt(f.processMs, 0)} ms |`,
     ),
     "",
     `Loading the three SDK clients alone takes ${fmt(fp.sdkMs)} ms (median); an empty \`node -e\` process takes ${fmt(fp.nodeMs, 0)} ms from spawn to exit. Measured under Node ${process.version} (Lambda runs Node 22).`,
