@@ -583,7 +583,9 @@ function tickSection(costs: TickCost[], history: TickCost[]): string {
   return [
     "## Tick cost",
     "",
-    "One tick = `runTick` with the default 60 s global minimum: read every command (paged Query), recover expired leases, decide, claim the global slot and the command's lease (conditional writes), and record an instant run (`executeClaim`: the run item, the command's state, trimming the history). Each store is seeded with N commands, each with its stored runs, in a fresh in-memory embedded store (dynalite) on loopback, in the same process as the tick. Every measured tick starts a command. Requests and bytes are counted by a middleware on the DynamoDB client: bytes written are the JSON bodies of PutItem, UpdateItem, DeleteItem and BatchWriteItem requests.",
+    "One tick = `runTick` with the default 60 s global minimum: read every command (paged Query), recover expired leases, decide, claim the global slot and the command's lease (conditional writes), and record an instant run (`executeClaim`: the run item, the command's state, trimming the history). Each store is seeded with N commands, each with its stored runs, in a fresh in-memory embedded store (dynalite) on loopback, in the same process as the tick. Every measured tick starts a command. " +
+      `The machine's 1-minute load average was ${fmt(tickLoad.start, 2)} when these measurements began and ${fmt(tickLoad.end, 2)} when they ended (${cpus().length} CPUs). ` +
+      "Requests and bytes are counted by a middleware on the DynamoDB client: bytes written are the JSON bodies of PutItem, UpdateItem, DeleteItem and BatchWriteItem requests.",
     "",
     "| N commands | runs stored each | ticks measured | median | p95 | of which reading all commands (the paged Query, median) | DynamoDB requests per tick | bytes written per tick (median / max) | Python daemon |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -650,6 +652,8 @@ function betterThanPython(name: string): boolean {
 }
 
 let accuracyResults: AccuracyResult[] = [];
+/** The 1-minute load average around the tick measurements, which other work inflates. */
+const tickLoad = { start: 0, end: 0 };
 
 function notes(
   acc: AccuracyResult[],
@@ -715,6 +719,7 @@ async function main(): Promise<void> {
   accuracyResults = acc;
 
   const costs: TickCost[] = [];
+  tickLoad.start = loadavg()[0] ?? 0;
   for (const [n, ticks] of [
     [10, 60],
     [100, 60],
@@ -733,6 +738,7 @@ async function main(): Promise<void> {
         ? (costs.find((c) => c.n === 100) as TickCost)
         : await tickCost(100, runs, limit, 40),
     );
+  tickLoad.end = loadavg()[0] ?? 0;
   for (const [n, target] of [
     [1000, 50],
     [5000, 250],
