@@ -1,3 +1,5 @@
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { CommanderError, Option, Command as Program } from "commander";
 import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
@@ -13,9 +15,17 @@ import {
   sendHeartbeat,
 } from "../lib/runners/heartbeat.js";
 import { runDelegationWorkflow } from "../lib/worklog/workflows.js";
+import { exportPythonStore, serializePythonStore } from "../lib/python-store/export.js";
+import { applyImport, planImport } from "../lib/python-store/import.js";
+import { parsePythonStore } from "../lib/python-store/parse.js";
+import { parseWorkload, simulate } from "../lib/simulate.js";
+import { selectionOptions } from "../lib/tick.js";
 import { commandTable, commandToJson } from "./format.js";
+import { simulationJson, simulationTable } from "./simulation.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
+import { statusJson, statusReport, statusTable } from "./status.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
+import { importSummary } from "./transfer.js";
 
 /** Exit codes: 0 ok, 2 bad input or unknown id, 1 anything unexpected; run-once: the command's. */
 const EXIT_USAGE = 2;
@@ -252,7 +262,157 @@ export function buildProgram(): Program {
       await inbox.close();
     });
 
+  program
+    .command("status")
+    .description("what runs next: every command with its lateness, score and lease")
+    .option("--json", "machine-readable output")
+    .action(async (flags: { json?: boolean }) => {
+      await withTarget(program, async ({ app }) => {
+        const { commands, corrupt } = await app.store.listCommands();
+        for (const item of corrupt)
+          process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+        const report = statusReport(
+          commands,
+          Date.now(),
+          selectionOptions(app.config),
+          await app.store.getLastGlobalStart(),
+        );
+        out(flags.json ? JSON.stringify(statusJson(report), null, 2) : statusTable(report));
+      });
+    });
+
+  program
+    .command("import")
+    .description("import the Python daemon's JSON store: commands, state, history, audit times")
+    .argument(
+      "<file>",
+      "the Python daemon's store (AMPA_SCHEDULER_STORE), e.g. scheduler_store.json",
+    )
+    .option("--dry-run", "validate and show what would change; write nothing")
+    .action(async (file: string, flags: { dryRun?: boolean }) => {
+      const text = readInput(file, "store file");
+      await withTarget(program, async ({ app, description }) => {
+        const parsed = parsePythonStore(text, {
+          maxOutputBytes: app.config.maxOutputBytes,
+          source: basename(file),
+        });
+        const plan = await planImport(app.store, parsed, {
+          maxRunHistory: app.config.maxRunHistory,
+          now: Date.now(),
+        });
+        if (!flags.dryRun) await applyImport(app.store, plan);
+        out(
+          importSummary(plan, {
+            file,
+            target: description,
+            dryRun: Boolean(flags.dryRun),
+            maxRunHistory: app.config.maxRunHistory,
+          }),
+        );
+      });
+    });
+
+  program
+    .command("export")
+    .description("write the store in the Python daemon's JSON format (ampa import reads it back)")
+    .option("--out <file>", "write to this file instead of standard output")
+    .action(async (flags: { out?: string }) => {
+      const exported = await withTarget(program, ({ app }) => exportPythonStore(app.store));
+      for (const warning of exported.warnings) process.stderr.write(`ampa: ${warning}\n`);
+      const text = serializePythonStore(exported.store);
+      if (!flags.out) {
+        process.stdout.write(text);
+        return;
+      }
+      // Written beside the target and renamed: a reader never sees half a file.
+      const partial = `${flags.out}.partial-${process.pid}`;
+      writeFileSync(partial, text);
+      renameSync(partial, flags.out);
+      const count = Object.keys(exported.store.commands as object).length;
+      process.stderr.write(`Exported ${count} commands to ${flags.out}\n`);
+    });
+
+  program
+    .command("simulate")
+    .description(
+      "run the real scheduler on a fake clock with instant runs and report start intervals",
+    )
+    .requiredOption(
+      "--workload <file>",
+      "JSON array of {id, frequency_minutes, priority, requires_llm?}",
+    )
+    .requiredOption("--duration <seconds>", "simulated time")
+    .option("--tick <seconds>", "tick period (EventBridge fires every 60 s)", "60")
+    .option(
+      "--global-min-interval <seconds>",
+      "minimum gap between starts (default: as configured)",
+    )
+    .option("--weight <w>", "priority weight (default: as configured)")
+    .option("--json", "machine-readable output")
+    .action(
+      async (flags: {
+        workload: string;
+        duration: string;
+        tick: string;
+        globalMinInterval?: string;
+        weight?: string;
+        json?: boolean;
+      }) => {
+        const workload = parseWorkload(readInput(flags.workload, "workload file"), flags.workload);
+        const config = loadConfig((message) => process.stderr.write(`ampa: ${message}\n`));
+        const durationMs = secondsOption("--duration", flags.duration, { positive: true });
+        const tickMs = secondsOption("--tick", flags.tick, { positive: true });
+        if (durationMs / tickMs > 100_000)
+          throw new InvalidInputError(
+            `--duration ${flags.duration} at --tick ${flags.tick} is more than 100000 ticks; simulate less at once`,
+          );
+        const result = await simulate({
+          workload,
+          durationMs,
+          tickMs,
+          globalMinIntervalMs:
+            flags.globalMinInterval === undefined
+              ? config.globalMinIntervalMs
+              : secondsOption("--global-min-interval", flags.globalMinInterval, {
+                  positive: false,
+                }),
+          priorityWeight:
+            flags.weight === undefined
+              ? config.priorityWeight
+              : numberOption("--weight", flags.weight),
+          config,
+        });
+        out(flags.json ? JSON.stringify(simulationJson(result), null, 2) : simulationTable(result));
+      },
+    );
+
   return program;
+}
+
+function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InvalidInputError(`Cannot read ${what} ${file}: ${asError(err).message}`);
+  }
+}
+
+function numberOption(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0)
+    throw new InvalidInputError(
+      `Invalid ${name} ${JSON.stringify(raw)}: must be a number, at least 0`,
+    );
+  return value;
+}
+
+function secondsOption(name: string, raw: string, { positive }: { positive: boolean }): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || (positive && value === 0))
+    throw new InvalidInputError(
+      `Invalid ${name} ${JSON.stringify(raw)}: must be a number of seconds${positive ? " above 0" : ", at least 0"}`,
+    );
+  return Math.round(value * 1000);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -184,10 +184,10 @@ describe("store", () => {
   it("keeps the newest audit time per work item; an older one never replaces it", async () => {
     const t = await createTestTable(server.endpoint);
     expect(await t.store.getLastAudit("SA-1")).toBeUndefined();
-    await t.store.recordAudit("SA-1", T0);
-    await t.store.recordAudit("SA-1", T0 - MINUTE);
+    await t.store.recordAudit("SA-1", T0, "audit");
+    await t.store.recordAudit("SA-1", T0 - MINUTE, "audit");
     expect(await t.store.getLastAudit("SA-1")).toBe(T0);
-    await t.store.recordAudit("SA-1", T0 + MINUTE);
+    await t.store.recordAudit("SA-1", T0 + MINUTE, "audit");
     expect(await t.store.getLastAudit("SA-1")).toBe(T0 + MINUTE);
     expect(await t.store.getLastAudit("SA-2")).toBeUndefined();
   });

@@ -68,6 +68,7 @@ export function triageAuditRunner(deps: WorklogRunnerDeps): Runner {
     try {
       const outcome = await runTriageAudit(
         {
+          commandId: command.id,
           wl,
           store: deps.store,
           runTool: deps.runTool ?? runTool,

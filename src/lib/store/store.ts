@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -27,8 +28,9 @@ import { DuplicateCommandError, isConditionalCheckFailed, UnknownCommandError } 
  *   GLOBAL / NOTIFY              last message times (heartbeat suppression)
  *   METRICS / <name>#<labels>    counters (atomic ADD) and gauges
  *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven
- *   AUDIT / <workItemId>         when AMPA last audited a Worklog item (triage audit)
- * Every write is a single-item (conditional) write: no transactions, no TTL.
+ *   AUDIT / <workItemId>         last triage audit of a work item (by AMPA or imported)
+ * Every write is a single-item (conditional) write: no transactions, no TTL. The one
+ * exception is `bulkLoad`, batched unconditional puts used only to seed benchmarks.
  */
 const CMD = "CMD";
 const GLOBAL = "GLOBAL";
@@ -113,6 +115,19 @@ export interface ClaimRequest {
    */
   expectedLastStartAt: number | undefined | "any";
 }
+
+/** When a triage audit last looked at a work item, and which command did. */
+export interface AuditTime {
+  workItemId: string;
+  lastAuditAt: number;
+  commandId: string;
+}
+
+const auditItemSchema = z.object({
+  workItemId: z.string(),
+  lastAuditAt: z.number(),
+  commandId: z.string(),
+});
 
 export interface StoreOptions {
   tableName: string;
@@ -676,27 +691,178 @@ export class Store {
     } while (startKey);
   }
 
-  /** When AMPA last audited a Worklog item (epoch ms); undefined when never. */
-  async getLastAudit(workItemId: string): Promise<number | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: AUDIT, sk: workItemId } }),
-    );
-    return typeof Item?.auditedAt === "number" ? Item.auditedAt : undefined;
-  }
+  // ---- Import / export of the Python daemon's store, status, benchmark seeding ----
 
-  /** Records an audit of a Worklog item; an older time never replaces a newer one. */
-  async recordAudit(workItemId: string, at: number): Promise<void> {
+  /**
+   * Writes a command with its schedule state as given (an import), replacing the item.
+   * Never while a run holds the command's lease: returns false then, writing nothing.
+   */
+  async putCommandWithState(command: Command): Promise<boolean> {
+    const item: Record<string, unknown> = { pk: CMD, sk: command.id };
+    for (const [key, value] of Object.entries(command)) {
+      if (value !== undefined && !(LEASE_FIELDS as readonly string[]).includes(key))
+        item[key] = value;
+    }
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: AUDIT, sk: workItemId, auditedAt: at },
-          ConditionExpression: "attribute_not_exists(auditedAt) OR auditedAt < :at",
+          Item: item,
+          ConditionExpression: "attribute_not_exists(leaseRunId)",
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Writes one run record as given, without trimming the history (see `deleteRun`). */
+  async putRunRecord(run: RunRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: runPk(run.commandId), sk: runSk(run.startedAt, run.runId), ...run },
+      }),
+    );
+  }
+
+  async deleteRun(run: Pick<RunRecord, "commandId" | "startedAt" | "runId">): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: runPk(run.commandId), sk: runSk(run.startedAt, run.runId) },
+      }),
+    );
+  }
+
+  /** Every stored run of a command, newest first, across as many pages as it takes. */
+  async listAllRuns(id: string): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": runPk(id) },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const parsed = runItemSchema.safeParse(item);
+        if (parsed.success) runs.push(parsed.data);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return runs;
+  }
+
+  /** Every work item's last triage audit time. */
+  async listAuditTimes(): Promise<AuditTime[]> {
+    const audits: AuditTime[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": AUDIT },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const parsed = auditItemSchema.safeParse(item);
+        if (parsed.success) audits.push(parsed.data);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return audits;
+  }
+
+  /** Records a work item's audit time unless the store already holds a later one. */
+  async putAuditTime(audit: AuditTime): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: AUDIT, sk: audit.workItemId, ...audit },
+          ConditionExpression: "attribute_not_exists(pk) OR lastAuditAt < :at",
+          ExpressionAttributeValues: { ":at": audit.lastAuditAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Moves the last global start forward to `at`; never backwards. */
+  async advanceLastGlobalStart(at: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: GLOBAL, sk: SCHEDULER },
+          UpdateExpression: "SET lastGlobalStartAt = :at",
+          ConditionExpression: "attribute_not_exists(lastGlobalStartAt) OR lastGlobalStartAt < :at",
           ExpressionAttributeValues: { ":at": at },
         }),
       );
+      return true;
     } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
     }
+  }
+
+  /**
+   * Benchmark seeding only: unconditional batched puts (25 items a request) of commands
+   * and runs, retrying what DynamoDB leaves unprocessed. Not for live tables: it skips
+   * every check the scheduler relies on.
+   */
+  async bulkLoad({
+    commands = [],
+    runs = [],
+  }: {
+    commands?: Command[];
+    runs?: RunRecord[];
+  }): Promise<void> {
+    const items: Record<string, unknown>[] = [
+      ...commands.map((c) => ({ pk: CMD, sk: c.id, ...c })),
+      ...runs.map((r) => ({ pk: runPk(r.commandId), sk: runSk(r.startedAt, r.runId), ...r })),
+    ];
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: { PutRequest: { Item: Record<string, unknown> } }[] = items
+        .slice(i, i + 25)
+        .map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 10) throw new Error("bulkLoad: items left unprocessed after 10 retries");
+        const { UnprocessedItems } = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: requests } }),
+        );
+        requests = (UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** When a triage audit last looked at a Worklog item (epoch ms); undefined when never. */
+  async getLastAudit(workItemId: string): Promise<number | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: AUDIT, sk: workItemId } }),
+    );
+    const parsed = auditItemSchema.safeParse(Item ?? {});
+    return parsed.success ? parsed.data.lastAuditAt : undefined;
+  }
+
+  /** Records an audit of a Worklog item by a command; an older time never replaces a newer one. */
+  async recordAudit(workItemId: string, at: number, commandId: string): Promise<void> {
+    await this.putAuditTime({ workItemId, lastAuditAt: at, commandId });
   }
 }

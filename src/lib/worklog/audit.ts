@@ -140,6 +140,8 @@ export function auditComment(output: string, truncateChars: number): string {
 }
 
 export interface AuditDeps {
+  /** The triage-audit command running this audit (recorded with the audit time). */
+  commandId: string;
   wl: Worklog;
   store: Store;
   runTool: ToolRunner;
@@ -264,7 +266,7 @@ export async function runTriageAudit(deps: AuditDeps, s: AuditSettings): Promise
   }
   let completed = false;
   if (audited) {
-    await deps.store.recordAudit(item.id, clock());
+    await deps.store.recordAudit(item.id, clock(), deps.commandId);
     try {
       await wl.addComment(item.id, auditComment(output, s.truncateChars), AUDIT_AUTHOR);
       lines.push(`Added the ${AUDIT_COMMENT_HEADING} comment to ${item.id}.`);

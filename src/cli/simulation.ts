@@ -1,0 +1,88 @@
+import type { SimulationResult } from "../lib/simulate.js";
+
+/** `ampa simulate` output: one row per command, then the totals. Fits 80 columns. */
+
+const secs = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)}s`);
+const pct = (x: number | null) =>
+  x === null ? "-" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
+
+function hms(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return [h ? `${h}h` : "", m ? `${m}m` : "", rest || (!h && !m) ? `${rest}s` : ""]
+    .filter(Boolean)
+    .join(" ");
+}
+
+function cell(text: string, width: number, right = true): string {
+  if (text.length > width) return `${text.slice(0, width - 1)}…`;
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+export function simulationTable(r: SimulationResult): string {
+  const header = [
+    cell("ID", 16, false),
+    cell("EVERY", 7),
+    cell("PRI", 4),
+    cell("RUNS", 5),
+    cell("SHARE", 6),
+    cell("MEAN", 8),
+    cell("MIN", 8),
+    cell("MAX", 8),
+    cell("DEVIATION", 9),
+  ].join(" ");
+  const rows = r.commands.map((c) =>
+    [
+      cell(c.id, 16, false),
+      cell(secs(c.desiredMs), 7),
+      cell(String(c.priority), 4),
+      cell(String(c.runs), 5),
+      cell(`${(c.share * 100).toFixed(1)}%`, 6),
+      cell(secs(c.meanMs), 8),
+      cell(secs(c.minMs), 8),
+      cell(secs(c.maxMs), 8),
+      cell(pct(c.deviation), 9),
+    ].join(" "),
+  );
+  const polling =
+    r.globalMinIntervalMs < r.tickMs ? ` Ticks poll every ${hms(r.pollIntervalMs)}.` : "";
+  return [
+    `Simulated ${hms(r.durationMs)}: ${r.ticks} ticks of ${hms(r.tickMs)}, global minimum ${hms(r.globalMinIntervalMs)}, priority weight ${r.priorityWeight}.`,
+    `Runs are instant.${polling} Wanted: ${r.wantedStartsPerMinute.toFixed(2)} starts a minute; ${r.totalStarts} starts made.`,
+    "",
+    header,
+    ...rows,
+    "",
+    "EVERY: desired interval. MEAN, MIN, MAX: measured start-to-start intervals.",
+    "DEVIATION: MEAN against EVERY.",
+  ].join("\n");
+}
+
+export function simulationJson(r: SimulationResult): Record<string, unknown> {
+  const s = (ms: number | null) => (ms === null ? null : ms / 1000);
+  return {
+    durationSeconds: r.durationMs / 1000,
+    tickSeconds: r.tickMs / 1000,
+    globalMinIntervalSeconds: r.globalMinIntervalMs / 1000,
+    pollIntervalSeconds: r.pollIntervalMs / 1000,
+    priorityWeight: r.priorityWeight,
+    ticks: r.ticks,
+    totalStarts: r.totalStarts,
+    wantedStartsPerMinute: r.wantedStartsPerMinute,
+    commands: r.commands.map((c) => ({
+      id: c.id,
+      priority: c.priority,
+      desiredIntervalSeconds: c.desiredMs / 1000,
+      runs: c.runs,
+      share: c.share,
+      meanIntervalSeconds: s(c.meanMs),
+      minIntervalSeconds: s(c.minMs),
+      maxIntervalSeconds: s(c.maxMs),
+      deviation: c.deviation,
+      longestGapSeconds: c.longestGapMs / 1000,
+      startsSeconds: c.startsMs.map((x) => x / 1000),
+    })),
+  };
+}

@@ -1,0 +1,256 @@
+import type { Command, CommandType, RunOutcome } from "../lib/command.js";
+import {
+  compareRanked,
+  isRunning,
+  latenessMs,
+  nextDueAt,
+  rankDue,
+  type SelectionOptions,
+  score,
+} from "../lib/scheduler/select.js";
+import { relative } from "./format.js";
+
+/** `ampa status`: every command in the order the scheduler would start them. */
+
+export type StatusState = "due" | "waiting" | "running" | "paused";
+
+export interface StatusRow {
+  id: string;
+  type: CommandType;
+  frequencyMinutes: number;
+  priority: number;
+  paused: boolean;
+  state: StatusState;
+  lastStartAt: number | undefined;
+  lastExitCode: number | undefined;
+  lastOutcome: RunOutcome | undefined;
+  /** When the command next counts as due; `now` for one that never ran. */
+  nextDueAt: number | undefined;
+  /** now − (last start + interval); undefined when never run. */
+  latenessMs: number | undefined;
+  /** Selection score now (Infinity: never run); undefined while paused or running. */
+  score: number | undefined;
+  lease:
+    { runId: string; owner: string | undefined; expiresAt: number; expired: boolean } | undefined;
+}
+
+export interface StatusReport {
+  now: number;
+  globalMinIntervalMs: number;
+  lastGlobalStartAt: number | undefined;
+  nextStartAllowedAt: number;
+  rows: StatusRow[];
+}
+
+function row(c: Command, now: number, opts: SelectionOptions, state: StatusState): StatusRow {
+  const lateness = latenessMs(c, now);
+  return {
+    id: c.id,
+    type: c.type,
+    frequencyMinutes: c.frequencyMinutes,
+    priority: c.priority,
+    paused: c.paused,
+    state,
+    lastStartAt: c.lastStartAt,
+    lastExitCode: c.lastExitCode,
+    lastOutcome: c.lastOutcome,
+    nextDueAt: nextDueAt(c, opts) ?? now,
+    latenessMs: lateness ?? undefined,
+    score: state === "due" || state === "waiting" ? score(c, now, opts) : undefined,
+    lease:
+      c.leaseRunId === undefined
+        ? undefined
+        : {
+            runId: c.leaseRunId,
+            owner: c.leaseOwner,
+            expiresAt: c.leaseExpiresAt ?? 0,
+            expired: !isRunning(c, now),
+          },
+  };
+}
+
+/**
+ * Due commands in the scheduler's own order (`rankDue`), then those waiting by when they
+ * fall due, then running ones by lease expiry, then paused ones. The LLM check is not
+ * made here: a due command that needs it may still be skipped by the tick.
+ */
+export function statusReport(
+  commands: readonly Command[],
+  now: number,
+  opts: SelectionOptions,
+  lastGlobalStartAt: number | undefined,
+): StatusReport {
+  const due = rankDue(commands, now, opts);
+  const dueIds = new Set(due.map((r) => r.command.id));
+  const byId = (a: Command, b: Command) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const waiting = commands
+    .filter((c) => !c.paused && !isRunning(c, now) && !dueIds.has(c.id))
+    .sort((a, b) => (nextDueAt(a, opts) ?? now) - (nextDueAt(b, opts) ?? now) || byId(a, b));
+  const running = commands
+    .filter((c) => !c.paused && isRunning(c, now))
+    .sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0) || byId(a, b));
+  const paused = commands.filter((c) => c.paused).sort(byId);
+  return {
+    now,
+    globalMinIntervalMs: opts.globalMinIntervalMs,
+    lastGlobalStartAt,
+    nextStartAllowedAt: Math.max(now, (lastGlobalStartAt ?? now) + opts.globalMinIntervalMs),
+    rows: [
+      ...due.sort(compareRanked).map((r) => row(r.command, now, opts, "due")),
+      ...waiting.map((c) => row(c, now, opts, "waiting")),
+      ...running.map((c) => row(c, now, opts, "running")),
+      ...paused.map((c) => row(c, now, opts, "paused")),
+    ],
+  };
+}
+
+/** 45s, 12m, 3h, 2d. */
+export function shortDuration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  if (s < 86_400) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
+export function every(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${minutes}m`;
+}
+
+export function formatScore(value: number | undefined): string {
+  if (value === undefined) return "-";
+  if (!Number.isFinite(value)) return "new";
+  if (value < 10) return value.toFixed(2);
+  if (value < 100) return value.toFixed(1);
+  if (value < 1000) return value.toFixed(0);
+  if (value < 999_500) return `${Math.round(value / 1000)}k`;
+  return value.toExponential(0).replace("+", "");
+}
+
+/** Types as the table shows them: `triage-audit` is the one that needs shortening. */
+const TYPE_LABELS: Record<CommandType, string> = {
+  shell: "shell",
+  heartbeat: "heartbeat",
+  delegation: "delegation",
+  "triage-audit": "triage",
+};
+
+function cell(text: string, width: number, align: "left" | "right" = "left"): string {
+  if (text.length > width) return `${text.slice(0, width - 1)}…`;
+  return align === "left" ? text.padEnd(width) : text.padStart(width);
+}
+
+const COLUMNS = [
+  ["ID", 16],
+  ["TYPE", 10],
+  ["EVERY", 5],
+  ["PRI", 3],
+  ["STATE", 7],
+  ["STARTED", 8],
+  ["EXIT", 4],
+  ["NEXT DUE", 8],
+  ["LATE", 5],
+  ["SCORE", 5],
+] as const;
+const RIGHT = new Set(["EVERY", "PRI", "EXIT", "LATE", "SCORE"]);
+
+function line(values: readonly string[]): string {
+  return COLUMNS.map(([name, width], i) =>
+    cell(values[i] ?? "", width, RIGHT.has(name) ? "right" : "left"),
+  )
+    .join(" ")
+    .trimEnd();
+}
+
+/** The cells of one row, as the table shows them. */
+export function statusCells(r: StatusRow, now: number): string[] {
+  const nextDue =
+    r.state === "paused"
+      ? "-"
+      : r.nextDueAt === undefined || r.nextDueAt <= now
+        ? "now"
+        : relative(r.nextDueAt, now);
+  const late =
+    r.latenessMs === undefined
+      ? "-"
+      : `${r.latenessMs > 0 ? "+" : r.latenessMs < 0 ? "-" : ""}${shortDuration(r.latenessMs)}`;
+  return [
+    r.id,
+    TYPE_LABELS[r.type],
+    every(r.frequencyMinutes),
+    String(r.priority),
+    r.state,
+    relative(r.lastStartAt, now),
+    r.lastExitCode === undefined ? "-" : String(r.lastExitCode),
+    nextDue,
+    late,
+    formatScore(r.score),
+  ];
+}
+
+/** The report as text that fits 80 columns; a lease goes on its own line under its row. */
+export function statusTable(report: StatusReport): string {
+  const { now } = report;
+  const last =
+    report.lastGlobalStartAt === undefined
+      ? "no start yet"
+      : `last start ${relative(report.lastGlobalStartAt, now)}`;
+  const next =
+    report.nextStartAllowedAt <= now
+      ? "a start is allowed now"
+      : `next start allowed ${relative(report.nextStartAllowedAt, now)}`;
+  const lines = [
+    `Global minimum ${shortDuration(report.globalMinIntervalMs)}: ${last}, ${next}.`,
+    line(COLUMNS.map(([name]) => name)),
+  ];
+  for (const r of report.rows) {
+    lines.push(line(statusCells(r, now)));
+    if (r.lease) {
+      const owner = r.lease.owner ?? "unknown";
+      const text = r.lease.expired
+        ? `lease of ${owner} expired ${relative(r.lease.expiresAt, now)}: the next tick records it abandoned`
+        : `lease: ${owner} until ${relative(r.lease.expiresAt, now)} (${new Date(r.lease.expiresAt).toISOString().slice(11, 19)} UTC)`;
+      lines.push(cell(`  └ ${text}`, 80).trimEnd());
+    }
+  }
+  if (report.rows.length === 0) lines.push("(no commands)");
+  return lines.join("\n");
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** `ampa status --json`. Times are ISO strings; a never-run command has score null. */
+export function statusJson(report: StatusReport): Record<string, unknown> {
+  return {
+    now: iso(report.now),
+    globalMinIntervalSeconds: report.globalMinIntervalMs / 1000,
+    lastGlobalStartAt: iso(report.lastGlobalStartAt),
+    nextStartAllowedAt: iso(report.nextStartAllowedAt),
+    commands: report.rows.map((r, i) => ({
+      order: i + 1,
+      id: r.id,
+      type: r.type,
+      frequencyMinutes: r.frequencyMinutes,
+      priority: r.priority,
+      paused: r.paused,
+      state: r.state,
+      lastStartAt: iso(r.lastStartAt),
+      lastExitCode: r.lastExitCode ?? null,
+      lastOutcome: r.lastOutcome ?? null,
+      nextDueAt: r.state === "paused" ? null : iso(r.nextDueAt),
+      latenessSeconds: r.latenessMs === undefined ? null : r.latenessMs / 1000,
+      score: r.score === undefined || !Number.isFinite(r.score) ? null : r.score,
+      neverRun: r.lastStartAt === undefined,
+      lease: r.lease
+        ? {
+            runId: r.lease.runId,
+            owner: r.lease.owner ?? null,
+            expiresAt: iso(r.lease.expiresAt),
+            expired: r.lease.expired,
+          }
+        : null,
+    })),
+  };
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { statusCells, statusJson, statusReport, statusTable } from "../../src/cli/status.js";
+import type { SelectionOptions } from "../../src/lib/scheduler/select.js";
+import { command, MINUTE, T0 } from "../support/commands.js";
+
+const opts: SelectionOptions = {
+  priorityWeight: 0.1,
+  globalMinIntervalMs: 60_000,
+  dueToleranceMs: 30_000,
+};
+
+const commands = [
+  command("paused-one", { paused: true, lastStartAt: T0 - 3 * MINUTE, lastExitCode: 0 }),
+  command("running-one", {
+    type: "triage-audit",
+    frequencyMinutes: 5,
+    lastStartAt: T0 - 2 * MINUTE,
+    lastExitCode: 1,
+    leaseRunId: "run-1",
+    leaseOwner: "tick:req-42",
+    leaseExpiresAt: T0 + 9 * MINUTE,
+  }),
+  command("waiting-one", { frequencyMinutes: 10, lastStartAt: T0 - 4 * MINUTE, lastExitCode: 0 }),
+  command("due-one", {
+    frequencyMinutes: 2,
+    priority: 3,
+    lastStartAt: T0 - 5 * MINUTE,
+    lastExitCode: 0,
+  }),
+  command("never-run", { type: "heartbeat", frequencyMinutes: 60 }),
+];
+
+describe("ampa status", () => {
+  const report = statusReport(commands, T0, opts, T0 - 20_000);
+  const cells = (id: string) => {
+    const row = report.rows.find((r) => r.id === id);
+    if (!row) throw new Error(`no row ${id}`);
+    return statusCells(row, T0);
+  };
+
+  it("lists commands in the order the scheduler would start them", () => {
+    expect(report.rows.map((r) => [r.id, r.state])).toEqual([
+      ["never-run", "due"],
+      ["due-one", "due"],
+      ["waiting-one", "waiting"],
+      ["running-one", "running"],
+      ["paused-one", "paused"],
+    ]);
+  });
+
+  it("shows a due command's lateness and score", () => {
+    // 2-minute command started 5 minutes ago: 3 minutes late; (3.5 / 2) × 1.3 = 2.275.
+    expect(cells("due-one")).toEqual([
+      "due-one",
+      "shell",
+      "2m",
+      "3",
+      "due",
+      "5m ago",
+      "0",
+      "now",
+      "+3m",
+      "2.27",
+    ]);
+  });
+
+  it("shows a never-run command as due now, first, with no lateness", () => {
+    expect(cells("never-run")).toEqual([
+      "never-run",
+      "heartbeat",
+      "1h",
+      "0",
+      "due",
+      "never",
+      "-",
+      "now",
+      "-",
+      "new",
+    ]);
+  });
+
+  it("shows a running command with its lease holder and expiry", () => {
+    expect(cells("running-one")).toEqual([
+      "running-one",
+      "triage",
+      "5m",
+      "0",
+      "running",
+      "2m ago",
+      "1",
+      "in 3m",
+      "-3m",
+      "-",
+    ]);
+    const table = statusTable(report);
+    expect(table).toContain("  └ lease: tick:req-42 until in 9m (00:08:59 UTC)");
+  });
+
+  it("shows a paused command with no next due time and no score", () => {
+    expect(cells("paused-one")).toEqual([
+      "paused-one",
+      "shell",
+      "1m",
+      "0",
+      "paused",
+      "3m ago",
+      "0",
+      "-",
+      "+2m",
+      "-",
+    ]);
+  });
+
+  it("shows a waiting command's next due time", () => {
+    // Due half a tick early: 10 minutes after its start minus 30 s, i.e. in 5.5 minutes.
+    expect(cells("waiting-one")[7]).toBe("in 6m");
+    expect(cells("waiting-one")[8]).toBe("-6m");
+  });
+
+  it("fits 80 columns and says when the next start is allowed", () => {
+    const table = statusTable(report);
+    expect(table.split("\n").every((line) => line.length <= 80)).toBe(true);
+    expect(table.split("\n")[0]).toBe(
+      "Global minimum 1m: last start 20s ago, next start allowed in 40s.",
+    );
+  });
+
+  it("marks a lease that expired without a result", () => {
+    const stale = command("stale", {
+      lastStartAt: T0 - 20 * MINUTE,
+      leaseRunId: "r",
+      leaseOwner: "tick:x",
+      leaseExpiresAt: T0 - MINUTE,
+    });
+    const table = statusTable(statusReport([stale], T0, opts, undefined));
+    expect(table).toContain("lease of tick:x expired 1m ago: the next tick records it abandoned");
+  });
+
+  it("gives scripts ISO times, seconds, and null where there is nothing", () => {
+    const json = statusJson(report) as { commands: Record<string, unknown>[] };
+    expect(json.commands[0]).toMatchObject({
+      order: 1,
+      id: "never-run",
+      score: null,
+      neverRun: true,
+      lastStartAt: null,
+      lease: null,
+    });
+    expect(json.commands.find((c) => c.id === "running-one")).toMatchObject({
+      state: "running",
+      lease: {
+        runId: "run-1",
+        owner: "tick:req-42",
+        expiresAt: new Date(T0 + 9 * MINUTE).toISOString(),
+        expired: false,
+      },
+      latenessSeconds: -180,
+    });
+  });
+});
