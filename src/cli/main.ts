@@ -38,6 +38,12 @@ class CliExit extends Error {
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
+/** Items that do not parse are skipped by the store; say so on stderr. */
+function warnCorrupt(corrupt: readonly { key: string; error: string }[]): void {
+  for (const item of corrupt)
+    process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+}
+
 /** A person is waiting: one Discord send (retries included) gets at most this long. */
 const CLI_MAX_SEND_MS = 120_000;
 const cliServices = (app: App) => services(app, { maxSendMs: CLI_MAX_SEND_MS });
@@ -104,8 +110,7 @@ export function buildProgram(): Program {
     .action(async (flags: { json?: boolean }) => {
       await withTarget(program, async ({ app }) => {
         const { commands, corrupt } = await app.store.listCommands();
-        for (const item of corrupt)
-          process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+        warnCorrupt(corrupt);
         commands.sort((a, b) => (a.id < b.id ? -1 : 1));
         out(
           flags.json
@@ -269,8 +274,7 @@ export function buildProgram(): Program {
     .action(async (flags: { json?: boolean }) => {
       await withTarget(program, async ({ app }) => {
         const { commands, corrupt } = await app.store.listCommands();
-        for (const item of corrupt)
-          process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+        warnCorrupt(corrupt);
         const report = statusReport(
           commands,
           Date.now(),

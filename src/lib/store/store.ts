@@ -178,18 +178,14 @@ export class Store {
   }
 
   async addCommand(spec: CommandSpec, now: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: CMD, sk: spec.id, ...spec, createdAt: now },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) throw new DuplicateCommandError(spec.id);
-      throw err;
-    }
+    const written = await this.conditionally(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: CMD, sk: spec.id, ...spec, createdAt: now },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+    if (!written) throw new DuplicateCommandError(spec.id);
   }
 
   /** Replaces the spec of an existing command; schedule state, lease and pause survive. */
@@ -222,36 +218,28 @@ export class Store {
   }
 
   async setPaused(id: string, paused: boolean): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: CMD, sk: id },
-          UpdateExpression: "SET paused = :p",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":p": paused },
-        }),
-      );
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) throw new UnknownCommandError(id);
-      throw err;
-    }
+    const written = await this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: CMD, sk: id },
+        UpdateExpression: "SET paused = :p",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":p": paused },
+      }),
+    );
+    if (!written) throw new UnknownCommandError(id);
   }
 
   /** Deletes the command, then its run history. */
   async removeCommand(id: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: CMD, sk: id },
-          ConditionExpression: "attribute_exists(pk)",
-        }),
-      );
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) throw new UnknownCommandError(id);
-      throw err;
-    }
+    const written = await this.conditionally(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: CMD, sk: id },
+        ConditionExpression: "attribute_exists(pk)",
+      }),
+    );
+    if (!written) throw new UnknownCommandError(id);
     await this.deleteRunsBeyond(id, 0);
   }
 
@@ -301,25 +289,21 @@ export class Store {
 
   /** Undoes claimGlobalSlot, unless another claimer has moved the slot since. */
   async releaseGlobalSlot(token: string, previous: number | undefined): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: GLOBAL, sk: SCHEDULER },
-          UpdateExpression:
-            previous === undefined
-              ? "REMOVE lastGlobalStartAt, lastGlobalToken"
-              : "SET lastGlobalStartAt = :previous REMOVE lastGlobalToken",
-          ConditionExpression: "lastGlobalToken = :token",
-          ExpressionAttributeValues: {
-            ":token": token,
-            ...(previous === undefined ? {} : { ":previous": previous }),
-          },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-    }
+    await this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: GLOBAL, sk: SCHEDULER },
+        UpdateExpression:
+          previous === undefined
+            ? "REMOVE lastGlobalStartAt, lastGlobalToken"
+            : "SET lastGlobalStartAt = :previous REMOVE lastGlobalToken",
+        ConditionExpression: "lastGlobalToken = :token",
+        ExpressionAttributeValues: {
+          ":token": token,
+          ...(previous === undefined ? {} : { ":previous": previous }),
+        },
+      }),
+    );
   }
 
   /**
@@ -478,22 +462,15 @@ export class Store {
    * start of that build (a conditional write; every cold container of the build tries).
    */
   async claimStartupAnnouncement(buildId: string, now: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: GLOBAL, sk: SCHEDULER },
-          UpdateExpression: "SET lastStartupBuild = :build, lastStartupAt = :now",
-          ConditionExpression:
-            "attribute_not_exists(lastStartupBuild) OR lastStartupBuild <> :build",
-          ExpressionAttributeValues: { ":build": buildId, ":now": now },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+    return this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: GLOBAL, sk: SCHEDULER },
+        UpdateExpression: "SET lastStartupBuild = :build, lastStartupAt = :now",
+        ConditionExpression: "attribute_not_exists(lastStartupBuild) OR lastStartupBuild <> :build",
+        ExpressionAttributeValues: { ":build": buildId, ":now": now },
+      }),
+    );
   }
 
   async putDeadLetter(letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
@@ -526,22 +503,16 @@ export class Store {
    * Returns false when another redrive holds it or it is gone.
    */
   async claimDeadLetter(id: string, token: string, now: number, leaseMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: DLQ, sk: id },
-          UpdateExpression: "SET redriveToken = :token, redriveUntil = :until",
-          ConditionExpression:
-            "attribute_exists(pk) AND (attribute_not_exists(redriveUntil) OR redriveUntil < :now)",
-          ExpressionAttributeValues: { ":token": token, ":until": now + leaseMs, ":now": now },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+    return this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: DLQ, sk: id },
+        UpdateExpression: "SET redriveToken = :token, redriveUntil = :until",
+        ConditionExpression:
+          "attribute_exists(pk) AND (attribute_not_exists(redriveUntil) OR redriveUntil < :now)",
+        ExpressionAttributeValues: { ":token": token, ":until": now + leaseMs, ":now": now },
+      }),
+    );
   }
 
   /** Deletes a delivered dead letter; only the redrive holding it may. */
@@ -558,20 +529,16 @@ export class Store {
 
   /** Gives a dead letter back after a failed redrive, noting the attempt. */
   async releaseDeadLetter(id: string, token: string, reason: string, now: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: DLQ, sk: id },
-          UpdateExpression:
-            "SET reason = :reason, lastAttemptAt = :now ADD redriveAttempts :one REMOVE redriveToken, redriveUntil",
-          ConditionExpression: "redriveToken = :token",
-          ExpressionAttributeValues: { ":token": token, ":reason": reason, ":now": now, ":one": 1 },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-    }
+    await this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: DLQ, sk: id },
+        UpdateExpression:
+          "SET reason = :reason, lastAttemptAt = :now ADD redriveAttempts :one REMOVE redriveToken, redriveUntil",
+        ConditionExpression: "redriveToken = :token",
+        ExpressionAttributeValues: { ":token": token, ":reason": reason, ":now": now, ":one": 1 },
+      }),
+    );
   }
 
   // ── Metrics: counters and gauges shared by every container ──────────────────────────
@@ -666,6 +633,20 @@ export class Store {
     }
   }
 
+  /** Sends a conditional write; false (not an error) when its condition does not hold. */
+  private async conditionally(
+    command: PutCommand | UpdateCommand | DeleteCommand,
+  ): Promise<boolean> {
+    try {
+      // send() is overloaded per command type and accepts no union; all three are writes.
+      await this.doc.send(command as UpdateCommand);
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
   /** Every item of one partition, page by page (each page at most 1 MB). */
   private async *queryAll(opts: {
     pk: string;
@@ -703,19 +684,13 @@ export class Store {
       if (value !== undefined && !(LEASE_FIELDS as readonly string[]).includes(key))
         item[key] = value;
     }
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(leaseRunId)",
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+    return this.conditionally(
+      new PutCommand({
+        TableName: this.table,
+        Item: item,
+        ConditionExpression: "attribute_not_exists(leaseRunId)",
+      }),
+    );
   }
 
   /** Writes one run record as given, without trimming the history (see `deleteRun`). */
@@ -786,39 +761,27 @@ export class Store {
 
   /** Records a work item's audit time unless the store already holds a later one. */
   async putAuditTime(audit: AuditTime): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: AUDIT, sk: audit.workItemId, ...audit },
-          ConditionExpression: "attribute_not_exists(pk) OR lastAuditAt < :at",
-          ExpressionAttributeValues: { ":at": audit.lastAuditAt },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+    return this.conditionally(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: AUDIT, sk: audit.workItemId, ...audit },
+        ConditionExpression: "attribute_not_exists(pk) OR lastAuditAt < :at",
+        ExpressionAttributeValues: { ":at": audit.lastAuditAt },
+      }),
+    );
   }
 
   /** Moves the last global start forward to `at`; never backwards. */
   async advanceLastGlobalStart(at: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: GLOBAL, sk: SCHEDULER },
-          UpdateExpression: "SET lastGlobalStartAt = :at",
-          ConditionExpression: "attribute_not_exists(lastGlobalStartAt) OR lastGlobalStartAt < :at",
-          ExpressionAttributeValues: { ":at": at },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+    return this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: GLOBAL, sk: SCHEDULER },
+        UpdateExpression: "SET lastGlobalStartAt = :at",
+        ConditionExpression: "attribute_not_exists(lastGlobalStartAt) OR lastGlobalStartAt < :at",
+        ExpressionAttributeValues: { ":at": at },
+      }),
+    );
   }
 
   /**
