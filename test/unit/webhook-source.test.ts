@@ -10,7 +10,7 @@ import { redactSecrets } from "../../src/lib/secrets.js";
 const ssm = mockClient(SSMClient);
 afterEach(() => ssm.reset());
 
-const SSM_URL = "https://discord.com/api/webhooks/123456789/ssm-token-abcdefghijklmnop";
+const SSM_URL = "https://discord.com/api/webhooks/1234/ssm-token-abcdefghijklmnop";
 
 describe("webhook source", () => {
   it("prefers AMPA_DISCORD_WEBHOOK, stripped of quotes and spaces, and never asks SSM", async () => {

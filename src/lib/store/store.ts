@@ -715,47 +715,24 @@ export class Store {
   /** Every stored run of a command, newest first, across as many pages as it takes. */
   async listAllRuns(id: string): Promise<RunRecord[]> {
     const runs: RunRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": runPk(id) },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const parsed = runItemSchema.safeParse(item);
-        if (parsed.success) runs.push(parsed.data);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.queryAll({
+      pk: runPk(id),
+      consistent: true,
+      newestFirst: true,
+    })) {
+      const parsed = runItemSchema.safeParse(item);
+      if (parsed.success) runs.push(parsed.data);
+    }
     return runs;
   }
 
   /** Every work item's last triage audit time. */
   async listAuditTimes(): Promise<AuditTime[]> {
     const audits: AuditTime[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": AUDIT },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const parsed = auditItemSchema.safeParse(item);
-        if (parsed.success) audits.push(parsed.data);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.queryAll({ pk: AUDIT, consistent: true })) {
+      const parsed = auditItemSchema.safeParse(item);
+      if (parsed.success) audits.push(parsed.data);
+    }
     return audits;
   }
 
