@@ -21,8 +21,12 @@ import { type Config, parseConfig } from "../src/lib/config.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
 import { silentLogger } from "../src/lib/log.js";
 import { executeClaim } from "../src/lib/run.js";
-import type { Runner, Runners } from "../src/lib/runners/index.js";
-import { type SimulationResult, simulate, type Workload } from "../src/lib/simulate.js";
+import {
+  instantRunners,
+  type SimulationResult,
+  simulate,
+  type Workload,
+} from "../src/lib/simulate.js";
 import { createDocumentClient, createDynamoClient } from "../src/lib/store/client.js";
 import { Store } from "../src/lib/store/store.js";
 import { ensureTable } from "../src/lib/store/table.js";
@@ -58,19 +62,6 @@ interface Check {
   ok: boolean;
 }
 const checks: Check[] = [];
-
-const instant: Runner = async () => ({
-  exitCode: 0,
-  output: "",
-  outputTruncatedBytes: 0,
-  outcome: "success",
-});
-const instantRunners: Runners = {
-  shell: instant,
-  heartbeat: instant,
-  delegation: instant,
-  "triage-audit": instant,
-};
 
 // ---------------------------------------------------------------- accuracy
 

@@ -117,7 +117,8 @@ const instant: Runner = async () => ({
   outputTruncatedBytes: 0,
   outcome: "success",
 });
-const instantRunners: Runners = {
+/** Runners that succeed at once with no output: simulations and benchmarks time only the scheduler. */
+export const instantRunners: Runners = {
   shell: instant,
   heartbeat: instant,
   delegation: instant,
