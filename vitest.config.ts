@@ -1,14 +1,20 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
+/** Shared by every suite: quiet logs, no `.env`, the SDK's Node-version warning off. */
+export const testEnv = {
+  AMPA_LOAD_DOTENV: "0",
+  AMPA_LOG_LEVEL: "silent",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+
+// `npm test`: unit, integration, hostile-input and e2e suites. The fault-injection suite
+// takes minutes and has its own config (vitest.faults.config.ts, `npm run test:faults`).
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    exclude: [...configDefaults.exclude, "test/faults/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    env: {
-      AMPA_LOAD_DOTENV: "0",
-      AMPA_LOG_LEVEL: "silent",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    },
+    env: testEnv,
   },
 });
