@@ -430,8 +430,9 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (err instanceof AmpaError) {
-      process.stderr.write(`${err.message}\n`);
-      return EXIT_USAGE;
+      process.stderr.write(`${redactSecrets(err.message)}\n`);
+      // The store being down is not the caller's mistake.
+      return err.code === "store-unavailable" ? 1 : EXIT_USAGE;
     }
     process.stderr.write(`ampa: ${redactSecrets(asError(err).message)}\n`);
     return 1;

@@ -47,6 +47,15 @@ export class InvalidInputError extends AmpaError {
   }
 }
 
+/** The store could not be reached at all (refused, reset, timed out), after the SDK's retries. */
+export class StoreUnavailableError extends AmpaError {
+  override readonly name = "StoreUnavailableError";
+  constructor(where: string, cause: Error) {
+    super(`The DynamoDB store is unreachable (${where}): ${cause.message}`, "store-unavailable");
+    this.cause = cause;
+  }
+}
+
 export function isConditionalCheckFailed(err: unknown): boolean {
   return err instanceof Error && err.name === "ConditionalCheckFailedException";
 }

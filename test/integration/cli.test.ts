@@ -5,7 +5,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
-import { startFakeWebhook } from "../support/webhook-server.js";
+import { refusedUrl, startFakeWebhook } from "../support/webhook-server.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
 let server: EmbeddedStore;
@@ -161,5 +161,14 @@ describe("ampa CLI", () => {
     expect(adds.map((r) => r.code)).toEqual([0, 0, 0]);
     const listed = JSON.parse((await runCli(["list", "--json"], local)).stdout);
     expect(listed.map((c: { id: string }) => c.id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("says the store is unreachable, naming table and endpoint, and exits 1", async () => {
+    const refused = new URL(await refusedUrl()).origin;
+    const result = await runCli(["list"], { ...env, AMPA_DYNAMODB_ENDPOINT: refused });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `The DynamoDB store is unreachable (table ${t.tableName} at ${refused}): connect ECONNREFUSED ${new URL(refused).host}\n`,
+    );
   });
 });

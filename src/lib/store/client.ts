@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { StoreUnavailableError } from "../errors.js";
 
 export interface DynamoConnection {
   region: string;
@@ -9,13 +10,53 @@ export interface DynamoConnection {
 
 /** A DynamoDB client for AWS, or for a local server with placeholder credentials. */
 export function createDynamoClient({ region, endpoint }: DynamoConnection): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region,
     maxAttempts: 3,
+    // Single-item operations take milliseconds; a store that accepts and never answers
+    // must fail the invocation with an error, not hold it until the Lambda timeout.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
     ...(endpoint
       ? { endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
       : {}),
   });
+  // Outermost, so it sees the error once the SDK's retries are spent.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        const input = args.input as { TableName?: unknown };
+        const table = typeof input.TableName === "string" ? `table ${input.TableName} ` : "";
+        throw new StoreUnavailableError(`${table}at ${endpoint ?? `AWS ${region}`}`, err);
+      }
+    },
+    { step: "initialize", name: "ampaStoreUnavailable" },
+  );
+  return client;
+}
+
+const NETWORK_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/** A failure to reach the store at all, as opposed to an answer (e.g. a failed condition). */
+function isUnreachable(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return (
+    (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) ||
+    err.name === "TimeoutError" ||
+    err.message === "socket hang up"
+  );
 }
 
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {

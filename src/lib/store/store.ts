@@ -353,31 +353,29 @@ export class Store {
    * state of a newer run; its run record is still written (marked late).
    */
   async finishRun(claim: RunClaim, run: RunRecord): Promise<boolean> {
-    let current = true;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: CMD, sk: claim.commandId },
-          UpdateExpression:
-            run.exitCode === null
-              ? `SET lastEndAt = :end, lastDurationMs = :dur, lastOutcome = :outcome REMOVE lastExitCode, ${LEASE_FIELDS.join(", ")}`
-              : `SET lastEndAt = :end, lastExitCode = :code, lastDurationMs = :dur, lastOutcome = :outcome REMOVE ${LEASE_FIELDS.join(", ")}`,
-          ConditionExpression: "leaseRunId = :run",
-          ExpressionAttributeValues: {
-            ":end": run.endedAt,
-            ...(run.exitCode === null ? {} : { ":code": run.exitCode }),
-            ":dur": run.durationMs,
-            ":outcome": run.outcome,
-            ":run": claim.runId,
-          },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      current = false;
-    }
-    await this.putRun(current ? run : { ...run, late: true });
+    // The record goes first. Without transactions (dynalite has none) a store failure
+    // between the two writes must leave the lease, not lose the run: the lease then
+    // expires and recovery keeps this record, since it never overwrites one.
+    await this.putRun(run);
+    const current = await this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: CMD, sk: claim.commandId },
+        UpdateExpression:
+          run.exitCode === null
+            ? `SET lastEndAt = :end, lastDurationMs = :dur, lastOutcome = :outcome REMOVE lastExitCode, ${LEASE_FIELDS.join(", ")}`
+            : `SET lastEndAt = :end, lastExitCode = :code, lastDurationMs = :dur, lastOutcome = :outcome REMOVE ${LEASE_FIELDS.join(", ")}`,
+        ConditionExpression: "leaseRunId = :run",
+        ExpressionAttributeValues: {
+          ":end": run.endedAt,
+          ...(run.exitCode === null ? {} : { ":code": run.exitCode }),
+          ":dur": run.durationMs,
+          ":outcome": run.outcome,
+          ":run": claim.runId,
+        },
+      }),
+    );
+    if (!current) await this.putRun({ ...run, late: true });
     return current;
   }
 
@@ -390,20 +388,6 @@ export class Store {
     const { leaseRunId, leaseExpiresAt } = command;
     if (leaseRunId === undefined || leaseExpiresAt === undefined || leaseExpiresAt >= now)
       return undefined;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: CMD, sk: command.id },
-          UpdateExpression: `SET lastEndAt = :now, lastOutcome = :abandoned REMOVE ${LEASE_FIELDS.join(", ")}, lastExitCode, lastDurationMs`,
-          ConditionExpression: "leaseRunId = :run AND leaseExpiresAt < :now",
-          ExpressionAttributeValues: { ":now": now, ":abandoned": "abandoned", ":run": leaseRunId },
-        }),
-      );
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
-    }
     const startedAt =
       command.lastRunId === leaseRunId && command.lastStartAt !== undefined
         ? command.lastStartAt
@@ -420,9 +404,20 @@ export class Store {
       output: `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result.`,
       outputTruncatedBytes: 0,
     };
-    // A late finisher may already have written the real record of this run: keep that one.
+    // Record first, as in finishRun, so a failure between the writes loses no run. A
+    // finisher writes its record before it releases the lease, so a real result is never
+    // replaced by this one (and overwrites it if it comes later).
     await this.putRun(run, { onlyIfAbsent: true });
-    return run;
+    const recovered = await this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: CMD, sk: command.id },
+        UpdateExpression: `SET lastEndAt = :now, lastOutcome = :abandoned REMOVE ${LEASE_FIELDS.join(", ")}, lastExitCode, lastDurationMs`,
+        ConditionExpression: "leaseRunId = :run AND leaseExpiresAt < :now",
+        ExpressionAttributeValues: { ":now": now, ":abandoned": "abandoned", ":run": leaseRunId },
+      }),
+    );
+    return recovered ? run : undefined;
   }
 
   // ── Notifications: last message times, startup announcement, dead letters ──────────
