@@ -61,15 +61,31 @@ describe("shell runner", () => {
     expect(alive(backgroundPid)).toBe(false);
   });
 
-  it("does not wait for a background child that keeps the output pipe open", async () => {
+  it("does not wait for a background child that keeps the output pipe open, and ends it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ampa-bg-"));
+    const pidFile = join(dir, "bg.pid");
     const started = Date.now();
-    const result = await runShell("(sleep 5 &) ; echo done", {
-      cwd: tmpdir(),
+    const result = await runShell(`(sleep 5 & echo $! > ${pidFile}) ; echo done`, {
+      cwd: dir,
       timeoutMs: 10_000,
       maxOutputBytes: 1024,
     });
     expect(result.exitCode).toBe(0);
     expect(result.output).toBe("done\n");
     expect(Date.now() - started).toBeLessThan(4000);
+    // A run leaves nothing behind: the background sleep went with it.
+    const backgroundPid = Number(readFileSync(pidFile, "utf8"));
+    for (let i = 0; i < 20 && alive(backgroundPid); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(alive(backgroundPid)).toBe(false);
+  });
+
+  it("gives the command an empty stdin", async () => {
+    const result = await runShell("cat; echo eof", {
+      cwd: tmpdir(),
+      timeoutMs: 5_000,
+      maxOutputBytes: 1024,
+    });
+    expect(result).toMatchObject({ exitCode: 0, output: "eof\n", timedOut: false });
   });
 });

@@ -23,6 +23,17 @@ export interface ShellOptions {
 export const TIMEOUT_EXIT_CODE = 124;
 
 /**
+ * Starts the command (`$1`, never interpolated) with stdin from /dev/null, beside a watcher
+ * that kills the whole process group once the runner's end of our stdin closes. The runner
+ * closes it when the command exits (so nothing the command left in the background lives
+ * on), and the kernel closes it when the runner dies (SIGKILL, crash), so a command never
+ * outlives the process that would record its result, and cannot overlap its next run.
+ */
+// (A background list's stdin is /dev/null, so the watcher reads our stdin through fd 3.)
+const WATCHED_SHELL =
+  'exec 3<&0; (cat <&3 >/dev/null; kill -s KILL 0) & exec /bin/sh -c "$1" </dev/null 3<&-';
+
+/**
  * Runs an operator-defined shell command with `/bin/sh -c` in its own process group, so
  * that on timeout the whole group (the shell and everything it started) is killed.
  * stdout and stderr are combined into one bounded buffer.
@@ -31,12 +42,13 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
   const started = performance.now();
   const output = new BoundedOutput(opts.maxOutputBytes);
   return new Promise((resolvePromise) => {
-    const child = spawn("/bin/sh", ["-c", command], {
+    const child = spawn("/bin/sh", ["-c", WATCHED_SHELL, "ampa-run", command], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    child.stdin.on("error", () => {}); // EPIPE once the group is gone.
     let timedOut = false;
     let settled = false;
     const killGroup = (signal: NodeJS.Signals) => {
@@ -80,6 +92,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
       timedOut ? TIMEOUT_EXIT_CODE : (code ?? 128 + (signal ? constants.signals[signal] : 0));
     child.on("exit", (code, signal) => {
       if (timedOut) killGroup("SIGKILL");
+      child.stdin.end(); // The watcher now ends whatever the command left running.
       // A background child of the command may hold the pipes open after the shell has
       // exited: collect what is buffered, then stop waiting for it.
       setTimeout(() => {

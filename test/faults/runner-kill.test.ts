@@ -1,0 +1,127 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Command } from "../../src/lib/command.js";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { tickPass } from "../../src/lib/tick.js";
+import { spec, T0 } from "../support/commands.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { tickDeps } from "../support/tick.js";
+import { report } from "./report.js";
+
+const CYCLES = 5;
+
+let server: EmbeddedStore;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+/** Running, as opposed to gone or a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A real worker process takes the lease and runs the command, as runCommand would. */
+function startWorker(t: TestTable) {
+  return spawn(
+    process.execPath,
+    ["--import", "tsx", "test/support/run-worker.ts", server.endpoint, t.tableName, "slow"],
+    { stdio: "ignore", env: { ...process.env, AMPA_LOG_LEVEL: "silent" } },
+  );
+}
+
+describe("runner killed mid-run", () => {
+  it("SIGKILL of the worker: the command dies with it, runs again after lease expiry, and the abandoned run is on record", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ampa-kill-"));
+    const pidFile = join(dir, "command.pid");
+    const quick = join(dir, "quick");
+    // Slow (30 s) unless the `quick` file exists; writes its pid once it runs.
+    const script = `[ -e ${quick} ] && exit 0; echo $$ > ${pidFile}; sleep 30`;
+    // No global minimum: the cycles follow each other within seconds, and only the lease
+    // may hold a start back here.
+    const t = await createTestTable(server.endpoint, {
+      AMPA_LEASE_GRACE_SECONDS: "0",
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+    });
+    await t.store.addCommand(spec("slow", { command: script, maxRuntimeMinutes: 1 }), T0);
+
+    const figures = {
+      kills: 0,
+      commandsOutlivingWorker: 0,
+      startsBeforeExpiry: 0,
+      abandoned: 0,
+      reruns: 0,
+    };
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      rmSync(pidFile, { force: true });
+      rmSync(quick, { force: true });
+      const worker = startWorker(t);
+      const leased = await until("the lease", async () => {
+        const c = await t.store.getCommand("slow");
+        return c?.leaseRunId ? c : undefined;
+      });
+      const pid = await until("the command", () =>
+        existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined,
+      );
+      worker.kill("SIGKILL");
+      await new Promise((r) => worker.once("exit", r));
+      figures.kills++;
+      // The command's process group must not outlive the runner that would record it.
+      const gone = await until("the command to end", () => (alive(pid) ? undefined : true)).catch(
+        () => false,
+      );
+      if (!gone) {
+        figures.commandsOutlivingWorker++;
+        process.kill(-pid, "SIGKILL");
+      }
+
+      const expiry = leased.leaseExpiresAt ?? 0;
+      const early = tickDeps(t.store, t.config, { now: expiry - 1 });
+      await tickPass(early, expiry - 1);
+      figures.startsBeforeExpiry += early.starts.length;
+
+      writeFileSync(quick, "");
+      const late = tickDeps(t.store, t.config, { now: expiry + 1 });
+      const result = await tickPass(late, expiry + 1);
+      if (result.kind === "started") figures.reruns++;
+      const runs = await t.store.listRuns("slow");
+      if (runs.find((r) => r.runId === leased.leaseRunId)?.outcome === "abandoned")
+        figures.abandoned++;
+      const rerun = runs.find((r) => r.runId === late.starts[0]?.runId);
+      expect(rerun?.outcome, `cycle ${cycle}`).toBe("success");
+      const after = (await t.store.getCommand("slow")) as Command;
+      expect(after.leaseRunId).toBeUndefined();
+    }
+    report("runner SIGKILLed mid-run", { cycles: CYCLES, ...figures });
+    expect(figures).toEqual({
+      kills: CYCLES,
+      commandsOutlivingWorker: 0,
+      startsBeforeExpiry: 0,
+      abandoned: CYCLES,
+      reruns: CYCLES,
+    });
+    expect(await t.store.listRuns("slow")).toHaveLength(2 * CYCLES);
+  });
+});
