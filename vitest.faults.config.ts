@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     env: testEnv,
+    setupFiles: ["test/support/secret-scan.ts"],
   },
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { silentLogger } from "../../src/lib/log.js";
+
 import {
   type DeliveryContext,
   type DeliveryPolicy,
@@ -9,7 +9,8 @@ import {
   TRUNCATION_MARKER,
 } from "../../src/lib/notify/discord.js";
 import { MINUTE, T0 } from "../support/commands.js";
-import { capturingLogger } from "../support/logger.js";
+import { takeLeaks } from "../support/canary.js";
+import { capturingLogger, testLogger } from "../support/logger.js";
 import {
   type FakeWebhook,
   refusedUrl,
@@ -31,7 +32,7 @@ function fakeTime(deadlineIn = 15 * MINUTE) {
       waits.push({ at: now, ms });
       now += ms;
     },
-    log: silentLogger,
+    log: testLogger,
   };
   return { ctx, waits, waited: () => waits.map((w) => w.ms) };
 }
@@ -239,7 +240,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
       deadline: started + 300,
       clock: Date.now,
       sleep: async (ms) => void waits.push(ms),
-      log: silentLogger,
+      log: testLogger,
     };
     const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -312,6 +313,10 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
     expect(result.delivered || result.reason).not.toContain(w.token);
     // The client itself still sends the URL it was given, token and all.
     expect(w.requests.at(-1)?.path).toContain(w.token);
+    // This test planted the token in the message itself: the secret scan saw exactly that.
+    expect(takeLeaks()).toEqual(
+      new Array(5).fill(expect.stringMatching(/^webhook message body: /) as unknown),
+    );
   });
 });
 

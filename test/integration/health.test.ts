@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { scanForCanary } from "../support/canary.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
 
@@ -39,5 +40,6 @@ describe("with a webhook configured", () => {
     expect(JSON.parse(webhook.requests[0]?.body ?? "{}").content).toBe("# AMPA Heartbeat");
     const metrics = await (await import("../../src/handlers/metrics.js")).handler();
     expect(metrics.body).toContain("ampa_heartbeat_sent_total 1");
+    scanForCanary("metrics", metrics.body ?? "");
   });
 });

@@ -1,7 +1,8 @@
+import { testLogger } from "../support/logger.js";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Inbox, MAX_INBOX_BODY_BYTES, startInbox } from "../../src/lib/local/inbox.js";
-import { silentLogger } from "../../src/lib/log.js";
+
 import { deliverToWebhook, discordPayload } from "../../src/lib/notify/discord.js";
 
 let inbox: Inbox | undefined;
@@ -49,7 +50,7 @@ describe("local inbox (real HTTP)", () => {
       url,
       discordPayload("tick ok"),
       { backoffBaseMs: 10, maxRetries: 0, requestTimeoutMs: 2000 },
-      { deadline: Date.now() + 5000, clock: Date.now, sleep: async () => {}, log: silentLogger },
+      { deadline: Date.now() + 5000, clock: Date.now, sleep: async () => {}, log: testLogger },
     );
     expect(result).toEqual({ delivered: true, attempts: 1, status: 204 });
     expect(printed).toEqual(["tick ok"]);

@@ -9,6 +9,7 @@ import { createRunners } from "../../src/lib/runners/index.js";
 import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/runners/heartbeat.js";
 import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
 import { Store } from "../../src/lib/store/store.js";
+import { scanForCanary } from "../support/canary.js";
 import { must, spec } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
@@ -318,5 +319,6 @@ describe("metrics", () => {
     expect(first.body).toContain("ampa_scheduler_ticks_total 1");
     expect(first.body).toContain('ampa_discord_messages_total{kind="heartbeat",outcome="sent"} 1');
     expect(first.body).toContain("ampa_deadletters 0");
+    scanForCanary("metrics", first.body);
   });
 });

@@ -1,7 +1,8 @@
+import { testLogger } from "../support/logger.js";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { silentLogger } from "../../src/lib/log.js";
+
 import { exportPythonStore, serializePythonStore } from "../../src/lib/python-store/export.js";
 import { applyImport, planImport } from "../../src/lib/python-store/import.js";
 import { ABANDONED_OUTPUT, parsePythonStore } from "../../src/lib/python-store/parse.js";
@@ -177,7 +178,7 @@ describe("import of the Python daemon's store", () => {
         store: t.store,
         runners: createRunners(),
         config: t.config,
-        log: silentLogger,
+        log: testLogger,
         clock: () => T0,
       },
       "heartbeat",
@@ -199,7 +200,7 @@ describe("import of the Python daemon's store", () => {
           store: t.store,
           runners: createRunners(),
           config: t.config,
-          log: silentLogger,
+          log: testLogger,
           clock: () => at,
         },
         "heartbeat",

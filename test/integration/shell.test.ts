@@ -1,9 +1,10 @@
+import { testLogger } from "../support/logger.js";
 import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/config.js";
-import { silentLogger } from "../../src/lib/log.js";
+
 import { shellRunner } from "../../src/lib/runners/index.js";
 import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/runners/shell.js";
 import { command } from "../support/commands.js";
@@ -24,7 +25,7 @@ describe("shell runner", () => {
     const { config } = parseConfig({ AMPA_COMMAND_CWD: dir });
     const result = await shellRunner(command("pwd", { command: "pwd" }), {
       config,
-      log: silentLogger,
+      log: testLogger,
       clock: Date.now,
       deadline: Date.now() + 10_000,
     });

@@ -1,8 +1,9 @@
+import { testLogger } from "../support/logger.js";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/lib/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { silentLogger } from "../../src/lib/log.js";
+
 import { claimCommand, runOnce } from "../../src/lib/run.js";
 import { createRunners } from "../../src/lib/runners/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
@@ -146,7 +147,7 @@ describe("store", () => {
         store: t.store,
         runners: createRunners(),
         config: t.config,
-        log: silentLogger,
+        log: testLogger,
         clock: Date.now,
       },
       "loud",
@@ -168,7 +169,7 @@ describe("store", () => {
         store: t.store,
         runners: createRunners(),
         config: t.config,
-        log: silentLogger,
+        log: testLogger,
         clock: Date.now,
       },
       "gone",

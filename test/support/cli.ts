@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
+import { scanForCanary } from "./canary.js";
 
 export interface CliResult {
   code: number;
@@ -26,6 +27,8 @@ export function runCli(
       },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
+        scanForCanary(`ampa ${args[0] ?? ""} stdout`, stdout);
+        scanForCanary(`ampa ${args[0] ?? ""} stderr`, stderr);
         resolvePromise({ code, stdout, stderr });
       },
     );

@@ -1,5 +1,6 @@
 import { pino } from "pino";
-import { type Logger, redactingDestination } from "../../src/lib/log.js";
+import { createLogger, type Logger, redactingDestination } from "../../src/lib/log.js";
+import { scanForCanary } from "./canary.js";
 
 /**
  * A real pino logger whose JSON lines are kept for assertions. Lines go through the
@@ -9,7 +10,16 @@ export function capturingLogger(): { log: Logger; lines: () => Record<string, un
   const raw: string[] = [];
   const log = pino(
     { level: "info" },
-    redactingDestination((line) => void raw.push(line)),
+    redactingDestination((line) => {
+      scanForCanary("captured log", line);
+      raw.push(line);
+    }),
   );
   return { log, lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
+
+/**
+ * The service's own logger at the tests' level (debug: see secret-scan.ts, which scans
+ * every line for the canary token and keeps them out of the report).
+ */
+export const testLogger: Logger = createLogger();

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { type Config, parseConfig } from "../../src/lib/config.js";
 import { type EmbeddedStore, startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
 import { Store } from "../../src/lib/store/store.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { ensureTable } from "../../src/lib/store/table.js";
+import { scanForCanary } from "./canary.js";
 
 /**
  * A real DynamoDB-compatible server on loopback (in memory), started once per test file:
@@ -40,6 +41,7 @@ export async function createTestTable(
   const dynamo = createDynamoClient({ region: config.region, endpoint });
   await ensureTable(dynamo, tableName);
   const doc = createDocumentClient(dynamo);
+  tables.push({ doc, tableName });
   return {
     tableName,
     dynamo,
@@ -47,4 +49,28 @@ export async function createTestTable(
     config,
     store: new Store(doc, { tableName, maxRunHistory: config.maxRunHistory }),
   };
+}
+
+const tables: { doc: DynamoDBDocumentClient; tableName: string }[] = [];
+
+/**
+ * Scans every item of every table created in this test file for the canary token (see
+ * secret-scan.ts). A table whose server has gone (a test stopped it) is dropped.
+ */
+export async function scanRegisteredTables(): Promise<void> {
+  for (const table of [...tables]) {
+    try {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await table.doc.send(
+          new ScanCommand({ TableName: table.tableName, ExclusiveStartKey: startKey }),
+        );
+        for (const item of page.Items ?? [])
+          scanForCanary(`table ${table.tableName}`, JSON.stringify(item));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch {
+      tables.splice(tables.indexOf(table), 1);
+    }
+  }
 }

@@ -1,6 +1,7 @@
+import { testLogger } from "./logger.js";
 import type { Command, RunClaim } from "../../src/lib/command.js";
 import type { Config } from "../../src/lib/config.js";
-import { type Logger, silentLogger } from "../../src/lib/log.js";
+import { type Logger } from "../../src/lib/log.js";
 import { executeClaim } from "../../src/lib/run.js";
 import { createRunners } from "../../src/lib/runners/index.js";
 import type { Store } from "../../src/lib/store/store.js";
@@ -13,7 +14,7 @@ export function tickDeps(
   overrides: Partial<TickDeps> & { now?: number } = {},
 ): TickDeps & { starts: RunClaim[] } {
   const starts: RunClaim[] = [];
-  const log: Logger = overrides.log ?? silentLogger;
+  const log: Logger = overrides.log ?? testLogger;
   const clock = overrides.clock ?? (() => overrides.now ?? Date.now());
   return {
     store,

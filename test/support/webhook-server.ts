@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CANARY_TOKEN, scanForCanary } from "./canary.js";
 
 /** What the fake webhook does with one request. */
 export type Reply =
@@ -65,7 +65,7 @@ export async function startFakeWebhook(
   then: Reply = reply.noContent,
 ): Promise<FakeWebhook> {
   const requests: RecordedRequest[] = [];
-  const token = randomBytes(51).toString("base64url");
+  const token = CANARY_TOKEN;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -79,6 +79,8 @@ export async function startFakeWebhook(
         return;
       }
       const step = script[requests.length] ?? then;
+      // The token belongs in the URL; in a message it would be on Discord for all to see.
+      scanForCanary("webhook message body", Buffer.concat(chunks).toString("utf8"));
       requests.push({
         method: req.method ?? "",
         path: req.url ?? "",
@@ -123,7 +125,7 @@ export async function refusedUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   await closeServer(server);
-  return `http://127.0.0.1:${port}/api/webhooks/1/refused-token-0123456789`;
+  return `http://127.0.0.1:${port}/api/webhooks/1/${CANARY_TOKEN}`;
 }
 
 function closeServer(server: Server): Promise<void> {
