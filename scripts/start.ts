@@ -109,11 +109,26 @@ const offline: ChildProcess = spawn(
   },
 );
 
+// serverless-offline and the commands it runs sit in process groups of their own: if this
+// process dies without stopping them (kill -9, an OOM kill), they would keep the ports and
+// run on against a store that is gone. The guard, in a group of its own, stops them when
+// its pipe from this process closes; a normal stop ends it first.
+const guard =
+  offline.pid === undefined
+    ? undefined
+    : spawn(
+        process.execPath,
+        [...process.execArgv, resolve(root, "scripts/stack-guard.ts"), String(offline.pid)],
+        { cwd: root, detached: true, stdio: ["pipe", "ignore", "inherit"] },
+      );
+guard?.unref();
+
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say("stopping");
+    guard?.kill("SIGTERM");
     if (offline.pid !== undefined && offline.exitCode === null) {
       // Commands still running under runCommand sit in process groups of their own.
       const commandGroups = descendantProcessGroups(offline.pid);
@@ -139,6 +154,8 @@ async function stop(code: number): Promise<never> {
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
+// A closed terminal: stop as for Ctrl-C rather than die and leave the guard to kill.
+process.on("SIGHUP", () => void stop(0));
 offline.on("exit", (code) => {
   if (!stopping) {
     process.stderr.write(`[ampa] serverless-offline exited (${code ?? "signal"}); shutting down\n`);

@@ -147,6 +147,25 @@ async function afterRun(
   }
 }
 
+/**
+ * Frees a lease that expired without a result and records its run as abandoned (see
+ * Store.recoverExpiredLease). The run is counted in ampa_command_runs_total like every
+ * recorded run: uncounted, runs lost to crashes would not show on /metrics.
+ */
+export async function recoverAbandonedRun(
+  store: Store,
+  command: Command,
+  now: number,
+): Promise<RunRecord | undefined> {
+  const abandoned = await store.recoverExpiredLease(command, now);
+  if (abandoned)
+    await store.incrementCounter("ampa_command_runs_total", {
+      command: command.id,
+      outcome: "abandoned",
+    });
+  return abandoned;
+}
+
 /** Releases a claim whose run never started (e.g. the dispatch failed), recording why. */
 export async function failClaim(
   deps: Pick<RunDeps, "store" | "clock">,
@@ -154,6 +173,11 @@ export async function failClaim(
   reason: string,
 ): Promise<void> {
   const endedAt = deps.clock();
+  // Counted like every recorded run (see recoverAbandonedRun).
+  await deps.store.incrementCounter("ampa_command_runs_total", {
+    command: claim.commandId,
+    outcome: "error",
+  });
   await deps.store.finishRun(claim, {
     commandId: claim.commandId,
     runId: claim.runId,
@@ -176,7 +200,7 @@ export async function runOnce(deps: RunDeps, id: string, owner: string): Promise
   let command = await deps.store.getCommand(id);
   if (!command) throw new UnknownCommandError(id);
   const now = deps.clock();
-  if (await deps.store.recoverExpiredLease(command, now)) {
+  if (await recoverAbandonedRun(deps.store, command, now)) {
     command = (await deps.store.getCommand(id)) ?? command;
   }
   const claim = await claimCommand(deps.store, command, {

@@ -1,7 +1,7 @@
 import type { Command, RunClaim } from "./command.js";
 import type { Config } from "./config.js";
 import { asError, type Logger } from "./log.js";
-import { claimCommand, failClaim, newRunId } from "./run.js";
+import { claimCommand, failClaim, newRunId, recoverAbandonedRun } from "./run.js";
 import {
   decide,
   dueToleranceMs,
@@ -62,7 +62,7 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
 
   const usable: Command[] = [];
   for (const command of commands) {
-    const abandoned = await store.recoverExpiredLease(command, now);
+    const abandoned = await recoverAbandonedRun(store, command, now);
     if (abandoned) {
       log.warn(
         { commandId: command.id, runId: abandoned.runId },

@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -36,4 +36,36 @@ describe("local store lock", () => {
     expect(readLock(dir)?.pid).toBe(process.pid);
     lock.release();
   });
+
+  it("takes over a lock whose process was killed but not reaped (a zombie)", async () => {
+    const dir = storeDir();
+    // `sleep 0` exits at once; its parent becomes `sleep 5`, which never reaps it.
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const zombie = await new Promise<number>((r) =>
+      parent.stdout.once("data", (c: Buffer) => r(Number(c.toString().trim()))),
+    );
+    try {
+      for (let i = 0; i < 50 && !/\) Z/.test(readStat(zombie)); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(readStat(zombie)).toMatch(/\) Z/);
+      writeFileSync(
+        lockPath(dir),
+        JSON.stringify({ pid: zombie, endpoint: "", owner: "npm-start", startedAt: "" }),
+      );
+      expect(readLock(dir)).toBeUndefined();
+      acquireLock(dir, "cli").release();
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
 });
+
+function readStat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return "";
+  }
+}

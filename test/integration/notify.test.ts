@@ -228,6 +228,21 @@ describe("notifier against a real webhook server", () => {
     ).toBe(12);
   });
 
+  it("a redrive gives up on a letter before its claim on it expires", async () => {
+    const t = await createTestTable(server.endpoint);
+    const down = await fakeWebhook([], reply.status(503));
+    const { notifier, waits } = notifierFor(t, down.url, { AMPA_MAX_RETRIES: "0" });
+    await notifier.send("command", "# Slow");
+    // The default policy (10 retries from 2 s) would take 34 minutes; the claim lasts 5.
+    const redriver = notifierFor(t, down.url);
+    expect(await redriver.notifier.redrive()).toMatchObject({ delivered: 0, failed: 1 });
+    expect(waits).toEqual([]);
+    expect(redriver.waits).toEqual([2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000]);
+    const [letter] = await t.store.listDeadLetters();
+    expect(letter).toMatchObject({ redriveAttempts: 1 });
+    expect(letter?.reason).toContain("out of time");
+  });
+
   it("a failed redrive keeps the letter for the next one", async () => {
     const t = await createTestTable(server.endpoint);
     const down = await fakeWebhook([], reply.status(503));

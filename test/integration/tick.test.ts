@@ -175,5 +175,13 @@ describe("tick against a real store", () => {
     const abandoned = runs.find((r) => r.runId === leased?.leaseRunId);
     expect(abandoned?.outcome).toBe("abandoned");
     expect(runs.find((r) => r.runId === deps.starts[0]?.runId)?.outcome).toBe("success");
+    // Counted like every recorded run, so /metrics shows it.
+    const counted = (await t.store.listMetrics()).filter(
+      (m) => m.name === "ampa_command_runs_total" && m.labels.command === "slow",
+    );
+    expect(counted.map((m) => [m.labels.outcome, m.value]).sort()).toEqual([
+      ["abandoned", 1],
+      ["success", 1],
+    ]);
   });
 });

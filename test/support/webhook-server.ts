@@ -42,11 +42,21 @@ export interface RecordedRequest {
   body: string;
 }
 
+/** What the n-th request (0-based) gets: a fixed list, or a function of the request. */
+export type Script = Reply[] | ((index: number, request: RecordedRequest) => Reply);
+
+export interface FakeWebhookOptions {
+  /** Requests past this many get a 503 and are not recorded (default 1000). */
+  maxRequests?: number;
+}
+
 export interface FakeWebhook {
   /** `http://127.0.0.1:<port>/api/webhooks/<id>/<token>` */
   url: string;
   token: string;
   requests: RecordedRequest[];
+  /** The reply each recorded request got, by the same index as `requests`. */
+  replies: Reply[];
   /** Connections the server holds open now (kept-alive ones included). */
   openConnections(): Promise<number>;
   close(): Promise<void>;
@@ -56,15 +66,18 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_REQUESTS = 1000;
 
 /**
- * A fake Discord webhook on loopback. The n-th request gets `script[n]`, and every request
- * after the script gets `then`. Each request is recorded. Bodies over 1 MB and requests
- * past the 1000th get a 413 or a 503, so a runaway client cannot grow it without bound.
+ * A fake Discord webhook on loopback. The n-th request gets `script[n]` (or
+ * `script(n, request)`), and every request after a list script gets `then`. Each request
+ * is recorded with its reply. Bodies over 1 MB and requests past `maxRequests` (1000) get
+ * a 413 or a 503, so a runaway client cannot grow it without bound.
  */
 export async function startFakeWebhook(
-  script: Reply[] = [],
+  script: Script = [],
   then: Reply = reply.noContent,
+  { maxRequests = MAX_REQUESTS }: FakeWebhookOptions = {},
 ): Promise<FakeWebhook> {
   const requests: RecordedRequest[] = [];
+  const replies: Reply[] = [];
   const token = CANARY_TOKEN;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -74,19 +87,24 @@ export async function startFakeWebhook(
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.on("end", () => {
-      if (size > MAX_BODY_BYTES || requests.length >= MAX_REQUESTS) {
+      if (size > MAX_BODY_BYTES || requests.length >= maxRequests) {
         res.writeHead(size > MAX_BODY_BYTES ? 413 : 503).end();
         return;
       }
-      const step = script[requests.length] ?? then;
-      // The token belongs in the URL; in a message it would be on Discord for all to see.
-      scanForCanary("webhook message body", Buffer.concat(chunks).toString("utf8"));
-      requests.push({
+      const request: RecordedRequest = {
         method: req.method ?? "",
         path: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
-      });
+      };
+      const step =
+        typeof script === "function"
+          ? script(requests.length, request)
+          : (script[requests.length] ?? then);
+      // The token belongs in the URL; in a message it would be on Discord for all to see.
+      scanForCanary("webhook message body", request.body);
+      requests.push(request);
+      replies.push(step);
       switch (step.kind) {
         case "answer":
           res.writeHead(step.status, step.headers).end(step.body);
@@ -111,6 +129,7 @@ export async function startFakeWebhook(
     url: `http://127.0.0.1:${port}/api/webhooks/123456789012345678/${token}`,
     token,
     requests,
+    replies,
     openConnections: () =>
       new Promise((resolve, reject) =>
         server.getConnections((err, count) => (err ? reject(err) : resolve(count))),

@@ -23,9 +23,23 @@ export function lockPath(storeDir: string): string {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A killed holder stays a zombie until its parent reaps it; after `kill -9` of npm start's
+ * whole process group its parent is gone too, and under a PID 1 that does not reap (a
+ * container without an init) that lasts forever. A zombie holds nothing (Linux /proc).
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false;
   }
 }
 

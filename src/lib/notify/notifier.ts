@@ -54,6 +54,8 @@ export interface NotifierDeps {
 /** Leave this much of a Lambda invocation for recording the outcome after the last try. */
 const DEADLINE_MARGIN_MS = 5_000;
 const PAYLOAD_EXCERPT = 200;
+/** How long a redrive holds a dead letter it is sending. */
+const REDRIVE_CLAIM_MS = 5 * 60_000;
 
 /**
  * Sends markdown messages to the Discord webhook reliably: retries per the delivery policy,
@@ -174,13 +176,17 @@ export class Notifier {
     const webhook = await this.deps.webhook();
     for (const letter of letters) {
       const token = newRunId();
-      if (!(await store.claimDeadLetter(letter.id, token, clock(), 5 * 60_000))) {
+      const claimedAt = clock();
+      if (!(await store.claimDeadLetter(letter.id, token, claimedAt, REDRIVE_CLAIM_MS))) {
         result.skipped++;
         continue;
       }
+      // The send ends before the claim does: past it, another redrive may take the letter
+      // and post it a second time (with the default policy one send can take over 30 min).
+      const claimEnd = claimedAt + REDRIVE_CLAIM_MS - DEADLINE_MARGIN_MS;
       const sent = webhook
         ? await deliverToWebhook(webhook.url, discordPayload(letter.content), this.policy, {
-            deadline: this.deadline(),
+            deadline: Math.min(this.deadline(), claimEnd),
             clock,
             sleep: this.deps.sleep,
             log,
