@@ -231,7 +231,7 @@ describe("corrupt and foreign items", () => {
   });
 
   // Last: after every reader above has run.
-  it.each([...CORRUPT_COMMANDS.map(([name, item]) => [name, item]), ...OTHER_ITEMS])(
+  it.each([...CORRUPT_COMMANDS.map(([name, item]) => [name, item] as const), ...OTHER_ITEMS])(
     "%s: still in the table, unchanged",
     async (_name, item) => {
       expect(await rawItem(t, item.pk?.S ?? "", item.sk?.S ?? "")).toEqual(item);
