@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { Doubles } from "../support/doubles.js";
-import type { TestTable } from "../support/store.js";
+import { createTestTable, type TestTable } from "../support/store.js";
+import { startFakeWebhook } from "../support/webhook-server.js";
 
 /**
  * Shared by the hostile-input suite: payloads that would run a command if any of them
@@ -100,4 +101,35 @@ export function rawResponses(
     `#!/bin/sh\nexec "${process.execPath}" "${RAW_TOOL}" "${program}" "${dir}" "$@"\n`,
   );
   chmodSync(bin, 0o755);
+}
+
+/** What the fake webhook received: one Discord execute-webhook body. */
+export interface Post {
+  content: string;
+  allowed_mentions: unknown;
+}
+
+export interface FreshStack {
+  table: TestTable;
+  /** The CLI's environment: this table and this webhook. */
+  env: Record<string, string>;
+  posts: () => Post[];
+}
+
+/** A fresh table and fake webhook for one test (safe for concurrent tests), then closed. */
+export async function freshStack<T>(
+  endpoint: string,
+  fn: (s: FreshStack) => Promise<T>,
+): Promise<T> {
+  const webhook = await startFakeWebhook();
+  const table = await createTestTable(endpoint);
+  try {
+    return await fn({
+      table,
+      env: { ...cliEnv(endpoint, table), AMPA_DISCORD_WEBHOOK: webhook.url },
+      posts: () => webhook.requests.map((r) => JSON.parse(r.body) as Post),
+    });
+  } finally {
+    await webhook.close();
+  }
 }

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
 import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
-import { createTestTable, startTestServer } from "../support/store.js";
-import { startFakeWebhook } from "../support/webhook-server.js";
+import { startTestServer } from "../support/store.js";
 import {
   allPayloads,
-  cliEnv,
   executed,
+  type FreshStack,
+  freshStack,
   markerDir,
   rawResponses,
   shellPayloads,
@@ -28,23 +28,7 @@ afterAll(async () => {
   await server.close();
 });
 
-type Post = { content: string; allowed_mentions: { parse: [] } };
-
-/** A fresh table and fake webhook for one (possibly concurrent) test. */
-async function fresh<T>(
-  fn: (s: { env: Record<string, string>; posts: () => Post[] }) => Promise<T>,
-): Promise<T> {
-  const webhook = await startFakeWebhook();
-  const t = await createTestTable(server.endpoint);
-  try {
-    return await fn({
-      env: { ...cliEnv(server.endpoint, t), AMPA_DISCORD_WEBHOOK: webhook.url },
-      posts: () => webhook.requests.map((r) => JSON.parse(r.body) as Post),
-    });
-  } finally {
-    await webhook.close();
-  }
-}
+const fresh = <T>(fn: (s: FreshStack) => Promise<T>) => freshStack(server.endpoint, fn);
 
 const argvOf = (d: Doubles, program: string) =>
   d
