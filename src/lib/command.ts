@@ -39,10 +39,19 @@ export function metadataProblem(metadata: Record<string, unknown>): string | und
   return undefined;
 }
 
+/**
+ * A shell command line. argv cannot carry NUL, so a command holding one (from an import
+ * file or the table) could never run: spawn would throw on every attempt.
+ */
+export const commandTextSchema = z
+  .string()
+  .max(16_384, "must be at most 16384 characters")
+  .refine((text) => !text.includes("\u0000"), "must not contain NUL (no shell command can)");
+
 /** What the operator defines. Field names follow the TypeScript side; the store maps them. */
 export const commandSpecSchema = z.strictObject({
   id: commandIdSchema,
-  command: z.string().max(16_384, "must be at most 16384 characters"),
+  command: commandTextSchema,
   title: z.string().max(256, "must be at most 256 characters").optional(),
   type: z.enum(COMMAND_TYPES),
   frequencyMinutes: z

@@ -48,6 +48,12 @@ const BAD_COMMANDS: [string, string, Record<string, unknown>, string][] = [
   ["id with an escape", `${ESC}[2J`, {}, "commands.\\u001b[2J.id: must be 1-128 characters"],
   ["id not its key", "key", { id: "other" }, 'commands.key.id: must equal its key "key"'],
   [
+    "command with a NUL",
+    "c-nul",
+    { command: "echo a\u0000b" },
+    "c-nul.command: must not contain NUL",
+  ],
+  [
     "metadata an array",
     "m-array",
     { metadata: [1] },
@@ -181,10 +187,10 @@ describe("a store file full of hostile entries", () => {
 
 describe("hostile values a store may hold", () => {
   it("unicode, control characters and metadata of every JSON type round-trip import → export", async () => {
-    const text = `emoji 👋🏽, RTL שלום \u202e, combining e\u0301, NUL \u0000, ESC ${ESC}[2J, tab\t`;
+    const text = `emoji 👋🏽, RTL שלום \u202e, combining e\u0301, ESC ${ESC}[2J, tab\t`;
     const metadata = {
       list: [1, "two", null, true, { nested: [[["deep but allowed"]]] }],
-      text,
+      text: `${text} NUL \u0000`,
       number: 1.5,
       nothing: null,
       discord_label: "@everyone",
@@ -194,7 +200,7 @@ describe("hostile values a store may hold", () => {
         "round-trip": {
           id: "round-trip",
           command: `printf '%s' '${text}'`,
-          title: text,
+          title: `${text} NUL \u0000`,
           requires_llm: false,
           frequency_minutes: 525_600,
           priority: 1000,

@@ -85,6 +85,7 @@ const CORRUPT_COMMANDS: [string, Record<string, AttributeValue>, string][] = [
     'its id "good" is not its key',
   ],
   ["a NUL in its key", commandItem("nul\u0000key"), "id"],
+  ["a NUL in its command", commandItem("nul-command", { command: S("echo a\u0000b") }), "NUL"],
   ["an escape sequence in its key", commandItem("esc\u001b[2Jkey\u202e"), "id"],
   [
     "another application's item",

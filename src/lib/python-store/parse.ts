@@ -5,6 +5,7 @@ import {
   type CommandSpec,
   type CommandState,
   commandIdSchema,
+  commandTextSchema,
   metadataProblem,
   RUN_OUTCOMES,
   type RunOutcome,
@@ -48,7 +49,7 @@ const text = z.string({ error: "must be a string" });
 
 const specShape = {
   id: z.string({ error: "must be a string" }),
-  command: text.max(16_384, "must be at most 16384 characters").optional(),
+  command: commandTextSchema.optional(),
   title: text.max(256, "must be at most 256 characters").nullable().optional(),
   requires_llm: z.boolean({ error: "must be true or false" }).optional(),
   frequency_minutes: positiveInt(525_600),
