@@ -68,3 +68,15 @@ export function commandTable(commands: readonly Command[], now: number): string 
   });
   return [header, ...rows].join("\n");
 }
+
+/**
+ * Text for the terminal with control and format characters escaped (`\u001b`), newlines
+ * kept: an id, key or title from the table, a file or wl cannot clear the screen, recolour
+ * it or reverse the direction of what follows.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /(?!\n)[\p{Cc}\p{Cf}]/gu,
+    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
+  );
+}

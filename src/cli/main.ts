@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { CommanderError, Option, Command as Program } from "commander";
+import { COMMAND_ID_RULE } from "../lib/command.js";
 import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
 import { redactSecrets } from "../lib/secrets.js";
@@ -20,7 +21,7 @@ import { applyImport, planImport } from "../lib/python-store/import.js";
 import { parsePythonStore } from "../lib/python-store/parse.js";
 import { parseWorkload, simulate } from "../lib/simulate.js";
 import { selectionOptions } from "../lib/tick.js";
-import { commandTable, commandToJson } from "./format.js";
+import { commandTable, commandToJson, printable } from "./format.js";
 import { simulationJson, simulationTable } from "./simulation.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";
 import { statusJson, statusReport, statusTable } from "./status.js";
@@ -41,7 +42,21 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 /** Items that do not parse are skipped by the store; say so on stderr. */
 function warnCorrupt(corrupt: readonly { key: string; error: string }[]): void {
   for (const item of corrupt)
-    process.stderr.write(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`);
+    process.stderr.write(printable(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`));
+}
+
+/** DynamoDB refuses an empty sort key, or one over 1,024 bytes, with a ValidationException. */
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * The id of remove, pause, resume and run-once. Any id a key can hold is looked up (so a
+ * corrupt item can still be removed by its key); one no key can hold is refused here.
+ */
+function idArgument(id: string): string {
+  const bytes = Buffer.byteLength(id);
+  if (bytes === 0 || bytes > MAX_KEY_BYTES)
+    throw new InvalidInputError(`Invalid id: ${COMMAND_ID_RULE}`);
+  return id;
 }
 
 /** A person is waiting: one Discord send (retries included) gets at most this long. */
@@ -128,7 +143,8 @@ export function buildProgram(): Program {
     .description("remove a command and its run history")
     .argument("<id>")
     .action(async (id: string) => {
-      await withTarget(program, ({ app }) => app.store.removeCommand(id));
+      const key = idArgument(id);
+      await withTarget(program, ({ app }) => app.store.removeCommand(key));
       out(`Removed ${id}`);
     });
 
@@ -141,7 +157,8 @@ export function buildProgram(): Program {
       .description(paused ? "stop scheduling a command" : "schedule a paused command again")
       .argument("<id>")
       .action(async (id: string) => {
-        await withTarget(program, ({ app }) => app.store.setPaused(id, paused));
+        const key = idArgument(id);
+        await withTarget(program, ({ app }) => app.store.setPaused(key, paused));
         out(`${paused ? "Paused" : "Resumed"} ${id}`);
       });
   }
@@ -151,8 +168,9 @@ export function buildProgram(): Program {
     .description("run a command now and wait for it; exits with its exit code")
     .argument("<id>")
     .action(async (id: string) => {
+      const key = idArgument(id);
       const run = await withTarget(program, ({ app }) =>
-        runOnce(cliServices(app).runDeps, id, `cli:${process.pid}`),
+        runOnce(cliServices(app).runDeps, key, `cli:${process.pid}`),
       );
       if (run.output)
         process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
@@ -201,11 +219,12 @@ export function buildProgram(): Program {
         process.stderr.write(`${NO_WEBHOOK_MESSAGE}\n`);
         throw new CliExit(NO_WEBHOOK_EXIT_CODE);
       }
-      if (outcome.report) out(outcome.report.text);
-      if (outcome.error) process.stderr.write(`ampa: ${outcome.error}\n`);
+      // Titles and ids come from wl: printed with control characters escaped.
+      if (outcome.report) out(printable(outcome.report.text));
+      if (outcome.error) process.stderr.write(`ampa: ${printable(outcome.error)}\n`);
       if (outcome.live) {
-        if (outcome.live.output) out(`\n${outcome.live.output}`);
-        out(`\n${outcome.live.note}`);
+        if (outcome.live.output) out(`\n${printable(outcome.live.output)}`);
+        out(`\n${printable(outcome.live.note)}`);
       }
       if (outcome.posted === false)
         process.stderr.write("ampa: the Discord post was not delivered; kept as a dead letter\n");
@@ -229,7 +248,9 @@ export function buildProgram(): Program {
       for (const l of letters) {
         const title = l.content.split("\n", 1)[0] ?? "";
         out(
-          `${new Date(l.createdAt).toISOString()}  ${l.kind.padEnd(9)} ${title.slice(0, 40)}  (${l.reason})`,
+          printable(
+            `${new Date(l.createdAt).toISOString()}  ${l.kind.padEnd(9)} ${title.slice(0, 40)}  (${l.reason})`,
+          ),
         );
       }
     });
@@ -306,12 +327,14 @@ export function buildProgram(): Program {
         });
         if (!flags.dryRun) await applyImport(app.store, plan);
         out(
-          importSummary(plan, {
-            file,
-            target: description,
-            dryRun: Boolean(flags.dryRun),
-            maxRunHistory: app.config.maxRunHistory,
-          }),
+          printable(
+            importSummary(plan, {
+              file,
+              target: description,
+              dryRun: Boolean(flags.dryRun),
+              maxRunHistory: app.config.maxRunHistory,
+            }),
+          ),
         );
       });
     });
@@ -322,7 +345,8 @@ export function buildProgram(): Program {
     .option("--out <file>", "write to this file instead of standard output")
     .action(async (flags: { out?: string }) => {
       const exported = await withTarget(program, ({ app }) => exportPythonStore(app.store));
-      for (const warning of exported.warnings) process.stderr.write(`ampa: ${warning}\n`);
+      for (const warning of exported.warnings)
+        process.stderr.write(`ampa: ${printable(warning)}\n`);
       const text = serializePythonStore(exported.store);
       if (!flags.out) {
         process.stdout.write(text);
@@ -430,11 +454,11 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (err instanceof AmpaError) {
-      process.stderr.write(`${redactSecrets(err.message)}\n`);
+      process.stderr.write(`${printable(redactSecrets(err.message))}\n`);
       // The store being down is not the caller's mistake.
       return err.code === "store-unavailable" ? 1 : EXIT_USAGE;
     }
-    process.stderr.write(`ampa: ${redactSecrets(asError(err).message)}\n`);
+    process.stderr.write(`ampa: ${printable(redactSecrets(asError(err).message))}\n`);
     return 1;
   }
 }

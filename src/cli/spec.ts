@@ -9,11 +9,15 @@ export interface SpecFlags {
   title?: string;
 }
 
+/** The bad value for a message: quoted, escaped, and short even when the argument was 128 KiB. */
+export function quoted(raw: string, max = 40): string {
+  return JSON.stringify(raw.length > max ? `${raw.slice(0, max)}…` : raw);
+}
+
 function positiveIntegerArg(name: string, raw: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0) {
-    throw new InvalidInputError(
-      `Invalid ${name} ${JSON.stringify(raw)}: must be a positive integer`,
-    );
+  // Past 2^53 the digits no longer name the number they parse to.
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw)) || Number(raw) <= 0) {
+    throw new InvalidInputError(`Invalid ${name} ${quoted(raw)}: must be a positive integer`);
   }
   return Number(raw);
 }
@@ -39,13 +43,13 @@ export function specFromArgs(
   }
   if (!/^\d+$/.test(priority.trim())) {
     throw new InvalidInputError(
-      `Invalid priority ${JSON.stringify(priority)}: must be an integer between 0 and 1000`,
+      `Invalid priority ${quoted(priority)}: must be an integer between 0 and 1000`,
     );
   }
   const type = flags.type ?? "shell";
   if (!(COMMAND_TYPES as readonly string[]).includes(type)) {
     throw new InvalidInputError(
-      `Invalid --type ${JSON.stringify(type)}: must be one of ${COMMAND_TYPES.join(", ")}`,
+      `Invalid --type ${quoted(type)}: must be one of ${COMMAND_TYPES.join(", ")}`,
     );
   }
   const candidate = {

@@ -9,7 +9,9 @@ export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
   try {
     const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
       store.listCommands(),
-      store.listMetrics(),
+      store.listMetrics((item) =>
+        log.warn({ key: item.key, error: item.error }, "metrics: skipping corrupt metric item"),
+      ),
       store.getNotifyState(),
       store.countDeadLetters(),
     ]);

@@ -7,17 +7,51 @@ export type CommandType = (typeof COMMAND_TYPES)[number];
 /** Ids become DynamoDB keys, log fields and CLI arguments: keep them boring. */
 export const COMMAND_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export const commandIdSchema = z
+export const COMMAND_ID_RULE =
+  "must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+export const commandIdSchema = z.string().regex(COMMAND_ID_PATTERN, COMMAND_ID_RULE);
+
+/** DynamoDB refuses items nested deeper than 32 levels; metadata (itself one level) gets 30. */
+export const MAX_METADATA_DEPTH = 30;
+/** Metadata is stored on the command item, which DynamoDB caps at 400 KB. */
+export const MAX_METADATA_BYTES = 256 * 1024;
+
+const isContainer = (v: unknown): v is object => typeof v === "object" && v !== null;
+
+/**
+ * How deeply a JSON value nests (a scalar 0, `{}` 1), level by level without recursion, so
+ * that 50,000 nested brackets cannot overflow the stack; counting stops past `limit`.
+ */
+export function nestingDepth(value: unknown, limit: number): number {
+  let depth = 0;
+  for (let level = [value].filter(isContainer); level.length > 0 && depth <= limit; depth++)
+    level = level.flatMap((c) => Object.values(c).filter(isContainer));
+  return depth;
+}
+
+/** Why metadata cannot be stored, or undefined. Deep nesting once crashed the marshaller. */
+export function metadataProblem(metadata: Record<string, unknown>): string | undefined {
+  if (nestingDepth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH)
+    return `must nest at most ${MAX_METADATA_DEPTH} levels (DynamoDB's limit)`;
+  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES)
+    return `must be at most ${MAX_METADATA_BYTES} bytes of JSON`;
+  return undefined;
+}
+
+/**
+ * A shell command line. argv cannot carry NUL, so a command holding one (from an import
+ * file or the table) could never run: spawn would throw on every attempt.
+ */
+export const commandTextSchema = z
   .string()
-  .regex(
-    COMMAND_ID_PATTERN,
-    "must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
-  );
+  .max(16_384, "must be at most 16384 characters")
+  .refine((text) => !text.includes("\u0000"), "must not contain NUL (no shell command can)");
 
 /** What the operator defines. Field names follow the TypeScript side; the store maps them. */
 export const commandSpecSchema = z.strictObject({
   id: commandIdSchema,
-  command: z.string().max(16_384, "must be at most 16384 characters"),
+  command: commandTextSchema,
   title: z.string().max(256, "must be at most 256 characters").optional(),
   type: z.enum(COMMAND_TYPES),
   frequencyMinutes: z
@@ -31,7 +65,10 @@ export const commandSpecSchema = z.strictObject({
     .min(0, "must be an integer between 0 and 1000")
     .max(1000, "must be an integer between 0 and 1000"),
   requiresLlm: z.boolean(),
-  metadata: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()).superRefine((metadata, ctx) => {
+    const problem = metadataProblem(metadata);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   maxRuntimeMinutes: z
     .number()
     .int("must be a positive integer")
@@ -45,18 +82,26 @@ export type CommandSpec = z.infer<typeof commandSpecSchema>;
 export const RUN_OUTCOMES = ["success", "failure", "timeout", "abandoned", "error"] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
+/** The largest time a Date holds: beyond it `toISOString()` throws "Invalid time value". */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+/** A time in epoch milliseconds that every formatter can print. */
+export const epochMsSchema = z
+  .number()
+  .min(-MAX_DATE_MS, "must be a time in epoch milliseconds")
+  .max(MAX_DATE_MS, "must be a time in epoch milliseconds");
+
 /** Schedule state and lease kept beside the spec. Times are epoch milliseconds. */
 export const commandStateSchema = z.object({
-  createdAt: z.number().optional(),
-  lastStartAt: z.number().optional(),
-  lastEndAt: z.number().optional(),
+  createdAt: epochMsSchema.optional(),
+  lastStartAt: epochMsSchema.optional(),
+  lastEndAt: epochMsSchema.optional(),
   lastExitCode: z.number().optional(),
   lastDurationMs: z.number().optional(),
   lastOutcome: z.enum(RUN_OUTCOMES).optional(),
   lastRunId: z.string().optional(),
   leaseRunId: z.string().optional(),
   leaseOwner: z.string().optional(),
-  leaseExpiresAt: z.number().optional(),
+  leaseExpiresAt: epochMsSchema.optional(),
 });
 export type CommandState = z.infer<typeof commandStateSchema>;
 

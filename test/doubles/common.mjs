@@ -1,6 +1,6 @@
 // Shared by the wl, opencode and gh test doubles: fixture files and the call log live in
 // $AMPA_DOUBLES_DIR. Every call appends {program, argv, cwd} to calls.jsonl.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -28,6 +28,22 @@ export function writeFixture(name, value) {
 
 export const sleep = (ms) => delay(ms);
 
+/**
+ * Writes all of `text` to fd 1 or 2 before returning. process.stdout.write to a pipe may
+ * still be pending when process.exit() runs, which cut outputs over 64 KB short.
+ */
+export function writeOut(fd, text) {
+  const bytes = Buffer.from(text);
+  for (let offset = 0; offset < bytes.length;) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (err) {
+      if (err.code !== "EAGAIN") throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
 /** Fixture-scripted response for exact argv (`overrides` keyed by argv joined with spaces). */
 export async function override(state, fixtureName) {
   const key = process.argv.slice(2).join(" ");
@@ -42,7 +58,7 @@ export async function override(state, fixtureName) {
   const response = list[Math.min(n, list.length - 1)];
   if (response === "fallthrough") return false;
   if (response.sleepMs) await sleep(response.sleepMs);
-  if (response.stdout) process.stdout.write(response.stdout);
-  if (response.stderr) process.stderr.write(response.stderr);
+  if (response.stdout) writeOut(1, response.stdout);
+  if (response.stderr) writeOut(2, response.stderr);
   process.exit(response.exit ?? 0);
 }

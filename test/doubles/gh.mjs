@@ -1,20 +1,18 @@
 // Test double for `gh pr view <number> --repo <owner/repo> --json merged`. gh.json holds
 // {prs: {"owner/repo#123": {"merged": true}}}.
-import { readFixture, record } from "./common.mjs";
+import { readFixture, record, writeOut } from "./common.mjs";
 
 record("gh");
 const argv = process.argv.slice(2);
 const [area, verb, number] = argv;
 const repo = argv[argv.indexOf("--repo") + 1];
 if (area !== "pr" || verb !== "view" || !argv.includes("--repo") || argv.at(-2) !== "--json") {
-  process.stderr.write(`unsupported gh call: ${argv.join(" ")}\n`);
+  writeOut(2, `unsupported gh call: ${argv.join(" ")}\n`);
   process.exit(1);
 }
 const pr = readFixture("gh.json", { prs: {} }).prs?.[`${repo}#${number}`];
 if (!pr) {
-  process.stderr.write(
-    `GraphQL: Could not resolve to a PullRequest with the number of ${number}.\n`,
-  );
+  writeOut(2, `GraphQL: Could not resolve to a PullRequest with the number of ${number}.\n`);
   process.exit(1);
 }
-process.stdout.write(`${JSON.stringify({ merged: Boolean(pr.merged) }, null, 2)}\n`);
+writeOut(1, `${JSON.stringify({ merged: Boolean(pr.merged) }, null, 2)}\n`);

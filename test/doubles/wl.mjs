@@ -1,7 +1,7 @@
 // Test double for `wl`, following shared/contracts/worklog-cli.md: state in wl.json
 // ({initialized, items, comments, next?, overrides?}), pretty JSON on stdout, JSON errors
 // on stderr with exit 1, the uninitialized shape on stdout.
-import { override, readFixture, record, writeFixture } from "./common.mjs";
+import { override, readFixture, record, writeFixture, writeOut } from "./common.mjs";
 
 record("wl");
 const FIXTURE = "wl.json";
@@ -15,17 +15,15 @@ const json = argv.includes("--json");
 argv = argv.filter((a) => a !== "--json");
 
 const print = (value) => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(1, `${JSON.stringify(value, null, 2)}\n`);
   process.exit(0);
 };
 const fail = (message) => {
-  process.stderr.write(
-    json ? `${JSON.stringify({ success: false, error: message })}\n` : `${message}\n`,
-  );
+  writeOut(2, json ? `${JSON.stringify({ success: false, error: message })}\n` : `${message}\n`);
   process.exit(1);
 };
 const argError = (message) => {
-  process.stderr.write(`error: ${message}\n`);
+  writeOut(2, `error: ${message}\n`);
   process.exit(1);
 };
 const option = (name, alias) => {
@@ -42,9 +40,7 @@ const find = (id) => state.items.find((i) => i.id === id);
 if (state.initialized === false) {
   const error = 'Worklog system is not initialized. Run "worklog init" first.';
   if (json) {
-    process.stdout.write(
-      `${JSON.stringify({ success: false, initialized: false, error }, null, 2)}\n`,
-    );
+    writeOut(1, `${JSON.stringify({ success: false, initialized: false, error }, null, 2)}\n`);
     process.exit(1);
   }
   fail(error);
@@ -85,11 +81,8 @@ switch (cmd) {
   case "in-progress": {
     const items = state.items.filter((i) => i.status === "in-progress");
     if (json) print({ success: true, count: items.length, workItems: items });
-    if (items.length === 0) process.stdout.write("No in-progress work items found\n");
-    else
-      process.stdout.write(
-        `\nFound ${items.length} in-progress work item(s):\n\n${tree(items)}\n\n`,
-      );
+    if (items.length === 0) writeOut(1, "No in-progress work items found\n");
+    else writeOut(1, `\nFound ${items.length} in-progress work item(s):\n\n${tree(items)}\n\n`);
     process.exit(0);
     break;
   }
@@ -190,7 +183,7 @@ switch (cmd) {
     let status = option("--status") ?? item.status;
     const stage = option("--stage") ?? item.stage;
     if (status === "in_progress") {
-      process.stderr.write('Warning: status "in_progress" normalized to "in-progress"\n');
+      writeOut(2, 'Warning: status "in_progress" normalized to "in-progress"\n');
       status = "in-progress";
     }
     if (!STATUSES.includes(status))
@@ -205,7 +198,8 @@ switch (cmd) {
     break;
   }
   case "status": {
-    process.stdout.write(
+    writeOut(
+      1,
       `Worklog System Status\n=====================\n\nInitialized: Yes\nVersion: 0.0.1\n\nDatabase Summary:\n  Work Items: ${state.items.length}\n`,
     );
     process.exit(0);

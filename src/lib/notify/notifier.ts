@@ -130,7 +130,9 @@ export class Notifier {
     );
     const letter = await store.putDeadLetter({
       kind,
-      content,
+      // Kept as it would be posted (at most 2,000 characters): a title from wl can be
+      // megabytes, and an item over DynamoDB's 400 KB would lose the letter altogether.
+      content: discordPayload(content).content,
       reason,
       attempts,
       createdAt: clock(),

@@ -1,5 +1,5 @@
 import type { Command, RunOutcome, RunRecord } from "../command.js";
-import type { Store } from "../store/store.js";
+import type { CorruptItem, Store } from "../store/store.js";
 import { formatPythonTime } from "./time.js";
 
 /**
@@ -88,14 +88,15 @@ function state(
 
 export async function exportPythonStore(store: Store): Promise<PythonStoreExport> {
   const warnings: string[] = [];
-  const { commands, corrupt } = await store.listCommands();
-  for (const item of corrupt)
+  const notExported = (item: CorruptItem) =>
     warnings.push(`${item.key}: not exported, the item does not parse (${item.error})`);
+  const { commands, corrupt } = await store.listCommands();
+  corrupt.forEach(notExported);
   commands.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const ids = new Set(commands.map((c) => c.id));
 
   const auditsByCommand = new Map<string, Record<string, string>>();
-  for (const audit of await store.listAuditTimes()) {
+  for (const audit of await store.listAuditTimes(notExported)) {
     if (!ids.has(audit.commandId)) {
       warnings.push(
         `AUDIT/${audit.workItemId}: not exported, its command ${audit.commandId} no longer exists`,
@@ -111,7 +112,8 @@ export async function exportPythonStore(store: Store): Promise<PythonStoreExport
   const stateOut: Record<string, unknown> = {};
   for (const c of commands) {
     commandsOut[c.id] = spec(c);
-    const s = state(c, await store.listAllRuns(c.id), auditsByCommand.get(c.id) ?? {});
+    const runs = await store.listAllRuns(c.id, notExported);
+    const s = state(c, runs, auditsByCommand.get(c.id) ?? {});
     if (s) stateOut[c.id] = s;
   }
   return {

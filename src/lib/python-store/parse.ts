@@ -5,6 +5,8 @@ import {
   type CommandSpec,
   type CommandState,
   commandIdSchema,
+  commandTextSchema,
+  metadataProblem,
   RUN_OUTCOMES,
   type RunOutcome,
   type RunRecord,
@@ -45,12 +47,9 @@ const seconds = z
 const exitCode = z.number({ error: "must be an integer" }).int("must be an integer");
 const text = z.string({ error: "must be a string" });
 
-/** Metadata is stored on the command item, which DynamoDB caps at 400 KB. */
-const MAX_METADATA_BYTES = 256 * 1024;
-
 const specShape = {
   id: z.string({ error: "must be a string" }),
-  command: text.max(16_384, "must be at most 16384 characters").optional(),
+  command: commandTextSchema.optional(),
   title: text.max(256, "must be at most 256 characters").nullable().optional(),
   requires_llm: z.boolean({ error: "must be true or false" }).optional(),
   frequency_minutes: positiveInt(525_600),
@@ -61,10 +60,10 @@ const specShape = {
     .max(1000, "must be an integer between 0 and 1000"),
   metadata: z
     .record(z.string(), z.unknown(), { error: "must be an object" })
-    .refine(
-      (m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES,
-      `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
-    )
+    .superRefine((metadata, ctx) => {
+      const problem = metadataProblem(metadata);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .optional(),
   max_runtime_minutes: positiveInt(1440).nullable().optional(),
   type: z.enum(COMMAND_TYPES, { error: `must be one of ${COMMAND_TYPES.join(", ")}` }).optional(),

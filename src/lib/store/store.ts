@@ -14,6 +14,7 @@ import {
   type CommandSpec,
   commandSpecSchema,
   commandStateSchema,
+  epochMsSchema,
   RUN_OUTCOMES,
   type RunClaim,
   type RunRecord,
@@ -64,19 +65,22 @@ const deadLetterSchema = z.object({
   content: z.string(),
   reason: z.string(),
   attempts: z.number(),
-  createdAt: z.number(),
+  createdAt: epochMsSchema,
   redriveAttempts: z.number().optional(),
   lastAttemptAt: z.number().optional(),
 });
 /** A notification that could not be delivered, kept until a redrive delivers it. */
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
-const storedMetricSchema = z.object({
-  name: z.string(),
-  labels: z.record(z.string(), z.string()),
-  kind: z.enum(["counter", "gauge"]),
-  value: z.number(),
-});
+const storedMetricSchema = z
+  .object({
+    name: z.string(),
+    labels: z.record(z.string(), z.string()),
+    kind: z.enum(["counter", "gauge"]),
+    value: z.number(),
+  })
+  // prom-client throws on a counter below zero, which would take all of /metrics down.
+  .refine((m) => m.kind !== "counter" || m.value >= 0, "a counter must not be negative");
 export type StoredMetric = z.infer<typeof storedMetricSchema>;
 const runSk = (startedAt: number, runId: string) => `${new Date(startedAt).toISOString()}#${runId}`;
 
@@ -89,8 +93,8 @@ const runItemSchema = z.object({
   commandId: z.string(),
   runId: z.string(),
   trigger: z.enum(["schedule", "run-once"]),
-  startedAt: z.number(),
-  endedAt: z.number(),
+  startedAt: epochMsSchema,
+  endedAt: epochMsSchema,
   durationMs: z.number(),
   exitCode: z.number().nullable(),
   outcome: z.enum(RUN_OUTCOMES),
@@ -125,7 +129,7 @@ export interface AuditTime {
 
 const auditItemSchema = z.object({
   workItemId: z.string(),
-  lastAuditAt: z.number(),
+  lastAuditAt: epochMsSchema,
   commandId: z.string(),
 });
 
@@ -142,7 +146,30 @@ export function parseCommandItem(item: Record<string, unknown>): Command {
   const parsed = commandItemSchema.safeParse(item);
   if (!parsed.success)
     throw new Error(`corrupt command item ${String(item.sk)}: ${describeIssues(parsed.error)}`);
+  // An item under another command's key would be listed, exported and run as that command.
+  if (parsed.data.id !== item.sk)
+    throw new Error(
+      `corrupt command item ${String(item.sk)}: its id ${JSON.stringify(parsed.data.id)} is not its key`,
+    );
   return parsed.data;
+}
+
+/** Told about each item a listing skips because it does not parse. */
+export type OnCorrupt = (item: CorruptItem) => void;
+
+/** The item if it parses, else undefined after telling `onCorrupt`. */
+function parseOrReport<T>(
+  schema: z.ZodType<T>,
+  item: Record<string, unknown>,
+  onCorrupt: OnCorrupt | undefined,
+): T | undefined {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  onCorrupt?.({
+    key: `${String(item.pk)}/${String(item.sk)}`,
+    error: describeIssues(parsed.error),
+  });
+  return undefined;
 }
 
 export class Store {
@@ -251,7 +278,7 @@ export class Store {
         ConsistentRead: true,
       }),
     );
-    return typeof Item?.lastGlobalStartAt === "number" ? Item.lastGlobalStartAt : undefined;
+    return epochMsSchema.safeParse(Item?.lastGlobalStartAt).data;
   }
 
   /**
@@ -269,12 +296,15 @@ export class Store {
           TableName: this.table,
           Key: { pk: GLOBAL, sk: SCHEDULER },
           UpdateExpression: "SET lastGlobalStartAt = :now, lastGlobalToken = :token",
+          // A value that is not a number (a hand edit) would fail the comparison forever
+          // and stop every start: it counts as no start at all.
           ConditionExpression:
-            "attribute_not_exists(lastGlobalStartAt) OR lastGlobalStartAt <= :threshold",
+            "attribute_not_exists(lastGlobalStartAt) OR NOT attribute_type(lastGlobalStartAt, :number) OR lastGlobalStartAt <= :threshold",
           ExpressionAttributeValues: {
             ":now": now,
             ":token": token,
             ":threshold": now - minIntervalMs,
+            ":number": "N",
           },
           ReturnValues: "ALL_OLD",
         }),
@@ -573,11 +603,11 @@ export class Store {
     );
   }
 
-  async listMetrics(): Promise<StoredMetric[]> {
+  async listMetrics(onCorrupt?: OnCorrupt): Promise<StoredMetric[]> {
     const metrics: StoredMetric[] = [];
     for await (const item of this.queryAll({ pk: METRICS, consistent: true })) {
-      const parsed = storedMetricSchema.safeParse(item);
-      if (parsed.success) metrics.push(parsed.data);
+      const parsed = parseOrReport(storedMetricSchema, item, onCorrupt);
+      if (parsed) metrics.push(parsed);
     }
     return metrics;
   }
@@ -708,25 +738,25 @@ export class Store {
   }
 
   /** Every stored run of a command, newest first, across as many pages as it takes. */
-  async listAllRuns(id: string): Promise<RunRecord[]> {
+  async listAllRuns(id: string, onCorrupt?: OnCorrupt): Promise<RunRecord[]> {
     const runs: RunRecord[] = [];
     for await (const item of this.queryAll({
       pk: runPk(id),
       consistent: true,
       newestFirst: true,
     })) {
-      const parsed = runItemSchema.safeParse(item);
-      if (parsed.success) runs.push(parsed.data);
+      const parsed = parseOrReport(runItemSchema, item, onCorrupt);
+      if (parsed) runs.push(parsed);
     }
     return runs;
   }
 
   /** Every work item's last triage audit time. */
-  async listAuditTimes(): Promise<AuditTime[]> {
+  async listAuditTimes(onCorrupt?: OnCorrupt): Promise<AuditTime[]> {
     const audits: AuditTime[] = [];
     for await (const item of this.queryAll({ pk: AUDIT, consistent: true })) {
-      const parsed = auditItemSchema.safeParse(item);
-      if (parsed.success) audits.push(parsed.data);
+      const parsed = parseOrReport(auditItemSchema, item, onCorrupt);
+      if (parsed) audits.push(parsed);
     }
     return audits;
   }
@@ -750,8 +780,9 @@ export class Store {
         TableName: this.table,
         Key: { pk: GLOBAL, sk: SCHEDULER },
         UpdateExpression: "SET lastGlobalStartAt = :at",
-        ConditionExpression: "attribute_not_exists(lastGlobalStartAt) OR lastGlobalStartAt < :at",
-        ExpressionAttributeValues: { ":at": at },
+        ConditionExpression:
+          "attribute_not_exists(lastGlobalStartAt) OR NOT attribute_type(lastGlobalStartAt, :number) OR lastGlobalStartAt < :at",
+        ExpressionAttributeValues: { ":at": at, ":number": "N" },
       }),
     );
   }

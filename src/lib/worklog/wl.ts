@@ -110,6 +110,29 @@ export function parseCandidates(json: unknown): NextCandidate[] {
 /** Work items from any list or single-item shape. */
 export const parseItems = (json: unknown): WorkItem[] => parseCandidates(json).map((c) => c.item);
 
+/** True when `json` has one of the shapes parseCandidates reads (checked in the same order). */
+export function hasKnownShape(json: unknown): boolean {
+  if (Array.isArray(json)) return true;
+  if (!isRecord(json)) return false;
+  for (const key of LIST_KEYS) {
+    if (Array.isArray(json[key])) return true;
+    if (isRecord(json[key])) return hasKnownShape(json[key]);
+  }
+  return ONE_KEYS.some((key) => key in json);
+}
+
+/** Entries of the list a response holds (1 for a single item, 0 for `workItem: null`). */
+export function entryCount(json: unknown): number {
+  if (Array.isArray(json)) return json.length;
+  if (!isRecord(json)) return 0;
+  for (const key of LIST_KEYS) {
+    const list = json[key];
+    if (Array.isArray(list)) return list.length;
+    if (isRecord(list)) return entryCount(list);
+  }
+  return ONE_KEYS.some((key) => json[key] !== null && json[key] !== undefined) ? 1 : 0;
+}
+
 export function parseComments(json: unknown): WorkComment[] {
   const list = Array.isArray(json) ? json : isRecord(json) ? json.comments : undefined;
   if (!Array.isArray(list)) return [];
@@ -130,6 +153,9 @@ export function parseInProgressTree(text: string): string[] {
   }
   return lines;
 }
+
+/** The start of a JSON value for a message, quoted and escaped. */
+const excerpt = (json: unknown): string => JSON.stringify(JSON.stringify(json).slice(0, 120));
 
 export interface WorklogOptions {
   run: ToolRunner;
@@ -178,12 +204,36 @@ export class Worklog {
     return parsed;
   }
 
+  /**
+   * `wl <args> --json` that must answer with work items. A shape none of the known ones
+   * is an error, not "no items": read as empty, `in_progress` would let live delegation
+   * dispatch new work while something is in progress.
+   */
+  private async listing(args: readonly string[]): Promise<unknown> {
+    const json = await this.json(args);
+    if (!hasKnownShape(json))
+      throw new WorklogError(`wl ${args[0]} returned JSON of an unknown shape: ${excerpt(json)}`);
+    return json;
+  }
+
+  /** Work items of a listing; with `every`, an entry that is not a work item is an error too. */
+  private async items(args: readonly string[], every: boolean): Promise<WorkItem[]> {
+    const json = await this.listing(args);
+    const items = parseItems(json);
+    const unreadable = entryCount(json) - items.length;
+    if (every && unreadable > 0)
+      throw new WorklogError(
+        `wl ${args[0]} returned ${unreadable} ${unreadable === 1 ? "entry that is not a work item" : "entries that are not work items"}: ${excerpt(json)}`,
+      );
+    return items;
+  }
+
   /** `wl in_progress --json`, retried once before giving up. */
   async inProgress(): Promise<WorkItem[]> {
     try {
-      return parseItems(await this.json(["in_progress"]));
+      return await this.items(["in_progress"], true);
     } catch {
-      return parseItems(await this.json(["in_progress"]));
+      return this.items(["in_progress"], true);
     }
   }
 
@@ -193,11 +243,11 @@ export class Worklog {
   }
 
   async next(count?: number): Promise<NextCandidate[]> {
-    return parseCandidates(await this.json(count ? ["next", "-n", String(count)] : ["next"]));
+    return parseCandidates(await this.listing(count ? ["next", "-n", String(count)] : ["next"]));
   }
 
   async listByStatus(status: string): Promise<WorkItem[]> {
-    return parseItems(await this.json(["list", "--status", status]));
+    return this.items(["list", "--status", status], true);
   }
 
   async show(
