@@ -84,6 +84,9 @@ describe("deployable template (osls package)", () => {
     expect(text).toContain(":parameter/ampa/ci/*");
     // The role must not reference a function: every function depends on the role.
     expect(text).not.toMatch(/LambdaFunction"/);
+    // No other role or policy grants anything the checks above do not see.
+    const iam = Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::IAM::"));
+    expect(iam.map((r) => r.Type)).toEqual(["AWS::IAM::Role"]);
   });
 
   it("keeps the state table with a fixed name, on demand, with point-in-time recovery", () => {

@@ -34,10 +34,12 @@ describe("the canary secret scan", () => {
       new PutCommand({ TableName: t.tableName, Item: { pk: "X", sk: "1", note: CANARY_TOKEN } }),
     );
     await scanRegisteredTables();
-    expect(takeLeaks()).toEqual([
-      `table ${t.tableName}: …{"pk":"X","sk":"1","note":"<canary token>`,
-    ]);
+    const found = takeLeaks();
     await t.doc.send(new PutCommand({ TableName: t.tableName, Item: { pk: "X", sk: "1" } }));
+    // Attribute order differs between dynalite and DynamoDB Local.
+    expect(found).toEqual([
+      expect.stringMatching(new RegExp(`^table ${t.tableName}: …\\{.*"note":"<canary token>$`)),
+    ]);
   });
 
   it("finds the token anywhere in a text", () => {
