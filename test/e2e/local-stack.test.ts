@@ -1,23 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
+import { freePort } from "../support/processes.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 interface Started {
   child: ChildProcess;

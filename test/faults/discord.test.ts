@@ -14,6 +14,7 @@ import {
   reply,
   startFakeWebhook,
 } from "../support/webhook-server.js";
+import { seededRandom } from "../support/random.js";
 import { report } from "./report.js";
 
 /**
@@ -44,18 +45,6 @@ const KNOBS = {
 /** Every 250 requests a storm: 40 consecutive requests answered 429 with `retry_after`. */
 const STORM_EVERY = 250;
 const STORM_LENGTH = 40;
-
-/** mulberry32: a small seeded PRNG, so a run's fault sequence (by request index) repeats. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Fate = "ok" | "429" | "5xx" | "hang" | "reset" | "close" | "other";
 
@@ -152,7 +141,7 @@ describe("Discord: 429 storms, 500s, hangs, resets across 1,000 messages", () =>
     const t = await createTestTable(server.endpoint);
     let weather: Weather = "storm";
     webhook = await startFakeWebhook(
-      faultScript(seeded(SEED), () => weather),
+      faultScript(seededRandom(SEED), () => weather),
       reply.noContent,
       { maxRequests: 20 * MESSAGES },
     );

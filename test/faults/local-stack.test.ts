@@ -17,6 +17,7 @@ import { createDocumentClient, createDynamoClient } from "../../src/lib/store/cl
 import { Store } from "../../src/lib/store/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
+import { freePort } from "../support/processes.js";
 import { report } from "./report.js";
 
 /**
@@ -46,15 +47,6 @@ const CYCLES: readonly { kill: "main" | "group"; burst: boolean }[] = [
 /** Acknowledged burst writes to wait for before the kill (the burst goes on meanwhile). */
 const BURST_ACKED_BEFORE_KILL = 60;
 const BURST_WRITERS = 6;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** True when the port can be bound on loopback again (no orphan holds it). */
 async function portFree(port: number): Promise<boolean> {

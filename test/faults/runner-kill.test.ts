@@ -9,6 +9,7 @@ import { tickPass } from "../../src/lib/tick.js";
 import { spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
+import { alive } from "../support/processes.js";
 import { report } from "./report.js";
 
 const CYCLES = 5;
@@ -20,16 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** Running, as opposed to gone or a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(
   what: string,

@@ -7,6 +7,7 @@ import { tickPass } from "../../src/lib/tick.js";
 import { MINUTE, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
+import { seededRandom, shuffle } from "../support/random.js";
 import { report } from "./report.js";
 
 const ROUNDS = 100;
@@ -108,25 +109,6 @@ async function race(
     );
   }
   return { starts, passes };
-}
-
-/** mulberry32: a small seeded generator, so a failing order can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], random: () => number): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
 }
 
 /** Recorded runs per command, and how many are not `success` or hold a lease still. */

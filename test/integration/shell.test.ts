@@ -8,16 +8,7 @@ import { parseConfig } from "../../src/lib/config.js";
 import { shellRunner } from "../../src/lib/runners/index.js";
 import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/runners/shell.js";
 import { command } from "../support/commands.js";
-
-/** Running, as opposed to gone or a zombie waiting for a parent that may never reap it. */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-};
+import { alive } from "../support/processes.js";
 
 describe("shell runner", () => {
   it("runs in the configured AMPA_COMMAND_CWD", async () => {
