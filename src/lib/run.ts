@@ -114,7 +114,7 @@ export async function executeClaim(
     { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
     "run finished",
   );
-  await afterRun(deps, log, command, run);
+  await afterRun(deps, log, command, run, { counted: !current });
   return current ? run : { ...run, late: true };
 }
 
@@ -128,12 +128,15 @@ async function afterRun(
   log: Logger,
   command: Command,
   run: RunRecord,
+  { counted }: { counted: boolean },
 ): Promise<void> {
   try {
-    await deps.store.incrementCounter("ampa_command_runs_total", {
-      command: command.id,
-      outcome: run.outcome,
-    });
+    // A late finisher's run was counted as abandoned when its lease was recovered.
+    if (!counted)
+      await deps.store.incrementCounter("ampa_command_runs_total", {
+        command: command.id,
+        outcome: run.outcome,
+      });
     // A self-announcing runner that crashed posted nothing: announce the error generically.
     const selfAnnounced =
       SELF_ANNOUNCING_TYPES.has(command.type) &&

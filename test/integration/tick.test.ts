@@ -2,10 +2,11 @@ import { spawn } from "node:child_process";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { claimCommand } from "../../src/lib/run.js";
+import { claimCommand, executeClaim } from "../../src/lib/run.js";
+import { createRunners } from "../../src/lib/runners/index.js";
 import { runTick, tickPass } from "../../src/lib/tick.js";
-import { MINUTE, spec, T0 } from "../support/commands.js";
-import { capturingLogger } from "../support/logger.js";
+import { MINUTE, must, spec, T0 } from "../support/commands.js";
+import { capturingLogger, testLogger } from "../support/logger.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
 
@@ -178,6 +179,46 @@ describe("tick against a real store", () => {
     // Counted like every recorded run, so /metrics shows it.
     const counted = (await t.store.listMetrics()).filter(
       (m) => m.name === "ampa_command_runs_total" && m.labels.command === "slow",
+    );
+    expect(counted.map((m) => [m.labels.outcome, m.value]).sort()).toEqual([
+      ["abandoned", 1],
+      ["success", 1],
+    ]);
+  });
+
+  it("counts a run that finishes after its lease was recovered once, as abandoned", async () => {
+    const t = await createTestTable(server.endpoint, { AMPA_LEASE_GRACE_SECONDS: "0" });
+    await t.store.addCommand(spec("late", { maxRuntimeMinutes: 1 }), T0);
+    const command = must(await t.store.getCommand("late"), "command");
+    const claim = must(
+      await claimCommand(t.store, command, {
+        now: T0,
+        owner: "slow-runner",
+        trigger: "schedule",
+        config: t.config,
+      }),
+      "claim",
+    );
+    // The lease expires and a tick recovers it (and runs the command anew, a success);
+    // then the slow runner finishes: its success must not be counted a second time.
+    await tickPass(
+      tickDeps(t.store, t.config, { now: claim.leaseExpiresAt + 1 }),
+      claim.leaseExpiresAt + 1,
+    );
+    const finished = await executeClaim(
+      {
+        store: t.store,
+        config: t.config,
+        log: testLogger,
+        clock: () => claim.leaseExpiresAt + 2,
+        runners: createRunners(),
+      },
+      command,
+      claim,
+    );
+    expect(finished).toMatchObject({ outcome: "success", late: true });
+    const counted = (await t.store.listMetrics()).filter(
+      (m) => m.name === "ampa_command_runs_total" && m.labels.command === "late",
     );
     expect(counted.map((m) => [m.labels.outcome, m.value]).sort()).toEqual([
       ["abandoned", 1],
