@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { BoundedOutput } from "../output.js";
+import { killGroup, spawnInGroup } from "../process-group.js";
 
 export interface ShellResult {
   exitCode: number;
@@ -23,17 +23,6 @@ export interface ShellOptions {
 export const TIMEOUT_EXIT_CODE = 124;
 
 /**
- * Starts the command (`$1`, never interpolated) with stdin from /dev/null, beside a watcher
- * that kills the whole process group once the runner's end of our stdin closes. The runner
- * closes it when the command exits (so nothing the command left in the background lives
- * on), and the kernel closes it when the runner dies (SIGKILL, crash), so a command never
- * outlives the process that would record its result, and cannot overlap its next run.
- */
-// (A background list's stdin is /dev/null, so the watcher reads our stdin through fd 3.)
-const WATCHED_SHELL =
-  'exec 3<&0; (cat <&3 >/dev/null; kill -s KILL 0) & exec /bin/sh -c "$1" </dev/null 3<&-';
-
-/**
  * Runs an operator-defined shell command with `/bin/sh -c` in its own process group, so
  * that on timeout the whole group (the shell and everything it started) is killed.
  * stdout and stderr are combined into one bounded buffer.
@@ -42,23 +31,12 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
   const started = performance.now();
   const output = new BoundedOutput(opts.maxOutputBytes);
   return new Promise((resolvePromise) => {
-    const child = spawn("/bin/sh", ["-c", WATCHED_SHELL, "ampa-run", command], {
+    const child = spawnInGroup("/bin/sh", ["-c", command], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
     });
-    child.stdin.on("error", () => {}); // EPIPE once the group is gone.
     let timedOut = false;
     let settled = false;
-    const killGroup = (signal: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // The group is already gone.
-      }
-    };
     const finish = (exitCode: number) => {
       if (settled) return;
       settled = true;
@@ -79,8 +57,8 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
       output.push(
         Buffer.from(`\n[ampa] killed after exceeding max runtime of ${opts.timeoutMs} ms\n`),
       );
-      killGroup("SIGTERM");
-      killTimer = setTimeout(() => killGroup("SIGKILL"), opts.killGraceMs ?? 2000);
+      killGroup(child, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(child, "SIGKILL"), opts.killGraceMs ?? 2000);
     }, opts.timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
@@ -91,8 +69,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
     const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null) =>
       timedOut ? TIMEOUT_EXIT_CODE : (code ?? 128 + (signal ? constants.signals[signal] : 0));
     child.on("exit", (code, signal) => {
-      if (timedOut) killGroup("SIGKILL");
-      child.stdin.end(); // The watcher now ends whatever the command left running.
+      if (timedOut) killGroup(child, "SIGKILL");
       // A background child of the command may hold the pipes open after the shell has
       // exited: collect what is buffered, then stop waiting for it.
       setTimeout(() => {

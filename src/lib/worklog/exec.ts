@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { findOnPath } from "../notify/messages.js";
+import { killGroup, spawnInGroup } from "../process-group.js";
 
 /** What one run of an external program (wl, opencode, gh) produced. */
 export interface ToolResult {
@@ -36,7 +36,8 @@ const PIPE_GRACE_MS = 500;
 /**
  * Runs `program` found on PATH with `args` as separate argv elements: no shell ever sees
  * them, so ids, titles, URLs and audit text cannot become commands. It runs in its own
- * process group, killed as a group at the timeout (agents start children of their own).
+ * process group, killed as a group at the timeout (agents start children of their own),
+ * when it exits, and when this process dies (see spawnInGroup).
  */
 export const runTool: ToolRunner = (program, args, opts) => {
   const base = { program, args };
@@ -52,13 +53,7 @@ export const runTool: ToolRunner = (program, args, opts) => {
     });
   }
   return new Promise((resolve) => {
-    const child = spawn(path, [...args], {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      detached: true,
-      shell: false,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnInGroup(path, args, { cwd: opts.cwd, env: opts.env ?? process.env });
     const out = { stdout: [] as Buffer[], stderr: [] as Buffer[], size: { stdout: 0, stderr: 0 } };
     const collect = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       if (out.size[stream] >= MAX_BUFFER) return;
@@ -69,18 +64,10 @@ export const runTool: ToolRunner = (program, args, opts) => {
     child.stderr.on("data", collect("stderr"));
     let timedOut = false;
     let settled = false;
-    const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    };
     const timer = setTimeout(
       () => {
         timedOut = true;
-        killGroup();
+        killGroup(child, "SIGKILL");
       },
       Math.max(opts.timeoutMs, 1),
     );
@@ -99,7 +86,7 @@ export const runTool: ToolRunner = (program, args, opts) => {
     };
     child.on("error", (err) => finish(undefined, true, err.message));
     child.on("exit", (code) => {
-      if (timedOut) killGroup();
+      if (timedOut) killGroup(child, "SIGKILL");
       setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
