@@ -17,7 +17,7 @@ import { createDocumentClient, createDynamoClient } from "../../src/lib/store/cl
 import { Store } from "../../src/lib/store/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
-import { freePort } from "../support/processes.js";
+import { alive, freePort } from "../support/processes.js";
 import { report } from "./report.js";
 
 /**
@@ -113,10 +113,6 @@ function tree(root: number): Proc[] {
     found.push(...all.filter((p) => p.ppid === parent.pid));
   }
   return found;
-}
-
-function alive(pid: number): boolean {
-  return processes().some((p) => p.pid === pid && p.state !== "Z");
 }
 
 /** Processes (of this user) with a file under `dir` open. */
