@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { CommanderError, Option, Command as Program } from "commander";
-import { COMMAND_ID_RULE } from "../lib/command.js";
+import { COMMAND_ID_RULE, isLookupId } from "../lib/command.js";
 import { AmpaError, InvalidInputError } from "../lib/errors.js";
 import { asError } from "../lib/log.js";
 import { redactSecrets } from "../lib/secrets.js";
@@ -45,17 +45,12 @@ function warnCorrupt(corrupt: readonly { key: string; error: string }[]): void {
     process.stderr.write(printable(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`));
 }
 
-/** DynamoDB refuses an empty sort key, or one over 1,024 bytes, with a ValidationException. */
-const MAX_KEY_BYTES = 1024;
-
 /**
  * The id of remove, pause, resume and run-once. Any id a key can hold is looked up (so a
  * corrupt item can still be removed by its key); one no key can hold is refused here.
  */
 function idArgument(id: string): string {
-  const bytes = Buffer.byteLength(id);
-  if (bytes === 0 || bytes > MAX_KEY_BYTES)
-    throw new InvalidInputError(`Invalid id: ${COMMAND_ID_RULE}`);
+  if (!isLookupId(id)) throw new InvalidInputError(`Invalid id: ${COMMAND_ID_RULE}`);
   return id;
 }
 

@@ -2,10 +2,11 @@ import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { app } from "../lib/app.js";
 import { services } from "../lib/services.js";
+import { isLookupId } from "../lib/command.js";
 import { InvalidInputError } from "../lib/errors.js";
 import { runOnce } from "../lib/run.js";
 
-const eventSchema = z.object({ id: z.string().min(1) });
+const eventSchema = z.object({ id: z.string().refine(isLookupId) });
 
 export interface RunOnceResult {
   id: string;

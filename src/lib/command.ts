@@ -12,6 +12,18 @@ export const COMMAND_ID_RULE =
 
 export const commandIdSchema = z.string().regex(COMMAND_ID_PATTERN, COMMAND_ID_RULE);
 
+/** DynamoDB refuses an empty sort key, or one over 1,024 bytes, with a ValidationException. */
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * True for an id a key can hold, so it can be looked up: stored ids that break today's
+ * rule (a corrupt or foreign item) stay reachable, and the store never sees one it refuses.
+ */
+export function isLookupId(id: string): boolean {
+  const bytes = Buffer.byteLength(id);
+  return bytes > 0 && bytes <= MAX_KEY_BYTES;
+}
+
 /** DynamoDB refuses items nested deeper than 32 levels; metadata (itself one level) gets 30. */
 export const MAX_METADATA_DEPTH = 30;
 /** Metadata is stored on the command item, which DynamoDB caps at 400 KB. */

@@ -47,6 +47,11 @@ describe("Lambda handlers", () => {
     await expect(handler({ name: "nope" }, context())).rejects.toThrow(
       'runOnce expects {"id": "<command id>"}',
     );
+    // No DynamoDB key can hold these: refused before the store sees them.
+    for (const id of ["", "é".repeat(600)])
+      await expect(handler({ id }, context())).rejects.toThrow(
+        'runOnce expects {"id": "<command id>"}',
+      );
   });
 
   it("tick uses the schedule's own time and runs the chosen command", async () => {
