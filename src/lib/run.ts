@@ -114,7 +114,7 @@ export async function executeClaim(
     { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
     "run finished",
   );
-  await afterRun(deps, log, command, run, { counted: !current });
+  await afterRun(deps, log, command, run, { alreadyCounted: !current });
   return current ? run : { ...run, late: true };
 }
 
@@ -128,11 +128,11 @@ async function afterRun(
   log: Logger,
   command: Command,
   run: RunRecord,
-  { counted }: { counted: boolean },
+  { alreadyCounted }: { alreadyCounted: boolean },
 ): Promise<void> {
   try {
     // A late finisher's run was counted as abandoned when its lease was recovered.
-    if (!counted)
+    if (!alreadyCounted)
       await deps.store.incrementCounter("ampa_command_runs_total", {
         command: command.id,
         outcome: run.outcome,
@@ -176,11 +176,6 @@ export async function failClaim(
   reason: string,
 ): Promise<void> {
   const endedAt = deps.clock();
-  // Counted like every recorded run (see recoverAbandonedRun).
-  await deps.store.incrementCounter("ampa_command_runs_total", {
-    command: claim.commandId,
-    outcome: "error",
-  });
   await deps.store.finishRun(claim, {
     commandId: claim.commandId,
     runId: claim.runId,
@@ -192,6 +187,11 @@ export async function failClaim(
     outcome: "error",
     output: reason,
     outputTruncatedBytes: 0,
+  });
+  // Counted like every recorded run (see recoverAbandonedRun), once it is on record.
+  await deps.store.incrementCounter("ampa_command_runs_total", {
+    command: claim.commandId,
+    outcome: "error",
   });
 }
 

@@ -6,7 +6,8 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
-import { freePort } from "../support/processes.js";
+import { alive, freePort } from "../support/processes.js";
+import { waitFor } from "../support/wait.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -33,28 +34,8 @@ function startStack(env: Record<string, string>): Started {
   return { child, output: () => output, exited };
 }
 
-/** Running, as opposed to gone or a zombie nobody reaps. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** How long the stack may take to boot, build and run what a test waits for. */
+const STACK_WAIT_MS = 90_000;
 
 describe("npm start (local stack)", () => {
   const dir = mkdtempSync(join(tmpdir(), "ampa-stack-"));
@@ -104,24 +85,33 @@ describe("npm start (local stack)", () => {
   });
 
   it("seeds the examples, ticks at once and runs them through runCommand into the local inbox", async () => {
-    await waitFor("the first tick decision", () =>
-      stack.output().includes('"msg":"tick: started heartbeat'),
+    await waitFor(
+      "the first tick decision",
+      () => stack.output().includes('"msg":"tick: started heartbeat'),
+      STACK_WAIT_MS,
     );
     expect(stack.output()).toContain("added example commands date, heartbeat");
     expect(stack.output()).toContain("messages go to a LOCAL INBOX");
-    await waitFor("the startup message, a heartbeat and the date output in the inbox", () =>
-      ["# Scheduler Started", "# AMPA Heartbeat", "# Date"].every((m) =>
-        stack.output().includes(m),
-      ),
+    await waitFor(
+      "the startup message, a heartbeat and the date output in the inbox",
+      () =>
+        ["# Scheduler Started", "# AMPA Heartbeat", "# Date"].every((m) =>
+          stack.output().includes(m),
+        ),
+      STACK_WAIT_MS,
     );
     const cli = { AMPA_SCHEDULER_STORE: storeDir };
-    await waitFor("the date run to be recorded", async () => {
-      const listed = JSON.parse((await runCli(["list", "--json"], cli)).stdout) as {
-        id: string;
-        lastOutcome: string;
-      }[];
-      return listed.find((c) => c.id === "date")?.lastOutcome === "success";
-    });
+    await waitFor(
+      "the date run to be recorded",
+      async () => {
+        const listed = JSON.parse((await runCli(["list", "--json"], cli)).stdout) as {
+          id: string;
+          lastOutcome: string;
+        }[];
+        return listed.find((c) => c.id === "date")?.lastOutcome === "success";
+      },
+      STACK_WAIT_MS,
+    );
   }, 120_000);
 
   it("serves /health marked as AMPA's own, and /metrics from the store", async () => {
@@ -156,10 +146,13 @@ describe("npm start (local stack)", () => {
       cli,
     );
     expect(added.code).toBe(0);
-    await waitFor("the audit messages in the inbox", () =>
-      ["# Triage Audit — Fix login", "# Audit Completed — Fix login"].every((m) =>
-        stack.output().includes(m),
-      ),
+    await waitFor(
+      "the audit messages in the inbox",
+      () =>
+        ["# Triage Audit — Fix login", "# Audit Completed — Fix login"].every((m) =>
+          stack.output().includes(m),
+        ),
+      STACK_WAIT_MS,
     );
     expect(doubles.wlState().items[0]).toMatchObject({ status: "completed", stage: "in_review" });
     expect(doubles.wlState().comments["SA-42"]?.[0]?.comment).toMatch(/^# AMPA Audit Result/);
@@ -199,14 +192,15 @@ describe("npm start (local stack)", () => {
     await waitFor(
       "the long command to start",
       () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "",
+      STACK_WAIT_MS,
     );
     const commandPid = Number(readFileSync(pidFile, "utf8"));
-    expect(running(commandPid)).toBe(true);
+    expect(alive(commandPid)).toBe(true);
 
     stack.child.kill("SIGINT");
     expect(await stack.exited).toBe(0);
     expect(existsSync(`${storeDir}.lock`)).toBe(false);
-    await waitFor("the command to be killed", () => !running(commandPid), 5_000);
+    await waitFor("the command to be killed", () => !alive(commandPid), 5_000);
     // The store survives the restart-free shutdown: the CLI can open it directly now.
     const listed = JSON.parse(
       (await runCli(["list", "--json"], { AMPA_SCHEDULER_STORE: storeDir })).stdout,

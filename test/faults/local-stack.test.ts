@@ -18,6 +18,7 @@ import { Store } from "../../src/lib/store/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { alive, freePort } from "../support/processes.js";
+import { waitFor } from "../support/wait.js";
 import { report } from "./report.js";
 
 /**
@@ -132,22 +133,6 @@ function holdersOf(dir: string): number[] {
       }
     })
     .map((p) => p.pid);
-}
-
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number,
-  context: () => string = () => "",
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}\n${context().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 type Item = Record<string, unknown> & { pk: string; sk: string };

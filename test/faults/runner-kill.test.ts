@@ -10,6 +10,7 @@ import { spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
 import { alive } from "../support/processes.js";
+import { waitFor } from "../support/wait.js";
 import { report } from "./report.js";
 
 const CYCLES = 5;
@@ -21,18 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A real worker process takes the lease and runs the command, as runCommand would. */
 function startWorker(t: TestTable) {
@@ -69,18 +58,18 @@ describe("runner killed mid-run", () => {
       rmSync(pidFile, { force: true });
       rmSync(quick, { force: true });
       const worker = startWorker(t);
-      const leased = await until("the lease", async () => {
+      const leased = await waitFor("the lease", async () => {
         const c = await t.store.getCommand("slow");
         return c?.leaseRunId ? c : undefined;
       });
-      const pid = await until("the command", () =>
+      const pid = await waitFor("the command", () =>
         existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined,
       );
       worker.kill("SIGKILL");
       await new Promise((r) => worker.once("exit", r));
       figures.kills++;
       // The command's process group must not outlive the runner that would record it.
-      const gone = await until("the command to end", () => (alive(pid) ? undefined : true)).catch(
+      const gone = await waitFor("the command to end", () => (alive(pid) ? undefined : true)).catch(
         () => false,
       );
       if (!gone) {
