@@ -16,21 +16,21 @@ import { basename, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { format, resolveConfig } from "prettier";
-import type { Command, RunClaim, RunRecord } from "../src/lib/command.js";
-import { type Config, parseConfig } from "../src/lib/config.js";
+import type { Command, RunClaim, RunRecord } from "../src/lib/core/command.js";
+import { type Config, parseConfig } from "../src/lib/runtime/config.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
-import { silentLogger } from "../src/lib/log.js";
-import { executeClaim } from "../src/lib/run.js";
+import { silentLogger } from "../src/lib/runtime/log.js";
+import { executeClaim } from "../src/lib/app/run.js";
 import {
   instantRunners,
   type SimulationResult,
   simulate,
   type Workload,
-} from "../src/lib/simulate.js";
-import { createDocumentClient, createDynamoClient } from "../src/lib/store/client.js";
-import { Store } from "../src/lib/store/store.js";
-import { ensureTable } from "../src/lib/store/table.js";
-import { runTick } from "../src/lib/tick.js";
+} from "../src/lib/local/simulate.js";
+import { createDocumentClient, createDynamoClient } from "../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../src/lib/adapters/dynamodb/store.js";
+import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
+import { runTick } from "../src/lib/app/tick.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const root = resolve(import.meta.dirname, "..");

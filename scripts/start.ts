@@ -5,16 +5,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { createApp } from "../src/lib/app.js";
-import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/config.js";
-import { AmpaError } from "../src/lib/errors.js";
+import { createApp } from "../src/lib/runtime/app.js";
+import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/runtime/config.js";
+import { AmpaError } from "../src/lib/core/errors.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
 import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
 import { startInbox } from "../src/lib/local/inbox.js";
 import { acquireLock } from "../src/lib/local/lock.js";
 import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
-import { createLogger } from "../src/lib/log.js";
-import { ensureTable } from "../src/lib/store/table.js";
+import { createLogger } from "../src/lib/runtime/log.js";
+import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 

@@ -1,4 +1,4 @@
-import type { Command } from "../lib/command.js";
+import type { Command } from "../lib/core/command.js";
 
 /** "3m ago", "in 45s": short relative times for an 80-column terminal. */
 export function relative(at: number | undefined, now: number): string {

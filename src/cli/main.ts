@@ -1,26 +1,26 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { CommanderError, Option, Command as Program } from "commander";
-import { COMMAND_ID_RULE, isLookupId } from "../lib/command.js";
-import { AmpaError, InvalidInputError } from "../lib/errors.js";
-import { asError } from "../lib/log.js";
-import { redactSecrets } from "../lib/secrets.js";
-import type { App } from "../lib/app.js";
-import { services } from "../lib/services.js";
-import { loadConfig } from "../lib/config.js";
+import { COMMAND_ID_RULE, isLookupId } from "../lib/core/command.js";
+import { AmpaError, InvalidInputError } from "../lib/core/errors.js";
+import { asError } from "../lib/runtime/log.js";
+import { redactSecrets } from "../lib/core/secrets.js";
+import type { App } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import { loadConfig } from "../lib/runtime/config.js";
 import { startInbox } from "../lib/local/inbox.js";
-import { runOnce } from "../lib/run.js";
+import { runOnce } from "../lib/app/run.js";
 import {
   NO_WEBHOOK_EXIT_CODE,
   NO_WEBHOOK_MESSAGE,
   sendHeartbeat,
-} from "../lib/runners/heartbeat.js";
-import { runDelegationWorkflow } from "../lib/worklog/workflows.js";
-import { exportPythonStore, serializePythonStore } from "../lib/python-store/export.js";
-import { applyImport, planImport } from "../lib/python-store/import.js";
-import { parsePythonStore } from "../lib/python-store/parse.js";
-import { parseWorkload, simulate } from "../lib/simulate.js";
-import { selectionOptions } from "../lib/tick.js";
+} from "../lib/app/runners/heartbeat.js";
+import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
+import { exportPythonStore, serializePythonStore } from "../lib/app/python-store/export.js";
+import { applyImport, planImport } from "../lib/app/python-store/import.js";
+import { parsePythonStore } from "../lib/app/python-store/parse.js";
+import { parseWorkload, simulate } from "../lib/local/simulate.js";
+import { selectionOptions } from "../lib/app/tick.js";
 import { commandTable, commandToJson, printable } from "./format.js";
 import { simulationJson, simulationTable } from "./simulation.js";
 import { type SpecFlags, specFromArgs } from "./spec.js";

@@ -1,4 +1,4 @@
-import type { SimulationResult } from "../lib/simulate.js";
+import type { SimulationResult } from "../lib/local/simulate.js";
 
 /** `ampa simulate` output: one row per command, then the totals. Fits 80 columns. */
 

@@ -1,5 +1,5 @@
-import { COMMAND_TYPES, type CommandSpec, commandSpecSchema } from "../lib/command.js";
-import { InvalidInputError } from "../lib/errors.js";
+import { COMMAND_TYPES, type CommandSpec, commandSpecSchema } from "../lib/core/command.js";
+import { InvalidInputError } from "../lib/core/errors.js";
 
 export interface SpecFlags {
   requiresLlm?: boolean;

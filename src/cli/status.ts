@@ -1,4 +1,4 @@
-import type { Command, CommandType, RunOutcome } from "../lib/command.js";
+import type { Command, CommandType, RunOutcome } from "../lib/core/command.js";
 import {
   compareRanked,
   isRunning,
@@ -7,7 +7,7 @@ import {
   rankDue,
   type SelectionOptions,
   score,
-} from "../lib/scheduler/select.js";
+} from "../lib/core/scheduler/select.js";
 import { relative } from "./format.js";
 
 /** `ampa status`: every command in the order the scheduler would start them. */

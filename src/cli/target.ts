@@ -1,10 +1,10 @@
-import { type App, createApp } from "../lib/app.js";
-import { type Config, loadConfig } from "../lib/config.js";
-import { AmpaError } from "../lib/errors.js";
+import { type App, createApp } from "../lib/runtime/app.js";
+import { type Config, loadConfig } from "../lib/runtime/config.js";
+import { AmpaError } from "../lib/core/errors.js";
 import { startEmbeddedStore } from "../lib/local/embedded-store.js";
 import { acquireLock, type LockInfo, readLock } from "../lib/local/lock.js";
-import { createLogger } from "../lib/log.js";
-import { ensureTable } from "../lib/store/table.js";
+import { createLogger } from "../lib/runtime/log.js";
+import { ensureTable } from "../lib/adapters/dynamodb/table.js";
 
 export interface TargetOptions {
   stage?: string;

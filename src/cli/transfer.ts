@@ -1,4 +1,4 @@
-import type { ImportPlan } from "../lib/python-store/import.js";
+import type { ImportPlan } from "../lib/app/python-store/import.js";
 
 /** What `ampa import` did (or, with --dry-run, would do), one line per command. */
 export function importSummary(

@@ -1,8 +1,8 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app } from "../lib/app.js";
-import { services } from "../lib/services.js";
-import { runDelegationWorkflow } from "../lib/worklog/workflows.js";
+import { app } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
 
 const eventSchema = z
   .object({ discord: z.boolean().optional(), dryRun: z.boolean().optional() })

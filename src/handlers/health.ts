@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { app } from "../lib/app.js";
-import { AMPA_SERVICE_HEADER } from "../lib/http.js";
-import { asError } from "../lib/log.js";
+import { app } from "../lib/runtime/app.js";
+import { AMPA_SERVICE_HEADER } from "../lib/core/service-header.js";
+import { asError } from "../lib/runtime/log.js";
 
 /**
  * GET /health: `200 OK` when a Discord webhook resolves, `503 misconfigured` when none does

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { app } from "../lib/app.js";
-import { services } from "../lib/services.js";
-import { sendHeartbeat } from "../lib/runners/heartbeat.js";
+import { app } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import { sendHeartbeat } from "../lib/app/runners/heartbeat.js";
 
 export interface HeartbeatResult {
   sent: boolean;

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { app } from "../lib/app.js";
-import { asError } from "../lib/log.js";
-import { renderMetrics } from "../lib/metrics.js";
+import { app } from "../lib/runtime/app.js";
+import { asError } from "../lib/runtime/log.js";
+import { renderMetrics } from "../lib/adapters/prometheus.js";
 
 /** GET /metrics: Prometheus text format from the state table. */
 export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {

@@ -1,9 +1,9 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app } from "../lib/app.js";
-import { services } from "../lib/services.js";
-import { asError } from "../lib/log.js";
-import { executeClaim } from "../lib/run.js";
+import { app } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import { asError } from "../lib/runtime/log.js";
+import { executeClaim } from "../lib/app/run.js";
 
 const eventSchema = z.object({
   commandId: z.string().min(1),

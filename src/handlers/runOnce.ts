@@ -1,10 +1,10 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { app } from "../lib/app.js";
-import { services } from "../lib/services.js";
-import { isLookupId } from "../lib/command.js";
-import { InvalidInputError } from "../lib/errors.js";
-import { runOnce } from "../lib/run.js";
+import { app } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import { isLookupId } from "../lib/core/command.js";
+import { InvalidInputError } from "../lib/core/errors.js";
+import { runOnce } from "../lib/app/run.js";
 
 const eventSchema = z.object({ id: z.string().refine(isLookupId) });
 

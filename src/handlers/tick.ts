@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { app } from "../lib/app.js";
-import { services } from "../lib/services.js";
-import type { Config } from "../lib/config.js";
-import { inlineDispatch, lambdaDispatch } from "../lib/dispatch.js";
-import { probeLlm } from "../lib/llm.js";
-import { asError } from "../lib/log.js";
-import { announceStartup } from "../lib/startup.js";
-import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../lib/tick.js";
+import { app } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import type { Config } from "../lib/runtime/config.js";
+import { inlineDispatch, lambdaDispatch } from "../lib/adapters/lambda-dispatch.js";
+import { probeLlm } from "../lib/adapters/llm-probe.js";
+import { asError } from "../lib/runtime/log.js";
+import { announceStartup } from "../lib/app/startup.js";
+import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../lib/app/tick.js";
 
 let dispatchToLambda: Dispatch | undefined;
 let startupChecked = false;

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/lib/config.js";
+import { parseConfig } from "../../src/lib/runtime/config.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { renderMetrics } from "../../src/lib/metrics.js";
-import { Notifier, type SendResult } from "../../src/lib/notify/notifier.js";
-import { webhookSource } from "../../src/lib/notify/webhook-source.js";
-import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
-import { Store } from "../../src/lib/store/store.js";
+import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
+import { Notifier, type SendResult } from "../../src/lib/app/notify/notifier.js";
+import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { capturingLogger } from "../support/logger.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import {

@@ -13,8 +13,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
-import { Store } from "../../src/lib/store/store.js";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { alive, freePort } from "../support/processes.js";

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Command } from "../../src/lib/command.js";
+import type { Command } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { tickPass } from "../../src/lib/tick.js";
+import { tickPass } from "../../src/lib/app/tick.js";
 import { spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { leaseExpiry } from "../../src/lib/run.js";
-import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
-import { Store } from "../../src/lib/store/store.js";
-import { runTick } from "../../src/lib/tick.js";
+import { leaseExpiry } from "../../src/lib/app/run.js";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { runTick } from "../../src/lib/app/tick.js";
 import { MINUTE, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";

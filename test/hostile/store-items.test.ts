@@ -1,7 +1,7 @@
 import { type AttributeValue, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { runTick } from "../../src/lib/tick.js";
+import { runTick } from "../../src/lib/app/tick.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";

@@ -7,7 +7,7 @@ import {
   deliverToWebhook,
   discordPayload,
   TRUNCATION_MARKER,
-} from "../../src/lib/notify/discord.js";
+} from "../../src/lib/adapters/discord.js";
 import { MINUTE, T0 } from "../support/commands.js";
 import { takeLeaks } from "../support/canary.js";
 import { capturingLogger, testLogger } from "../support/logger.js";

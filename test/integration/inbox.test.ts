@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Inbox, MAX_INBOX_BODY_BYTES, startInbox } from "../../src/lib/local/inbox.js";
 
-import { deliverToWebhook, discordPayload } from "../../src/lib/notify/discord.js";
+import { deliverToWebhook, discordPayload } from "../../src/lib/adapters/discord.js";
 
 let inbox: Inbox | undefined;
 let printed: string[] = [];

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { handler as healthHandler } from "../../src/handlers/health.js";
-import { probeLlm } from "../../src/lib/llm.js";
+import { probeLlm } from "../../src/lib/adapters/llm-probe.js";
 import { capturingLogger } from "../support/logger.js";
 
 let server: Server | undefined;

@@ -1,14 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/lib/config.js";
+import { parseConfig } from "../../src/lib/runtime/config.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { renderMetrics } from "../../src/lib/metrics.js";
-import { Notifier } from "../../src/lib/notify/notifier.js";
-import { webhookSource } from "../../src/lib/notify/webhook-source.js";
-import { claimCommand, executeClaim } from "../../src/lib/run.js";
-import { createRunners } from "../../src/lib/runners/index.js";
-import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/runners/heartbeat.js";
-import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
-import { Store } from "../../src/lib/store/store.js";
+import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
+import { Notifier } from "../../src/lib/app/notify/notifier.js";
+import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
+import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
+import { createRunners } from "../../src/lib/app/runners/index.js";
+import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/app/runners/heartbeat.js";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { scanForCanary } from "../support/canary.js";
 import { must, spec } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";

@@ -1,8 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { createLogger } from "../../src/lib/log.js";
-import { registerSecret } from "../../src/lib/secrets.js";
+import { createLogger } from "../../src/lib/runtime/log.js";
+import { registerSecret } from "../../src/lib/core/secrets.js";
 import { CANARY_TOKEN, scanForCanary, takeLeaks } from "../support/canary.js";
 import { createTestTable, scanRegisteredTables, startTestServer } from "../support/store.js";
 

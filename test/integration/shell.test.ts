@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/lib/config.js";
+import { parseConfig } from "../../src/lib/runtime/config.js";
 
-import { shellRunner } from "../../src/lib/runners/index.js";
-import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/runners/shell.js";
+import { shellRunner } from "../../src/lib/app/runners/index.js";
+import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/app/runners/shell.js";
 import { command } from "../support/commands.js";
 import { alive } from "../support/processes.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/lib/config.js";
-import { parseWorkload, simulate } from "../../src/lib/simulate.js";
+import { parseConfig } from "../../src/lib/runtime/config.js";
+import { parseWorkload, simulate } from "../../src/lib/local/simulate.js";
 
 const { config } = parseConfig({});
 const HOUR = 3_600_000;

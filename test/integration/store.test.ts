@@ -1,11 +1,11 @@
 import { testLogger } from "../support/logger.js";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "../../src/lib/command.js";
+import type { RunRecord } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 
-import { claimCommand, runOnce } from "../../src/lib/run.js";
-import { createRunners } from "../../src/lib/runners/index.js";
+import { claimCommand, runOnce } from "../../src/lib/app/run.js";
+import { createRunners } from "../../src/lib/app/runners/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 

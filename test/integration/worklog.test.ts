@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { runTool } from "../../src/lib/worklog/exec.js";
-import { runLiveDelegation } from "../../src/lib/worklog/delegation.js";
-import { Worklog, WorklogError } from "../../src/lib/worklog/wl.js";
+import { runTool } from "../../src/lib/adapters/process/tool.js";
+import { runLiveDelegation } from "../../src/lib/app/worklog/delegation.js";
+import { Worklog, WorklogError } from "../../src/lib/app/worklog/wl.js";
 import { createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
 
 const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };

@@ -1,4 +1,4 @@
-import type { Command, CommandSpec } from "../../src/lib/command.js";
+import type { Command, CommandSpec } from "../../src/lib/core/command.js";
 
 export function spec(id: string, overrides: Partial<CommandSpec> = {}): CommandSpec {
   return {

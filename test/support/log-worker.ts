@@ -1,6 +1,6 @@
 // A separate process that logs through createLogger, so a test can read what reaches stdout.
-import { createLogger } from "../../src/lib/log.js";
-import { registerSecret } from "../../src/lib/secrets.js";
+import { createLogger } from "../../src/lib/runtime/log.js";
+import { registerSecret } from "../../src/lib/core/secrets.js";
 
 const [secret = "", webhookUrl = ""] = process.argv.slice(2);
 registerSecret(secret);

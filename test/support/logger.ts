@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { createLogger, type Logger, redactingDestination } from "../../src/lib/log.js";
+import { createLogger, type Logger, redactingDestination } from "../../src/lib/runtime/log.js";
 import { scanForCanary } from "./canary.js";
 
 /**

@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { type Config, parseConfig } from "../../src/lib/config.js";
+import { type Config, parseConfig } from "../../src/lib/runtime/config.js";
 import { type EmbeddedStore, startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { createDocumentClient, createDynamoClient } from "../../src/lib/store/client.js";
-import { Store } from "../../src/lib/store/store.js";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
-import { ensureTable } from "../../src/lib/store/table.js";
+import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
 import { scanForCanary } from "./canary.js";
 
 /**

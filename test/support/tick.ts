@@ -1,11 +1,11 @@
 import { testLogger } from "./logger.js";
-import type { Command, RunClaim } from "../../src/lib/command.js";
-import type { Config } from "../../src/lib/config.js";
-import { type Logger } from "../../src/lib/log.js";
-import { executeClaim } from "../../src/lib/run.js";
-import { createRunners } from "../../src/lib/runners/index.js";
-import type { Store } from "../../src/lib/store/store.js";
-import type { TickDeps } from "../../src/lib/tick.js";
+import type { Command, RunClaim } from "../../src/lib/core/command.js";
+import type { Config } from "../../src/lib/runtime/config.js";
+import { type Logger } from "../../src/lib/runtime/log.js";
+import { executeClaim } from "../../src/lib/app/run.js";
+import { createRunners } from "../../src/lib/app/runners/index.js";
+import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import type { TickDeps } from "../../src/lib/app/tick.js";
 
 /** Tick dependencies on a real store, running claimed commands inline and recording each start. */
 export function tickDeps(

@@ -6,8 +6,8 @@ import {
   extractSummary,
   findPullRequests,
   lastAuditComment,
-} from "../../src/lib/worklog/audit.js";
-import { toWorkItem } from "../../src/lib/worklog/wl.js";
+} from "../../src/lib/app/worklog/audit.js";
+import { toWorkItem } from "../../src/lib/app/worklog/wl.js";
 import { must } from "../support/commands.js";
 
 const HOUR = 3_600_000;

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseConfig } from "../../src/lib/config.js";
+import { loadConfig, parseConfig } from "../../src/lib/runtime/config.js";
 
 describe("config", () => {
   it("uses the seed's defaults", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandMessage, commandTitle, startupMessage } from "../../src/lib/notify/messages.js";
+import { commandMessage, commandTitle, startupMessage } from "../../src/lib/app/notify/messages.js";
 
 const noSummary = async () => undefined;
 

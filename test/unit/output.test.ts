@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BoundedOutput, truncateUtf8 } from "../../src/lib/output.js";
+import { BoundedOutput, truncateUtf8 } from "../../src/lib/core/output.js";
 
 describe("BoundedOutput", () => {
   it("keeps everything under the limit", () => {

@@ -4,8 +4,8 @@ import {
   type ParsedPythonStore,
   PythonStoreError,
   parsePythonStore,
-} from "../../src/lib/python-store/parse.js";
-import { formatPythonTime, parsePythonTime } from "../../src/lib/python-store/time.js";
+} from "../../src/lib/app/python-store/parse.js";
+import { formatPythonTime, parsePythonTime } from "../../src/lib/app/python-store/time.js";
 import { must } from "../support/commands.js";
 import { BASE, type PythonStoreJson, pythonStore } from "../support/python-store.js";
 

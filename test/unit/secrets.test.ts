@@ -5,7 +5,7 @@ import {
   redactSecrets,
   registerSecret,
   webhookToken,
-} from "../../src/lib/secrets.js";
+} from "../../src/lib/core/secrets.js";
 import { capturingLogger } from "../support/logger.js";
 
 /** A fresh secret per test: the registry is process-wide and never forgets. */

@@ -6,7 +6,7 @@ import {
   runnableCandidates,
   type SelectionOptions,
   score,
-} from "../../src/lib/scheduler/select.js";
+} from "../../src/lib/core/scheduler/select.js";
 import { command, MINUTE, T0 } from "../support/commands.js";
 
 const opts: SelectionOptions = {

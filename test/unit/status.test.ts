@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { statusCells, statusJson, statusReport, statusTable } from "../../src/cli/status.js";
-import type { SelectionOptions } from "../../src/lib/scheduler/select.js";
+import type { SelectionOptions } from "../../src/lib/core/scheduler/select.js";
 import { command, MINUTE, T0 } from "../support/commands.js";
 
 const opts: SelectionOptions = {

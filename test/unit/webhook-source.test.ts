@@ -3,9 +3,9 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/lib/config.js";
-import { webhookSource } from "../../src/lib/notify/webhook-source.js";
-import { redactSecrets } from "../../src/lib/secrets.js";
+import { parseConfig } from "../../src/lib/runtime/config.js";
+import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
+import { redactSecrets } from "../../src/lib/core/secrets.js";
 
 const ssm = mockClient(SSMClient);
 afterEach(() => ssm.reset());

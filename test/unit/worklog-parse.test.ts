@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idleReport, busyReport, itemSummary } from "../../src/lib/worklog/delegation.js";
+import { idleReport, busyReport, itemSummary } from "../../src/lib/app/worklog/delegation.js";
 import {
   isWorkItemId,
   parseCandidates,
@@ -7,7 +7,7 @@ import {
   parseInProgressTree,
   parseItems,
   toWorkItem,
-} from "../../src/lib/worklog/wl.js";
+} from "../../src/lib/app/worklog/wl.js";
 import { must } from "../support/commands.js";
 
 const item = (id: string, extra: Record<string, unknown> = {}) => ({

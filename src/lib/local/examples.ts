@@ -1,5 +1,5 @@
-import type { CommandSpec } from "../command.js";
-import type { Store } from "../store/store.js";
+import type { CommandSpec } from "../core/command.js";
+import type { Store } from "../adapters/dynamodb/store.js";
 
 /**
  * What `npm start` puts in an empty store: nothing a newcomer lacks. A heartbeat every

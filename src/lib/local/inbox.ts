@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DISCORD_CONTENT_LIMIT } from "../notify/discord.js";
+import { DISCORD_CONTENT_LIMIT } from "../adapters/discord.js";
 
 /** A Discord-compatible webhook on loopback that prints what it receives. */
 export interface Inbox {

@@ -1,6 +1,6 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { AmpaError } from "../errors.js";
+import { AmpaError } from "../core/errors.js";
 
 /**
  * One process at a time may open a local store directory (LevelDB underneath crashes a

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Registry } from "prom-client";
+import type { Command } from "../core/command.js";
+import { isRunning } from "../core/scheduler/select.js";
+import type { NotifyState, StoredMetric } from "./dynamodb/store.js";
+
+/** Counters kept in the table (METRICS partition), with their help and labels. */
+const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = {
+  ampa_heartbeat_sent_total: { help: "Heartbeats delivered to Discord", labelNames: [] },
+  ampa_heartbeat_failure_total: { help: "Heartbeats that could not be delivered", labelNames: [] },
+  ampa_command_runs_total: {
+    help: "Finished runs by command and outcome",
+    labelNames: ["command", "outcome"],
+  },
+  ampa_scheduler_ticks_total: { help: "Scheduler tick invocations", labelNames: [] },
+  ampa_discord_messages_total: {
+    help: "Discord messages by kind and outcome (sent, dead_letter, redriven)",
+    labelNames: ["kind", "outcome"],
+  },
+};
+
+export interface MetricsSnapshot {
+  commands: readonly Command[];
+  corruptItems: number;
+  stored: readonly StoredMetric[];
+  notify: NotifyState;
+  deadLetters: number;
+  now: number;
+}
+
+/**
+ * Prometheus exposition built only from what is in the table, never from container
+ * memory, so any two Lambda containers answer the same.
+ */
+export async function renderMetrics(
+  s: MetricsSnapshot,
+): Promise<{ contentType: string; body: string }> {
+  const registry = new Registry();
+  const counters = new Map<string, Counter>();
+  for (const [name, def] of Object.entries(STORED_COUNTERS)) {
+    counters.set(
+      name,
+      new Counter({ name, help: def.help, labelNames: def.labelNames, registers: [registry] }),
+    );
+  }
+  for (const metric of s.stored) {
+    const counter = counters.get(metric.name);
+    const def = STORED_COUNTERS[metric.name];
+    if (!counter || !def || metric.kind !== "counter") continue;
+    const labels = Object.fromEntries(def.labelNames.map((l) => [l, metric.labels[l] ?? ""]));
+    counter.inc(labels, metric.value);
+  }
+  // Counters without labels are shown at 0 before their first increment.
+  for (const [name, def] of Object.entries(STORED_COUNTERS)) {
+    if (def.labelNames.length === 0) counters.get(name)?.inc(0);
+  }
+
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+  gauge(
+    "ampa_last_heartbeat_timestamp_seconds",
+    "Time of the last delivered heartbeat (epoch seconds)",
+  ).set((s.notify.lastHeartbeatAt ?? 0) / 1000);
+  gauge("ampa_deadletters", "Notifications waiting in the dead-letter store").set(s.deadLetters);
+  const lastRun = gauge(
+    "ampa_command_last_run_timestamp_seconds",
+    "Start of the last run (epoch seconds)",
+    ["command"],
+  );
+  const lastDuration = gauge(
+    "ampa_command_last_duration_seconds",
+    "Duration of the last finished run",
+    ["command"],
+  );
+  const lastExit = gauge("ampa_command_last_exit_code", "Exit code of the last finished run", [
+    "command",
+  ]);
+  const states = gauge("ampa_commands", "Commands by state", ["state"]);
+  gauge("ampa_store_corrupt_command_items", "Command items that do not parse and are skipped").set(
+    s.corruptItems,
+  );
+  const counts = { paused: 0, running: 0, idle: 0 };
+  for (const c of s.commands) {
+    if (c.lastStartAt !== undefined) lastRun.set({ command: c.id }, c.lastStartAt / 1000);
+    if (c.lastDurationMs !== undefined)
+      lastDuration.set({ command: c.id }, c.lastDurationMs / 1000);
+    if (c.lastExitCode !== undefined) lastExit.set({ command: c.id }, c.lastExitCode);
+    counts[c.paused ? "paused" : isRunning(c, s.now) ? "running" : "idle"]++;
+  }
+  for (const [state, n] of Object.entries(counts)) states.set({ state }, n);
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}

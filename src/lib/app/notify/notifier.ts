@@ -1,0 +1,213 @@
+import { appendFile } from "node:fs/promises";
+import type { Config } from "../../runtime/config.js";
+import { asError, type Logger } from "../../runtime/log.js";
+import { newRunId } from "../run.js";
+import { redactSecrets } from "../../core/secrets.js";
+import type { DeadLetter, Store } from "../../adapters/dynamodb/store.js";
+import { type DeliveryPolicy, deliverToWebhook, discordPayload } from "../../adapters/discord.js";
+import type { WebhookSource } from "../../adapters/ssm-webhook.js";
+
+/** What a message is about; a label on ampa_discord_messages_total. */
+export type MessageKind = "command" | "heartbeat" | "startup" | "audit" | "delegation";
+
+/**
+ * Messages about work done hold the next scheduled heartbeat back (the seed's rule);
+ * the startup message does not, so a fresh start is followed by a heartbeat.
+ */
+const QUIETS_HEARTBEAT: Record<MessageKind, boolean> = {
+  command: true,
+  audit: true,
+  delegation: true,
+  heartbeat: false,
+  startup: false,
+};
+
+export interface SendResult {
+  delivered: boolean;
+  attempts: number;
+  /** Set when the message was not delivered: it is kept as this dead letter. */
+  deadLetterId?: string;
+  reason?: string;
+}
+
+export interface RedriveResult {
+  total: number;
+  delivered: number;
+  failed: number;
+  /** Held by a concurrent redrive. */
+  skipped: number;
+}
+
+export interface NotifierDeps {
+  store: Store;
+  webhook: WebhookSource;
+  config: Config;
+  log: Logger;
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Time left in the invocation; no retry wait may pass it. Unlimited when absent. */
+  remainingMs?: () => number;
+  /** Longest one send may take, retries included (interactive callers such as the CLI). */
+  maxSendMs?: number;
+}
+
+/** Leave this much of a Lambda invocation for recording the outcome after the last try. */
+const DEADLINE_MARGIN_MS = 5_000;
+const PAYLOAD_EXCERPT = 200;
+/** How long a redrive holds a dead letter it is sending. */
+const REDRIVE_CLAIM_MS = 5 * 60_000;
+
+/**
+ * Sends markdown messages to the Discord webhook reliably: retries per the delivery policy,
+ * never past the invocation's deadline; a message that still fails becomes a dead letter
+ * (DynamoDB, plus AMPA_DEADLETTER_WEBHOOK / AMPA_DEADLETTER_FILE when set) for redrive.
+ */
+export class Notifier {
+  constructor(private readonly deps: NotifierDeps) {}
+
+  private get policy(): DeliveryPolicy {
+    const { config } = this.deps;
+    return {
+      backoffBaseMs: config.backoffBaseMs,
+      maxRetries: config.maxRetries,
+      requestTimeoutMs: config.discordTimeoutMs,
+    };
+  }
+
+  private deadline(): number {
+    const { remainingMs, clock, maxSendMs } = this.deps;
+    const invocationEnd = remainingMs
+      ? clock() + remainingMs() - DEADLINE_MARGIN_MS
+      : Number.POSITIVE_INFINITY;
+    return Math.min(
+      invocationEnd,
+      maxSendMs === undefined ? Number.POSITIVE_INFINITY : clock() + maxSendMs,
+    );
+  }
+
+  /** True when a webhook resolves (environment, SSM or the local inbox). */
+  async configured(): Promise<boolean> {
+    return (await this.deps.webhook()) !== undefined;
+  }
+
+  async send(kind: MessageKind, markdown: string): Promise<SendResult> {
+    const { store, log, clock } = this.deps;
+    const webhook = await this.deps.webhook();
+    if (!webhook) {
+      const letter = await this.deadLetter(kind, markdown, "no Discord webhook configured", 0);
+      return { delivered: false, attempts: 0, deadLetterId: letter.id, reason: letter.reason };
+    }
+    const result = await deliverToWebhook(webhook.url, discordPayload(markdown), this.policy, {
+      deadline: this.deadline(),
+      clock,
+      sleep: this.deps.sleep,
+      log,
+    });
+    if (result.delivered) {
+      await store.recordMessageSent(kind, clock(), QUIETS_HEARTBEAT[kind]);
+      await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "sent" });
+      return { delivered: true, attempts: result.attempts };
+    }
+    const letter = await this.deadLetter(kind, markdown, result.reason, result.attempts);
+    return {
+      delivered: false,
+      attempts: result.attempts,
+      deadLetterId: letter.id,
+      reason: result.reason,
+    };
+  }
+
+  private async deadLetter(
+    kind: MessageKind,
+    content: string,
+    reason: string,
+    attempts: number,
+  ): Promise<DeadLetter> {
+    const { store, log, config, clock } = this.deps;
+    log.error(
+      { kind, reason, attempts, payload: content.slice(0, PAYLOAD_EXCERPT) },
+      "Discord message not delivered: kept as a dead letter",
+    );
+    const letter = await store.putDeadLetter({
+      kind,
+      // Kept as it would be posted (at most 2,000 characters): a title from wl can be
+      // megabytes, and an item over DynamoDB's 400 KB would lose the letter altogether.
+      content: discordPayload(content).content,
+      reason,
+      attempts,
+      createdAt: clock(),
+    });
+    await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "dead_letter" });
+    if (config.deadLetterFile) {
+      try {
+        await appendFile(config.deadLetterFile, `${JSON.stringify(letter)}\n`);
+      } catch (err) {
+        log.error(
+          { err: asError(err).message, file: config.deadLetterFile },
+          "could not append to AMPA_DEADLETTER_FILE",
+        );
+      }
+    }
+    if (config.deadLetterWebhook) {
+      const notice = `# AMPA dead letter\n\nA ${kind} message could not be delivered (${reason}).\n\n${content}`;
+      const sent = await deliverToWebhook(
+        config.deadLetterWebhook,
+        discordPayload(notice),
+        { ...this.policy, maxRetries: 0 },
+        { deadline: this.deadline(), clock, sleep: this.deps.sleep, log },
+      );
+      if (!sent.delivered)
+        log.error(
+          { reason: sent.reason },
+          "AMPA_DEADLETTER_WEBHOOK did not accept the dead letter",
+        );
+    }
+    return letter;
+  }
+
+  /**
+   * Resends every dead letter, oldest first; each delivered one is deleted. A letter is
+   * claimed before it is sent, so concurrent redrives deliver each one once.
+   */
+  async redrive(
+    onEach?: (letter: DeadLetter, delivered: boolean, reason?: string) => void,
+  ): Promise<RedriveResult> {
+    const { store, clock, log } = this.deps;
+    const letters = await store.listDeadLetters();
+    const result: RedriveResult = { total: letters.length, delivered: 0, failed: 0, skipped: 0 };
+    const webhook = await this.deps.webhook();
+    for (const letter of letters) {
+      const token = newRunId();
+      const claimedAt = clock();
+      if (!(await store.claimDeadLetter(letter.id, token, claimedAt, REDRIVE_CLAIM_MS))) {
+        result.skipped++;
+        continue;
+      }
+      // The send ends before the claim does: past it, another redrive may take the letter
+      // and post it a second time (with the default policy one send can take over 30 min).
+      const claimEnd = claimedAt + REDRIVE_CLAIM_MS - DEADLINE_MARGIN_MS;
+      const sent = webhook
+        ? await deliverToWebhook(webhook.url, discordPayload(letter.content), this.policy, {
+            deadline: Math.min(this.deadline(), claimEnd),
+            clock,
+            sleep: this.deps.sleep,
+            log,
+          })
+        : { delivered: false as const, attempts: 0, reason: "no Discord webhook configured" };
+      if (sent.delivered) {
+        await store.deleteDeadLetter(letter.id, token);
+        await store.incrementCounter("ampa_discord_messages_total", {
+          kind: letter.kind,
+          outcome: "redriven",
+        });
+        result.delivered++;
+        onEach?.(letter, true);
+      } else {
+        await store.releaseDeadLetter(letter.id, token, sent.reason, clock());
+        result.failed++;
+        onEach?.(letter, false, redactSecrets(sent.reason));
+      }
+    }
+    return result;
+  }
+}

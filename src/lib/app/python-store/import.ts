@@ -1,0 +1,205 @@
+import type { Command, RunRecord } from "../../core/command.js";
+import { AmpaError } from "../../core/errors.js";
+import type { AuditTime, Store } from "../../adapters/dynamodb/store.js";
+import type { ParsedPythonStore } from "./parse.js";
+
+/**
+ * Importing a parsed Python store: first a plan (reads only), then its writes. The file
+ * wins for each command it holds (spec and schedule state); runs are merged with the
+ * store's by start time and cut to the history limit; audit times and the last global
+ * start only ever move forward. A second import of the same file plans no writes.
+ */
+
+export interface CommandPlan {
+  id: string;
+  action: "new" | "update" | "unchanged";
+  command: Command;
+  runsToWrite: RunRecord[];
+  runsToDelete: RunRecord[];
+  runsUnchanged: number;
+  /** Runs of the file older than the newest `maxRunHistory`: not imported. */
+  runsDropped: number;
+  abandonedRun: boolean;
+}
+
+export interface ImportPlan {
+  commands: CommandPlan[];
+  audits: { toWrite: AuditTime[]; unchanged: number };
+  globalStart: { at: number | undefined; write: boolean };
+  warnings: string[];
+}
+
+export interface ImportOptions {
+  maxRunHistory: number;
+  /** createdAt of commands new to the store. */
+  now: number;
+}
+
+const RUN_CONTENT = [
+  "startedAt",
+  "endedAt",
+  "durationMs",
+  "exitCode",
+  "outcome",
+  "output",
+] as const satisfies readonly (keyof RunRecord)[];
+
+function sameRun(a: RunRecord, b: RunRecord): boolean {
+  return RUN_CONTENT.every((k) => a[k] === b[k]);
+}
+
+/** JSON with sorted keys and no undefined: equal values give equal text. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+/** What importing would change. Reads the store; writes nothing. */
+export async function planImport(
+  store: Store,
+  parsed: ParsedPythonStore,
+  opts: ImportOptions,
+): Promise<ImportPlan> {
+  const { commands: existingCommands } = await store.listCommands();
+  const existingById = new Map(existingCommands.map((c) => [c.id, c]));
+
+  const busy = parsed.commands
+    .map((c) => existingById.get(c.spec.id))
+    .filter((c): c is Command => c?.leaseRunId !== undefined);
+  if (busy.length > 0) {
+    throw new AmpaError(
+      `Nothing was imported: ${busy
+        .map(
+          (c) =>
+            `${c.id} is running in this store now (lease held by ${c.leaseOwner ?? "unknown"} until ${new Date(c.leaseExpiresAt ?? 0).toISOString()})`,
+        )
+        .join("; ")}. Import again when it has finished.`,
+      "lease-held",
+    );
+  }
+
+  const commands: CommandPlan[] = [];
+  for (const imported of parsed.commands) {
+    const id = imported.spec.id;
+    const existing = existingById.get(id);
+    // Also when the command is missing: an interrupted import may have written its runs.
+    const storedRuns = await store.listAllRuns(id);
+    const storedByStart = new Map<number, RunRecord>();
+    for (const run of storedRuns)
+      if (!storedByStart.has(run.startedAt)) storedByStart.set(run.startedAt, run);
+
+    // The same run (same start) keeps the id it has in the store.
+    const fileRuns = imported.runs.map((run) => {
+      const stored = storedByStart.get(run.startedAt);
+      return stored ? { ...stored, ...run, runId: stored.runId, trigger: stored.trigger } : run;
+    });
+    const fileStarts = new Set(fileRuns.map((r) => r.startedAt));
+    const merged = [
+      ...fileRuns.map((run) => ({ run, fromFile: true })),
+      ...storedRuns
+        .filter((r) => !fileStarts.has(r.startedAt) || storedByStart.get(r.startedAt) !== r)
+        .map((run) => ({ run, fromFile: false })),
+    ].sort((a, b) => b.run.startedAt - a.run.startedAt || (a.fromFile ? -1 : 1));
+
+    const kept = merged.slice(0, opts.maxRunHistory);
+    const beyond = merged.slice(opts.maxRunHistory);
+    const runsToWrite: RunRecord[] = [];
+    let runsUnchanged = 0;
+    for (const { run, fromFile } of kept) {
+      if (!fromFile) continue;
+      const stored = storedByStart.get(run.startedAt);
+      if (stored && sameRun(stored, run)) runsUnchanged++;
+      else runsToWrite.push(run);
+    }
+    const runsToDelete: RunRecord[] = [];
+    for (const { run, fromFile } of beyond) {
+      const stored = fromFile ? storedByStart.get(run.startedAt) : run;
+      if (stored) runsToDelete.push(stored);
+    }
+
+    const lastRun =
+      imported.state.lastRunId === undefined || imported.state.lastStartAt === undefined
+        ? undefined
+        : fileRuns.find((r) => r.startedAt === imported.state.lastStartAt);
+    const command: Command = {
+      ...imported.spec,
+      paused: imported.paused ?? existing?.paused ?? false,
+      createdAt: existing?.createdAt ?? opts.now,
+      ...imported.state,
+      ...(lastRun ? { lastRunId: lastRun.runId } : {}),
+    };
+    const action = !existing
+      ? "new"
+      : canonical(existing) === canonical(command)
+        ? "unchanged"
+        : "update";
+    commands.push({
+      id,
+      action,
+      command,
+      runsToWrite,
+      runsToDelete,
+      runsUnchanged,
+      runsDropped: beyond.filter((b) => b.fromFile).length,
+      abandonedRun: imported.abandonedRun,
+    });
+  }
+
+  // One audit time per work item: the latest, wherever it came from.
+  const wanted = new Map<string, AuditTime>();
+  for (const imported of parsed.commands) {
+    for (const a of imported.audits) {
+      const current = wanted.get(a.workItemId);
+      if (!current || a.lastAuditAt > current.lastAuditAt)
+        wanted.set(a.workItemId, { ...a, commandId: imported.spec.id });
+    }
+  }
+  const storedAudits = new Map((await store.listAuditTimes()).map((a) => [a.workItemId, a]));
+  const toWrite = [...wanted.values()].filter(
+    (a) =>
+      (storedAudits.get(a.workItemId)?.lastAuditAt ?? Number.NEGATIVE_INFINITY) < a.lastAuditAt,
+  );
+
+  const storedGlobal = await store.getLastGlobalStart();
+  const at = parsed.lastGlobalStartAt;
+  return {
+    commands,
+    audits: { toWrite, unchanged: wanted.size - toWrite.length },
+    globalStart: {
+      at,
+      write: at !== undefined && (storedGlobal === undefined || storedGlobal < at),
+    },
+    warnings: parsed.warnings,
+  };
+}
+
+/**
+ * Carries out a plan with single-item writes: per command its runs, then the command
+ * (so a scheduler never sees the command before its history), then audit times and the
+ * global start. Interrupted, it is safe to run the same import again.
+ */
+export async function applyImport(store: Store, plan: ImportPlan): Promise<void> {
+  const blocked: string[] = [];
+  for (const c of plan.commands) {
+    for (const run of c.runsToWrite) await store.putRunRecord(run);
+    for (const run of c.runsToDelete) await store.deleteRun(run);
+    if (c.action !== "unchanged" && !(await store.putCommandWithState(c.command)))
+      blocked.push(c.id);
+  }
+  for (const audit of plan.audits.toWrite) await store.putAuditTime(audit);
+  if (plan.globalStart.write && plan.globalStart.at !== undefined)
+    await store.advanceLastGlobalStart(plan.globalStart.at);
+  if (blocked.length > 0) {
+    throw new AmpaError(
+      `Started running while being imported, so their definition and state were not written: ${blocked.join(", ")}. Everything else was. Import again when they have finished.`,
+      "lease-held",
+    );
+  }
+}

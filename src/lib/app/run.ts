@@ -1,0 +1,221 @@
+import { randomUUID } from "node:crypto";
+import type { Command, RunClaim, RunRecord } from "../core/command.js";
+import type { Config } from "../runtime/config.js";
+import { LeaseHeldError, UnknownCommandError } from "../core/errors.js";
+import { asError, type Logger } from "../runtime/log.js";
+import { commandMessage, opencodeSummarizer, type Summarizer } from "./notify/messages.js";
+import type { Notifier } from "./notify/notifier.js";
+import { truncateUtf8 } from "../core/output.js";
+import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
+import type { Store } from "../adapters/dynamodb/store.js";
+
+export interface RunDeps {
+  store: Store;
+  runners: Runners;
+  config: Config;
+  log: Logger;
+  clock: () => number;
+  /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
+  remainingMs?: () => number;
+  /** Posts each run's result to Discord; runs are not announced without one. */
+  notifier?: Notifier;
+  summarize?: Summarizer;
+}
+
+/** Time the run may take before it is killed. */
+export function maxRuntimeMs(command: Command, config: Config): number {
+  return (command.maxRuntimeMinutes ?? config.defaultMaxRuntimeMinutes) * 60_000;
+}
+
+/** Lease for a run starting at `now`: max runtime plus a grace for recording the result. */
+export function leaseExpiry(command: Command, now: number, config: Config): number {
+  return now + maxRuntimeMs(command, config) + config.leaseGraceMs;
+}
+
+export function newRunId(): string {
+  return randomUUID();
+}
+
+/** Claims the command's lease; undefined when another run holds it or it changed since it was read. */
+export async function claimCommand(
+  store: Store,
+  command: Command,
+  opts: { now: number; owner: string; trigger: RunClaim["trigger"]; config: Config },
+): Promise<RunClaim | undefined> {
+  const runId = newRunId();
+  const expiresAt = leaseExpiry(command, opts.now, opts.config);
+  const claimed = await store.claimLease(command.id, {
+    runId,
+    owner: opts.owner,
+    now: opts.now,
+    expiresAt,
+    expectedLastStartAt: opts.trigger === "schedule" ? command.lastStartAt : "any",
+  });
+  if (!claimed) return undefined;
+  return {
+    commandId: command.id,
+    runId,
+    startedAt: opts.now,
+    leaseExpiresAt: expiresAt,
+    trigger: opts.trigger,
+  };
+}
+
+/**
+ * Runs a claimed command with its type's runner and records the result, conditional on
+ * still holding the lease. Never throws for a failing command: failures are results.
+ */
+export async function executeClaim(
+  deps: RunDeps,
+  command: Command,
+  claim: RunClaim,
+): Promise<RunRecord> {
+  const { config, clock } = deps;
+  const log = deps.log.child({ commandId: command.id, runId: claim.runId });
+  const safetyMs = 10_000;
+  const deadline = Math.min(
+    claim.startedAt + maxRuntimeMs(command, config),
+    deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
+  );
+  log.info({ type: command.type, trigger: claim.trigger }, "run started");
+  let result: Pick<RunRecord, "exitCode" | "output" | "outputTruncatedBytes" | "outcome">;
+  try {
+    result = await deps.runners[command.type](command, { config, log, deadline, clock });
+  } catch (err) {
+    log.error({ err: asError(err).message }, "runner failed");
+    result = {
+      exitCode: null,
+      output: `Runner error: ${asError(err).message}`,
+      outputTruncatedBytes: 0,
+      outcome: "error",
+    };
+  }
+  const endedAt = clock();
+  const bounded = truncateUtf8(result.output, config.maxOutputBytes);
+  const run: RunRecord = {
+    commandId: command.id,
+    runId: claim.runId,
+    trigger: claim.trigger,
+    startedAt: claim.startedAt,
+    endedAt,
+    durationMs: Math.max(endedAt - claim.startedAt, 0),
+    exitCode: result.exitCode,
+    outcome: result.outcome,
+    output: bounded.text,
+    outputTruncatedBytes: result.outputTruncatedBytes + bounded.droppedBytes,
+  };
+  const current = await deps.store.finishRun(claim, run);
+  if (!current) {
+    log.warn(
+      "run finished after its lease was recovered or replaced: result recorded, schedule state left to the newer run",
+    );
+  }
+  log.info(
+    { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
+    "run finished",
+  );
+  await afterRun(deps, log, command, run, { alreadyCounted: !current });
+  return current ? run : { ...run, late: true };
+}
+
+/**
+ * Counts the run and announces it. Heartbeat, delegation and triage-audit runs announce
+ * themselves with their own titles, so they get no generic post (unless a delegation or
+ * triage-audit runner crashed before it could post). Never throws.
+ */
+async function afterRun(
+  deps: RunDeps,
+  log: Logger,
+  command: Command,
+  run: RunRecord,
+  { alreadyCounted }: { alreadyCounted: boolean },
+): Promise<void> {
+  try {
+    // A late finisher's run was counted as abandoned when its lease was recovered.
+    if (!alreadyCounted)
+      await deps.store.incrementCounter("ampa_command_runs_total", {
+        command: command.id,
+        outcome: run.outcome,
+      });
+    // A self-announcing runner that crashed posted nothing: announce the error generically.
+    const selfAnnounced =
+      SELF_ANNOUNCING_TYPES.has(command.type) &&
+      (command.type === "heartbeat" || run.outcome !== "error");
+    if (deps.notifier && !selfAnnounced) {
+      const message = await commandMessage(command, run, deps.summarize ?? opencodeSummarizer());
+      await deps.notifier.send("command", message);
+    }
+  } catch (err) {
+    log.error({ err: asError(err).message }, "could not record or announce the run");
+  }
+}
+
+/**
+ * Frees a lease that expired without a result and records its run as abandoned (see
+ * Store.recoverExpiredLease). The run is counted in ampa_command_runs_total like every
+ * recorded run: uncounted, runs lost to crashes would not show on /metrics.
+ */
+export async function recoverAbandonedRun(
+  store: Store,
+  command: Command,
+  now: number,
+): Promise<RunRecord | undefined> {
+  const abandoned = await store.recoverExpiredLease(command, now);
+  if (abandoned)
+    await store.incrementCounter("ampa_command_runs_total", {
+      command: command.id,
+      outcome: "abandoned",
+    });
+  return abandoned;
+}
+
+/** Releases a claim whose run never started (e.g. the dispatch failed), recording why. */
+export async function failClaim(
+  deps: Pick<RunDeps, "store" | "clock">,
+  claim: RunClaim,
+  reason: string,
+): Promise<void> {
+  const endedAt = deps.clock();
+  await deps.store.finishRun(claim, {
+    commandId: claim.commandId,
+    runId: claim.runId,
+    trigger: claim.trigger,
+    startedAt: claim.startedAt,
+    endedAt,
+    durationMs: Math.max(endedAt - claim.startedAt, 0),
+    exitCode: null,
+    outcome: "error",
+    output: reason,
+    outputTruncatedBytes: 0,
+  });
+  // Counted like every recorded run (see recoverAbandonedRun), once it is on record.
+  await deps.store.incrementCounter("ampa_command_runs_total", {
+    command: claim.commandId,
+    outcome: "error",
+  });
+}
+
+/**
+ * Runs one command now, synchronously, whatever its schedule (runOnce, `ampa run-once`).
+ * Respects the lease so it never overlaps a scheduled run of the same command.
+ */
+export async function runOnce(deps: RunDeps, id: string, owner: string): Promise<RunRecord> {
+  let command = await deps.store.getCommand(id);
+  if (!command) throw new UnknownCommandError(id);
+  const now = deps.clock();
+  if (await recoverAbandonedRun(deps.store, command, now)) {
+    command = (await deps.store.getCommand(id)) ?? command;
+  }
+  const claim = await claimCommand(deps.store, command, {
+    now,
+    owner,
+    trigger: "run-once",
+    config: deps.config,
+  });
+  if (!claim) {
+    const latest = await deps.store.getCommand(id);
+    if (!latest) throw new UnknownCommandError(id);
+    throw new LeaseHeldError(id, latest.leaseOwner, latest.leaseExpiresAt);
+  }
+  return executeClaim(deps, command, claim);
+}

@@ -1,0 +1,178 @@
+import type { Command, RunClaim } from "../core/command.js";
+import type { Config } from "../runtime/config.js";
+import { asError, type Logger } from "../runtime/log.js";
+import { claimCommand, failClaim, newRunId, recoverAbandonedRun } from "./run.js";
+import {
+  decide,
+  dueToleranceMs,
+  runnableCandidates,
+  type SelectionOptions,
+} from "../core/scheduler/select.js";
+import type { Store } from "../adapters/dynamodb/store.js";
+
+/** Hands a claimed run to its runner: an async Lambda invocation on AWS, a direct call inline. */
+export type Dispatch = (command: Command, claim: RunClaim) => Promise<void>;
+
+export interface TickDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  clock: () => number;
+  dispatch: Dispatch;
+  probeLlm: () => Promise<boolean>;
+  sleep: (ms: number) => Promise<void>;
+  /** Who claims (shown on the lease), e.g. the Lambda request id. */
+  owner: string;
+  /** Milliseconds the invocation has left; unlimited when absent. */
+  remainingMs?: () => number;
+}
+
+export type PassResult =
+  | { kind: "started"; commandId: string; runId: string; score: number | null }
+  | { kind: "wait-global"; nextStartAllowedAt: number }
+  | {
+      kind: "idle";
+      nextDueAt: number | null;
+      paused: number;
+      running: number;
+      skippedForLlm: string[];
+    }
+  | { kind: "lost-race" }
+  | { kind: "dispatch-failed"; commandId: string; error: string };
+
+export function selectionOptions(config: Config): SelectionOptions {
+  return {
+    priorityWeight: config.priorityWeight,
+    globalMinIntervalMs: config.globalMinIntervalMs,
+    dueToleranceMs: dueToleranceMs(
+      config.tickIntervalMs,
+      config.pollIntervalMs,
+      config.globalMinIntervalMs,
+    ),
+  };
+}
+
+/** One selection at `now`: recover expired leases, decide, claim, dispatch. */
+export async function tickPass(deps: TickDeps, now: number): Promise<PassResult> {
+  const { store, log } = deps;
+  const opts = selectionOptions(deps.config);
+  const { commands, corrupt } = await store.listCommands();
+  for (const item of corrupt)
+    log.error({ key: item.key, error: item.error }, "skipping corrupt command item");
+
+  const usable: Command[] = [];
+  for (const command of commands) {
+    const abandoned = await recoverAbandonedRun(store, command, now);
+    if (abandoned) {
+      log.warn(
+        { commandId: command.id, runId: abandoned.runId },
+        "recovered an expired lease: run recorded as abandoned",
+      );
+      const refreshed = await store.getCommand(command.id);
+      if (refreshed) usable.push(refreshed);
+    } else {
+      usable.push(command);
+    }
+  }
+
+  const decision = decide(usable, now, await store.getLastGlobalStart(), opts);
+  if (decision.kind === "wait-global") return decision;
+  if (decision.kind === "idle") return { ...decision, skippedForLlm: [] };
+
+  const skippedForLlm: string[] = [];
+  const token = newRunId();
+  let slot: Awaited<ReturnType<Store["claimGlobalSlot"]>> | undefined;
+  for await (const candidate of runnableCandidates(decision.candidates, deps.probeLlm, (c) =>
+    skippedForLlm.push(c.command.id),
+  )) {
+    slot ??= await store.claimGlobalSlot(now, opts.globalMinIntervalMs, token);
+    if (!slot.claimed) return { kind: "lost-race" };
+    const claim = await claimCommand(store, candidate.command, {
+      now,
+      owner: deps.owner,
+      trigger: "schedule",
+      config: deps.config,
+    });
+    if (!claim) continue; // Another tick started it, or it changed since we read it.
+    const score = Number.isFinite(candidate.score) ? candidate.score : null;
+    try {
+      await deps.dispatch(candidate.command, claim);
+    } catch (err) {
+      const error = asError(err).message;
+      await failClaim(
+        { store, clock: deps.clock },
+        claim,
+        `Dispatch to the runner failed: ${error}`,
+      );
+      return { kind: "dispatch-failed", commandId: candidate.command.id, error };
+    }
+    return { kind: "started", commandId: candidate.command.id, runId: claim.runId, score };
+  }
+  if (slot?.claimed) {
+    await store.releaseGlobalSlot(token, slot.previous);
+    return { kind: "lost-race" };
+  }
+  return { kind: "idle", nextDueAt: null, paused: 0, running: 0, skippedForLlm };
+}
+
+function describe(result: PassResult, now: number): string {
+  const inSeconds = (at: number) => `${Math.max(Math.ceil((at - now) / 1000), 0)} s`;
+  switch (result.kind) {
+    case "started":
+      return `started ${result.commandId} (score ${result.score === null ? "never run" : result.score.toFixed(3)})`;
+    case "wait-global":
+      return `nothing started: global minimum interval, next start allowed in ${inSeconds(result.nextStartAllowedAt)}`;
+    case "idle":
+      if (result.skippedForLlm.length > 0)
+        return `nothing started: LLM unavailable for ${result.skippedForLlm.join(", ")}`;
+      return result.nextDueAt === null
+        ? `nothing started: no command due (${result.paused} paused, ${result.running} running)`
+        : `nothing started: next command due in ${inSeconds(result.nextDueAt)} (${result.paused} paused, ${result.running} running)`;
+    case "lost-race":
+      return "nothing started: another tick claimed first";
+    case "dispatch-failed":
+      return `dispatch of ${result.commandId} failed: ${result.error}`;
+  }
+}
+
+/**
+ * A tick: one pass at `now`; then, when the global minimum allows more than one start per
+ * tick period, keep polling every poll interval while the invocation has time left.
+ */
+export async function runTick(deps: TickDeps, now: number = deps.clock()): Promise<PassResult[]> {
+  const { config } = deps;
+  const results: PassResult[] = [];
+  const started = deps.clock();
+  const polling = config.globalMinIntervalMs < config.tickIntervalMs;
+  const budgetMs = Math.min(
+    config.tickIntervalMs - config.pollIntervalMs,
+    deps.remainingMs ? deps.remainingMs() - 5_000 : Number.POSITIVE_INFINITY,
+  );
+  await deps.store.incrementCounter("ampa_scheduler_ticks_total");
+  let passAt = now;
+  for (;;) {
+    const result = await tickPass(deps, passAt);
+    results.push(result);
+    deps.log.info({ decision: result.kind, ...result }, `tick: ${describe(result, passAt)}`);
+    if (!polling || deps.clock() - started + config.pollIntervalMs > budgetMs) break;
+    await deps.sleep(config.pollIntervalMs);
+    passAt = deps.clock();
+  }
+  return results;
+}
+
+/**
+ * The tick's logical time: the schedule's own timestamp when it is recent, so that starts
+ * land exactly one tick period apart however late EventBridge delivers the event.
+ */
+export function logicalTickTime(
+  eventTime: string | undefined,
+  wallNow: number,
+  tickIntervalMs: number,
+): number {
+  if (!eventTime) return wallNow;
+  const scheduled = Date.parse(eventTime);
+  if (Number.isNaN(scheduled)) return wallNow;
+  const lag = wallNow - scheduled;
+  return lag >= 0 && lag < tickIntervalMs ? scheduled : wallNow;
+}

@@ -1,0 +1,81 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type Config, type Env, loadConfig } from "./config.js";
+import { readLock } from "../local/lock.js";
+import { createLogger, type Logger } from "./log.js";
+import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
+import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
+import { Store } from "../adapters/dynamodb/store.js";
+
+/** Everything a handler or the CLI needs, built once per process (Lambda container). */
+export interface App {
+  config: Config;
+  log: Logger;
+  dynamo: DynamoDBClient;
+  store: Store;
+  /** The Discord webhook, resolved lazily and cached (SSM has a max age). */
+  webhook: WebhookSource;
+}
+
+export interface AppOptions {
+  env?: Env;
+  cwd?: string;
+  logDestination?: "stdout" | "stderr";
+  /** Overrides the endpoint from the configuration (the CLI's local store). */
+  endpoint?: string;
+  tableName?: string;
+  region?: string;
+  /** An already loaded configuration (skips reading the environment again). */
+  config?: Config;
+  /** Read the webhook from SSM when the environment has none (Lambda, CLI with --stage). */
+  useSsm?: boolean;
+  /** The webhook of a local inbox, used when nothing else is configured. */
+  localWebhook?: string;
+}
+
+const onLambda = (env: Env) =>
+  Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE && !env.IS_LOCAL;
+
+/**
+ * Under `osls invoke local` (IS_LOCAL) or serverless-offline (IS_OFFLINE) with no endpoint
+ * configured: the store of a running `npm start`, found through its lock file.
+ */
+function localStack(env: Env, config: Config): { endpoint?: string; webhook?: string } {
+  if (!env.IS_LOCAL && !env.IS_OFFLINE) return {};
+  const lock = readLock(config.storeDir);
+  return { endpoint: lock?.endpoint || undefined, webhook: lock?.webhook };
+}
+
+export function createApp(opts: AppOptions = {}): App {
+  const env = opts.env ?? process.env;
+  const bootLog = createLogger(env.AMPA_LOG_LEVEL ?? "info", opts.logDestination);
+  const config =
+    opts.config ??
+    loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
+  const log = createLogger(config.logLevel, opts.logDestination);
+  const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(env, config);
+  const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? local.endpoint;
+  const region = opts.region ?? config.region;
+  const tableName = opts.tableName ?? config.tableName;
+  const dynamo = createDynamoClient({ region, endpoint });
+  const store = new Store(createDocumentClient(dynamo), {
+    tableName,
+    maxRunHistory: config.maxRunHistory,
+  });
+  const localWebhook = opts.localWebhook ?? local.webhook;
+  const webhook = webhookSource(
+    { ...config, region },
+    {
+      useSsm: opts.useSsm ?? onLambda(env),
+      ...(localWebhook ? { fallback: { url: localWebhook, origin: "local-inbox" as const } } : {}),
+    },
+  );
+  return { config: { ...config, region, tableName }, log, dynamo, store, webhook };
+}
+
+let cached: App | undefined;
+
+/** The container's App, created on first use (cold start) and reused while warm. */
+export function app(): App {
+  cached ??= createApp();
+  return cached;
+}

@@ -1,0 +1,38 @@
+import { pino } from "pino";
+import { redactSecrets } from "../core/secrets.js";
+
+/** One structured JSON logger for the whole service; children add per-invocation keys. */
+export type Logger = pino.Logger;
+
+export function createLogger(
+  level: string = process.env.AMPA_LOG_LEVEL ?? "info",
+  destination: "stdout" | "stderr" = "stdout",
+): Logger {
+  const fd = pino.destination({ fd: destination === "stdout" ? 1 : 2, sync: true });
+  return pino(
+    {
+      level,
+      base: { service: "ampa" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    redactingDestination((line) => fd.write(line)),
+  );
+}
+
+/**
+ * A pino destination that passes each finished JSON line through `redactSecrets` before
+ * `write` gets it. Redacting the serialized line (not the log arguments) also covers
+ * messages, nested objects and what serializers add, such as error messages and stacks.
+ */
+export function redactingDestination(write: (line: string) => void): pino.DestinationStream {
+  return { write: (line: string) => write(redactSecrets(line)) };
+}
+
+/** A logger that drops everything; for tests and library callers that pass none. */
+export const silentLogger: Logger = pino({ level: "silent" });
+
+/** Narrows an unknown thrown value to an Error so its message can be used. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
