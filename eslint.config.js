@@ -1,5 +1,7 @@
 // @ts-check
 import js from "@eslint/js";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 const focusedOrSkipped = ["it", "test", "describe"].flatMap((object) =>
@@ -9,6 +11,25 @@ const focusedOrSkipped = ["it", "test", "describe"].flatMap((object) =>
     message: "Focused or skipped tests must not be committed.",
   })),
 );
+
+/**
+ * The layers import only downward (docs/architecture.md): core ← app ← adapters ← runtime
+ * ← local, with handlers and the CLI on top. Each zone names what a layer must not import.
+ */
+const lib = "./src/lib";
+const above = {
+  core: [`${lib}/app`, `${lib}/adapters`, `${lib}/runtime`, `${lib}/local`],
+  app: [`${lib}/adapters`, `${lib}/runtime`, `${lib}/local`],
+  adapters: [`${lib}/app`, `${lib}/runtime`, `${lib}/local`],
+  runtime: [`${lib}/local`],
+  local: [],
+};
+const entryPoints = ["./src/handlers", "./src/cli", "./scripts", "./test"];
+export const layerZones = Object.entries(above).map(([layer, forbidden]) => ({
+  target: `${lib}/${layer}`,
+  from: [...forbidden, ...entryPoints],
+  message: `src/lib/${layer} must not import this layer (see docs/architecture.md).`,
+}));
 
 export default tseslint.config(
   { ignores: ["node_modules/", ".esbuild/", ".serverless/", ".ampa/", "dist/", "coverage/"] },
@@ -23,6 +44,15 @@ export default tseslint.config(
       ],
       "@typescript-eslint/no-non-null-assertion": "error",
       "no-restricted-properties": ["error", ...focusedOrSkipped],
+    },
+  },
+  {
+    files: ["src/**/*.ts", "scripts/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: { "import-x/resolver-next": [createTypeScriptImportResolver()] },
+    rules: {
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      "import-x/no-restricted-paths": ["error", { zones: layerZones }],
     },
   },
 );

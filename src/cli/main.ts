@@ -6,7 +6,7 @@ import { AmpaError, InvalidInputError } from "../lib/core/errors.js";
 import { asError } from "../lib/runtime/log.js";
 import { redactSecrets } from "../lib/core/secrets.js";
 import type { App } from "../lib/runtime/app.js";
-import { services } from "../lib/runtime/services.js";
+import { services, workflowDeps } from "../lib/runtime/services.js";
 import { loadConfig } from "../lib/runtime/config.js";
 import { startInbox } from "../lib/local/inbox.js";
 import { runOnce } from "../lib/app/run.js";
@@ -198,15 +198,8 @@ export function buildProgram(): Program {
       const outcome = await withTarget(program, async ({ app }) => {
         const { notifier } = cliServices(app);
         if (flags.discord && !(await notifier.configured())) return undefined;
-        const { config } = app;
         return runDelegationWorkflow(
-          {
-            cwd: config.commandCwd,
-            wlTimeoutMs: config.wlTimeoutMs,
-            deadline: Date.now() + config.defaultMaxRuntimeMinutes * 60_000,
-            clock: Date.now,
-            notifier,
-          },
+          workflowDeps(app, notifier, Date.now() + app.config.defaultMaxRuntimeMinutes * 60_000),
           { post: Boolean(flags.discord), live: !flags.dryRun, auditOnly: false },
         );
       });

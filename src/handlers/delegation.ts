@@ -1,7 +1,7 @@
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { app } from "../lib/runtime/app.js";
-import { services } from "../lib/runtime/services.js";
+import { services, workflowDeps } from "../lib/runtime/services.js";
 import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
 
 const eventSchema = z
@@ -33,13 +33,7 @@ export async function handler(event: unknown, context: Context): Promise<Delegat
   const remainingMs = () => context.getRemainingTimeInMillis();
   const { notifier } = services(a, { log, remainingMs });
   const outcome = await runDelegationWorkflow(
-    {
-      cwd: a.config.commandCwd,
-      wlTimeoutMs: a.config.wlTimeoutMs,
-      deadline: Date.now() + remainingMs() - 10_000,
-      clock: Date.now,
-      notifier,
-    },
+    workflowDeps(a, notifier, Date.now() + remainingMs() - 10_000),
     { post: parsed.data.discord ?? false, live: !parsed.data.dryRun, auditOnly: false },
   );
   return {

@@ -3,10 +3,12 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import { app } from "../lib/runtime/app.js";
 import { services } from "../lib/runtime/services.js";
 import type { Config } from "../lib/runtime/config.js";
-import { inlineDispatch, lambdaDispatch } from "../lib/adapters/lambda-dispatch.js";
+import { lambdaDispatch } from "../lib/adapters/lambda-dispatch.js";
+import { inlineDispatch } from "../lib/app/run.js";
 import { probeLlm } from "../lib/adapters/llm-probe.js";
 import { asError } from "../lib/runtime/log.js";
 import { announceStartup } from "../lib/app/startup.js";
+import { readWlStatus } from "../lib/adapters/process/programs.js";
 import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../lib/app/tick.js";
 
 let dispatchToLambda: Dispatch | undefined;
@@ -32,8 +34,8 @@ export async function handler(
   const buildId = process.env.AMPA_BUILD_ID;
   if (!startupChecked && buildId) {
     startupChecked = true;
-    await announceStartup({ store, notifier, clock, log }, buildId).catch((err) =>
-      log.error({ err: asError(err).message }, "could not announce the scheduler start"),
+    await announceStartup({ store, notifier, clock, log }, buildId, () => readWlStatus()).catch(
+      (err) => log.error({ err: asError(err).message }, "could not announce the scheduler start"),
     );
   }
   const dispatch =

@@ -1,3 +1,4 @@
+import { deliverToWebhook } from "../../src/lib/adapters/discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
@@ -113,6 +114,7 @@ function notifierOn(store: Store, url: string): Notifier {
   return new Notifier({
     store,
     webhook: webhookSource(config, { useSsm: false }),
+    deliver: deliverToWebhook,
     config,
     log: logs.log,
     clock: Date.now,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { leaseExpiry } from "../../src/lib/app/run.js";
+import { leaseExpiry } from "../../src/lib/core/run-record.js";
 import {
   createDocumentClient,
   createDynamoClient,

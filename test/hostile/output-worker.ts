@@ -2,7 +2,7 @@
 // shell runner, then reports what was kept and its own peak RSS (so the test process's
 // memory does not blur the figure). Usage: output-worker.ts <bytes> <maxOutputBytes>.
 import { tmpdir } from "node:os";
-import { runShell } from "../../src/lib/app/runners/shell.js";
+import { runShell } from "../../src/lib/adapters/process/shell.js";
 
 const [bytes = "0", maxOutputBytes = "262144"] = process.argv.slice(2);
 const result = await runShell(`yes 'ünïcödé 👋 output line' | head -c ${Number(bytes)}`, {

@@ -1,3 +1,4 @@
+import { deliverToWebhook } from "../../src/lib/adapters/discord.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
@@ -6,6 +7,7 @@ import { Notifier } from "../../src/lib/app/notify/notifier.js";
 import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
 import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
 import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/app/runners/heartbeat.js";
 import {
   createDocumentClient,
@@ -57,6 +59,7 @@ function notifierFor(
   const notifier = new Notifier({
     store: t.store,
     webhook: webhookSource(config, { useSsm: false }),
+    deliver: deliverToWebhook,
     config,
     log: logs.log,
     clock: () => clock.now,
@@ -143,7 +146,7 @@ describe("notifier against a real webhook server", () => {
     await executeClaim(
       {
         store: t.store,
-        runners: createRunners(),
+        runners: createRunners(processes),
         config,
         log: logs.log,
         clock: Date.now,
@@ -172,7 +175,7 @@ describe("notifier against a real webhook server", () => {
     const t = await createTestTable(server.endpoint);
     const webhook = await fakeWebhook();
     const { notifier, config } = notifierFor(t, webhook.url);
-    const runners = createRunners();
+    const runners = createRunners(processes);
     runners.delegation = async () => ({
       exitCode: 0,
       output: "report",

@@ -8,6 +8,7 @@ import { applyImport, planImport } from "../../src/lib/app/python-store/import.j
 import { ABANDONED_OUTPUT, parsePythonStore } from "../../src/lib/app/python-store/parse.js";
 import { claimCommand, runOnce } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
 import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { tickPass } from "../../src/lib/app/tick.js";
 import { must, T0 } from "../support/commands.js";
@@ -176,7 +177,7 @@ describe("import of the Python daemon's store", () => {
     await runOnce(
       {
         store: t.store,
-        runners: createRunners(),
+        runners: createRunners(processes),
         config: t.config,
         log: testLogger,
         clock: () => T0,
@@ -198,7 +199,7 @@ describe("import of the Python daemon's store", () => {
       await runOnce(
         {
           store: t.store,
-          runners: createRunners(),
+          runners: createRunners(processes),
           config: t.config,
           log: testLogger,
           clock: () => at,

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 
 import { shellRunner } from "../../src/lib/app/runners/index.js";
-import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/app/runners/shell.js";
+import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/adapters/process/shell.js";
 import { command } from "../support/commands.js";
 import { alive } from "../support/processes.js";
 
@@ -14,7 +14,7 @@ describe("shell runner", () => {
   it("runs in the configured AMPA_COMMAND_CWD", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ampa-cwd-"));
     const { config } = parseConfig({ AMPA_COMMAND_CWD: dir });
-    const result = await shellRunner(command("pwd", { command: "pwd" }), {
+    const result = await shellRunner(runShell)(command("pwd", { command: "pwd" }), {
       config,
       log: testLogger,
       clock: Date.now,

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 
-import { claimCommand, runOnce } from "../../src/lib/app/run.js";
+import { claimCommand, recoverAbandonedRun, runOnce } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 
@@ -78,7 +79,7 @@ describe("store", () => {
     // The first run outlives its lease: recovered as abandoned, then a second run starts.
     const expired = await t.store.getCommand("x");
     expect(
-      await t.store.recoverExpiredLease(must(expired), first.leaseExpiresAt + 1),
+      await recoverAbandonedRun(t.store, must(expired), first.leaseExpiresAt + 1),
     ).toMatchObject({
       outcome: "abandoned",
     });
@@ -145,7 +146,7 @@ describe("store", () => {
     const record = await runOnce(
       {
         store: t.store,
-        runners: createRunners(),
+        runners: createRunners(processes),
         config: t.config,
         log: testLogger,
         clock: Date.now,
@@ -167,7 +168,7 @@ describe("store", () => {
     await runOnce(
       {
         store: t.store,
-        runners: createRunners(),
+        runners: createRunners(processes),
         config: t.config,
         log: testLogger,
         clock: Date.now,

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { opencodeSummarizer } from "../../src/lib/app/notify/messages.js";
+import { opencodeSummarizer } from "../../src/lib/adapters/process/programs.js";
 
 const originalPath = process.env.PATH;
 afterEach(() => {

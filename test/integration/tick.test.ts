@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
 import { runTick, tickPass } from "../../src/lib/app/tick.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { capturingLogger, testLogger } from "../support/logger.js";
@@ -211,7 +212,7 @@ describe("tick against a real store", () => {
         config: t.config,
         log: testLogger,
         clock: () => claim.leaseExpiresAt + 2,
-        runners: createRunners(),
+        runners: createRunners(processes),
       },
       command,
       claim,

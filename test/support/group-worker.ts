@@ -2,7 +2,7 @@
 // through the shell runner, `tool` through the wl/opencode/gh runner. The program writes
 // its pid to the file given, then sleeps.
 import { tmpdir } from "node:os";
-import { runShell } from "../../src/lib/app/runners/shell.js";
+import { runShell } from "../../src/lib/adapters/process/shell.js";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
 
 const [mode = "", pidFile = ""] = process.argv.slice(2);

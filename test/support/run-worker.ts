@@ -3,6 +3,7 @@ import { parseConfig } from "../../src/lib/runtime/config.js";
 import { silentLogger } from "../../src/lib/runtime/log.js";
 import { runOnce } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
 import {
   createDocumentClient,
   createDynamoClient,
@@ -19,7 +20,7 @@ const store = new Store(
   },
 );
 await runOnce(
-  { store, runners: createRunners(), config, log: silentLogger, clock: Date.now },
+  { store, runners: createRunners(processes), config, log: silentLogger, clock: Date.now },
   id,
   `worker:${process.pid}`,
 );

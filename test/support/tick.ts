@@ -4,6 +4,7 @@ import type { Config } from "../../src/lib/runtime/config.js";
 import { type Logger } from "../../src/lib/runtime/log.js";
 import { executeClaim } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
 import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import type { TickDeps } from "../../src/lib/app/tick.js";
 
@@ -26,7 +27,11 @@ export function tickDeps(
     owner: "test-tick",
     dispatch: async (command: Command, claim: RunClaim) => {
       starts.push(claim);
-      await executeClaim({ store, config, log, clock, runners: createRunners() }, command, claim);
+      await executeClaim(
+        { store, config, log, clock, runners: createRunners(processes) },
+        command,
+        claim,
+      );
     },
     ...overrides,
     starts,

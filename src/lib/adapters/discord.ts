@@ -1,64 +1,19 @@
-import type { Logger } from "../runtime/log.js";
+import { type WebhookPayload } from "../core/discord-message.js";
+import type {
+  DeliverToWebhook,
+  DeliveryContext,
+  DeliveryPolicy,
+  DeliveryResult,
+} from "../core/ports.js";
 import { maskWebhookUrl, redactSecrets, registerSecret, webhookToken } from "../core/secrets.js";
 
-/** Discord rejects message content longer than this. */
-export const DISCORD_CONTENT_LIMIT = 2000;
-
-/** Ends content that was cut to fit DISCORD_CONTENT_LIMIT. */
-export const TRUNCATION_MARKER = "\n… (truncated)";
-
-const CODE_FENCE = "```";
-
-/** The JSON body of a webhook execution. */
-export interface WebhookPayload {
-  content: string;
-  allowed_mentions: { parse: [] };
-}
-
-/**
- * Markdown → payload; content cut to ≤ 2000 characters with a visible marker (e.g. "\n… (truncated)"); mentions never parsed so output can't ping @everyone/@here/roles/users.
- * A code block left open by the cut is closed, so the marker shows as text.
- */
-export function discordPayload(markdown: string): WebhookPayload {
-  return { content: fitContent(markdown), allowed_mentions: { parse: [] } };
-}
-
-function fitContent(text: string): string {
-  if (text.length <= DISCORD_CONTENT_LIMIT) return text;
-  // Room for the marker and for a fence that closes an open code block.
-  let kept = text.slice(
-    0,
-    DISCORD_CONTENT_LIMIT - TRUNCATION_MARKER.length - 1 - CODE_FENCE.length,
-  );
-  // Do not leave half of a surrogate pair (an emoji, say) at the end.
-  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
-  const openFence = kept.split(CODE_FENCE).length % 2 === 0;
-  return `${kept}${openFence ? `\n${CODE_FENCE}` : ""}${TRUNCATION_MARKER}`;
-}
-
-/** How hard to try. */
-export interface DeliveryPolicy {
-  /** The first retry waits this long; each further retry waits twice as long as the one before. */
-  backoffBaseMs: number;
-  /** Retries after the first attempt, so at most maxRetries + 1 attempts. */
-  maxRetries: number;
-  /** Longest time one request may take, headers and body; also capped by the deadline. */
-  requestTimeoutMs: number;
-}
-
-/** Time and logging, passed in so callers (and tests) control them. */
-export interface DeliveryContext {
-  /** Epoch ms: never wait or keep a request open past this (the Lambda invocation's end, minus a margin the caller chooses). */
-  deadline: number;
-  clock: () => number;
-  sleep: (ms: number) => Promise<void>;
-  log: Logger;
-}
-
-/** The outcome of a delivery; `reason` is short, human, and never contains the webhook token. */
-export type DeliveryResult =
-  | { delivered: true; attempts: number; status: number }
-  | { delivered: false; attempts: number; status?: number; reason: string };
+export {
+  DISCORD_CONTENT_LIMIT,
+  discordPayload,
+  TRUNCATION_MARKER,
+  type WebhookPayload,
+} from "../core/discord-message.js";
+export type { DeliveryContext, DeliveryPolicy, DeliveryResult } from "../core/ports.js";
 
 type Attempt =
   | { kind: "delivered"; status: number }
@@ -74,12 +29,12 @@ const MAX_BODY_READ_BYTES = 16 * 1024;
  * 4xx and 3xx (redirects are not followed) fail at once. Never waits, and never keeps a
  * request open, past `ctx.deadline`. Retries are logged with the URL masked.
  */
-export async function deliverToWebhook(
+export const deliverToWebhook: DeliverToWebhook = async (
   url: string,
   payload: WebhookPayload,
   policy: DeliveryPolicy,
   ctx: DeliveryContext,
-): Promise<DeliveryResult> {
+): Promise<DeliveryResult> => {
   // Whatever might echo the URL later (an error message, a log line) is redacted too.
   registerSecret(url);
   const token = webhookToken(url);
@@ -130,7 +85,7 @@ export async function deliverToWebhook(
     await ctx.sleep(wait);
     last = attempt;
   }
-}
+};
 
 async function attemptOnce(url: string, body: string, timeoutMs: number): Promise<Attempt> {
   if (!/^https?:$/.test(safeProtocol(url)))

@@ -1,8 +1,7 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { RunClaim } from "../core/command.js";
-import type { Config } from "../runtime/config.js";
-import { executeClaim, type RunDeps } from "../app/run.js";
-import type { Dispatch } from "../app/tick.js";
+import type { Config } from "../core/config.js";
+import type { Dispatch } from "../core/ports.js";
 
 /** What `tick` sends to `runCommand`. */
 export type RunCommandEvent = RunClaim;
@@ -30,12 +29,5 @@ export function lambdaDispatch(config: Config, client?: LambdaClient): Dispatch 
       }),
     );
     if (res.StatusCode !== 202) throw new Error(`Lambda invoke returned status ${res.StatusCode}`);
-  };
-}
-
-/** Runs the command in this process and waits for it (tests, CLI, `AMPA_DISPATCH=inline`). */
-export function inlineDispatch(deps: RunDeps): Dispatch {
-  return async (command, claim) => {
-    await executeClaim(deps, command, claim);
   };
 }

@@ -1,5 +1,5 @@
 import { AMPA_SERVICE_HEADER } from "../core/service-header.js";
-import type { Logger } from "../runtime/log.js";
+import type { Logger } from "../core/logger.js";
 
 /**
  * True when the LLM health URL answers 2xx within the timeout and is not AMPA itself

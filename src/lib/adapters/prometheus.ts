@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Command } from "../core/command.js";
 import { isRunning } from "../core/scheduler/select.js";
-import type { NotifyState, StoredMetric } from "./dynamodb/store.js";
+import type { NotifyState, StoredMetric } from "../core/ports.js";
 
 /** Counters kept in the table (METRICS partition), with their help and labels. */
 const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = {

@@ -1,5 +1,5 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
-import type { Config } from "../runtime/config.js";
+import type { Config } from "../core/config.js";
 import { registerSecret } from "../core/secrets.js";
 
 /** Where the Discord webhook came from, for /health and messages (never the URL itself). */

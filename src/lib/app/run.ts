@@ -1,44 +1,40 @@
-import { randomUUID } from "node:crypto";
 import type { Command, RunClaim, RunRecord } from "../core/command.js";
-import type { Config } from "../runtime/config.js";
+import type { Config } from "../core/config.js";
 import { LeaseHeldError, UnknownCommandError } from "../core/errors.js";
-import { asError, type Logger } from "../runtime/log.js";
-import { commandMessage, opencodeSummarizer, type Summarizer } from "./notify/messages.js";
-import type { Notifier } from "./notify/notifier.js";
+import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
+import type { Clock, CommandStore, CounterStore, Dispatch, Notify } from "../core/ports.js";
+import {
+  abandonedRunRecord,
+  leaseExpiry,
+  maxRuntimeMs,
+  newRunId,
+  type RunResult,
+  runRecord,
+} from "../core/run-record.js";
+import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
-import type { Store } from "../adapters/dynamodb/store.js";
+
+/** The store as runs use it: commands, leases, run records and counters. */
+export type RunStore = CommandStore & CounterStore;
 
 export interface RunDeps {
-  store: Store;
+  store: RunStore;
   runners: Runners;
   config: Config;
   log: Logger;
-  clock: () => number;
+  clock: Clock;
   /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
   remainingMs?: () => number;
   /** Posts each run's result to Discord; runs are not announced without one. */
-  notifier?: Notifier;
+  notifier?: Notify;
+  /** Shortens long output for the post (opencode); without one it is cut. */
   summarize?: Summarizer;
-}
-
-/** Time the run may take before it is killed. */
-export function maxRuntimeMs(command: Command, config: Config): number {
-  return (command.maxRuntimeMinutes ?? config.defaultMaxRuntimeMinutes) * 60_000;
-}
-
-/** Lease for a run starting at `now`: max runtime plus a grace for recording the result. */
-export function leaseExpiry(command: Command, now: number, config: Config): number {
-  return now + maxRuntimeMs(command, config) + config.leaseGraceMs;
-}
-
-export function newRunId(): string {
-  return randomUUID();
 }
 
 /** Claims the command's lease; undefined when another run holds it or it changed since it was read. */
 export async function claimCommand(
-  store: Store,
+  store: CommandStore,
   command: Command,
   opts: { now: number; owner: string; trigger: RunClaim["trigger"]; config: Config },
 ): Promise<RunClaim | undefined> {
@@ -78,7 +74,7 @@ export async function executeClaim(
     deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
   );
   log.info({ type: command.type, trigger: claim.trigger }, "run started");
-  let result: Pick<RunRecord, "exitCode" | "output" | "outputTruncatedBytes" | "outcome">;
+  let result: RunResult;
   try {
     result = await deps.runners[command.type](command, { config, log, deadline, clock });
   } catch (err) {
@@ -90,20 +86,16 @@ export async function executeClaim(
       outcome: "error",
     };
   }
-  const endedAt = clock();
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
-  const run: RunRecord = {
-    commandId: command.id,
-    runId: claim.runId,
-    trigger: claim.trigger,
-    startedAt: claim.startedAt,
-    endedAt,
-    durationMs: Math.max(endedAt - claim.startedAt, 0),
-    exitCode: result.exitCode,
-    outcome: result.outcome,
-    output: bounded.text,
-    outputTruncatedBytes: result.outputTruncatedBytes + bounded.droppedBytes,
-  };
+  const run = runRecord(
+    claim,
+    {
+      ...result,
+      output: bounded.text,
+      outputTruncatedBytes: (result.outputTruncatedBytes ?? 0) + bounded.droppedBytes,
+    },
+    clock(),
+  );
   const current = await deps.store.finishRun(claim, run);
   if (!current) {
     log.warn(
@@ -142,7 +134,7 @@ async function afterRun(
       SELF_ANNOUNCING_TYPES.has(command.type) &&
       (command.type === "heartbeat" || run.outcome !== "error");
     if (deps.notifier && !selfAnnounced) {
-      const message = await commandMessage(command, run, deps.summarize ?? opencodeSummarizer());
+      const message = await commandMessage(command, run, deps.summarize);
       await deps.notifier.send("command", message);
     }
   } catch (err) {
@@ -152,20 +144,20 @@ async function afterRun(
 
 /**
  * Frees a lease that expired without a result and records its run as abandoned (see
- * Store.recoverExpiredLease). The run is counted in ampa_command_runs_total like every
+ * abandonedRunRecord). The run is counted in ampa_command_runs_total like every
  * recorded run: uncounted, runs lost to crashes would not show on /metrics.
  */
 export async function recoverAbandonedRun(
-  store: Store,
+  store: RunStore,
   command: Command,
   now: number,
 ): Promise<RunRecord | undefined> {
-  const abandoned = await store.recoverExpiredLease(command, now);
-  if (abandoned)
-    await store.incrementCounter("ampa_command_runs_total", {
-      command: command.id,
-      outcome: "abandoned",
-    });
+  const abandoned = abandonedRunRecord(command, now);
+  if (!abandoned || !(await store.recoverExpiredLease(command, abandoned, now))) return undefined;
+  await store.incrementCounter("ampa_command_runs_total", {
+    command: command.id,
+    outcome: "abandoned",
+  });
   return abandoned;
 }
 
@@ -175,19 +167,10 @@ export async function failClaim(
   claim: RunClaim,
   reason: string,
 ): Promise<void> {
-  const endedAt = deps.clock();
-  await deps.store.finishRun(claim, {
-    commandId: claim.commandId,
-    runId: claim.runId,
-    trigger: claim.trigger,
-    startedAt: claim.startedAt,
-    endedAt,
-    durationMs: Math.max(endedAt - claim.startedAt, 0),
-    exitCode: null,
-    outcome: "error",
-    output: reason,
-    outputTruncatedBytes: 0,
-  });
+  await deps.store.finishRun(
+    claim,
+    runRecord(claim, { exitCode: null, outcome: "error", output: reason }, deps.clock()),
+  );
   // Counted like every recorded run (see recoverAbandonedRun), once it is on record.
   await deps.store.incrementCounter("ampa_command_runs_total", {
     command: claim.commandId,
@@ -218,4 +201,11 @@ export async function runOnce(deps: RunDeps, id: string, owner: string): Promise
     throw new LeaseHeldError(id, latest.leaseOwner, latest.leaseExpiresAt);
   }
   return executeClaim(deps, command, claim);
+}
+
+/** Runs the command in this process and waits for it (tests, CLI, `AMPA_DISPATCH=inline`). */
+export function inlineDispatch(deps: RunDeps): Dispatch {
+  return async (command, claim) => {
+    await executeClaim(deps, command, claim);
+  };
 }

@@ -1,7 +1,6 @@
-import type { Logger } from "../runtime/log.js";
-import { readWlStatus, startupMessage } from "./notify/messages.js";
-import type { Notifier } from "./notify/notifier.js";
-import type { Store } from "../adapters/dynamodb/store.js";
+import type { Logger } from "../core/logger.js";
+import { startupMessage } from "./notify/messages.js";
+import type { Clock, Notify, SchedulerStore } from "../core/ports.js";
 
 /**
  * Posts `# Scheduler Started` once per build: every cold container of a deployment tries,
@@ -9,9 +8,10 @@ import type { Store } from "../adapters/dynamodb/store.js";
  * new for each `osls deploy` and for each `osls offline start` (each `npm start`).
  */
 export async function announceStartup(
-  deps: { store: Store; notifier: Notifier; clock: () => number; log: Logger },
+  deps: { store: SchedulerStore; notifier: Notify; clock: Clock; log: Logger },
   buildId: string,
-  wlStatus: () => Promise<string | undefined> = () => readWlStatus(),
+  /** Plain `wl status` for the message; undefined when it is not available. */
+  wlStatus: () => Promise<string | undefined>,
 ): Promise<boolean> {
   if (!(await deps.store.claimStartupAnnouncement(buildId, deps.clock()))) return false;
   const sent = await deps.notifier.send("startup", startupMessage(await wlStatus()));

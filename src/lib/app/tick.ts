@@ -1,23 +1,23 @@
-import type { Command, RunClaim } from "../core/command.js";
-import type { Config } from "../runtime/config.js";
-import { asError, type Logger } from "../runtime/log.js";
-import { claimCommand, failClaim, newRunId, recoverAbandonedRun } from "./run.js";
+import type { Command } from "../core/command.js";
+import type { Config } from "../core/config.js";
+import { asError, type Logger } from "../core/logger.js";
+import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
+import { newRunId } from "../core/run-record.js";
+import { claimCommand, failClaim, recoverAbandonedRun, type RunStore } from "./run.js";
 import {
   decide,
   dueToleranceMs,
   runnableCandidates,
   type SelectionOptions,
 } from "../core/scheduler/select.js";
-import type { Store } from "../adapters/dynamodb/store.js";
 
-/** Hands a claimed run to its runner: an async Lambda invocation on AWS, a direct call inline. */
-export type Dispatch = (command: Command, claim: RunClaim) => Promise<void>;
+export type { Dispatch } from "../core/ports.js";
 
 export interface TickDeps {
-  store: Store;
+  store: RunStore & SchedulerStore;
   config: Config;
   log: Logger;
-  clock: () => number;
+  clock: Clock;
   dispatch: Dispatch;
   probeLlm: () => Promise<boolean>;
   sleep: (ms: number) => Promise<void>;
@@ -81,7 +81,7 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
 
   const skippedForLlm: string[] = [];
   const token = newRunId();
-  let slot: Awaited<ReturnType<Store["claimGlobalSlot"]>> | undefined;
+  let slot: GlobalSlot | undefined;
   for await (const candidate of runnableCandidates(decision.candidates, deps.probeLlm, (c) =>
     skippedForLlm.push(c.command.id),
   )) {

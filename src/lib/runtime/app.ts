@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Config, type Env, loadConfig } from "./config.js";
-import { readLock } from "../local/lock.js";
+import { readLock } from "./local-stack.js";
 import { createLogger, type Logger } from "./log.js";
 import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
 import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
@@ -36,11 +36,12 @@ const onLambda = (env: Env) =>
   Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE && !env.IS_LOCAL;
 
 /**
- * Under `osls invoke local` (IS_LOCAL) or serverless-offline (IS_OFFLINE) with no endpoint
- * configured: the store of a running `npm start`, found through its lock file.
+ * Under `osls invoke local` (IS_LOCAL) with no endpoint configured: the store of a running
+ * `npm start`, found through its lock file. Never on Lambda; serverless-offline gets the
+ * endpoint from `npm start` itself.
  */
 function localStack(env: Env, config: Config): { endpoint?: string; webhook?: string } {
-  if (!env.IS_LOCAL && !env.IS_OFFLINE) return {};
+  if (!env.IS_LOCAL) return {};
   const lock = readLock(config.storeDir);
   return { endpoint: lock?.endpoint || undefined, webhook: lock?.webhook };
 }

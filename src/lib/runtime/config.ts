@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
+import { type Config, LOG_LEVELS } from "../core/config.js";
+
+export type { Config } from "../core/config.js";
 
 /**
  * Configuration from the environment, with a `.env` at the project root overriding it
@@ -73,10 +76,7 @@ const knobs = {
   AMPA_RUN_COMMAND_FUNCTION: knob(z.string().min(1), (env) => `ampa-${stageOf(env)}-runCommand`),
   AMPA_LAMBDA_ENDPOINT: knob(z.url().optional(), undefined),
   AMPA_METRICS_PORT: knob(port, 8000),
-  AMPA_LOG_LEVEL: knob(
-    z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
-    "info",
-  ),
+  AMPA_LOG_LEVEL: knob(z.enum(LOG_LEVELS), "info"),
   AMPA_RUN_SCHEDULER: knob(booleanish, true),
   AMPA_DISCORD_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
   AMPA_DISCORD_WEBHOOK_PARAM: knob(
@@ -97,46 +97,6 @@ const knobs = {
 
 type Knobs = typeof knobs;
 export type RawConfig = { [K in keyof Knobs]: ReturnType<Knobs[K]["fallback"]> };
-
-export interface Config {
-  stage: string;
-  region: string;
-  tableName: string;
-  pollIntervalMs: number;
-  globalMinIntervalMs: number;
-  priorityWeight: number;
-  llmHealthcheckUrl: string;
-  llmProbeTimeoutMs: number;
-  maxRunHistory: number;
-  storeDir: string;
-  commandCwd: string;
-  defaultMaxRuntimeMinutes: number;
-  leaseGraceMs: number;
-  maxOutputBytes: number;
-  dynamodbEndpoint: string | undefined;
-  dispatch: "lambda" | "inline";
-  runCommandFunction: string;
-  lambdaEndpoint: string | undefined;
-  metricsPort: number;
-  logLevel: RawConfig["AMPA_LOG_LEVEL"];
-  runScheduler: boolean;
-  /** The tick period EventBridge (or serverless-offline) fires at. */
-  tickIntervalMs: number;
-  discordWebhook: string | undefined;
-  discordWebhookParam: string;
-  webhookCacheMs: number;
-  backoffBaseMs: number;
-  maxRetries: number;
-  discordTimeoutMs: number;
-  deadLetterWebhook: string | undefined;
-  deadLetterFile: string | undefined;
-  heartbeatMinutes: number;
-  inboxPort: number;
-  /** Longest one `wl` (or `gh`) call may take. */
-  wlTimeoutMs: number;
-  /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
-  verifyPrWithGh: boolean;
-}
 
 export interface ConfigWarning {
   variable: string;

@@ -1,9 +1,10 @@
 import { pino } from "pino";
+import { type Logger } from "../core/logger.js";
 import { redactSecrets } from "../core/secrets.js";
 
-/** One structured JSON logger for the whole service; children add per-invocation keys. */
-export type Logger = pino.Logger;
+export { asError, type Logger } from "../core/logger.js";
 
+/** One structured JSON logger for the whole service; children add per-invocation keys. */
 export function createLogger(
   level: string = process.env.AMPA_LOG_LEVEL ?? "info",
   destination: "stdout" | "stderr" = "stdout",
@@ -31,8 +32,3 @@ export function redactingDestination(write: (line: string) => void): pino.Destin
 
 /** A logger that drops everything; for tests and library callers that pass none. */
 export const silentLogger: Logger = pino({ level: "silent" });
-
-/** Narrows an unknown thrown value to an Error so its message can be used. */
-export function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}

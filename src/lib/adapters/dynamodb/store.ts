@@ -19,6 +19,23 @@ import {
   type RunClaim,
   type RunRecord,
 } from "../../core/command.js";
+import type {
+  AuditStore,
+  AuditTime,
+  ClaimRequest,
+  CommandAdmin,
+  CommandStore,
+  CorruptItem,
+  DeadLetter,
+  GlobalSlot,
+  MetricLabels,
+  NotifyState,
+  NotifyStore,
+  OnCorrupt,
+  SchedulerStore,
+  StoredMetric,
+  TransferStore,
+} from "../../core/ports.js";
 import {
   DuplicateCommandError,
   isConditionalCheckFailed,
@@ -46,7 +63,6 @@ const METRICS = "METRICS";
 const AUDIT = "AUDIT";
 const runPk = (id: string) => `RUN#${id}`;
 
-export type MetricLabels = Record<string, string>;
 /** Labels sorted so one metric series always maps to one item. */
 const metricKey = (name: string, labels: MetricLabels) => {
   const parts = Object.keys(labels)
@@ -55,15 +71,14 @@ const metricKey = (name: string, labels: MetricLabels) => {
   return parts.length ? `${name}#${parts.join(",")}` : name;
 };
 
-const notifyStateSchema = z.object({
+const notifyStateSchema: z.ZodType<NotifyState> = z.object({
   lastMessageAt: z.number().optional(),
   lastMessageKind: z.string().optional(),
   lastHeartbeatAt: z.number().optional(),
   lastNonHeartbeatAt: z.number().optional(),
 });
-export type NotifyState = z.infer<typeof notifyStateSchema>;
 
-const deadLetterSchema = z.object({
+const deadLetterSchema: z.ZodType<DeadLetter> = z.object({
   id: z.string(),
   kind: z.string(),
   content: z.string(),
@@ -73,10 +88,8 @@ const deadLetterSchema = z.object({
   redriveAttempts: z.number().optional(),
   lastAttemptAt: z.number().optional(),
 });
-/** A notification that could not be delivered, kept until a redrive delivers it. */
-export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
-const storedMetricSchema = z
+const storedMetricSchema: z.ZodType<StoredMetric> = z
   .object({
     name: z.string(),
     labels: z.record(z.string(), z.string()),
@@ -85,7 +98,6 @@ const storedMetricSchema = z
   })
   // prom-client throws on a counter below zero, which would take all of /metrics down.
   .refine((m) => m.kind !== "counter" || m.value >= 0, "a counter must not be negative");
-export type StoredMetric = z.infer<typeof storedMetricSchema>;
 const runSk = (startedAt: number, runId: string) => `${new Date(startedAt).toISOString()}#${runId}`;
 
 const SPEC_FIELDS = Object.keys(commandSpecSchema.shape) as (keyof CommandSpec)[];
@@ -107,31 +119,7 @@ const runItemSchema = z.object({
   late: z.boolean().optional(),
 });
 
-export interface CorruptItem {
-  key: string;
-  error: string;
-}
-
-export interface ClaimRequest {
-  runId: string;
-  owner: string;
-  now: number;
-  expiresAt: number;
-  /**
-   * Optimistic check for scheduled starts: the lastStartAt the caller saw when it chose
-   * the command. A second tick that saw the same state loses. `"any"` skips the check.
-   */
-  expectedLastStartAt: number | undefined | "any";
-}
-
-/** When a triage audit last looked at a work item, and which command did. */
-export interface AuditTime {
-  workItemId: string;
-  lastAuditAt: number;
-  commandId: string;
-}
-
-const auditItemSchema = z.object({
+const auditItemSchema: z.ZodType<AuditTime> = z.object({
   workItemId: z.string(),
   lastAuditAt: epochMsSchema,
   commandId: z.string(),
@@ -158,9 +146,6 @@ export function parseCommandItem(item: Record<string, unknown>): Command {
   return parsed.data;
 }
 
-/** Told about each item a listing skips because it does not parse. */
-export type OnCorrupt = (item: CorruptItem) => void;
-
 /** The item if it parses, else undefined after telling `onCorrupt`. */
 function parseOrReport<T>(
   schema: z.ZodType<T>,
@@ -176,7 +161,9 @@ function parseOrReport<T>(
   return undefined;
 }
 
-export class Store {
+export class Store
+  implements CommandStore, CommandAdmin, SchedulerStore, NotifyStore, AuditStore, TransferStore
+{
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly options: StoreOptions,
@@ -289,11 +276,7 @@ export class Store {
    * Takes the global start slot if no start happened in the last `minIntervalMs`.
    * Returns the previous value so a claimer that then starts nothing can give it back.
    */
-  async claimGlobalSlot(
-    now: number,
-    minIntervalMs: number,
-    token: string,
-  ): Promise<{ claimed: true; previous: number | undefined } | { claimed: false }> {
+  async claimGlobalSlot(now: number, minIntervalMs: number, token: string): Promise<GlobalSlot> {
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -415,29 +398,10 @@ export class Store {
 
   /**
    * Frees a lease that expired without its run finishing (the runner crashed or timed
-   * out) and records that run as abandoned. Returns the record, or undefined when the
-   * lease was not expired or someone else recovered it first.
+   * out) and records `run` (see abandonedRunRecord) for it. False when the lease was not
+   * expired or someone else recovered it first.
    */
-  async recoverExpiredLease(command: Command, now: number): Promise<RunRecord | undefined> {
-    const { leaseRunId, leaseExpiresAt } = command;
-    if (leaseRunId === undefined || leaseExpiresAt === undefined || leaseExpiresAt >= now)
-      return undefined;
-    const startedAt =
-      command.lastRunId === leaseRunId && command.lastStartAt !== undefined
-        ? command.lastStartAt
-        : now;
-    const run: RunRecord = {
-      commandId: command.id,
-      runId: leaseRunId,
-      trigger: "schedule",
-      startedAt,
-      endedAt: now,
-      durationMs: now - startedAt,
-      exitCode: null,
-      outcome: "abandoned",
-      output: `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result.`,
-      outputTruncatedBytes: 0,
-    };
+  async recoverExpiredLease(command: Command, run: RunRecord, now: number): Promise<boolean> {
     // Record first, as in finishRun, so a failure between the writes loses no run. A
     // finisher writes its record before it releases the lease, so a real result is never
     // replaced by this one (and overwrites it if it comes later).
@@ -448,10 +412,10 @@ export class Store {
         Key: { pk: CMD, sk: command.id },
         UpdateExpression: `SET lastEndAt = :now, lastOutcome = :abandoned REMOVE ${LEASE_FIELDS.join(", ")}, lastExitCode, lastDurationMs`,
         ConditionExpression: "leaseRunId = :run AND leaseExpiresAt < :now",
-        ExpressionAttributeValues: { ":now": now, ":abandoned": "abandoned", ":run": leaseRunId },
+        ExpressionAttributeValues: { ":now": now, ":abandoned": "abandoned", ":run": run.runId },
       }),
     );
-    return recovered ? run : undefined;
+    return recovered;
   }
 
   // ── Notifications: last message times, startup announcement, dead letters ──────────

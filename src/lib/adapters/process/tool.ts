@@ -1,32 +1,8 @@
-import { findOnPath } from "../../app/notify/messages.js";
+import type { ToolRunner } from "../../core/ports.js";
+import { findOnPath } from "./programs.js";
+
+export type { ToolOptions, ToolResult, ToolRunner } from "../../core/ports.js";
 import { killGroup, spawnInGroup } from "./process-group.js";
-
-/** What one run of an external program (wl, opencode, gh) produced. */
-export interface ToolResult {
-  program: string;
-  args: readonly string[];
-  /** Undefined when the program was missing, timed out or was killed. */
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-  missing: boolean;
-  timedOut: boolean;
-}
-
-export interface ToolOptions {
-  cwd: string;
-  timeoutMs: number;
-  env?: NodeJS.ProcessEnv;
-  /** PATH to look the program up in (defaults to the process's PATH). */
-  path?: string;
-}
-
-/** Runs an external tool and returns its result; never throws. */
-export type ToolRunner = (
-  program: string,
-  args: readonly string[],
-  opts: ToolOptions,
-) => Promise<ToolResult>;
 
 /** Output kept per stream; beyond it the rest is dropped (wl JSON is far smaller). */
 const MAX_BUFFER = 16 * 1024 * 1024;
@@ -96,13 +72,3 @@ export const runTool: ToolRunner = (program, args, opts) => {
     child.on("close", (code) => finish(code ?? undefined));
   });
 };
-
-/** One line saying how a tool run went wrong, for notes and errors. */
-export function describeFailure(result: ToolResult, timeoutMs?: number): string {
-  const name = `${result.program} ${result.args[0] ?? ""}`.trim();
-  if (result.missing) return `${result.program} is not on PATH`;
-  if (result.timedOut)
-    return `${name} timed out${timeoutMs === undefined ? "" : ` after ${Math.round(timeoutMs)} ms`}`;
-  const stderr = result.stderr.trim().split("\n").slice(-3).join(" ").slice(0, 300);
-  return `${name} exited ${result.exitCode ?? "abnormally"}${stderr ? `: ${stderr}` : ""}`;
-}

@@ -1,14 +1,22 @@
 import { appendFile } from "node:fs/promises";
-import type { Config } from "../../runtime/config.js";
-import { asError, type Logger } from "../../runtime/log.js";
-import { newRunId } from "../run.js";
+import type { Config } from "../../core/config.js";
+import { discordPayload } from "../../core/discord-message.js";
+import { asError, type Logger } from "../../core/logger.js";
+import type {
+  Clock,
+  DeadLetter,
+  DeliverToWebhook,
+  DeliveryPolicy,
+  MessageKind,
+  Notify,
+  NotifyStore,
+  SendResult,
+  WebhookSource,
+} from "../../core/ports.js";
+import { newRunId } from "../../core/run-record.js";
 import { redactSecrets } from "../../core/secrets.js";
-import type { DeadLetter, Store } from "../../adapters/dynamodb/store.js";
-import { type DeliveryPolicy, deliverToWebhook, discordPayload } from "../../adapters/discord.js";
-import type { WebhookSource } from "../../adapters/ssm-webhook.js";
 
-/** What a message is about; a label on ampa_discord_messages_total. */
-export type MessageKind = "command" | "heartbeat" | "startup" | "audit" | "delegation";
+export type { MessageKind, SendResult } from "../../core/ports.js";
 
 /**
  * Messages about work done hold the next scheduled heartbeat back (the seed's rule);
@@ -22,14 +30,6 @@ const QUIETS_HEARTBEAT: Record<MessageKind, boolean> = {
   startup: false,
 };
 
-export interface SendResult {
-  delivered: boolean;
-  attempts: number;
-  /** Set when the message was not delivered: it is kept as this dead letter. */
-  deadLetterId?: string;
-  reason?: string;
-}
-
 export interface RedriveResult {
   total: number;
   delivered: number;
@@ -39,11 +39,13 @@ export interface RedriveResult {
 }
 
 export interface NotifierDeps {
-  store: Store;
+  store: NotifyStore;
   webhook: WebhookSource;
+  /** The HTTP delivery (adapters/discord.ts). */
+  deliver: DeliverToWebhook;
   config: Config;
   log: Logger;
-  clock: () => number;
+  clock: Clock;
   sleep: (ms: number) => Promise<void>;
   /** Time left in the invocation; no retry wait may pass it. Unlimited when absent. */
   remainingMs?: () => number;
@@ -62,7 +64,7 @@ const REDRIVE_CLAIM_MS = 5 * 60_000;
  * never past the invocation's deadline; a message that still fails becomes a dead letter
  * (DynamoDB, plus AMPA_DEADLETTER_WEBHOOK / AMPA_DEADLETTER_FILE when set) for redrive.
  */
-export class Notifier {
+export class Notifier implements Notify {
   constructor(private readonly deps: NotifierDeps) {}
 
   private get policy(): DeliveryPolicy {
@@ -97,7 +99,7 @@ export class Notifier {
       const letter = await this.deadLetter(kind, markdown, "no Discord webhook configured", 0);
       return { delivered: false, attempts: 0, deadLetterId: letter.id, reason: letter.reason };
     }
-    const result = await deliverToWebhook(webhook.url, discordPayload(markdown), this.policy, {
+    const result = await this.deps.deliver(webhook.url, discordPayload(markdown), this.policy, {
       deadline: this.deadline(),
       clock,
       sleep: this.deps.sleep,
@@ -150,7 +152,7 @@ export class Notifier {
     }
     if (config.deadLetterWebhook) {
       const notice = `# AMPA dead letter\n\nA ${kind} message could not be delivered (${reason}).\n\n${content}`;
-      const sent = await deliverToWebhook(
+      const sent = await this.deps.deliver(
         config.deadLetterWebhook,
         discordPayload(notice),
         { ...this.policy, maxRetries: 0 },
@@ -187,7 +189,7 @@ export class Notifier {
       // and post it a second time (with the default policy one send can take over 30 min).
       const claimEnd = claimedAt + REDRIVE_CLAIM_MS - DEADLINE_MARGIN_MS;
       const sent = webhook
-        ? await deliverToWebhook(webhook.url, discordPayload(letter.content), this.policy, {
+        ? await this.deps.deliver(webhook.url, discordPayload(letter.content), this.policy, {
             deadline: Math.min(this.deadline(), claimEnd),
             clock,
             sleep: this.deps.sleep,

@@ -1,5 +1,5 @@
 import type { Command, RunOutcome, RunRecord } from "../../core/command.js";
-import type { CorruptItem, Store } from "../../adapters/dynamodb/store.js";
+import type { CorruptItem, TransferStore } from "../../core/ports.js";
 import { formatPythonTime } from "./time.js";
 
 /**
@@ -86,7 +86,7 @@ function state(
   };
 }
 
-export async function exportPythonStore(store: Store): Promise<PythonStoreExport> {
+export async function exportPythonStore(store: TransferStore): Promise<PythonStoreExport> {
   const warnings: string[] = [];
   const notExported = (item: CorruptItem) =>
     warnings.push(`${item.key}: not exported, the item does not parse (${item.error})`);

@@ -1,6 +1,6 @@
 import type { Command, RunRecord } from "../../core/command.js";
 import { AmpaError } from "../../core/errors.js";
-import type { AuditTime, Store } from "../../adapters/dynamodb/store.js";
+import type { AuditTime, TransferStore } from "../../core/ports.js";
 import type { ParsedPythonStore } from "./parse.js";
 
 /**
@@ -63,7 +63,7 @@ export function canonical(value: unknown): string {
 
 /** What importing would change. Reads the store; writes nothing. */
 export async function planImport(
-  store: Store,
+  store: TransferStore,
   parsed: ParsedPythonStore,
   opts: ImportOptions,
 ): Promise<ImportPlan> {
@@ -185,7 +185,7 @@ export async function planImport(
  * (so a scheduler never sees the command before its history), then audit times and the
  * global start. Interrupted, it is safe to run the same import again.
  */
-export async function applyImport(store: Store, plan: ImportPlan): Promise<void> {
+export async function applyImport(store: TransferStore, plan: ImportPlan): Promise<void> {
   const blocked: string[] = [];
   for (const c of plan.commands) {
     for (const run of c.runsToWrite) await store.putRunRecord(run);

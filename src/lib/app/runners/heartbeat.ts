@@ -1,6 +1,5 @@
 import { HEARTBEAT_MESSAGE } from "../notify/messages.js";
-import type { Notifier } from "../notify/notifier.js";
-import type { Store } from "../../adapters/dynamodb/store.js";
+import type { Clock, Notify, NotifyStore } from "../../core/ports.js";
 import type { Runner, RunnerResult } from "./index.js";
 
 /** A heartbeat is not sent when a non-heartbeat message went out this recently (seed rule). */
@@ -13,9 +12,9 @@ export const NO_WEBHOOK_MESSAGE =
   "No Discord webhook configured: set AMPA_DISCORD_WEBHOOK (environment or .env) or the SSM parameter named by AMPA_DISCORD_WEBHOOK_PARAM.";
 
 export interface HeartbeatDeps {
-  notifier: Notifier;
-  store: Store;
-  clock: () => number;
+  notifier: Notify;
+  store: NotifyStore;
+  clock: Clock;
 }
 
 /**

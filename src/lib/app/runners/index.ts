@@ -1,41 +1,26 @@
-import type { Command, CommandType, RunOutcome } from "../../core/command.js";
-import type { Config } from "../../runtime/config.js";
-import type { Logger } from "../../runtime/log.js";
+import type { CommandType } from "../../core/command.js";
+import type { Runner, Runners, ShellRunner, ToolRunner } from "../../core/ports.js";
 import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
-import { runShell } from "./shell.js";
 import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./worklog.js";
 
-export interface RunnerContext {
-  config: Config;
-  log: Logger;
-  /** Epoch ms by which the runner must have finished (max runtime, lease, Lambda time). */
-  deadline: number;
-  clock: () => number;
-}
+export type { Runner, RunnerContext, RunnerResult, Runners } from "../../core/ports.js";
 
-export interface RunnerResult {
-  exitCode: number;
-  output: string;
-  outputTruncatedBytes: number;
-  outcome: RunOutcome;
-}
-
-export type Runner = (command: Command, ctx: RunnerContext) => Promise<RunnerResult>;
-export type Runners = Record<CommandType, Runner>;
-
-export const shellRunner: Runner = async (command, ctx) => {
-  const result = await runShell(command.command, {
-    cwd: ctx.config.commandCwd,
-    timeoutMs: Math.max(ctx.deadline - ctx.clock(), 1000),
-    maxOutputBytes: ctx.config.maxOutputBytes,
-  });
-  return {
-    exitCode: result.exitCode,
-    output: result.output,
-    outputTruncatedBytes: result.outputTruncatedBytes,
-    outcome: result.timedOut ? "timeout" : result.exitCode === 0 ? "success" : "failure",
+/** The `shell` command type: the command line under /bin/sh, in the command cwd. */
+export const shellRunner =
+  (runShell: ShellRunner): Runner =>
+  async (command, ctx) => {
+    const result = await runShell(command.command, {
+      cwd: ctx.config.commandCwd,
+      timeoutMs: Math.max(ctx.deadline - ctx.clock(), 1000),
+      maxOutputBytes: ctx.config.maxOutputBytes,
+    });
+    return {
+      exitCode: result.exitCode,
+      output: result.output,
+      outputTruncatedBytes: result.outputTruncatedBytes,
+      outcome: result.timedOut ? "timeout" : result.exitCode === 0 ? "success" : "failure",
+    };
   };
-};
 
 /** Placeholder for a command type whose runner has not been built yet: an honest failure. */
 export function notImplementedRunner(type: CommandType): Runner {
@@ -65,12 +50,25 @@ export const SELF_ANNOUNCING_TYPES: ReadonlySet<CommandType> = new Set([
   "triage-audit",
 ]);
 
-/** The runner of each command type. Heartbeats need the notifier and store. */
-export function createRunners(heartbeat?: HeartbeatDeps, worklog?: WorklogRunnerDeps): Runners {
+/** The programs runners start (adapters/process), and what heartbeats and Worklog runs need. */
+export interface RunnerDeps {
+  runShell: ShellRunner;
+  runTool: ToolRunner;
+  /** Heartbeats need the notifier and store; without them they fail honestly. */
+  heartbeat?: HeartbeatDeps;
+  worklog?: Omit<WorklogRunnerDeps, "runTool">;
+}
+
+/** The runner of each command type. */
+export function createRunners(deps: RunnerDeps): Runners {
+  const { heartbeat, worklog } = deps;
+  const worklogDeps = worklog && { ...worklog, runTool: deps.runTool };
   return {
-    shell: shellRunner,
+    shell: shellRunner(deps.runShell),
     heartbeat: heartbeat ? heartbeatRunner(heartbeat) : noNotifierRunner,
-    delegation: worklog ? delegationRunner(worklog) : notImplementedRunner("delegation"),
-    "triage-audit": worklog ? triageAuditRunner(worklog) : notImplementedRunner("triage-audit"),
+    delegation: worklogDeps ? delegationRunner(worklogDeps) : notImplementedRunner("delegation"),
+    "triage-audit": worklogDeps
+      ? triageAuditRunner(worklogDeps)
+      : notImplementedRunner("triage-audit"),
   };
 }

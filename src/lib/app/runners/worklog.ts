@@ -1,9 +1,5 @@
-import type { Notifier } from "../notify/notifier.js";
-import type { Summarizer } from "../notify/messages.js";
-import type { Store } from "../../adapters/dynamodb/store.js";
-import type { ToolRunner } from "../../adapters/process/tool.js";
+import type { AuditStore, Notify, Summarizer, ToolRunner } from "../../core/ports.js";
 import { auditSettings, runTriageAudit } from "../worklog/audit.js";
-import { runTool } from "../../adapters/process/tool.js";
 import { WorklogError } from "../worklog/wl.js";
 import {
   agentOptions,
@@ -14,11 +10,11 @@ import {
 import type { Runner, RunnerContext } from "./index.js";
 
 export interface WorklogRunnerDeps {
-  notifier?: Notifier;
-  store: Store;
+  notifier?: Notify;
+  store: AuditStore;
   summarize?: Summarizer;
-  /** Replaces execFile for wl/opencode/gh (tests use real executables instead). */
-  runTool?: ToolRunner;
+  /** Runs wl, opencode and gh (adapters/process/tool.ts). */
+  runTool: ToolRunner;
 }
 
 const metadataFlag = (metadata: Record<string, unknown>, key: string): boolean =>
@@ -32,7 +28,7 @@ export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): Workf
     clock: ctx.clock,
     ...(deps.notifier ? { notifier: deps.notifier } : {}),
     ...(deps.summarize ? { summarize: deps.summarize } : {}),
-    ...(deps.runTool ? { runTool: deps.runTool } : {}),
+    runTool: deps.runTool,
   };
 }
 
@@ -71,7 +67,7 @@ export function triageAuditRunner(deps: WorklogRunnerDeps): Runner {
           commandId: command.id,
           wl,
           store: deps.store,
-          runTool: deps.runTool ?? runTool,
+          runTool: deps.runTool,
           ...(deps.notifier ? { notifier: deps.notifier } : {}),
           clock: ctx.clock,
           agent: agentOptions(wf),

@@ -1,7 +1,6 @@
-import type { Notifier } from "../notify/notifier.js";
-import type { Store } from "../../adapters/dynamodb/store.js";
+import type { AuditStore, Notify, ToolRunner } from "../../core/ports.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
-import { describeFailure, type ToolRunner } from "../../adapters/process/tool.js";
+import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type WorkComment, type WorkItem, type Worklog } from "./wl.js";
 
 /**
@@ -143,9 +142,9 @@ export interface AuditDeps {
   /** The triage-audit command running this audit (recorded with the audit time). */
   commandId: string;
   wl: Worklog;
-  store: Store;
+  store: AuditStore;
   runTool: ToolRunner;
-  notifier?: Notifier;
+  notifier?: Notify;
   clock: () => number;
   /** cwd and timeout for opencode (the run's remaining time). */
   agent: () => { cwd: string; timeoutMs: number };

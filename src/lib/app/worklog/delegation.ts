@@ -1,4 +1,5 @@
-import { describeFailure, type ToolOptions, type ToolRunner } from "../../adapters/process/tool.js";
+import type { ToolOptions, ToolRunner } from "../../core/ports.js";
+import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type NextCandidate, type WorkItem, type Worklog } from "./wl.js";
 
 /**

@@ -1,9 +1,5 @@
-import {
-  describeFailure,
-  type ToolOptions,
-  type ToolResult,
-  type ToolRunner,
-} from "../../adapters/process/tool.js";
+import type { ToolOptions, ToolResult, ToolRunner } from "../../core/ports.js";
+import { describeFailure } from "./tool-failure.js";
 
 /**
  * The Worklog adapter: every `wl` call by argv with a timeout, tolerant parsing of every

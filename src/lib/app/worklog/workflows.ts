@@ -1,6 +1,5 @@
-import { opencodeSummarizer, type Summarizer, summarizedBody } from "../notify/messages.js";
-import type { Notifier } from "../notify/notifier.js";
-import { runTool, type ToolOptions, type ToolRunner } from "../../adapters/process/tool.js";
+import { type Summarizer, summarizedBody } from "../notify/messages.js";
+import type { Clock, Notify, ToolOptions, ToolRunner } from "../../core/ports.js";
 import {
   buildDelegationReport,
   type DelegationReport,
@@ -16,15 +15,16 @@ export interface WorkflowDeps {
   wlTimeoutMs: number;
   /** Epoch ms by which everything must be done (opencode gets what is left). */
   deadline: number;
-  clock: () => number;
-  notifier?: Notifier;
+  clock: Clock;
+  notifier?: Notify;
   summarize?: Summarizer;
-  runTool?: ToolRunner;
+  /** Runs wl, opencode and gh (adapters/process/tool.ts). */
+  runTool: ToolRunner;
 }
 
 export function worklogFor(deps: WorkflowDeps): Worklog {
   return new Worklog({
-    run: deps.runTool ?? runTool,
+    run: deps.runTool,
     cwd: deps.cwd,
     timeoutMs: Math.max(
       Math.min(deps.wlTimeoutMs, deps.deadline - deps.clock()),
@@ -76,7 +76,7 @@ export async function runDelegationWorkflow(
             ok: true,
           }
         : await runLiveDelegation(
-            { wl, runTool: deps.runTool ?? runTool, opencode: agentOptions(deps) },
+            { wl, runTool: deps.runTool, opencode: agentOptions(deps) },
             { auditOnly: opts.auditOnly },
           );
     }
@@ -89,7 +89,7 @@ export async function runDelegationWorkflow(
   }
   if (opts.post && deps.notifier) {
     const body = outcome.report
-      ? await summarizedBody(outcome.report.text, deps.summarize ?? opencodeSummarizer())
+      ? await summarizedBody(outcome.report.text, deps.summarize)
       : (outcome.error ?? "");
     const message = [
       `# ${DELEGATION_REPORT_TITLE}`,

@@ -1,23 +1,9 @@
 import { constants } from "node:os";
+import type { ShellRunner } from "../../core/ports.js";
 import { BoundedOutput } from "../../core/output.js";
-import { killGroup, spawnInGroup } from "../../adapters/process/process-group.js";
+import { killGroup, spawnInGroup } from "./process-group.js";
 
-export interface ShellResult {
-  exitCode: number;
-  output: string;
-  outputTruncatedBytes: number;
-  timedOut: boolean;
-  durationMs: number;
-}
-
-export interface ShellOptions {
-  cwd: string;
-  timeoutMs: number;
-  maxOutputBytes: number;
-  env?: NodeJS.ProcessEnv;
-  /** Time between SIGTERM and SIGKILL of the process group on timeout. */
-  killGraceMs?: number;
-}
+export type { ShellOptions, ShellResult } from "../../core/ports.js";
 
 /** Exit code 124 is what coreutils `timeout` reports; we use it for a run killed at max runtime. */
 export const TIMEOUT_EXIT_CODE = 124;
@@ -27,7 +13,7 @@ export const TIMEOUT_EXIT_CODE = 124;
  * that on timeout the whole group (the shell and everything it started) is killed.
  * stdout and stderr are combined into one bounded buffer.
  */
-export function runShell(command: string, opts: ShellOptions): Promise<ShellResult> {
+export const runShell: ShellRunner = (command, opts) => {
   const started = performance.now();
   const output = new BoundedOutput(opts.maxOutputBytes);
   return new Promise((resolvePromise) => {
@@ -80,4 +66,4 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
     });
     child.on("close", (code, signal) => finish(exitCodeOf(code, signal)));
   });
-}
+};

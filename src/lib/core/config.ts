@@ -1,0 +1,46 @@
+/**
+ * The service's settings, as the runtime reads them from the environment (see
+ * runtime/config.ts for the variables and their defaults). Times are milliseconds.
+ */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  stage: string;
+  region: string;
+  tableName: string;
+  pollIntervalMs: number;
+  globalMinIntervalMs: number;
+  priorityWeight: number;
+  llmHealthcheckUrl: string;
+  llmProbeTimeoutMs: number;
+  maxRunHistory: number;
+  storeDir: string;
+  commandCwd: string;
+  defaultMaxRuntimeMinutes: number;
+  leaseGraceMs: number;
+  maxOutputBytes: number;
+  dynamodbEndpoint: string | undefined;
+  dispatch: "lambda" | "inline";
+  runCommandFunction: string;
+  lambdaEndpoint: string | undefined;
+  metricsPort: number;
+  logLevel: LogLevel;
+  runScheduler: boolean;
+  /** The tick period EventBridge (or serverless-offline) fires at. */
+  tickIntervalMs: number;
+  discordWebhook: string | undefined;
+  discordWebhookParam: string;
+  webhookCacheMs: number;
+  backoffBaseMs: number;
+  maxRetries: number;
+  discordTimeoutMs: number;
+  deadLetterWebhook: string | undefined;
+  deadLetterFile: string | undefined;
+  heartbeatMinutes: number;
+  inboxPort: number;
+  /** Longest one `wl` (or `gh`) call may take. */
+  wlTimeoutMs: number;
+  /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
+  verifyPrWithGh: boolean;
+}

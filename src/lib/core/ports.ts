@@ -1,0 +1,278 @@
+/**
+ * The ports: what the use cases (src/lib/app) need from the world, declared here so that
+ * they depend on these interfaces and never on an adapter. The DynamoDB store
+ * (adapters/dynamodb) implements the store ports; Lambda and inline dispatch implement
+ * Dispatch; the process adapter implements ProcessRunner and ToolRunner.
+ */
+import type {
+  Command,
+  CommandSpec,
+  CommandType,
+  RunClaim,
+  RunOutcome,
+  RunRecord,
+} from "./command.js";
+import type { Config } from "./config.js";
+import type { WebhookPayload } from "./discord-message.js";
+import type { Logger } from "./logger.js";
+
+/** Epoch milliseconds now. Passed in everywhere, so tests can fix it. */
+export type Clock = () => number;
+
+/** A stored item that does not parse: skipped by readers, reported, never thrown. */
+export interface CorruptItem {
+  key: string;
+  error: string;
+}
+
+/** Told about each item a reader skips because it does not parse. */
+export type OnCorrupt = (item: CorruptItem) => void;
+
+export interface ClaimRequest {
+  runId: string;
+  owner: string;
+  now: number;
+  expiresAt: number;
+  /**
+   * Optimistic check for scheduled starts: the lastStartAt the caller saw when it chose
+   * the command. A second tick that saw the same state loses. `"any"` skips the check.
+   */
+  expectedLastStartAt: number | undefined | "any";
+}
+
+/** Commands, their leases and their runs. */
+export interface CommandStore {
+  /** All commands; items that do not parse come back in `corrupt`. */
+  listCommands(): Promise<{ commands: Command[]; corrupt: CorruptItem[] }>;
+  getCommand(id: string): Promise<Command | undefined>;
+  /** Takes the command's lease; undefined when another run holds it or it changed. */
+  claimLease(id: string, req: ClaimRequest): Promise<Command | undefined>;
+  /** Records the run and releases the lease while `claim` holds it; false for a late finisher. */
+  finishRun(claim: RunClaim, run: RunRecord): Promise<boolean>;
+  /** Writes `run` (an abandoned record) and frees the expired lease it stands for. */
+  recoverExpiredLease(command: Command, run: RunRecord, now: number): Promise<boolean>;
+}
+
+/** Operator edits of commands (CLI, import). */
+export interface CommandAdmin {
+  addCommand(spec: CommandSpec, now: number): Promise<void>;
+  updateCommand(spec: Omit<CommandSpec, "paused">): Promise<Command>;
+  setPaused(id: string, paused: boolean): Promise<void>;
+  removeCommand(id: string): Promise<void>;
+}
+
+export type GlobalSlot = { claimed: true; previous: number | undefined } | { claimed: false };
+
+/** The scheduler-wide item: the global start slot and the startup announcement. */
+export interface SchedulerStore {
+  getLastGlobalStart(): Promise<number | undefined>;
+  claimGlobalSlot(now: number, minIntervalMs: number, token: string): Promise<GlobalSlot>;
+  releaseGlobalSlot(token: string, previous: number | undefined): Promise<void>;
+  claimStartupAnnouncement(buildId: string, now: number): Promise<boolean>;
+}
+
+export type MetricLabels = Record<string, string>;
+
+export interface StoredMetric {
+  name: string;
+  labels: Record<string, string>;
+  kind: "counter" | "gauge";
+  value: number;
+}
+
+/** Counters shared by every container (Lambda containers come and go). */
+export interface CounterStore {
+  incrementCounter(name: string, labels?: MetricLabels, by?: number): Promise<void>;
+}
+
+export interface NotifyState {
+  lastMessageAt?: number | undefined;
+  lastMessageKind?: string | undefined;
+  lastHeartbeatAt?: number | undefined;
+  lastNonHeartbeatAt?: number | undefined;
+}
+
+/** A notification that could not be delivered, kept until a redrive delivers it. */
+export interface DeadLetter {
+  id: string;
+  kind: string;
+  content: string;
+  reason: string;
+  attempts: number;
+  createdAt: number;
+  redriveAttempts?: number | undefined;
+  lastAttemptAt?: number | undefined;
+}
+
+/** Message times (heartbeat suppression) and dead letters. */
+export interface NotifyStore extends CounterStore {
+  getNotifyState(): Promise<NotifyState>;
+  recordMessageSent(kind: string, at: number, quietsHeartbeat: boolean): Promise<void>;
+  putDeadLetter(letter: Omit<DeadLetter, "id">): Promise<DeadLetter>;
+  listDeadLetters(): Promise<DeadLetter[]>;
+  claimDeadLetter(id: string, token: string, now: number, leaseMs: number): Promise<boolean>;
+  deleteDeadLetter(id: string, token: string): Promise<void>;
+  releaseDeadLetter(id: string, token: string, reason: string, now: number): Promise<void>;
+}
+
+/** When a triage audit last looked at a work item, and which command did. */
+export interface AuditTime {
+  workItemId: string;
+  lastAuditAt: number;
+  commandId: string;
+}
+
+export interface AuditStore {
+  getLastAudit(workItemId: string): Promise<number | undefined>;
+  recordAudit(workItemId: string, at: number, commandId: string): Promise<void>;
+}
+
+/** What import and export of the Python daemon's store read and write. */
+export interface TransferStore extends CommandStore {
+  putCommandWithState(command: Command): Promise<boolean>;
+  putRunRecord(run: RunRecord): Promise<void>;
+  deleteRun(run: Pick<RunRecord, "commandId" | "startedAt" | "runId">): Promise<void>;
+  listAllRuns(id: string, onCorrupt?: OnCorrupt): Promise<RunRecord[]>;
+  listAuditTimes(onCorrupt?: OnCorrupt): Promise<AuditTime[]>;
+  putAuditTime(audit: AuditTime): Promise<boolean>;
+  getLastGlobalStart(): Promise<number | undefined>;
+  advanceLastGlobalStart(at: number): Promise<boolean>;
+}
+
+/** Hands a claimed run to its runner: an async Lambda invocation on AWS, a direct call inline. */
+export type Dispatch = (command: Command, claim: RunClaim) => Promise<void>;
+
+/** Shortens text for Discord; undefined when it cannot (the caller then cuts the text). */
+export type Summarizer = (text: string) => Promise<string | undefined>;
+
+// ── Discord ─────────────────────────────────────────────────────────────────────────
+
+/** How hard to try. */
+export interface DeliveryPolicy {
+  /** The first retry waits this long; each further retry waits twice as long as the one before. */
+  backoffBaseMs: number;
+  /** Retries after the first attempt, so at most maxRetries + 1 attempts. */
+  maxRetries: number;
+  /** Longest time one request may take, headers and body; also capped by the deadline. */
+  requestTimeoutMs: number;
+}
+
+/** Time and logging, passed in so callers (and tests) control them. */
+export interface DeliveryContext {
+  /** Epoch ms: never wait or keep a request open past this (the Lambda invocation's end, minus a margin the caller chooses). */
+  deadline: number;
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
+  log: Logger;
+}
+
+/** The outcome of a delivery; `reason` is short, human, and never contains the webhook token. */
+export type DeliveryResult =
+  | { delivered: true; attempts: number; status: number }
+  | { delivered: false; attempts: number; status?: number; reason: string };
+
+/** POSTs a payload to a webhook per the policy; never throws (adapters/discord.ts). */
+export type DeliverToWebhook = (
+  url: string,
+  payload: WebhookPayload,
+  policy: DeliveryPolicy,
+  ctx: DeliveryContext,
+) => Promise<DeliveryResult>;
+
+/** Where the Discord webhook came from, for /health and messages (never the URL itself). */
+export type WebhookOrigin = "environment" | "ssm" | "local-inbox";
+
+export interface ResolvedWebhook {
+  url: string;
+  origin: WebhookOrigin;
+}
+
+/** The webhook, resolved when needed (environment, SSM, or the local inbox). */
+export type WebhookSource = () => Promise<ResolvedWebhook | undefined>;
+
+/** What a message is about; a label on ampa_discord_messages_total. */
+export type MessageKind = "command" | "heartbeat" | "startup" | "audit" | "delegation";
+
+export interface SendResult {
+  delivered: boolean;
+  attempts: number;
+  /** Set when the message was not delivered: it is kept as this dead letter. */
+  deadLetterId?: string;
+  reason?: string;
+}
+
+/** Posts markdown messages (app/notify/notifier.ts implements it over Discord). */
+export interface Notify {
+  send(kind: MessageKind, markdown: string): Promise<SendResult>;
+  /** True when a webhook resolves (environment, SSM or the local inbox). */
+  configured(): Promise<boolean>;
+}
+
+// ── Runners ─────────────────────────────────────────────────────────────────────────
+
+export interface RunnerContext {
+  config: Config;
+  log: Logger;
+  /** Epoch ms by which the runner must have finished (max runtime, lease, Lambda time). */
+  deadline: number;
+  clock: Clock;
+}
+
+export interface RunnerResult {
+  exitCode: number;
+  output: string;
+  outputTruncatedBytes: number;
+  outcome: RunOutcome;
+}
+
+export type Runner = (command: Command, ctx: RunnerContext) => Promise<RunnerResult>;
+export type Runners = Record<CommandType, Runner>;
+
+// ── Processes (adapters/process) ────────────────────────────────────────────────────
+
+export interface ShellResult {
+  exitCode: number;
+  output: string;
+  outputTruncatedBytes: number;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface ShellOptions {
+  cwd: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  env?: NodeJS.ProcessEnv;
+  /** Time between SIGTERM and SIGKILL of the process group on timeout. */
+  killGraceMs?: number;
+}
+
+/** Runs an operator-defined shell command line in its own process group; never throws. */
+export type ShellRunner = (command: string, opts: ShellOptions) => Promise<ShellResult>;
+
+/** What one run of an external program (wl, opencode, gh) produced. */
+export interface ToolResult {
+  program: string;
+  args: readonly string[];
+  /** Undefined when the program was missing, timed out or was killed. */
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  missing: boolean;
+  timedOut: boolean;
+}
+
+export interface ToolOptions {
+  cwd: string;
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  /** PATH to look the program up in (defaults to the process's PATH). */
+  path?: string;
+}
+
+/** Runs an external tool and returns its result; never throws. */
+export type ToolRunner = (
+  program: string,
+  args: readonly string[],
+  opts: ToolOptions,
+) => Promise<ToolResult>;
