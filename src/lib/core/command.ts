@@ -60,22 +60,28 @@ export const commandTextSchema = z
   .max(16_384, "must be at most 16384 characters")
   .refine((text) => !text.includes("\u0000"), "must not contain NUL (no shell command can)");
 
+/** How often a command wants to start, in minutes (at most once a year). */
+export const frequencyMinutesSchema = z
+  .number()
+  .int("must be a positive integer")
+  .positive("must be a positive integer")
+  .max(525_600, "must be at most 525600 (one year)");
+
+/** A command's priority: its weight under overload is 1 + priority weight × priority. */
+export const prioritySchema = z
+  .number()
+  .int("must be an integer between 0 and 1000")
+  .min(0, "must be an integer between 0 and 1000")
+  .max(1000, "must be an integer between 0 and 1000");
+
 /** What the operator defines. Field names follow the TypeScript side; the store maps them. */
 export const commandSpecSchema = z.strictObject({
   id: commandIdSchema,
   command: commandTextSchema,
   title: z.string().max(256, "must be at most 256 characters").optional(),
   type: z.enum(COMMAND_TYPES),
-  frequencyMinutes: z
-    .number()
-    .int("must be a positive integer")
-    .positive("must be a positive integer")
-    .max(525_600, "must be at most 525600 (one year)"),
-  priority: z
-    .number()
-    .int("must be an integer between 0 and 1000")
-    .min(0, "must be an integer between 0 and 1000")
-    .max(1000, "must be an integer between 0 and 1000"),
+  frequencyMinutes: frequencyMinutesSchema,
+  priority: prioritySchema,
   requiresLlm: z.boolean(),
   metadata: z.record(z.string(), z.unknown()).superRefine((metadata, ctx) => {
     const problem = metadataProblem(metadata);
