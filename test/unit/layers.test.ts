@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The layer rules live in eslint.config.js. These plant a violation in the text of a real
+ * module (linted under its own path, so imports resolve against the real tree) and check
+ * that the rule reports it, and that the module as it stands is clean.
+ */
+const eslint = new ESLint({ cwd: resolve(import.meta.dirname, "../..") });
+
+async function ruleIds(file: string, extraImport = ""): Promise<string[]> {
+  const path = resolve(import.meta.dirname, "../..", file);
+  const text = `${extraImport}${readFileSync(path, "utf8")}`;
+  const [result] = await eslint.lintText(text, { filePath: path });
+  return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
+}
+
+describe("layer rules", () => {
+  it("finds the real modules clean", async () => {
+    expect(await ruleIds("src/lib/core/command.ts")).toEqual([]);
+    expect(await ruleIds("src/lib/app/run.ts")).toEqual([]);
+  });
+
+  it("fails on an import cycle", async () => {
+    // app/tick.ts imports app/run.ts: run.ts importing tick.ts back closes a cycle.
+    const ids = await ruleIds(
+      "src/lib/app/run.ts",
+      'import { runTick } from "./tick.js";\nvoid runTick;\n',
+    );
+    expect(ids).toContain("import-x/no-cycle");
+  });
+
+  it("fails when core imports anything outside core", async () => {
+    const ids = await ruleIds(
+      "src/lib/core/command.ts",
+      'import { createLogger } from "../runtime/log.js";\nvoid createLogger;\n',
+    );
+    expect(ids).toContain("import-x/no-restricted-paths");
+  });
+
+  it("fails when a use case imports an adapter", async () => {
+    const ids = await ruleIds(
+      "src/lib/app/tick.ts",
+      'import { Store } from "../adapters/dynamodb/store.js";\nvoid Store;\n',
+    );
+    expect(ids).toContain("import-x/no-restricted-paths");
+  });
+});
