@@ -29,6 +29,7 @@ import {
 } from "../src/lib/local/simulate.js";
 import { createDocumentClient, createDynamoClient } from "../src/lib/adapters/dynamodb/client.js";
 import { Store } from "../src/lib/adapters/dynamodb/store.js";
+import { bulkLoad } from "../src/lib/local/bulk-load.js";
 import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
 import { runTick } from "../src/lib/app/tick.js";
 
@@ -281,7 +282,7 @@ async function tickCost(
     });
     const seedStart = performance.now();
     const commands = Array.from({ length: n }, (_, i) => seedCommand(i));
-    await store.bulkLoad({ commands });
+    await bulkLoad(createDocumentClient(dynamo), config.tableName, { commands });
     const perBatch = Math.max(1, Math.floor(20_000 / Math.max(history, 1)));
     for (let i = 0; i < n; i += perBatch) {
       const runs: RunRecord[] = [];
@@ -302,7 +303,7 @@ async function tickCost(
           });
         }
       }
-      await store.bulkLoad({ runs });
+      await bulkLoad(createDocumentClient(dynamo), config.tableName, { runs });
     }
     const seedMs = performance.now() - seedStart;
 

@@ -1,7 +1,8 @@
 import { type AttributeValue, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runTick } from "../../src/lib/app/tick.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";
@@ -16,8 +17,6 @@ import { cliEnv, PLAIN_PATH, rawItem, rawItems } from "./hostile.js";
  */
 
 let server: EmbeddedStore;
-let t: TestTable;
-let env: Record<string, string>;
 
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: string): AttributeValue => ({ N: n });
@@ -140,23 +139,62 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   server = await startTestServer();
-  t = await createTestTable(server.endpoint);
-  env = { ...cliEnv(server.endpoint, t), PATH: PLAIN_PATH };
-  // The /metrics and /health handlers build their App from the environment, as on Lambda.
-  Object.assign(process.env, env, {
+  // /health resolves this webhook; each test points the handlers at its own table.
+  Object.assign(process.env, {
+    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
     AMPA_DISCORD_WEBHOOK: "http://127.0.0.1:9/api/webhooks/1/health-check-token",
   });
-  await t.store.addCommand(spec("good", { command: "echo good" }), Date.now() - 3_600_000);
-  for (const item of ALL_FOREIGN)
-    await t.dynamo.send(new PutItemCommand({ TableName: t.tableName, Item: item }));
 });
 afterAll(async () => {
   process.env = savedEnv;
   await server.close();
 });
 
+/** A fresh table holding the good command beside every corrupt and foreign item. */
+async function seededTable(): Promise<TestTable> {
+  const table = await createTestTable(server.endpoint);
+  await table.store.addCommand(spec("good", { command: "echo good" }), Date.now() - 3_600_000);
+  for (const item of ALL_FOREIGN)
+    await table.dynamo.send(new PutItemCommand({ TableName: table.tableName, Item: item }));
+  return table;
+}
+
+/** Environment for the CLI on this table. */
+const envFor = (table: TestTable) => ({ ...cliEnv(server.endpoint, table), PATH: PLAIN_PATH });
+
+/**
+ * The /metrics and /health handlers on this table. They build their App from the
+ * environment once per container, as on Lambda: a fresh import is a fresh container.
+ */
+async function handlersOn(table: TestTable) {
+  Object.assign(process.env, envFor(table));
+  vi.resetModules();
+  const [metrics, health] = await Promise.all([
+    import("../../src/handlers/metrics.js"),
+    import("../../src/handlers/health.js"),
+  ]);
+  return { metrics: metrics.handler, health: health.handler };
+}
+
+/** A seeded table after every reader has run on it once (shared by the tests that ask). */
+let everyReaderRan: Promise<TestTable> | undefined;
+function tableAfterEveryReader(): Promise<TestTable> {
+  everyReaderRan ??= (async () => {
+    const table = await seededTable();
+    for (const args of [["status", "--json"], ["list", "--json"], ["list"], ["export"]])
+      expect((await runCli(args, envFor(table))).code, args.join(" ")).toBe(0);
+    await runTick(tickDeps(table.store, table.config));
+    const handlers = await handlersOn(table);
+    await handlers.metrics();
+    await handlers.health();
+    return table;
+  })();
+  return everyReaderRan;
+}
+
 describe("corrupt and foreign items", () => {
   it("status lists the good command and warns about each corrupt command item by key", async () => {
+    const env = envFor(await seededTable());
     const result = await runCli(["status", "--json"], env);
     expect(result.code).toBe(0);
     const ids = JSON.parse(result.stdout).commands.map((c: { id: string }) => c.id);
@@ -171,6 +209,7 @@ describe("corrupt and foreign items", () => {
   });
 
   it("list --json and the table show the good command, its definition untouched by the impostor", async () => {
+    const env = envFor(await seededTable());
     const json = await runCli(["list", "--json"], env);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject([{ id: "good", command: "echo good" }]);
@@ -178,6 +217,7 @@ describe("corrupt and foreign items", () => {
   });
 
   it("export writes the good command and names every item it leaves out", async () => {
+    const env = envFor(await seededTable());
     const result = await runCli(["export"], env);
     expect(result.code).toBe(0);
     const exported = JSON.parse(result.stdout);
@@ -193,6 +233,7 @@ describe("corrupt and foreign items", () => {
   });
 
   it("a tick starts the good command and logs an error for each corrupt command item", async () => {
+    const t = await seededTable();
     const { log, lines } = capturingLogger();
     const deps = tickDeps(t.store, t.config, { log });
     const [pass] = await runTick(deps);
@@ -205,17 +246,48 @@ describe("corrupt and foreign items", () => {
   });
 
   it("/metrics answers 200 with the good command, skipping the corrupt metrics", async () => {
-    const { handler } = await import("../../src/handlers/metrics.js");
-    const res = await handler();
+    const t = await seededTable();
+    // Its one tick runs the good command and counts itself.
+    await runTick(tickDeps(t.store, t.config));
+    const res = await (await handlersOn(t)).metrics();
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('ampa_command_last_exit_code{command="good"} 0');
     expect(res.body).toContain(`ampa_store_corrupt_command_items ${CORRUPT_COMMANDS.length}`);
     expect(res.body).toMatch(/^ampa_scheduler_ticks_total 1$/m);
   });
 
+  it("a store built with an onCorrupt reporter hears every item each listing skips", async () => {
+    const t = await seededTable();
+    const heard: string[] = [];
+    const store = new Store(t.doc, { ...t.store.options, onCorrupt: (c) => heard.push(c.key) });
+    const own: string[] = [];
+    const { corrupt } = await store.listCommands();
+    await store.listRuns("good");
+    await store.listAllRuns("good", (c) => own.push(c.key));
+    await store.listAuditTimes();
+    await store.listMetrics();
+    await store.listDeadLetters();
+    const runs = ["RUN#good/zzz", "RUN#good/0000"];
+    expect(corrupt.map((c) => c.key).sort()).toEqual(
+      CORRUPT_COMMANDS.map(([, i]) => keyOf(i)).sort(),
+    );
+    expect(own.sort()).toEqual([...runs].sort());
+    expect(heard.sort()).toEqual(
+      [
+        ...corrupt.map((c) => c.key),
+        ...runs,
+        ...runs,
+        "AUDIT/SA-1",
+        "METRICS/ampa_scheduler_ticks_total#bad",
+        "METRICS/x",
+        "DLQ/x",
+      ].sort(),
+    );
+  });
+
   it("/health answers from the webhook alone", async () => {
-    const { handler } = await import("../../src/handlers/health.js");
-    expect(await handler()).toMatchObject({ statusCode: 200, body: "OK" });
+    const { health } = await handlersOn(await seededTable());
+    expect(await health()).toMatchObject({ statusCode: 200, body: "OK" });
   });
 
   it("a last global start that is not a number does not stop the scheduler", async () => {
@@ -231,15 +303,17 @@ describe("corrupt and foreign items", () => {
     expect(pass).toMatchObject({ kind: "started", commandId: "a" });
   });
 
-  // Last: after every reader above has run.
+  // After every reader above has run on the same items.
   it.each([...CORRUPT_COMMANDS.map(([name, item]) => [name, item] as const), ...OTHER_ITEMS])(
     "%s: still in the table, unchanged",
     async (_name, item) => {
+      const t = await tableAfterEveryReader();
       expect(await rawItem(t, item.pk?.S ?? "", item.sk?.S ?? "")).toEqual(item);
     },
   );
 
   it("nothing was deleted: every item written is still there", async () => {
+    const t = await tableAfterEveryReader();
     const keys = new Set((await rawItems(t)).map(keyOf));
     for (const item of ALL_FOREIGN) expect(keys.has(keyOf(item)), keyOf(item)).toBe(true);
     expect(keys.has("CMD/good")).toBe(true);

@@ -5,13 +5,35 @@ import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
-import { runTick, tickPass } from "../../src/lib/app/tick.js";
+import { runTick, type TickDeps, tickPass } from "../../src/lib/app/tick.js";
+import type { Command } from "../../src/lib/core/command.js";
+import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { capturingLogger, testLogger } from "../support/logger.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
 
 let server: EmbeddedStore;
+
+/**
+ * The ports a tick uses, delegating to `store` except that listCommands answers
+ * `commands`: a listing read before someone else changed them.
+ */
+function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
+  return {
+    listCommands: async () => ({ commands, corrupt: [] }),
+    getCommand: (id) => store.getCommand(id),
+    claimLease: (id, req) => store.claimLease(id, req),
+    finishRun: (claim, run) => store.finishRun(claim, run),
+    recoverExpiredLease: (command, run, now) => store.recoverExpiredLease(command, run, now),
+    incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
+    getLastGlobalStart: () => store.getLastGlobalStart(),
+    claimGlobalSlot: (now, minIntervalMs, token) =>
+      store.claimGlobalSlot(now, minIntervalMs, token),
+    releaseGlobalSlot: (token, previous) => store.releaseGlobalSlot(token, previous),
+    claimStartupAnnouncement: (buildId, now) => store.claimStartupAnnouncement(buildId, now),
+  };
+}
 beforeAll(async () => {
   server = await startTestServer();
 });
@@ -138,8 +160,11 @@ describe("tick against a real store", () => {
       trigger: "run-once",
       config: t.config,
     });
-    const deps = tickDeps(t.store, t.config, { now: T0 + 1 });
-    deps.store.listCommands = async () => ({ commands: [stale], corrupt: [] });
+    // A store that still answers with the state read before the other start.
+    const deps = tickDeps(t.store, t.config, {
+      now: T0 + 1,
+      store: staleListing(t.store, [stale]),
+    });
     const result = await tickPass(deps, T0 + 1);
     expect(result.kind).toBe("lost-race");
     expect(await t.store.getLastGlobalStart()).toBeUndefined();

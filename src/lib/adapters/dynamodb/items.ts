@@ -1,0 +1,163 @@
+import { z } from "zod";
+import {
+  type Command,
+  commandSpecSchema,
+  commandStateSchema,
+  epochMsSchema,
+  RUN_OUTCOMES,
+  type RunRecord,
+} from "../../core/command.js";
+import type {
+  AuditTime,
+  CorruptItem,
+  DeadLetter,
+  NotifyState,
+  OnCorrupt,
+  StoredMetric,
+} from "../../core/ports.js";
+import { keyName } from "./keys.js";
+
+/**
+ * The item schemas, and the one rule for items that do not parse (a hand edit, another
+ * application's item, a number JavaScript cannot hold: see client.ts):
+ *
+ * - A listing (every `list…` reader, however many pages) skips each such item and reports
+ *   it, once, as a CorruptItem `{ key: "pk/sk", error }` to its reporter: the store's own
+ *   (`StoreOptions.onCorrupt`, none by default) joined with the call's `onCorrupt` where the
+ *   method takes one. `listCommands` also returns them in `corrupt` (the tick logs them,
+ *   /metrics counts them).
+ * - A read of one state item (the scheduler item, the notify item, an audit time) reports
+ *   it the same way and reads as absent, so a hand edit never stops the scheduler.
+ * - A read of one command by its key (getCommand, and the item a lease claim or an update
+ *   returns) throws the same error instead: the caller asked for that command.
+ * - No reader ever changes or deletes a corrupt item.
+ */
+
+/** What parsing one stored item gives: its value, or the report that it is corrupt. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; corrupt: CorruptItem };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(item)"}: ${i.message}`).join("; ");
+}
+
+/** Parses an item against its schema, naming the item by its key when it does not parse. */
+export function parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>): Parsed<T> {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, corrupt: { key: keyName(item), error: describeIssues(parsed.error) } };
+}
+
+/**
+ * Every item that parses, in order. Each one that does not is skipped and told to `report`.
+ * Takes a page (an array) or a paged query (an async generator).
+ */
+export async function readItems<T>(
+  items: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>,
+  parse: (item: Record<string, unknown>) => Parsed<T>,
+  report: OnCorrupt,
+): Promise<T[]> {
+  const values: T[] = [];
+  for await (const item of items) {
+    const parsed = parse(item);
+    if (parsed.ok) values.push(parsed.value);
+    else report(parsed.corrupt);
+  }
+  return values;
+}
+
+/** One stored item's value; undefined, after telling `report`, when it does not parse. */
+export function readItem<T>(
+  schema: z.ZodType<T>,
+  item: Record<string, unknown>,
+  report: OnCorrupt,
+): T | undefined {
+  const parsed = parseItem(schema, item);
+  if (parsed.ok) return parsed.value;
+  report(parsed.corrupt);
+  return undefined;
+}
+
+/** One reporter telling every reporter given (absent ones are skipped). */
+export function reportTo(...reporters: (OnCorrupt | undefined)[]): OnCorrupt {
+  return (item) => {
+    for (const report of reporters) report?.(item);
+  };
+}
+
+// ── Commands ────────────────────────────────────────────────────────────────────────
+
+const commandItemSchema = z.object({ ...commandSpecSchema.shape, ...commandStateSchema.shape });
+
+/** A command item, checked also to be under its own key. */
+export function checkCommandItem(item: Record<string, unknown>): Parsed<Command> {
+  const corrupt = (why: string): Parsed<Command> => ({
+    ok: false,
+    corrupt: { key: keyName(item), error: `corrupt command item ${String(item.sk)}: ${why}` },
+  });
+  const parsed = commandItemSchema.safeParse(item);
+  if (!parsed.success) return corrupt(describeIssues(parsed.error));
+  // An item under another command's key would be listed, exported and run as that command.
+  if (parsed.data.id !== item.sk)
+    return corrupt(`its id ${JSON.stringify(parsed.data.id)} is not its key`);
+  return { ok: true, value: parsed.data };
+}
+
+/** A command item; throws the corrupt item's error when it does not parse. */
+export function parseCommandItem(item: Record<string, unknown>): Command {
+  const parsed = checkCommandItem(item);
+  if (!parsed.ok) throw new Error(parsed.corrupt.error);
+  return parsed.value;
+}
+
+// ── The other partitions ────────────────────────────────────────────────────────────
+
+export const runItemSchema: z.ZodType<RunRecord> = z.object({
+  commandId: z.string(),
+  runId: z.string(),
+  trigger: z.enum(["schedule", "run-once"]),
+  startedAt: epochMsSchema,
+  endedAt: epochMsSchema,
+  durationMs: z.number(),
+  exitCode: z.number().nullable(),
+  outcome: z.enum(RUN_OUTCOMES),
+  output: z.string(),
+  outputTruncatedBytes: z.number(),
+  late: z.boolean().optional(),
+});
+
+/** Only the last global start is read back; a value that is not a time reads as none. */
+export const schedulerItemSchema = z.object({ lastGlobalStartAt: epochMsSchema.optional() });
+
+export const notifyStateSchema: z.ZodType<NotifyState> = z.object({
+  lastMessageAt: z.number().optional(),
+  lastMessageKind: z.string().optional(),
+  lastHeartbeatAt: z.number().optional(),
+  lastNonHeartbeatAt: z.number().optional(),
+});
+
+export const deadLetterSchema: z.ZodType<DeadLetter> = z.object({
+  id: z.string(),
+  kind: z.string(),
+  content: z.string(),
+  reason: z.string(),
+  attempts: z.number(),
+  createdAt: epochMsSchema,
+  redriveAttempts: z.number().optional(),
+  lastAttemptAt: z.number().optional(),
+});
+
+export const storedMetricSchema: z.ZodType<StoredMetric> = z
+  .object({
+    name: z.string(),
+    labels: z.record(z.string(), z.string()),
+    kind: z.enum(["counter", "gauge"]),
+    value: z.number(),
+  })
+  // prom-client throws on a counter below zero, which would take all of /metrics down.
+  .refine((m) => m.kind !== "counter" || m.value >= 0, "a counter must not be negative");
+
+export const auditItemSchema: z.ZodType<AuditTime> = z.object({
+  workItemId: z.string(),
+  lastAuditAt: epochMsSchema,
+  commandId: z.string(),
+});

@@ -1,0 +1,60 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { MetricLabels, OnCorrupt, StoredMetric } from "../../core/ports.js";
+import { parseItem, readItems, storedMetricSchema } from "./items.js";
+import { METRICS, metricKey } from "./keys.js";
+import { queryAll, type Table } from "./table-io.js";
+
+/** The METRICS partition: counters and gauges shared by every container. */
+
+/** Atomically adds to a counter (created at 0 on first use). */
+export async function incrementCounter(
+  t: Table,
+  name: string,
+  labels: MetricLabels,
+  by: number,
+): Promise<void> {
+  await t.doc.send(
+    new UpdateCommand({
+      TableName: t.name,
+      Key: metricKey(name, labels),
+      UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind ADD #value :by",
+      ExpressionAttributeNames: { "#name": "name", "#value": "value" },
+      ExpressionAttributeValues: {
+        ":name": name,
+        ":labels": labels,
+        ":kind": "counter",
+        ":by": by,
+      },
+    }),
+  );
+}
+
+export async function setGauge(
+  t: Table,
+  name: string,
+  labels: MetricLabels,
+  value: number,
+): Promise<void> {
+  await t.doc.send(
+    new UpdateCommand({
+      TableName: t.name,
+      Key: metricKey(name, labels),
+      UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind, #value = :value",
+      ExpressionAttributeNames: { "#name": "name", "#value": "value" },
+      ExpressionAttributeValues: {
+        ":name": name,
+        ":labels": labels,
+        ":kind": "gauge",
+        ":value": value,
+      },
+    }),
+  );
+}
+
+export async function listMetrics(t: Table, report: OnCorrupt): Promise<StoredMetric[]> {
+  return readItems(
+    queryAll(t, { pk: METRICS, consistent: true }),
+    (item) => parseItem(storedMetricSchema, item),
+    report,
+  );
+}

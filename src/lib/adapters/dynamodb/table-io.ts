@@ -1,0 +1,63 @@
+import {
+  type DeleteCommand,
+  type DynamoDBDocumentClient,
+  type PutCommand,
+  QueryCommand,
+  type UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../../core/errors.js";
+
+/** Table I/O shared by the partition modules: the table, conditional writes, paged queries. */
+
+/** One table through one document client: what every partition module works on. */
+export interface Table {
+  readonly doc: DynamoDBDocumentClient;
+  readonly name: string;
+}
+
+/** Sends a conditional write; false (not an error) when its condition does not hold. */
+export async function writeIf(
+  t: Table,
+  command: PutCommand | UpdateCommand | DeleteCommand,
+): Promise<boolean> {
+  try {
+    // send() is overloaded per command type and accepts no union; all three are writes.
+    await t.doc.send(command as UpdateCommand);
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+export interface QueryOptions {
+  pk: string;
+  consistent?: boolean;
+  /** Only `pk` and `sk` of each item. */
+  keysOnly?: boolean;
+  /** Descending sort key order. */
+  newestFirst?: boolean;
+}
+
+/** Every item of one partition, page by page (each page at most 1 MB). */
+export async function* queryAll(
+  t: Table,
+  opts: QueryOptions,
+): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await t.doc.send(
+      new QueryCommand({
+        TableName: t.name,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": opts.pk },
+        ...(opts.consistent ? { ConsistentRead: true } : {}),
+        ...(opts.keysOnly ? { ProjectionExpression: "pk, sk" } : {}),
+        ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
