@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { auditSettings, cooldownMs } from "../../src/lib/app/worklog/audit.js";
 import {
   auditComment,
-  auditSettings,
-  cooldownMs,
   extractSummary,
   findPullRequests,
   lastAuditComment,
-} from "../../src/lib/app/worklog/audit.js";
+} from "../../src/lib/app/worklog/audit-text.js";
 import { toWorkItem } from "../../src/lib/app/worklog/wl.js";
 import { must } from "../support/commands.js";
 

@@ -63,6 +63,20 @@ export function runRecord(
 }
 
 /**
+ * The record of a run whose duration was measured when it ran (a run imported from another
+ * store): `durationMs` as recorded there, or the time from start to end when none was.
+ */
+export function runRecordWithDuration(
+  claim: Pick<RunClaim, "commandId" | "runId" | "startedAt" | "trigger">,
+  result: RunResult,
+  endedAt: number,
+  durationMs: number | undefined,
+): RunRecord {
+  const run = runRecord(claim, result, endedAt);
+  return durationMs === undefined ? run : { ...run, durationMs };
+}
+
+/**
  * The record of a run whose lease expired at or before `now` without a result (its runner
  * crashed or was killed), or undefined while no expired lease is held.
  */

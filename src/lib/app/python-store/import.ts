@@ -1,7 +1,7 @@
 import type { Command, RunRecord } from "../../core/command.js";
 import { AmpaError } from "../../core/errors.js";
 import type { AuditTime, TransferStore } from "../../core/ports.js";
-import type { ParsedPythonStore } from "./parse.js";
+import type { ParsedCommand, ParsedPythonStore } from "./parse.js";
 
 /**
  * Importing a parsed Python store: first a plan (reads only), then its writes. The file
@@ -69,92 +69,133 @@ export async function planImport(
 ): Promise<ImportPlan> {
   const { commands: existingCommands } = await store.listCommands();
   const existingById = new Map(existingCommands.map((c) => [c.id, c]));
-
-  const busy = parsed.commands
-    .map((c) => existingById.get(c.spec.id))
-    .filter((c): c is Command => c?.leaseRunId !== undefined);
-  if (busy.length > 0) {
-    throw new AmpaError(
-      `Nothing was imported: ${busy
-        .map(
-          (c) =>
-            `${c.id} is running in this store now (lease held by ${c.leaseOwner ?? "unknown"} until ${new Date(c.leaseExpiresAt ?? 0).toISOString()})`,
-        )
-        .join("; ")}. Import again when it has finished.`,
-      "lease-held",
-    );
-  }
-
+  refuseWhileRunning(parsed.commands.map((c) => existingById.get(c.spec.id)));
   const commands: CommandPlan[] = [];
-  for (const imported of parsed.commands) {
-    const id = imported.spec.id;
-    const existing = existingById.get(id);
-    // Also when the command is missing: an interrupted import may have written its runs.
-    const storedRuns = await store.listAllRuns(id);
-    const storedByStart = new Map<number, RunRecord>();
-    for (const run of storedRuns)
-      if (!storedByStart.has(run.startedAt)) storedByStart.set(run.startedAt, run);
+  for (const imported of parsed.commands)
+    commands.push(await planCommand(store, imported, existingById.get(imported.spec.id), opts));
+  return {
+    commands,
+    audits: await planAudits(store, parsed.commands),
+    globalStart: await planGlobalStart(store, parsed.lastGlobalStartAt),
+    warnings: parsed.warnings,
+  };
+}
 
-    // The same run (same start) keeps the id it has in the store.
-    const fileRuns = imported.runs.map((run) => {
-      const stored = storedByStart.get(run.startedAt);
-      return stored ? { ...stored, ...run, runId: stored.runId, trigger: stored.trigger } : run;
-    });
-    const fileStarts = new Set(fileRuns.map((r) => r.startedAt));
-    const merged = [
-      ...fileRuns.map((run) => ({ run, fromFile: true })),
-      ...storedRuns
-        .filter((r) => !fileStarts.has(r.startedAt) || storedByStart.get(r.startedAt) !== r)
-        .map((run) => ({ run, fromFile: false })),
-    ].sort((a, b) => b.run.startedAt - a.run.startedAt || (a.fromFile ? -1 : 1));
+/** A command running in the store now would have its lease overwritten: import nothing. */
+function refuseWhileRunning(existing: (Command | undefined)[]): void {
+  const busy = existing.filter((c): c is Command => c?.leaseRunId !== undefined);
+  if (busy.length === 0) return;
+  throw new AmpaError(
+    `Nothing was imported: ${busy
+      .map(
+        (c) =>
+          `${c.id} is running in this store now (lease held by ${c.leaseOwner ?? "unknown"} until ${new Date(c.leaseExpiresAt ?? 0).toISOString()})`,
+      )
+      .join("; ")}. Import again when it has finished.`,
+    "lease-held",
+  );
+}
 
-    const kept = merged.slice(0, opts.maxRunHistory);
-    const beyond = merged.slice(opts.maxRunHistory);
-    const runsToWrite: RunRecord[] = [];
-    let runsUnchanged = 0;
-    for (const { run, fromFile } of kept) {
-      if (!fromFile) continue;
-      const stored = storedByStart.get(run.startedAt);
-      if (stored && sameRun(stored, run)) runsUnchanged++;
-      else runsToWrite.push(run);
-    }
-    const runsToDelete: RunRecord[] = [];
-    for (const { run, fromFile } of beyond) {
-      const stored = fromFile ? storedByStart.get(run.startedAt) : run;
-      if (stored) runsToDelete.push(stored);
-    }
+async function planCommand(
+  store: TransferStore,
+  imported: ParsedCommand,
+  existing: Command | undefined,
+  opts: ImportOptions,
+): Promise<CommandPlan> {
+  // Also when the command is missing: an interrupted import may have written its runs.
+  const storedRuns = await store.listAllRuns(imported.spec.id);
+  const runs = planRuns(imported.runs, storedRuns, opts.maxRunHistory);
+  const command = importedCommand(imported, existing, runs.fileRuns, opts.now);
+  const action = !existing
+    ? "new"
+    : canonical(existing) === canonical(command)
+      ? "unchanged"
+      : "update";
+  return {
+    id: imported.spec.id,
+    action,
+    command,
+    runsToWrite: runs.toWrite,
+    runsToDelete: runs.toDelete,
+    runsUnchanged: runs.unchanged,
+    runsDropped: runs.dropped,
+    abandonedRun: imported.abandonedRun,
+  };
+}
 
-    const lastRun =
-      imported.state.lastRunId === undefined || imported.state.lastStartAt === undefined
-        ? undefined
-        : fileRuns.find((r) => r.startedAt === imported.state.lastStartAt);
-    const command: Command = {
-      ...imported.spec,
-      paused: imported.paused ?? existing?.paused ?? false,
-      createdAt: existing?.createdAt ?? opts.now,
-      ...imported.state,
-      ...(lastRun ? { lastRunId: lastRun.runId } : {}),
-    };
-    const action = !existing
-      ? "new"
-      : canonical(existing) === canonical(command)
-        ? "unchanged"
-        : "update";
-    commands.push({
-      id,
-      action,
-      command,
-      runsToWrite,
-      runsToDelete,
-      runsUnchanged,
-      runsDropped: beyond.filter((b) => b.fromFile).length,
-      abandonedRun: imported.abandonedRun,
-    });
+/**
+ * The file's runs merged with the stored ones by start, newest first, cut to the history
+ * limit: what to write, what to delete, and the file's runs under the ids the store knows.
+ */
+function planRuns(importedRuns: RunRecord[], storedRuns: RunRecord[], maxRunHistory: number) {
+  const storedByStart = new Map<number, RunRecord>();
+  for (const run of storedRuns)
+    if (!storedByStart.has(run.startedAt)) storedByStart.set(run.startedAt, run);
+
+  // The same run (same start) keeps the id it has in the store.
+  const fileRuns = importedRuns.map((run) => {
+    const stored = storedByStart.get(run.startedAt);
+    return stored ? { ...stored, ...run, runId: stored.runId, trigger: stored.trigger } : run;
+  });
+  const fileStarts = new Set(fileRuns.map((r) => r.startedAt));
+  const merged = [
+    ...fileRuns.map((run) => ({ run, fromFile: true })),
+    ...storedRuns
+      .filter((r) => !fileStarts.has(r.startedAt) || storedByStart.get(r.startedAt) !== r)
+      .map((run) => ({ run, fromFile: false })),
+  ].sort((a, b) => b.run.startedAt - a.run.startedAt || (a.fromFile ? -1 : 1));
+
+  const kept = merged.slice(0, maxRunHistory);
+  const beyond = merged.slice(maxRunHistory);
+  const toWrite: RunRecord[] = [];
+  let unchanged = 0;
+  for (const { run, fromFile } of kept) {
+    if (!fromFile) continue;
+    const stored = storedByStart.get(run.startedAt);
+    if (stored && sameRun(stored, run)) unchanged++;
+    else toWrite.push(run);
   }
+  const toDelete: RunRecord[] = [];
+  for (const { run, fromFile } of beyond) {
+    const stored = fromFile ? storedByStart.get(run.startedAt) : run;
+    if (stored) toDelete.push(stored);
+  }
+  return {
+    fileRuns,
+    toWrite,
+    toDelete,
+    unchanged,
+    dropped: beyond.filter((b) => b.fromFile).length,
+  };
+}
 
-  // One audit time per work item: the latest, wherever it came from.
+/** The command as the file defines it; `paused` and `createdAt` kept from the store. */
+function importedCommand(
+  imported: ParsedCommand,
+  existing: Command | undefined,
+  fileRuns: RunRecord[],
+  now: number,
+): Command {
+  const lastRun =
+    imported.state.lastRunId === undefined || imported.state.lastStartAt === undefined
+      ? undefined
+      : fileRuns.find((r) => r.startedAt === imported.state.lastStartAt);
+  return {
+    ...imported.spec,
+    paused: imported.paused ?? existing?.paused ?? false,
+    createdAt: existing?.createdAt ?? now,
+    ...imported.state,
+    ...(lastRun ? { lastRunId: lastRun.runId } : {}),
+  };
+}
+
+/** One audit time per work item: the latest, wherever it came from; written only forward. */
+async function planAudits(
+  store: TransferStore,
+  commands: ParsedCommand[],
+): Promise<ImportPlan["audits"]> {
   const wanted = new Map<string, AuditTime>();
-  for (const imported of parsed.commands) {
+  for (const imported of commands) {
     for (const a of imported.audits) {
       const current = wanted.get(a.workItemId);
       if (!current || a.lastAuditAt > current.lastAuditAt)
@@ -166,18 +207,16 @@ export async function planImport(
     (a) =>
       (storedAudits.get(a.workItemId)?.lastAuditAt ?? Number.NEGATIVE_INFINITY) < a.lastAuditAt,
   );
+  return { toWrite, unchanged: wanted.size - toWrite.length };
+}
 
+/** The last global start moves forward only. */
+async function planGlobalStart(
+  store: TransferStore,
+  at: number | undefined,
+): Promise<ImportPlan["globalStart"]> {
   const storedGlobal = await store.getLastGlobalStart();
-  const at = parsed.lastGlobalStartAt;
-  return {
-    commands,
-    audits: { toWrite, unchanged: wanted.size - toWrite.length },
-    globalStart: {
-      at,
-      write: at !== undefined && (storedGlobal === undefined || storedGlobal < at),
-    },
-    warnings: parsed.warnings,
-  };
+  return { at, write: at !== undefined && (storedGlobal === undefined || storedGlobal < at) };
 }
 
 /**

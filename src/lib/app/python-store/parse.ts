@@ -1,126 +1,32 @@
-import { z } from "zod";
 import {
   COMMAND_ID_PATTERN,
-  COMMAND_TYPES,
   type CommandSpec,
   type CommandState,
   commandIdSchema,
-  commandTextSchema,
-  metadataProblem,
-  RUN_OUTCOMES,
   type RunOutcome,
   type RunRecord,
 } from "../../core/command.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { formatPath, issueLines } from "../../core/issues.js";
 import { truncateUtf8 } from "../../core/output.js";
-import { parsePythonTime, TIME_MESSAGE } from "./time.js";
+import { type RunResult, runRecord, runRecordWithDuration } from "../../core/run-record.js";
+import {
+  type PythonRun,
+  type PythonSpec,
+  type PythonState,
+  rootSchema,
+  rootShape,
+  runShape,
+  specShape,
+  stateShape,
+  unknownKeys,
+  WORK_ITEM_ID,
+} from "./schema.js";
 
 /**
- * The Python daemon's JSON store (see "The Python store format" in ARCHITECTURE.md),
- * validated in full and turned into this project's model. Pure: no store, no clock.
- *
- * Two optional fields beyond the Python format, written by `ampa export` and ignored by
- * the Python daemon: `paused` on a command (only when true) and `outcome` on a history
- * entry (only when the exit code does not say it: abandoned, timeout, error).
+ * The Python daemon's JSON store (see "The Python store format" in ARCHITECTURE.md and
+ * schema.ts), validated in full and turned into this project's model. Pure: no store, no clock.
  */
-
-const positiveInt = (max: number) =>
-  z
-    .number({ error: "must be a positive integer" })
-    .int("must be a positive integer")
-    .positive("must be a positive integer")
-    .max(max, `must be at most ${max}`);
-
-const time = z.string({ error: TIME_MESSAGE }).transform((text, ctx) => {
-  const ms = parsePythonTime(text);
-  if (ms === undefined) {
-    ctx.issues.push({ code: "custom", message: TIME_MESSAGE, input: text });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const seconds = z
-  .number({ error: "must be a number of seconds, at least 0" })
-  .nonnegative("must be a number of seconds, at least 0");
-const exitCode = z.number({ error: "must be an integer" }).int("must be an integer");
-const text = z.string({ error: "must be a string" });
-
-const specShape = {
-  id: z.string({ error: "must be a string" }),
-  command: commandTextSchema.optional(),
-  title: text.max(256, "must be at most 256 characters").nullable().optional(),
-  requires_llm: z.boolean({ error: "must be true or false" }).optional(),
-  frequency_minutes: positiveInt(525_600),
-  priority: z
-    .number({ error: "must be an integer between 0 and 1000" })
-    .int("must be an integer between 0 and 1000")
-    .min(0, "must be an integer between 0 and 1000")
-    .max(1000, "must be an integer between 0 and 1000"),
-  metadata: z
-    .record(z.string(), z.unknown(), { error: "must be an object" })
-    .superRefine((metadata, ctx) => {
-      const problem = metadataProblem(metadata);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .optional(),
-  max_runtime_minutes: positiveInt(1440).nullable().optional(),
-  type: z.enum(COMMAND_TYPES, { error: `must be one of ${COMMAND_TYPES.join(", ")}` }).optional(),
-  paused: z.boolean({ error: "must be true or false" }).optional(),
-};
-
-const runShape = {
-  start_ts: time,
-  end_ts: time,
-  duration_seconds: seconds.nullable().optional(),
-  exit_code: exitCode.nullable().optional(),
-  output: text.nullable().optional(),
-  outcome: z.enum(RUN_OUTCOMES, { error: `must be one of ${RUN_OUTCOMES.join(", ")}` }).optional(),
-};
-
-const runSchema = z
-  .looseObject(runShape, { error: "must be an object" })
-  .superRefine((run, ctx) => {
-    if (run.end_ts < run.start_ts)
-      ctx.addIssue({ code: "custom", path: ["end_ts"], message: "must not be before start_ts" });
-  });
-
-/** Work item ids become sort keys: printable, at most 256 characters. */
-const WORK_ITEM_ID = /^[^\s\p{Cc}]{1,256}$/u;
-
-const stateShape = {
-  running: z.boolean({ error: "must be true or false" }).optional(),
-  last_start_ts: time.nullable().optional(),
-  last_run_ts: time.nullable().optional(),
-  last_duration_seconds: seconds.nullable().optional(),
-  last_exit_code: exitCode.nullable().optional(),
-  last_output: text.nullable().optional(),
-  run_history: z.array(runSchema, { error: "must be a list of runs" }).optional(),
-  last_audit_at_by_item: z
-    .record(z.string(), time, { error: "must be an object mapping work item id to time" })
-    .optional(),
-};
-
-const rootShape = {
-  commands: z.record(z.string(), z.looseObject(specShape, { error: "must be an object" }), {
-    error: "must be an object mapping each command id to its definition",
-  }),
-  state: z
-    .record(z.string(), z.looseObject(stateShape, { error: "must be an object" }), {
-      error: "must be an object mapping command ids to their state",
-    })
-    .optional(),
-  last_global_start_ts: time.nullable().optional(),
-};
-
-const rootSchema = z.looseObject(rootShape, {
-  error: "must be a JSON object with commands, state and last_global_start_ts",
-});
-
-type PythonSpec = z.infer<z.ZodObject<typeof specShape>>;
-type PythonState = z.infer<z.ZodObject<typeof stateShape>>;
-type PythonRun = z.infer<z.ZodObject<typeof runShape>>;
 
 export interface ParsedCommand {
   spec: Omit<CommandSpec, "paused">;
@@ -171,11 +77,6 @@ function outcomeOf(exit: number | null | undefined, given?: RunOutcome): RunOutc
   if (exit === null || exit === undefined) return "error";
   return exit === 0 ? "success" : "failure";
 }
-
-const unknownKeys = (value: unknown, shape: object): string[] =>
-  value && typeof value === "object" && !Array.isArray(value)
-    ? Object.keys(value).filter((k) => !(k in shape))
-    : [];
 
 /** Checks the whole file, then converts it. Throws PythonStoreError listing every problem. */
 export function parsePythonStore(
@@ -238,6 +139,7 @@ export function parsePythonStore(
   return { commands, lastGlobalStartAt: data.last_global_start_ts ?? undefined, warnings };
 }
 
+/** One command of a valid file, with its state and runs; warnings are appended to `warnings`. */
 function convertCommand(
   id: string,
   py: PythonSpec,
@@ -245,9 +147,38 @@ function convertCommand(
   maxOutputBytes: number,
   warnings: string[],
 ): ParsedCommand {
-  for (const key of unknownKeys(py, specShape))
-    warnings.push(`commands.${id}.${key}: not part of the AMPA store format; ignored`);
-  const spec: Omit<CommandSpec, "paused"> = {
+  warnUnknownKeys(py, specShape, `commands.${id}`, warnings);
+  const spec = commandSpec(id, py);
+  if (!pyState)
+    return { spec, paused: py.paused, state: {}, runs: [], audits: [], abandonedRun: false };
+  const ctx = stateContext(id, maxOutputBytes, warnings);
+  warnUnknownKeys(pyState, stateShape, `state.${id}`, warnings);
+  const byStart = historyByStart(ctx, pyState.run_history ?? []);
+  const lastStart = pyState.last_start_ts ?? undefined;
+  const recorded = lastStart === undefined ? undefined : byStart.get(lastStart);
+  const abandonedRun = pyState.running === true && lastStart !== undefined && !recorded;
+  const state = abandonedRun
+    ? abandonedState(ctx, lastStart, byStart)
+    : finishedState(ctx, pyState, recorded, byStart);
+  return {
+    spec,
+    paused: py.paused,
+    state,
+    runs: [...byStart.values()].sort((a, b) => a.startedAt - b.startedAt),
+    audits: Object.entries(pyState.last_audit_at_by_item ?? {}).map(
+      ([workItemId, lastAuditAt]) => ({ workItemId, lastAuditAt }),
+    ),
+    abandonedRun,
+  };
+}
+
+function warnUnknownKeys(value: unknown, shape: object, path: string, warnings: string[]): void {
+  for (const key of unknownKeys(value, shape))
+    warnings.push(`${path}.${key}: not part of the AMPA store format; ignored`);
+}
+
+function commandSpec(id: string, py: PythonSpec): ParsedCommand["spec"] {
+  return {
     id,
     command: py.command ?? "",
     ...(py.title !== undefined && py.title !== null ? { title: py.title } : {}),
@@ -258,124 +189,155 @@ function convertCommand(
     metadata: py.metadata ?? {},
     maxRuntimeMinutes: py.max_runtime_minutes ?? null,
   };
-  const result: ParsedCommand = {
-    spec,
-    paused: py.paused,
-    state: {},
-    runs: [],
-    audits: [],
-    abandonedRun: false,
-  };
-  if (!pyState) return result;
-  const at = (key: string) => `state.${id}.${key}`;
-  for (const key of unknownKeys(pyState, stateShape))
-    warnings.push(`${at(key)}: not part of the AMPA store format; ignored`);
+}
 
-  const bound = (output: string | null | undefined, path: string) => {
-    const cut = truncateUtf8(output ?? "", maxOutputBytes);
-    if (cut.droppedBytes > 0)
-      warnings.push(
-        `${path}: ${cut.droppedBytes} bytes of output dropped (AMPA_MAX_OUTPUT_BYTES=${maxOutputBytes})`,
-      );
-    return { output: cut.text, outputTruncatedBytes: cut.droppedBytes };
-  };
+/** Converting one command's state: the paths of its fields, and where warnings go. */
+interface StateContext {
+  id: string;
+  /** The path of a state field, for warnings. */
+  at: (key: string) => string;
+  /** Output cut to AMPA_MAX_OUTPUT_BYTES, with a warning at `path` when bytes were dropped. */
+  bound: (
+    output: string | null | undefined,
+    path: string,
+  ) => Omit<RunResult, "exitCode" | "outcome">;
+  warnings: string[];
+}
 
-  // History: oldest first; one run per start millisecond (the later entry wins).
+function stateContext(id: string, maxOutputBytes: number, warnings: string[]): StateContext {
+  return {
+    id,
+    at: (key) => `state.${id}.${key}`,
+    bound: (output, path) => {
+      const cut = truncateUtf8(output ?? "", maxOutputBytes);
+      if (cut.droppedBytes > 0)
+        warnings.push(
+          `${path}: ${cut.droppedBytes} bytes of output dropped (AMPA_MAX_OUTPUT_BYTES=${maxOutputBytes})`,
+        );
+      return { output: cut.text, outputTruncatedBytes: cut.droppedBytes };
+    },
+    warnings,
+  };
+}
+
+/** An imported run has no claim: it ran on schedule, and its id comes from its start. */
+function importedClaim(commandId: string, startedAt: number) {
+  return { commandId, runId: importedRunId(startedAt), startedAt, trigger: "schedule" } as const;
+}
+
+/** Python's seconds as milliseconds, or undefined when the file has none. */
+const msOf = (seconds: number | null | undefined) =>
+  seconds === null || seconds === undefined ? undefined : Math.round(seconds * 1000);
+
+/** The history, by start: one run per start millisecond (the later entry wins). */
+function historyByStart(ctx: StateContext, history: PythonRun[]): Map<number, RunRecord> {
   const byStart = new Map<number, RunRecord>();
   const extraRunKeys = new Set<string>();
-  (pyState.run_history ?? []).forEach((entry: PythonRun, i) => {
+  history.forEach((entry, i) => {
     for (const key of unknownKeys(entry, runShape)) extraRunKeys.add(key);
-    const path = `${at("run_history")}[${i}]`;
+    const path = `${ctx.at("run_history")}[${i}]`;
     if (byStart.has(entry.start_ts))
-      warnings.push(`${path}: starts in the same millisecond as an earlier entry; replaces it`);
-    byStart.set(entry.start_ts, {
-      commandId: id,
-      runId: importedRunId(entry.start_ts),
-      trigger: "schedule",
-      startedAt: entry.start_ts,
-      endedAt: entry.end_ts,
-      durationMs:
-        entry.duration_seconds === null || entry.duration_seconds === undefined
-          ? entry.end_ts - entry.start_ts
-          : Math.round(entry.duration_seconds * 1000),
+      ctx.warnings.push(`${path}: starts in the same millisecond as an earlier entry; replaces it`);
+    const result = {
       exitCode: entry.exit_code ?? null,
       outcome: outcomeOf(entry.exit_code, entry.outcome),
-      ...bound(entry.output, `${path}.output`),
-    });
+      ...ctx.bound(entry.output, `${path}.output`),
+    };
+    byStart.set(
+      entry.start_ts,
+      runRecordWithDuration(
+        importedClaim(ctx.id, entry.start_ts),
+        result,
+        entry.end_ts,
+        msOf(entry.duration_seconds),
+      ),
+    );
   });
   for (const key of extraRunKeys)
-    warnings.push(`${at("run_history")}[*].${key}: not part of the AMPA store format; ignored`);
+    ctx.warnings.push(
+      `${ctx.at("run_history")}[*].${key}: not part of the AMPA store format; ignored`,
+    );
+  return byStart;
+}
 
+/**
+ * The daemon stopped mid-run. Not a lease (it would block the command until it expired)
+ * but what a recovered lease becomes here: an abandoned run.
+ */
+function abandonedState(
+  ctx: StateContext,
+  lastStart: number,
+  byStart: Map<number, RunRecord>,
+): ParsedCommand["state"] {
+  const run = runRecord(
+    importedClaim(ctx.id, lastStart),
+    { exitCode: null, outcome: "abandoned", output: ABANDONED_OUTPUT },
+    lastStart,
+  );
+  byStart.set(lastStart, run);
+  ctx.warnings.push(
+    `${ctx.at("running")}: true, but the Python daemon is not running it any more; recorded as an abandoned run started ${new Date(lastStart).toISOString()}, with no lease`,
+  );
+  return {
+    lastStartAt: lastStart,
+    lastEndAt: lastStart,
+    lastOutcome: "abandoned",
+    lastRunId: run.runId,
+  };
+}
+
+/** The schedule state of a command that is not running (or whose run has ended). */
+function finishedState(
+  ctx: StateContext,
+  pyState: PythonState,
+  recorded: RunRecord | undefined,
+  byStart: Map<number, RunRecord>,
+): ParsedCommand["state"] {
   const lastStart = pyState.last_start_ts ?? undefined;
+  if (pyState.running)
+    ctx.warnings.push(
+      lastStart === undefined
+        ? `${ctx.at("running")}: true without last_start_ts; nothing to recover, ignored`
+        : `${ctx.at("running")}: true, but run_history holds that run's end; imported as finished`,
+    );
+  const lastEnd = pyState.last_run_ts ?? undefined;
+  let last = recorded;
+  if (!last && lastStart !== undefined && lastEnd !== undefined && lastEnd >= lastStart) {
+    // The last run is described by the state but missing from run_history: keep it.
+    last = lastRunFromState(ctx, pyState, lastStart, lastEnd);
+    byStart.set(lastStart, last);
+  }
   const state: ParsedCommand["state"] = {};
   if (lastStart !== undefined) state.lastStartAt = lastStart;
-  const recorded = lastStart === undefined ? undefined : byStart.get(lastStart);
-
-  if (pyState.running && lastStart !== undefined && !recorded) {
-    // The daemon stopped mid-run. Not a lease (it would block the command until it
-    // expired) but what a recovered lease becomes here: an abandoned run.
-    const run: RunRecord = {
-      commandId: id,
-      runId: importedRunId(lastStart),
-      trigger: "schedule",
-      startedAt: lastStart,
-      endedAt: lastStart,
-      durationMs: 0,
-      exitCode: null,
-      outcome: "abandoned",
-      output: ABANDONED_OUTPUT,
-      outputTruncatedBytes: 0,
-    };
-    byStart.set(lastStart, run);
-    Object.assign(state, { lastEndAt: lastStart, lastOutcome: "abandoned", lastRunId: run.runId });
-    result.abandonedRun = true;
-    warnings.push(
-      `${at("running")}: true, but the Python daemon is not running it any more; recorded as an abandoned run started ${new Date(lastStart).toISOString()}, with no lease`,
-    );
-  } else {
-    if (pyState.running)
-      warnings.push(
-        lastStart === undefined
-          ? `${at("running")}: true without last_start_ts; nothing to recover, ignored`
-          : `${at("running")}: true, but run_history holds that run's end; imported as finished`,
-      );
-    const lastEnd = pyState.last_run_ts ?? undefined;
-    let last = recorded;
-    if (!last && lastStart !== undefined && lastEnd !== undefined && lastEnd >= lastStart) {
-      // The last run is described by the state but missing from run_history: keep it.
-      last = {
-        commandId: id,
-        runId: importedRunId(lastStart),
-        trigger: "schedule",
-        startedAt: lastStart,
-        endedAt: lastEnd,
-        durationMs:
-          pyState.last_duration_seconds === null || pyState.last_duration_seconds === undefined
-            ? lastEnd - lastStart
-            : Math.round(pyState.last_duration_seconds * 1000),
-        exitCode: pyState.last_exit_code ?? null,
-        outcome: outcomeOf(pyState.last_exit_code),
-        ...bound(pyState.last_output, at("last_output")),
-      };
-      byStart.set(lastStart, last);
-    }
-    if (lastEnd !== undefined) state.lastEndAt = lastEnd;
-    if (pyState.last_exit_code !== undefined && pyState.last_exit_code !== null)
-      state.lastExitCode = pyState.last_exit_code;
-    if (pyState.last_duration_seconds !== undefined && pyState.last_duration_seconds !== null)
-      state.lastDurationMs = Math.round(pyState.last_duration_seconds * 1000);
-    if (last) {
-      state.lastRunId = last.runId;
-      state.lastOutcome = last.outcome;
-    } else if (lastEnd !== undefined) {
-      state.lastOutcome = outcomeOf(pyState.last_exit_code);
-    }
+  if (lastEnd !== undefined) state.lastEndAt = lastEnd;
+  if (pyState.last_exit_code !== undefined && pyState.last_exit_code !== null)
+    state.lastExitCode = pyState.last_exit_code;
+  const lastDurationMs = msOf(pyState.last_duration_seconds);
+  if (lastDurationMs !== undefined) state.lastDurationMs = lastDurationMs;
+  if (last) {
+    state.lastRunId = last.runId;
+    state.lastOutcome = last.outcome;
+  } else if (lastEnd !== undefined) {
+    state.lastOutcome = outcomeOf(pyState.last_exit_code);
   }
+  return state;
+}
 
-  result.state = state;
-  result.runs = [...byStart.values()].sort((a, b) => a.startedAt - b.startedAt);
-  result.audits = Object.entries(pyState.last_audit_at_by_item ?? {}).map(
-    ([workItemId, lastAuditAt]) => ({ workItemId, lastAuditAt }),
+/** The last run as the state describes it (when run_history does not hold it). */
+function lastRunFromState(
+  ctx: StateContext,
+  pyState: PythonState,
+  lastStart: number,
+  lastEnd: number,
+): RunRecord {
+  return runRecordWithDuration(
+    importedClaim(ctx.id, lastStart),
+    {
+      exitCode: pyState.last_exit_code ?? null,
+      outcome: outcomeOf(pyState.last_exit_code),
+      ...ctx.bound(pyState.last_output, ctx.at("last_output")),
+    },
+    lastEnd,
+    msOf(pyState.last_duration_seconds),
   );
-  return result;
 }

@@ -1,7 +1,16 @@
-import type { AuditStore, Notify, ToolRunner } from "../../core/ports.js";
+import type { AuditStore, Notify, ToolResult, ToolRunner } from "../../core/ports.js";
+import {
+  AUDIT_COMMENT_HEADING,
+  auditComment,
+  extractSummary,
+  findPullRequests,
+  lastAuditComment,
+  PR_MERGED,
+  READY_TO_CLOSE,
+} from "./audit-text.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
 import { describeFailure } from "./tool-failure.js";
-import { isWorkItemId, type WorkComment, type WorkItem, type Worklog } from "./wl.js";
+import { isWorkItemId, type WorkItem, type Worklog } from "./wl.js";
 
 /**
  * The triage audit: pick the least recently updated in-progress (and optionally blocked)
@@ -10,11 +19,8 @@ import { isWorkItemId, type WorkComment, type WorkItem, type Worklog } from "./w
  * delegation. Ids, titles, URLs and audit text are untrusted: argv elements only.
  */
 
-export const AUDIT_COMMENT_HEADING = "# AMPA Audit Result";
 export const AUDIT_AUTHOR = "ampa";
 const HOUR = 3_600_000;
-/** Linux refuses one argv element over 128 KiB; the comment must fit in one. */
-const MAX_COMMENT_BYTES = 120_000;
 
 export interface AuditSettings {
   includeBlocked: boolean;
@@ -63,79 +69,6 @@ export function cooldownMs(item: WorkItem, s: AuditSettings): number {
           ? "in_progress"
           : undefined;
   return ((key && s.cooldownHoursBy[key]) ?? s.cooldownHours) * HOUR;
-}
-
-/** The newest `# AMPA Audit Result` comment's time (epoch ms). */
-export function lastAuditComment(comments: WorkComment[]): number | undefined {
-  const times = comments
-    .filter((c) => c.comment.trimStart().startsWith(AUDIT_COMMENT_HEADING))
-    .map((c) => Date.parse(c.createdAt))
-    .filter(Number.isFinite);
-  return times.length ? Math.max(...times) : undefined;
-}
-
-/** The audit's Summary section (`## Summary`, `Summary:` or `**Summary**`), if any. */
-export function extractSummary(output: string): string | undefined {
-  const lines = output.split("\n");
-  const start = lines.findIndex((l) =>
-    /^\s*(#{1,6}\s*summary\b|\*\*summary\*\*|summary:)/i.test(l),
-  );
-  if (start < 0) return undefined;
-  const first = (lines[start] ?? "").replace(
-    /^\s*(#{1,6}\s*summary|\*\*summary\*\*|summary:)\s*:?/i,
-    "",
-  );
-  const rest: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^\s*#{1,6}\s/.test(line) || /^\s*\*\*[^*]+\*\*\s*$/.test(line)) break;
-    rest.push(line);
-  }
-  const text = [first, ...rest].join("\n").trim();
-  return text ? text.slice(0, 1500) : undefined;
-}
-
-export interface PullRequest {
-  url: string;
-  repo: string;
-  number: string;
-}
-
-/** GitHub PR URLs in text: only the owner, repo and number are kept from each. */
-export function findPullRequests(text: string): PullRequest[] {
-  const found = new Map<string, PullRequest>();
-  const re =
-    /https:\/\/github\.com\/([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})\/pull\/(\d{1,10})/g;
-  for (const m of text.matchAll(re)) {
-    const [, owner, name, number] = m;
-    if (!owner || !name || !number) continue;
-    const repo = `${owner}/${name}`;
-    found.set(`${repo}#${number}`, {
-      url: `https://github.com/${repo}/pull/${number}`,
-      repo,
-      number,
-    });
-  }
-  return [...found.values()];
-}
-
-const READY_TO_CLOSE = /\bready (?:to|for) (?:be )?(?:clos(?:e|ed|ing|ure)|complet(?:e|ed|ion))\b/i;
-const PR_MERGED = /\bPR (?:was |has been |is )?merged\b/i;
-
-/** The comment body, cut to the limit with a note saying so. */
-export function auditComment(output: string, truncateChars: number): string {
-  const body = output.trim() || "(no output)";
-  let text = `${AUDIT_COMMENT_HEADING}\n\n${body}`;
-  if (text.length > truncateChars || Buffer.byteLength(text) > MAX_COMMENT_BYTES) {
-    const note = `\n\n… (truncated: the audit output was ${body.length} characters; the full output is in AMPA's run record)`;
-    let keep = Math.max(truncateChars - note.length, 0);
-    text = text.slice(0, keep);
-    while (Buffer.byteLength(text) > MAX_COMMENT_BYTES - note.length * 4) {
-      keep = Math.floor(keep * 0.9);
-      text = text.slice(0, keep);
-    }
-    text += note;
-  }
-  return text;
 }
 
 export interface AuditDeps {
@@ -242,97 +175,178 @@ async function mergedEvidence(
  * post); failures after it are reported in the post and the run's output.
  */
 export async function runTriageAudit(deps: AuditDeps, s: AuditSettings): Promise<AuditOutcome> {
-  const { wl, notifier, clock } = deps;
-  const lines: string[] = [];
-  let ok = true;
   const selection = await selectCandidate(deps, s);
-  lines.push(...selection.notes);
   const item = selection.item;
   if (!item) {
     const live = await delegate(deps, s);
-    return { ok: live.ok, output: [...lines, live.note].join("\n") };
+    return { ok: live.ok, output: [...selection.notes, live.note].join("\n") };
   }
-  const title = item.title || item.id;
-  const audit = await deps.runTool("opencode", ["run", `/audit ${item.id}`], deps.agent());
-  const audited = audit.exitCode === 0;
-  const output = audited ? audit.stdout.trim() : `${audit.stdout}\n${audit.stderr}`.trim();
-  lines.push(`Audited ${item.id}: ${audited ? "ok" : describeFailure(audit)}`, "", output, "");
-  let details: Awaited<ReturnType<Worklog["show"]>> | undefined;
-  try {
-    details = await wl.show(item.id, { children: true });
-  } catch (err) {
-    lines.push(`Could not read ${item.id}: ${(err as Error).message}`);
-  }
-  let completed = false;
-  if (audited) {
-    await deps.store.recordAudit(item.id, clock(), deps.commandId);
-    try {
-      await wl.addComment(item.id, auditComment(output, s.truncateChars), AUDIT_AUTHOR);
-      lines.push(`Added the ${AUDIT_COMMENT_HEADING} comment to ${item.id}.`);
-    } catch (err) {
-      ok = false;
-      lines.push(`Could not comment on ${item.id}: ${(err as Error).message}`);
-    }
-    if (!s.auditOnly) {
-      const evidence = await mergedEvidence(deps, output, s);
-      const openChildren = details?.children.filter(
-        (c) => c.status !== "completed" && c.status !== "deleted",
-      );
-      const childrenDone = openChildren ? openChildren.length === 0 : false;
-      const readyPhrase = READY_TO_CLOSE.test(output);
-      if (evidence.merged && (childrenDone || readyPhrase)) {
-        try {
-          await wl.update(item.id, "completed", "in_review");
-          completed = true;
-          lines.push(`Auto-completed ${item.id}: ${evidence.note}.`);
-        } catch (err) {
-          ok = false;
-          lines.push(`Could not complete ${item.id}: ${(err as Error).message}`);
-        }
-      } else {
-        const why = !evidence.merged
-          ? evidence.note
-          : openChildren
-            ? `${openChildren.length} open child item(s)`
-            : "its children could not be read";
-        lines.push(`Not auto-completed: ${why}.`);
-      }
-    }
-  } else {
-    ok = false;
-  }
+  const report: Report = { lines: [...selection.notes], ok: true };
+  const audit = await auditItem(deps, item, report);
+  const details = await readDetails(deps.wl, item, report);
+  const completed = audit.audited
+    ? await recordAuditAndComplete(deps, s, { item, output: audit.output, details }, report)
+    : false;
   const live = await delegate(deps, s);
-  if (!live.ok) ok = false;
-  lines.push(live.note);
+  if (!live.ok) report.ok = false;
+  report.lines.push(live.note);
+  if (deps.notifier)
+    await postAudit(
+      deps.notifier,
+      { item, audit, details, liveNote: live.note, completed },
+      report,
+    );
+  return { ok: report.ok, output: report.lines.join("\n").trim() };
+}
 
-  if (notifier) {
-    const summary = audited ? extractSummary(output) : undefined;
-    const sources = [
-      details?.item.description ?? item.description,
-      ...(details?.comments ?? []).map((c) => c.comment),
-    ];
-    const pr = findPullRequests(sources.join("\n"))[0];
-    const body = [
-      `# Triage Audit — ${title}`,
-      "",
-      summary ??
-        `${item.id} — ${title} | exit=${audit.exitCode ?? (audit.timedOut ? "timeout" : "none")}`,
-      "",
-      live.note,
-      ...(pr ? ["", `PR: ${pr.url}`] : []),
-    ];
-    const sent = await notifier.send("audit", body.join("\n"));
-    if (!sent.delivered) lines.push("The Triage Audit message was not delivered (dead letter).");
-    if (completed) {
-      const done = await notifier.send(
-        "audit",
-        `# Audit Completed — ${title}\n\n${item.id} was marked completed (stage in_review).`,
-      );
-      if (!done.delivered)
-        lines.push("The Audit Completed message was not delivered (dead letter).");
-    }
+/** The run's output so far, and whether every step went well. */
+interface Report {
+  lines: string[];
+  ok: boolean;
+}
+
+interface Audit {
+  result: ToolResult;
+  audited: boolean;
+  /** The audit's output (with its stderr when it failed). */
+  output: string;
+}
+
+type ItemDetails = Awaited<ReturnType<Worklog["show"]>>;
+
+/** `opencode run "/audit <id>"`; a failed audit makes the run not ok. */
+async function auditItem(deps: AuditDeps, item: WorkItem, report: Report): Promise<Audit> {
+  const result = await deps.runTool("opencode", ["run", `/audit ${item.id}`], deps.agent());
+  const audited = result.exitCode === 0;
+  const output = audited ? result.stdout.trim() : `${result.stdout}\n${result.stderr}`.trim();
+  report.lines.push(
+    `Audited ${item.id}: ${audited ? "ok" : describeFailure(result)}`,
+    "",
+    output,
+    "",
+  );
+  if (!audited) report.ok = false;
+  return { result, audited, output };
+}
+
+/** The item with its children and comments, or undefined (noted) when wl cannot show it. */
+async function readDetails(
+  wl: Worklog,
+  item: WorkItem,
+  report: Report,
+): Promise<ItemDetails | undefined> {
+  try {
+    return await wl.show(item.id, { children: true });
+  } catch (err) {
+    report.lines.push(`Could not read ${item.id}: ${(err as Error).message}`);
+    return undefined;
   }
-  return { ok, output: lines.join("\n").trim() };
+}
+
+interface AuditedItem {
+  item: WorkItem;
+  output: string;
+  details: ItemDetails | undefined;
+}
+
+/**
+ * A successful audit goes on record (its time in the store, its comment on the item), then
+ * the item is auto-completed on the evidence unless the command is audit-only. True when
+ * the item was completed.
+ */
+async function recordAuditAndComplete(
+  deps: AuditDeps,
+  s: AuditSettings,
+  audited: AuditedItem,
+  report: Report,
+): Promise<boolean> {
+  const { item, output } = audited;
+  await deps.store.recordAudit(item.id, deps.clock(), deps.commandId);
+  try {
+    await deps.wl.addComment(item.id, auditComment(output, s.truncateChars), AUDIT_AUTHOR);
+    report.lines.push(`Added the ${AUDIT_COMMENT_HEADING} comment to ${item.id}.`);
+  } catch (err) {
+    report.ok = false;
+    report.lines.push(`Could not comment on ${item.id}: ${(err as Error).message}`);
+  }
+  return s.auditOnly ? false : autoComplete(deps, s, audited, report);
+}
+
+/**
+ * Completes the item on merged-PR evidence when its children are done or the audit says it
+ * is ready; true when it was completed.
+ */
+async function autoComplete(
+  deps: AuditDeps,
+  s: AuditSettings,
+  { item, output, details }: AuditedItem,
+  report: Report,
+): Promise<boolean> {
+  const evidence = await mergedEvidence(deps, output, s);
+  const openChildren = details?.children.filter(
+    (c) => c.status !== "completed" && c.status !== "deleted",
+  );
+  const childrenDone = openChildren ? openChildren.length === 0 : false;
+  const readyPhrase = READY_TO_CLOSE.test(output);
+  if (!evidence.merged || !(childrenDone || readyPhrase)) {
+    const why = !evidence.merged
+      ? evidence.note
+      : openChildren
+        ? `${openChildren.length} open child item(s)`
+        : "its children could not be read";
+    report.lines.push(`Not auto-completed: ${why}.`);
+    return false;
+  }
+  try {
+    await deps.wl.update(item.id, "completed", "in_review");
+    report.lines.push(`Auto-completed ${item.id}: ${evidence.note}.`);
+    return true;
+  } catch (err) {
+    report.ok = false;
+    report.lines.push(`Could not complete ${item.id}: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** The `Triage Audit — …` post, and `Audit Completed — …` when the item was completed. */
+async function postAudit(
+  notifier: Notify,
+  run: {
+    item: WorkItem;
+    audit: Audit;
+    details: ItemDetails | undefined;
+    liveNote: string;
+    completed: boolean;
+  },
+  report: Report,
+): Promise<void> {
+  const { item, audit, details } = run;
+  const title = item.title || item.id;
+  const summary = audit.audited ? extractSummary(audit.output) : undefined;
+  const sources = [
+    details?.item.description ?? item.description,
+    ...(details?.comments ?? []).map((c) => c.comment),
+  ];
+  const pr = findPullRequests(sources.join("\n"))[0];
+  const exit = audit.result.exitCode ?? (audit.result.timedOut ? "timeout" : "none");
+  const body = [
+    `# Triage Audit — ${title}`,
+    "",
+    summary ?? `${item.id} — ${title} | exit=${exit}`,
+    "",
+    run.liveNote,
+    ...(pr ? ["", `PR: ${pr.url}`] : []),
+  ];
+  const sent = await notifier.send("audit", body.join("\n"));
+  if (!sent.delivered)
+    report.lines.push("The Triage Audit message was not delivered (dead letter).");
+  if (!run.completed) return;
+  const done = await notifier.send(
+    "audit",
+    `# Audit Completed — ${title}\n\n${item.id} was marked completed (stage in_review).`,
+  );
+  if (!done.delivered)
+    report.lines.push("The Audit Completed message was not delivered (dead letter).");
 }
 
 function delegate(deps: AuditDeps, s: AuditSettings): Promise<DelegationResult> {
