@@ -1,22 +1,19 @@
 import { z } from "zod";
-import { type Command, type CommandSpec, commandIdSchema, type RunClaim } from "../core/command.js";
-import type { Config } from "../runtime/config.js";
+import {
+  type CommandSpec,
+  commandIdSchema,
+  frequencyMinutesSchema,
+  prioritySchema,
+} from "../core/command.js";
+import type { Config } from "../core/config.js";
 import { InvalidInputError } from "../core/errors.js";
 import { issueLines } from "../core/issues.js";
-import { startEmbeddedStore } from "./embedded-store.js";
-import { silentLogger } from "../runtime/log.js";
-import { executeClaim } from "../app/run.js";
-import type { Runner, Runners } from "../app/runners/index.js";
-import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
-import { Store } from "../adapters/dynamodb/store.js";
-import { ensureTable } from "../adapters/dynamodb/table.js";
-import { runTick, type TickDeps } from "../app/tick.js";
+import { withHarness } from "./harness.js";
 
 /**
- * `ampa simulate` and the benchmark: the real tick (`runTick` → `tickPass`: selection,
- * conditional claims, run recording) on a fake clock, against the real `Store` on an
- * in-memory embedded DynamoDB-compatible server. Runs are instant. Nothing here decides
- * what runs: it only moves the clock and counts starts.
+ * `ampa simulate` and the benchmark's accuracy section: a workload run through the
+ * harness (harness.ts: the real tick on a virtual clock against an embedded store).
+ * Nothing here decides what runs: it only moves the clock and counts starts.
  */
 
 /** One command of a workload file: a JSON array of these. */
@@ -24,16 +21,11 @@ export const workloadSchema = z
   .array(
     z.strictObject({
       id: commandIdSchema,
+      // A value that is not a number at all gets the same message as a bad number.
       frequency_minutes: z
         .number({ error: "must be a positive integer" })
-        .int("must be a positive integer")
-        .positive("must be a positive integer")
-        .max(525_600, "must be at most 525600 (one year)"),
-      priority: z
-        .number({ error: "must be an integer between 0 and 1000" })
-        .int("must be an integer between 0 and 1000")
-        .min(0, "must be an integer between 0 and 1000")
-        .max(1000, "must be an integer between 0 and 1000"),
+        .pipe(frequencyMinutesSchema),
+      priority: z.number({ error: "must be an integer between 0 and 1000" }).pipe(prioritySchema),
       requires_llm: z.boolean({ error: "must be true or false" }).optional(),
     }),
     { error: "must be a JSON array of commands" },
@@ -111,20 +103,6 @@ export interface SimulationResult {
 
 const SIMULATION_EPOCH = Date.parse("2030-01-07T00:00:00.000Z");
 
-const instant: Runner = async () => ({
-  exitCode: 0,
-  output: "",
-  outputTruncatedBytes: 0,
-  outcome: "success",
-});
-/** Runners that succeed at once with no output: simulations and benchmarks time only the scheduler. */
-export const instantRunners: Runners = {
-  shell: instant,
-  heartbeat: instant,
-  delegation: instant,
-  "triage-audit": instant,
-};
-
 export function workloadSpecs(workload: Workload): CommandSpec[] {
   return workload.map((w) => ({
     id: w.id,
@@ -181,42 +159,17 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
     priorityWeight: opts.priorityWeight,
     dynamodbEndpoint: undefined,
   };
-  const server = await startEmbeddedStore();
-  const dynamo = createDynamoClient({ region: config.region, endpoint: server.endpoint });
-  try {
-    await ensureTable(dynamo, config.tableName);
-    const store = new Store(createDocumentClient(dynamo), {
-      tableName: config.tableName,
-      maxRunHistory: config.maxRunHistory,
-    });
-    const specs = workloadSpecs(opts.workload);
-    for (const spec of specs) await store.addCommand(spec, startAt);
-
-    let now = startAt;
-    const clock = () => now;
-    const starts = new Map<string, number[]>(specs.map((s) => [s.id, []]));
-    const runDeps = { store, config, log: silentLogger, clock, runners: instantRunners };
-    const deps: TickDeps = {
-      store,
-      config,
-      log: silentLogger,
-      clock,
-      probeLlm: async () => true,
-      sleep: async (ms) => {
-        now += ms;
-      },
-      owner: "simulation",
-      dispatch: async (command: Command, claim: RunClaim) => {
-        starts.get(command.id)?.push(claim.startedAt - startAt);
-        await executeClaim(runDeps, command, claim);
-      },
-    };
-
+  const specs = workloadSpecs(opts.workload);
+  const starts = new Map<string, number[]>(specs.map((s) => [s.id, []]));
+  const onStart = (command: CommandSpec, claim: { startedAt: number }) => {
+    starts.get(command.id)?.push(claim.startedAt - startAt);
+  };
+  return withHarness({ config, owner: "simulation", onStart }, async (harness) => {
+    for (const spec of specs) await harness.store.addCommand(spec, startAt);
     let ticks = 0;
     let passes = 0;
     for (let at = startAt; at < startAt + opts.durationMs; at += opts.tickMs) {
-      now = at;
-      passes += (await runTick(deps, at)).length;
+      passes += (await harness.tick(at)).length;
       ticks++;
     }
     const totalStarts = [...starts.values()].reduce((n, s) => n + s.length, 0);
@@ -234,8 +187,5 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
         commandStats(s, starts.get(s.id) ?? [], totalStarts, opts.durationMs),
       ),
     };
-  } finally {
-    dynamo.destroy();
-    await server.close();
-  }
+  });
 }

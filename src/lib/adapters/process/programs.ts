@@ -1,7 +1,7 @@
-import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { Summarizer } from "../../core/ports.js";
+import { runProcess } from "./run-process.js";
 
 /** Linux refuses a single argv element over 128 KiB; leave room for the prompt. */
 const MAX_SUMMARY_INPUT = 100_000;
@@ -21,27 +21,50 @@ export function findOnPath(name: string, path = process.env.PATH ?? ""): string 
   return undefined;
 }
 
+/** What `execFile` allows per stream by default; more counts as a failure, as there. */
+const MAX_OUTPUT = 1024 * 1024;
+
+/**
+ * Runs `file` with `args` in a process group of its own, killed (SIGKILL) at the timeout,
+ * and returns its stdout; undefined when it could not start, timed out, exited non-zero or
+ * printed more than MAX_OUTPUT on either stream.
+ */
+async function stdoutOf(
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  const size = { stdout: 0, stderr: 0 };
+  const exit = await runProcess(file, args, {
+    cwd: process.cwd(),
+    env: process.env,
+    timeoutMs,
+    onStdout: (chunk) => {
+      size.stdout += chunk.length;
+      if (size.stdout <= MAX_OUTPUT) chunks.push(chunk);
+    },
+    onStderr: (chunk) => {
+      size.stderr += chunk.length;
+    },
+  });
+  const failed = exit.error !== undefined || exit.timedOut || exit.code !== 0;
+  if (failed || size.stdout > MAX_OUTPUT || size.stderr > MAX_OUTPUT) return undefined;
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /**
  * `opencode run "summarize this content in under 1000 characters: …"`, as an argv element
  * (never a shell string), with a 30 s timeout. Undefined when opencode is not on PATH or
  * fails, so the caller falls back to cutting the text.
  */
 export function opencodeSummarizer(timeoutMs = 30_000, maxCharacters = 1000): Summarizer {
-  return (text) => {
+  return async (text) => {
     const opencode = findOnPath("opencode");
-    if (!opencode) return Promise.resolve(undefined);
+    if (!opencode) return undefined;
     const prompt = `summarize this content in under ${maxCharacters} characters: ${text.slice(0, MAX_SUMMARY_INPUT)}`;
-    return new Promise((resolve) => {
-      execFile(
-        opencode,
-        ["run", prompt],
-        { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024 },
-        (error, stdout) => {
-          const summary = stdout.trim();
-          resolve(error || !summary ? undefined : summary);
-        },
-      );
-    });
+    const summary = (await stdoutOf(opencode, ["run", prompt], timeoutMs))?.trim();
+    return summary || undefined;
   };
 }
 
@@ -49,9 +72,5 @@ export function opencodeSummarizer(timeoutMs = 30_000, maxCharacters = 1000): Su
 export function readWlStatus(timeoutMs = 10_000): Promise<string | undefined> {
   const wl = findOnPath("wl");
   if (!wl) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    execFile(wl, ["status"], { timeout: timeoutMs, killSignal: "SIGKILL" }, (error, stdout) =>
-      resolve(error ? undefined : stdout),
-    );
-  });
+  return stdoutOf(wl, ["status"], timeoutMs);
 }

@@ -1,0 +1,87 @@
+import { killGroup, spawnInGroup } from "./process-group.js";
+
+/** After the program exits, how long to wait for children still holding its pipes. */
+export const PIPE_GRACE_MS = 500;
+
+export interface ProcessOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** After this long the process group is killed (see `termGraceMs`). */
+  timeoutMs: number;
+  /**
+   * At the timeout, SIGTERM the group first and SIGKILL it this long after; without it the
+   * group is sent SIGKILL at once.
+   */
+  termGraceMs?: number;
+  /** Each chunk of stdout, as it arrives, until the run has settled. */
+  onStdout: (chunk: Buffer) => void;
+  /** Each chunk of stderr, as it arrives, until the run has settled. */
+  onStderr: (chunk: Buffer) => void;
+  /** Called once at the timeout, before the first signal is sent. */
+  onTimeout?: () => void;
+}
+
+/** How a process run ended. */
+export interface ProcessExit {
+  /** The exit status; null when a signal ended the program. */
+  code: number | null;
+  /** The signal that ended the program, if one did. */
+  signal: NodeJS.Signals | null;
+  /** True when the timeout fired (the group was then killed). */
+  timedOut: boolean;
+  /** Set when the program could not be started; `code` and `signal` are then null. */
+  error?: Error;
+}
+
+/**
+ * Runs `file` with `args` (argv elements, no shell) in a process group of its own (see
+ * spawnInGroup), streams its output to the callbacks, and kills the whole group at the
+ * timeout. Resolves once the program has exited and its pipes have closed, or
+ * PIPE_GRACE_MS after it exited when a background child still holds them. Never rejects.
+ */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  opts: ProcessOptions,
+): Promise<ProcessExit> {
+  return new Promise((resolve) => {
+    const child = spawnInGroup(file, args, { cwd: opts.cwd, env: opts.env });
+    let timedOut = false;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const finish = (exit: Omit<ProcessExit, "timedOut">) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      resolve({ ...exit, timedOut });
+    };
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        opts.onTimeout?.();
+        if (opts.termGraceMs === undefined) {
+          killGroup(child, "SIGKILL");
+          return;
+        }
+        killGroup(child, "SIGTERM");
+        killTimer = setTimeout(() => killGroup(child, "SIGKILL"), opts.termGraceMs);
+      },
+      Math.max(opts.timeoutMs, 1),
+    );
+    child.stdout.on("data", (chunk: Buffer) => settled || opts.onStdout(chunk));
+    child.stderr.on("data", (chunk: Buffer) => settled || opts.onStderr(chunk));
+    child.on("error", (error) => finish({ code: null, signal: null, error }));
+    child.on("exit", (code, signal) => {
+      if (timedOut) killGroup(child, "SIGKILL");
+      // A background child of the program may hold the pipes open after it has exited:
+      // collect what is buffered, then stop waiting for it.
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish({ code, signal });
+      }, PIPE_GRACE_MS);
+    });
+    child.on("close", (code, signal) => finish({ code, signal }));
+  });
+}
