@@ -1,4 +1,11 @@
-import { COMMAND_TYPES, type CommandSpec, commandSpecSchema } from "../lib/core/command.js";
+import type { z } from "zod";
+import {
+  COMMAND_TYPES,
+  type CommandSpec,
+  commandSpecSchema,
+  frequencyMinutesSchema,
+  prioritySchema,
+} from "../lib/core/command.js";
 import { InvalidInputError } from "../lib/core/errors.js";
 
 export interface SpecFlags {
@@ -14,13 +21,23 @@ export function quoted(raw: string, max = 40): string {
   return JSON.stringify(raw.length > max ? `${raw.slice(0, max)}…` : raw);
 }
 
-function positiveIntegerArg(name: string, raw: string): number {
-  // Past 2^53 the digits no longer name the number they parse to.
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw)) || Number(raw) <= 0) {
-    throw new InvalidInputError(`Invalid ${name} ${quoted(raw)}: must be a positive integer`);
-  }
-  return Number(raw);
+/**
+ * A positional integer as typed: decimal digits naming a safe integer (not "1e3", "0x10",
+ * "1.5", "-1" or "٥"; past 2^53 the digits no longer name the number they parse to) that
+ * `schema` accepts. Refused with the argument quoted and the schema's own message. A value
+ * past the schema's maximum is returned: commandSpecSchema refuses it naming the field.
+ */
+function integerArg(name: string, raw: string, schema: z.ZodType<number>): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  // Anything that is not such an integer is checked as -1: below every minimum, so the
+  // schema's message is the one for "not a (positive) integer".
+  const issue = schema.safeParse(Number.isSafeInteger(value) ? value : -1).error?.issues[0];
+  if (issue && issue.code !== "too_big")
+    throw new InvalidInputError(`Invalid ${name} ${quoted(raw)}: ${issue.message}`);
+  return value;
 }
+
+const maxRuntimeMinutesSchema = commandSpecSchema.shape.maxRuntimeMinutes.unwrap();
 
 /** Turns `add`/`update` arguments into a validated spec, or throws a message naming the bad input. */
 export function specFromArgs(
@@ -41,11 +58,7 @@ export function specFromArgs(
       throw new InvalidInputError("Invalid --metadata: must be a JSON object");
     }
   }
-  if (!/^\d+$/.test(priority.trim())) {
-    throw new InvalidInputError(
-      `Invalid priority ${quoted(priority)}: must be an integer between 0 and 1000`,
-    );
-  }
+  const priorityValue = integerArg("priority", priority, prioritySchema);
   const type = flags.type ?? "shell";
   if (!(COMMAND_TYPES as readonly string[]).includes(type)) {
     throw new InvalidInputError(
@@ -57,14 +70,14 @@ export function specFromArgs(
     command,
     ...(flags.title !== undefined ? { title: flags.title } : {}),
     type,
-    frequencyMinutes: positiveIntegerArg("frequency_minutes", frequency),
-    priority: Number(priority),
+    frequencyMinutes: integerArg("frequency_minutes", frequency, frequencyMinutesSchema),
+    priority: priorityValue,
     requiresLlm: flags.requiresLlm ?? false,
     metadata,
     maxRuntimeMinutes:
       flags.maxRuntimeMinutes === undefined
         ? null
-        : positiveIntegerArg("--max-runtime-minutes", flags.maxRuntimeMinutes),
+        : integerArg("--max-runtime-minutes", flags.maxRuntimeMinutes, maxRuntimeMinutesSchema),
     paused: false,
   };
   const parsed = commandSpecSchema.safeParse(candidate);

@@ -1,5 +1,5 @@
 import { type App, createApp } from "../lib/runtime/app.js";
-import { type Config, loadConfig } from "../lib/runtime/config.js";
+import { cliShellSettings, type Config, loadConfig } from "../lib/runtime/config.js";
 import { AmpaError } from "../lib/core/errors.js";
 import { startEmbeddedStore } from "../lib/local/embedded-store.js";
 import { acquireLock, type LockInfo, readLock } from "../lib/local/lock.js";
@@ -26,17 +26,17 @@ export interface Target {
  *   opening its directory twice), else by opening the directory here for this command.
  */
 export async function openTarget(opts: TargetOptions): Promise<Target> {
-  const log = createLogger(process.env.AMPA_LOG_LEVEL ?? "warn", "stderr");
-  const loaded = loadConfig((message) => log.warn(message));
-  const config: Config = {
-    ...loaded,
-    logLevel: process.env.AMPA_LOG_LEVEL ? loaded.logLevel : "warn",
-  };
+  const shell = cliShellSettings();
+  const warnings: string[] = [];
+  const loaded = loadConfig((message) => warnings.push(message));
+  const config: Config = { ...loaded, logLevel: shell.logLevelSet ? loaded.logLevel : "warn" };
+  const log = createLogger(config.logLevel, "stderr");
+  for (const message of warnings) log.warn(message);
   const logDestination = "stderr" as const;
 
   if (opts.stage || opts.region) {
     const stage = opts.stage ?? config.stage;
-    const tableName = process.env.AMPA_TABLE_NAME ?? `ampa-${stage}-state`;
+    const tableName = shell.tableName ?? `ampa-${stage}-state`;
     const region = opts.region ?? config.region;
     const app = createApp({
       config: { ...config, stage },

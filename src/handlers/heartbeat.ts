@@ -1,7 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { app } from "../lib/runtime/app.js";
-import { services } from "../lib/runtime/services.js";
 import { sendHeartbeat } from "../lib/app/runners/heartbeat.js";
+import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 
 export interface HeartbeatResult {
   sent: boolean;
@@ -17,26 +16,26 @@ function isHttpEvent(event: unknown): boolean {
  * One heartbeat now, whatever the schedule: `osls invoke -f heartbeat` (the seed's
  * `--once`) and `POST /heartbeat` (IAM-authorized on AWS). No webhook → exit code 2.
  */
-export async function handler(
+export const handler: (
   event: unknown,
   context: Context,
-): Promise<HeartbeatResult | APIGatewayProxyStructuredResultV2> {
-  const a = app();
-  const log = a.log.child({ requestId: context.awsRequestId });
-  const { notifier } = services(a, { log, remainingMs: () => context.getRemainingTimeInMillis() });
-  const result = await sendHeartbeat(
-    { notifier, store: a.store, clock: Date.now },
-    { force: true },
-  );
-  const body: HeartbeatResult = {
-    sent: result.exitCode === 0,
-    exitCode: result.exitCode,
-    message: result.output,
-  };
-  if (!isHttpEvent(event)) return body;
-  return {
-    statusCode: body.sent ? 200 : body.exitCode === 2 ? 503 : 502,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  };
-}
+) => Promise<HeartbeatResult | APIGatewayProxyStructuredResultV2> = lambdaHandler(
+  "heartbeat",
+  async ({ app, event, services }) => {
+    const result = await sendHeartbeat(
+      { notifier: services.notifier, store: app.store, clock: Date.now },
+      { force: true },
+    );
+    const body: HeartbeatResult = {
+      sent: result.exitCode === 0,
+      exitCode: result.exitCode,
+      message: result.output,
+    };
+    if (!isHttpEvent(event)) return body;
+    return {
+      statusCode: body.sent ? 200 : body.exitCode === 2 ? 503 : 502,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    };
+  },
+);

@@ -22,4 +22,4 @@ export function capturingLogger(): { log: Logger; lines: () => Record<string, un
  * The service's own logger at the tests' level (debug: see secret-scan.ts, which scans
  * every line for the canary token and keeps them out of the report).
  */
-export const testLogger: Logger = createLogger();
+export const testLogger: Logger = createLogger(process.env.AMPA_LOG_LEVEL ?? "info");

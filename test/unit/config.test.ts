@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseConfig } from "../../src/lib/runtime/config.js";
+import {
+  cliShellSettings,
+  lambdaRuntime,
+  loadConfig,
+  parseConfig,
+} from "../../src/lib/runtime/config.js";
 
 describe("config", () => {
   it("uses the seed's defaults", () => {
@@ -67,5 +72,55 @@ describe("config", () => {
       loadConfig((m) => warnings.push(m), { ...env, AMPA_LOAD_DOTENV: "0" }, dir).priorityWeight,
     ).toBe(0.2);
     expect(warnings).toEqual([]);
+  });
+
+  it("tells AWS Lambda from serverless-offline and `osls invoke local`, which both set the function name", () => {
+    const fn = { AWS_LAMBDA_FUNCTION_NAME: "ampa-dev-tick" };
+    expect(lambdaRuntime({})).toBe("none");
+    expect(lambdaRuntime(fn)).toBe("lambda");
+    expect(lambdaRuntime({ ...fn, IS_OFFLINE: "true" })).toBe("offline");
+    expect(lambdaRuntime({ ...fn, IS_LOCAL: "true" })).toBe("invoke-local");
+    const on = (env: Record<string, string>) => {
+      const { onLambda, invokedLocally, commandCwd, dispatch } = parseConfig(env).config;
+      return { onLambda, invokedLocally, commandCwd, dispatch };
+    };
+    expect(on(fn)).toEqual({
+      onLambda: true,
+      invokedLocally: false,
+      commandCwd: "/tmp",
+      dispatch: "lambda",
+    });
+    // osls invoke local: no SSM, the npm start store; commands in /tmp and lambda dispatch as before.
+    expect(on({ ...fn, IS_LOCAL: "true" })).toEqual({
+      onLambda: false,
+      invokedLocally: true,
+      commandCwd: "/tmp",
+      dispatch: "lambda",
+    });
+    expect(on({ ...fn, IS_OFFLINE: "true", INIT_CWD: "/project" })).toEqual({
+      onLambda: false,
+      invokedLocally: false,
+      commandCwd: "/project",
+      dispatch: "lambda",
+    });
+    expect(on({ INIT_CWD: "/project" })).toEqual({
+      onLambda: false,
+      invokedLocally: false,
+      commandCwd: "/project",
+      dispatch: "inline",
+    });
+  });
+
+  it("reads the build id for the startup message", () => {
+    expect(parseConfig({}).config.buildId).toBeUndefined();
+    expect(parseConfig({ AMPA_BUILD_ID: "build-7" }).config.buildId).toBe("build-7");
+  });
+
+  it("gives the CLI its shell's log level and table name, not those of .env", () => {
+    expect(cliShellSettings({})).toEqual({ logLevelSet: false, tableName: undefined });
+    expect(cliShellSettings({ AMPA_LOG_LEVEL: "debug", AMPA_TABLE_NAME: "t-1" })).toEqual({
+      logLevelSet: true,
+      tableName: "t-1",
+    });
   });
 });

@@ -43,4 +43,13 @@ export interface Config {
   wlTimeoutMs: number;
   /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
   verifyPrWithGh: boolean;
+  /** The deployment's build (`${sls:instanceId}`): the startup message goes out once per build. */
+  buildId: string | undefined;
+  /**
+   * Running on AWS Lambda itself, not under serverless-offline or `osls invoke local`:
+   * the webhook may come from SSM.
+   */
+  onLambda: boolean;
+  /** Running under `osls invoke local`: the store may be that of a running `npm start`. */
+  invokedLocally: boolean;
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type Config, type Env, loadConfig } from "./config.js";
+import { type Config, type ConfigWarning, type Env, loadConfig } from "./config.js";
 import { readLock } from "./local-stack.js";
 import { createLogger, type Logger } from "./log.js";
 import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
@@ -17,6 +17,7 @@ export interface App {
 }
 
 export interface AppOptions {
+  /** The environment to configure from (default: the process's, with `.env`). */
   env?: Env;
   cwd?: string;
   logDestination?: "stdout" | "stderr";
@@ -32,28 +33,23 @@ export interface AppOptions {
   localWebhook?: string;
 }
 
-const onLambda = (env: Env) =>
-  Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE && !env.IS_LOCAL;
-
 /**
- * Under `osls invoke local` (IS_LOCAL) with no endpoint configured: the store of a running
+ * Under `osls invoke local` with no endpoint configured: the store of a running
  * `npm start`, found through its lock file. Never on Lambda; serverless-offline gets the
  * endpoint from `npm start` itself.
  */
-function localStack(env: Env, config: Config): { endpoint?: string; webhook?: string } {
-  if (!env.IS_LOCAL) return {};
+function localStack(config: Config): { endpoint?: string; webhook?: string } {
+  if (!config.invokedLocally) return {};
   const lock = readLock(config.storeDir);
   return { endpoint: lock?.endpoint || undefined, webhook: lock?.webhook };
 }
 
 export function createApp(opts: AppOptions = {}): App {
-  const env = opts.env ?? process.env;
-  const bootLog = createLogger(env.AMPA_LOG_LEVEL ?? "info", opts.logDestination);
-  const config =
-    opts.config ??
-    loadConfig((message, w) => bootLog.warn({ variable: w.variable }, message), env, opts.cwd);
+  const warnings: ConfigWarning[] = [];
+  const config = opts.config ?? loadConfig((_m, w) => warnings.push(w), opts.env, opts.cwd);
   const log = createLogger(config.logLevel, opts.logDestination);
-  const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(env, config);
+  for (const w of warnings) log.warn({ variable: w.variable }, w.message);
+  const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(config);
   const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? local.endpoint;
   const region = opts.region ?? config.region;
   const tableName = opts.tableName ?? config.tableName;
@@ -66,7 +62,7 @@ export function createApp(opts: AppOptions = {}): App {
   const webhook = webhookSource(
     { ...config, region },
     {
-      useSsm: opts.useSsm ?? onLambda(env),
+      useSsm: opts.useSsm ?? config.onLambda,
       ...(localWebhook ? { fallback: { url: localWebhook, origin: "local-inbox" as const } } : {}),
     },
   );

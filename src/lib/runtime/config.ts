@@ -46,7 +46,22 @@ function secretKnob<T>(schema: z.ZodType<T>, fallback: T): Knob<T> {
   return { ...knob(schema, fallback), secret: true };
 }
 
-const onLambda = (env: Env) => Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && !env.IS_OFFLINE;
+/**
+ * What runs this process. AWS Lambda and both of osls's emulators set the function name;
+ * serverless-offline (`npm start`) adds IS_OFFLINE, `osls invoke local` IS_LOCAL. Without a
+ * function name it is the CLI, `npm start` itself or a test.
+ */
+export type LambdaRuntime = "lambda" | "offline" | "invoke-local" | "none";
+
+export function lambdaRuntime(env: Env): LambdaRuntime {
+  if (!env.AWS_LAMBDA_FUNCTION_NAME) return "none";
+  if (env.IS_OFFLINE) return "offline";
+  if (env.IS_LOCAL) return "invoke-local";
+  return "lambda";
+}
+
+/** On AWS Lambda itself: a function name and neither emulator's flag. */
+export const onLambda = (env: Env): boolean => lambdaRuntime(env) === "lambda";
 const stageOf = (env: Env) => env.AMPA_STAGE?.trim() || "dev";
 
 const knobs = {
@@ -63,15 +78,20 @@ const knobs = {
   AMPA_LLM_PROBE_TIMEOUT_MS: knob(positiveInt, 2000),
   AMPA_SCHEDULER_MAX_RUN_HISTORY: knob(positiveInt.max(1000), 50),
   AMPA_SCHEDULER_STORE: knob(z.string().min(1), ".ampa/data"),
+  // /tmp on Lambda (the only writable directory) and under `osls invoke local`, which stands
+  // in for it; serverless-offline and everything else run where they were started.
   AMPA_COMMAND_CWD: knob(z.string().min(1), (env) =>
-    onLambda(env) ? "/tmp" : env.INIT_CWD || process.cwd(),
+    ["lambda", "invoke-local"].includes(lambdaRuntime(env))
+      ? "/tmp"
+      : env.INIT_CWD || process.cwd(),
   ),
   AMPA_DEFAULT_MAX_RUNTIME_MINUTES: knob(positiveInt.max(1440), 10),
   AMPA_LEASE_GRACE_SECONDS: knob(nonNegativeNumber, 60),
   AMPA_MAX_OUTPUT_BYTES: knob(positiveInt.min(1024).max(300_000), 262_144),
   AMPA_DYNAMODB_ENDPOINT: knob(z.url().optional(), undefined),
+  // Wherever a Lambda runtime (real or emulated) runs the handlers, runCommand is beside them.
   AMPA_DISPATCH: knob(z.enum(["lambda", "inline"]), (env) =>
-    env.AWS_LAMBDA_FUNCTION_NAME ? "lambda" : "inline",
+    lambdaRuntime(env) === "none" ? "inline" : "lambda",
   ),
   AMPA_RUN_COMMAND_FUNCTION: knob(z.string().min(1), (env) => `ampa-${stageOf(env)}-runCommand`),
   AMPA_LAMBDA_ENDPOINT: knob(z.url().optional(), undefined),
@@ -93,6 +113,7 @@ const knobs = {
   AMPA_INBOX_PORT: knob(port, 8025),
   AMPA_WL_TIMEOUT_SECONDS: knob(positiveNumber, 60),
   AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
+  AMPA_BUILD_ID: knob(z.string().min(1).optional(), undefined),
 } as const;
 
 type Knobs = typeof knobs;
@@ -194,6 +215,9 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       inboxPort: r.AMPA_INBOX_PORT,
       wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
       verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
+      buildId: r.AMPA_BUILD_ID,
+      onLambda: onLambda(env),
+      invokedLocally: lambdaRuntime(env) === "invoke-local",
     },
   };
 }
@@ -209,4 +233,20 @@ export function loadConfig(
   // A relative store directory belongs to the project, wherever the process runs from
   // (`osls invoke local` runs handlers inside the build folder).
   return { ...config, storeDir: resolve(findProjectRoot(cwd), config.storeDir) };
+}
+
+/** What the CLI takes from its shell alone, not from `.env` (see {@link cliShellSettings}). */
+export interface CliShellSettings {
+  /** AMPA_LOG_LEVEL was set: the CLI logs at the configured level, else warnings only. */
+  logLevelSet: boolean;
+  /** AMPA_TABLE_NAME, for `--stage`: else the stage's `ampa-<stage>-state`. */
+  tableName: string | undefined;
+}
+
+/**
+ * The settings the CLI reads from its own environment only: a `.env` describes the local
+ * stack, so neither its log level nor its table name applies to an `ampa --stage` call.
+ */
+export function cliShellSettings(env: Env = process.env): CliShellSettings {
+  return { logLevelSet: Boolean(env.AMPA_LOG_LEVEL), tableName: env.AMPA_TABLE_NAME };
 }

@@ -4,11 +4,11 @@ import { redactSecrets } from "../core/secrets.js";
 
 export { asError, type Logger } from "../core/logger.js";
 
-/** One structured JSON logger for the whole service; children add per-invocation keys. */
-export function createLogger(
-  level: string = process.env.AMPA_LOG_LEVEL ?? "info",
-  destination: "stdout" | "stderr" = "stdout",
-): Logger {
+/**
+ * One structured JSON logger for the whole service; children add per-invocation keys.
+ * `level` is the configured one (Config.logLevel): this module reads no environment.
+ */
+export function createLogger(level: string, destination: "stdout" | "stderr" = "stdout"): Logger {
   const fd = pino.destination({ fd: destination === "stdout" ? 1 : 2, sync: true });
   return pino(
     {

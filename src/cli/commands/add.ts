@@ -1,0 +1,52 @@
+import { Option, type Command as Program } from "commander";
+import { type SpecFlags, specFromArgs } from "../spec.js";
+import { out, withTarget } from "../shared.js";
+
+/** `add` and `update` take the same arguments and options; they differ in what they write. */
+function specCommand(program: Program, name: "add" | "update", description: string): void {
+  program
+    .command(name)
+    .description(description)
+    .argument("<id>", "command id (letters, digits, '.', '_', '-')")
+    .argument("<command>", "shell command line (for type shell)")
+    .argument("<frequency_minutes>", "desired minutes between starts (positive integer)")
+    .argument("<priority>", "integer 0-1000; higher wins ties in lateness")
+    .option("--requires-llm", "only run while the LLM health check passes")
+    .option("--metadata <json>", "JSON object of type-specific settings")
+    .option("--max-runtime-minutes <n>", "kill the run after this many minutes")
+    .addOption(
+      new Option("--type <type>", "command type").choices([
+        "shell",
+        "heartbeat",
+        "delegation",
+        "triage-audit",
+      ]),
+    )
+    .option("--title <title>", "human-facing title")
+    .action(
+      async (
+        id: string,
+        command: string,
+        frequency: string,
+        priority: string,
+        flags: SpecFlags,
+      ) => {
+        const spec = specFromArgs(id, command, frequency, priority, flags);
+        await withTarget(program, async ({ app }) => {
+          if (name === "add") await app.store.addCommand({ ...spec, paused: false }, Date.now());
+          else await app.store.updateCommand(spec);
+        });
+        out(`${name === "add" ? "Added" : "Updated"} ${id}`);
+      },
+    );
+}
+
+/** `ampa add <id> <command> <frequency_minutes> <priority> [options]`. */
+export function registerAdd(program: Program): void {
+  specCommand(program, "add", "add a command");
+}
+
+/** `ampa update …`: the arguments of `add`; the command's schedule state is kept. */
+export function registerUpdate(program: Program): void {
+  specCommand(program, "update", "replace an existing command's definition (state is kept)");
+}

@@ -1,0 +1,50 @@
+import type { Command as Program } from "commander";
+import { NO_WEBHOOK_EXIT_CODE, NO_WEBHOOK_MESSAGE } from "../../lib/app/runners/heartbeat.js";
+import { type DelegationOutcome, runDelegationWorkflow } from "../../lib/app/worklog/workflows.js";
+import { workflowDeps } from "../../lib/runtime/services.js";
+import { printable } from "../format.js";
+import { CliExit, cliServices, out, withTarget } from "../shared.js";
+
+interface DelegationFlags {
+  discord?: boolean;
+  dryRun?: boolean;
+}
+
+/** What the run printed and whether it ended well; titles and ids come from wl, escaped. */
+function report(outcome: DelegationOutcome): void {
+  if (outcome.report) out(printable(outcome.report.text));
+  if (outcome.error) process.stderr.write(`ampa: ${printable(outcome.error)}\n`);
+  if (outcome.live) {
+    if (outcome.live.output) out(`\n${printable(outcome.live.output)}`);
+    out(`\n${printable(outcome.live.note)}`);
+  }
+  if (outcome.posted === false)
+    process.stderr.write("ampa: the Discord post was not delivered; kept as a dead letter\n");
+  if (!outcome.ok || outcome.posted === false) throw new CliExit(1);
+}
+
+/** `ampa delegation [--discord] [--dry-run]`: the report, then one dispatch when idle. */
+export function registerDelegation(program: Program): void {
+  program
+    .command("delegation")
+    .description(
+      "print the delegation report, then dispatch the top wl candidate when nothing is in progress",
+    )
+    .option("--discord", "also post the report to Discord as `Delegation Report`")
+    .option("--dry-run", "print the report only; dispatch nothing")
+    .action(async (flags: DelegationFlags) => {
+      const outcome = await withTarget(program, async ({ app }) => {
+        const { notifier } = cliServices(app);
+        if (flags.discord && !(await notifier.configured())) return undefined;
+        return runDelegationWorkflow(
+          workflowDeps(app, notifier, Date.now() + app.config.defaultMaxRuntimeMinutes * 60_000),
+          { post: Boolean(flags.discord), live: !flags.dryRun, auditOnly: false },
+        );
+      });
+      if (!outcome) {
+        process.stderr.write(`${NO_WEBHOOK_MESSAGE}\n`);
+        throw new CliExit(NO_WEBHOOK_EXIT_CODE);
+      }
+      report(outcome);
+    });
+}

@@ -1,0 +1,43 @@
+import { basename } from "node:path";
+import type { Command as Program } from "commander";
+import { applyImport, planImport } from "../../lib/app/python-store/import.js";
+import { parsePythonStore } from "../../lib/app/python-store/parse.js";
+import { printable } from "../format.js";
+import { out, readInput, withTarget } from "../shared.js";
+import { importSummary } from "../transfer.js";
+
+/** `ampa import <file> [--dry-run]`: the Python daemon's JSON store into the table. */
+export function registerImport(program: Program): void {
+  program
+    .command("import")
+    .description("import the Python daemon's JSON store: commands, state, history, audit times")
+    .argument(
+      "<file>",
+      "the Python daemon's store (AMPA_SCHEDULER_STORE), e.g. scheduler_store.json",
+    )
+    .option("--dry-run", "validate and show what would change; write nothing")
+    .action(async (file: string, flags: { dryRun?: boolean }) => {
+      const text = readInput(file, "store file");
+      await withTarget(program, async ({ app, description }) => {
+        const parsed = parsePythonStore(text, {
+          maxOutputBytes: app.config.maxOutputBytes,
+          source: basename(file),
+        });
+        const plan = await planImport(app.store, parsed, {
+          maxRunHistory: app.config.maxRunHistory,
+          now: Date.now(),
+        });
+        if (!flags.dryRun) await applyImport(app.store, plan);
+        out(
+          printable(
+            importSummary(plan, {
+              file,
+              target: description,
+              dryRun: Boolean(flags.dryRun),
+              maxRunHistory: app.config.maxRunHistory,
+            }),
+          ),
+        );
+      });
+    });
+}

@@ -1,0 +1,25 @@
+import type { Command as Program } from "commander";
+import { selectionOptions } from "../../lib/app/tick.js";
+import { statusJson, statusReport, statusTable } from "../status.js";
+import { out, warnCorrupt, withTarget } from "../shared.js";
+
+/** `ampa status [--json]`: what runs next, in the scheduler's order. */
+export function registerStatus(program: Program): void {
+  program
+    .command("status")
+    .description("what runs next: every command with its lateness, score and lease")
+    .option("--json", "machine-readable output")
+    .action(async (flags: { json?: boolean }) => {
+      await withTarget(program, async ({ app }) => {
+        const { commands, corrupt } = await app.store.listCommands();
+        warnCorrupt(corrupt);
+        const report = statusReport(
+          commands,
+          Date.now(),
+          selectionOptions(app.config),
+          await app.store.getLastGlobalStart(),
+        );
+        out(flags.json ? JSON.stringify(statusJson(report), null, 2) : statusTable(report));
+      });
+    });
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+import type { Command as Program } from "commander";
+import { COMMAND_ID_RULE, isLookupId } from "../lib/core/command.js";
+import { InvalidInputError } from "../lib/core/errors.js";
+import { asError } from "../lib/runtime/log.js";
+import type { App } from "../lib/runtime/app.js";
+import { services } from "../lib/runtime/services.js";
+import { printable } from "./format.js";
+import { openTarget, type Target, type TargetOptions } from "./target.js";
+
+/** What every subcommand shares: output, the target table, exits with a code of their own. */
+
+/** Thrown by a subcommand that ends with an exit code of its own; `main` returns the code. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+/** One line on standard output. */
+export const out = (text: string) => process.stdout.write(`${text}\n`);
+
+/** Items that do not parse are skipped by the store; say so on stderr. */
+export function warnCorrupt(corrupt: readonly { key: string; error: string }[]): void {
+  for (const item of corrupt)
+    process.stderr.write(printable(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`));
+}
+
+/**
+ * The id of remove, pause, resume and run-once. Any id a key can hold is looked up (so a
+ * corrupt item can still be removed by its key); one no key can hold is refused here.
+ */
+export function idArgument(id: string): string {
+  if (!isLookupId(id)) throw new InvalidInputError(`Invalid id: ${COMMAND_ID_RULE}`);
+  return id;
+}
+
+/** A person is waiting: one Discord send (retries included) gets at most this long. */
+const CLI_MAX_SEND_MS = 120_000;
+
+/** The per-invocation services, with the CLI's bound on one Discord send. */
+export const cliServices = (app: App) => services(app, { maxSendMs: CLI_MAX_SEND_MS });
+
+/** Runs `fn` on the table the global options (`--stage`, `--region`) name, then closes it. */
+export async function withTarget<T>(
+  program: Program,
+  fn: (target: Target) => Promise<T>,
+): Promise<T> {
+  const target = await openTarget(program.opts<TargetOptions>());
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}
+
+/** The text of an input file; one that cannot be read is the caller's mistake. */
+export function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InvalidInputError(`Cannot read ${what} ${file}: ${asError(err).message}`);
+  }
+}

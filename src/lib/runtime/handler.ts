@@ -1,0 +1,113 @@
+import type { Context } from "aws-lambda";
+import { AmpaError } from "../core/errors.js";
+import { app as containerApp, type App } from "./app.js";
+import { asError, createLogger, type Logger } from "./log.js";
+import { services as invocationServices } from "./services.js";
+
+/** The notifier and runners of one invocation. */
+export type Services = ReturnType<typeof invocationServices>;
+
+/** What one invocation of a handler gets. */
+export interface Invocation<E> {
+  app: App;
+  /** The container's logger with this invocation's request id. */
+  log: Logger;
+  /** The notifier and runners bound to this invocation's logger and time (built on use). */
+  readonly services: Services;
+  /** Time left before Lambda stops the invocation (unbounded without a context). */
+  remainingMs: () => number;
+  /** Lambda's request id (undefined when called without a context, as HTTP tests do). */
+  requestId: string | undefined;
+  event: E;
+  context: Context | undefined;
+}
+
+/** A failed invocation, as a handler may answer it. */
+export interface Failure {
+  error: unknown;
+  /** A domain error (core/errors.ts): bad input or the store, not a bug. */
+  domain: boolean;
+  /** Fit to show the caller: a domain error's own message, anything else a generic one. */
+  message: string;
+}
+
+/** Unknown errors may carry internals (SDK details, paths): a caller gets this instead. */
+export const GENERIC_FAILURE_MESSAGE = "internal error; see the function's logs";
+
+/** The one map from errors to what a caller may be told. */
+export function failureOf(error: unknown): Failure {
+  return error instanceof AmpaError
+    ? { error, domain: true, message: error.message }
+    : { error, domain: false, message: GENERIC_FAILURE_MESSAGE };
+}
+
+export interface HandlerOptions<R> {
+  /**
+   * The response to a failure, which is then logged here; without it, or when it returns
+   * undefined, the error is rethrown and Lambda reports (and logs) it.
+   */
+  onError?: (failure: Failure) => R | undefined;
+  /** The log line of an answered failure (default `<name> failed`). */
+  failureLog?: string;
+  /** The log field the request id goes under (default `requestId`). */
+  requestIdKey?: string;
+}
+
+/** The request-scoped parts of an invocation; the App is created here on a cold start. */
+function invocation<E>(
+  event: E,
+  context: Context | undefined,
+  requestIdKey: string,
+): Invocation<E> {
+  const app = containerApp();
+  const requestId = context?.awsRequestId;
+  const log = requestId === undefined ? app.log : app.log.child({ [requestIdKey]: requestId });
+  const remainingMs = context
+    ? () => context.getRemainingTimeInMillis()
+    : () => Number.POSITIVE_INFINITY;
+  let built: Services | undefined;
+  return {
+    app,
+    log,
+    remainingMs,
+    requestId,
+    event,
+    context,
+    get services() {
+      built ??= invocationServices(app, { log, ...(context ? { remainingMs } : {}) });
+      return built;
+    },
+  };
+}
+
+/**
+ * A Lambda entry point: `body` gets the invocation (App, request-scoped logger and
+ * services, time left); a failure goes through {@link failureOf} to `onError`.
+ */
+export function handler<E, R>(
+  name: string,
+  body: (invocation: Invocation<E>) => Promise<R>,
+  opts: HandlerOptions<R> = {},
+): (event: E, context?: Context) => Promise<R> {
+  const requestIdKey = opts.requestIdKey ?? "requestId";
+  return async (event, context) => {
+    let log: Logger | undefined;
+    try {
+      const inv = invocation(event, context, requestIdKey);
+      log = inv.log;
+      return await body(inv);
+    } catch (error) {
+      const response = opts.onError?.(failureOf(error));
+      if (response === undefined) throw error;
+      // Without an App (it failed to build) there is no configured logger: stderr it is.
+      (log ?? createLogger("error", "stderr")).error(
+        {
+          err: asError(error).message,
+          ...(log || !context ? {} : { [requestIdKey]: context.awsRequestId }),
+        },
+        opts.failureLog ?? `${name} failed`,
+      );
+      return response;
+    }
+  };
+}
