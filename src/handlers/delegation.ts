@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
 import { InvalidInputError } from "../lib/core/errors.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";

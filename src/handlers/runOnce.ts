@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { runOnce } from "../lib/app/run.js";
 import { isLookupId } from "../lib/core/command.js";
 import { InvalidInputError } from "../lib/core/errors.js";

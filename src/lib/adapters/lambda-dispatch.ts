@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Config } from "../core/config.js";
 import type { Dispatch } from "../core/ports.js";
 import { runClaimSchema } from "../core/run-record.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Command types AMPA knows how to run. */
 export const COMMAND_TYPES = ["shell", "heartbeat", "delegation", "triage-audit"] as const;

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** `commands.wl-stats.frequency_minutes`, `state.x.run_history[3].end_ts`: paths for messages. */
 export function formatPath(path: readonly PropertyKey[]): string {

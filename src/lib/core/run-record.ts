@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { Command, RunClaim, RunOutcome, RunRecord } from "./command.js";
 import type { Config } from "./config.js";
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import { z } from "zod";
+import * as z from "zod";
 import { type Config, LOG_LEVELS } from "../core/config.js";
 
 export type { Config } from "../core/config.js";
