@@ -1,10 +1,10 @@
 import type { Command, CommandType, RunOutcome } from "../lib/core/command.js";
 import {
-  compareRanked,
   isRunning,
   latenessMs,
   nextDueAt,
   rankDue,
+  type SchedulerState,
   type SelectionOptions,
   score,
 } from "../lib/core/scheduler/select.js";
@@ -79,8 +79,9 @@ export function statusReport(
   now: number,
   opts: SelectionOptions,
   lastGlobalStartAt: number | undefined,
+  scheduler: SchedulerState = { lastGlobalStartAt },
 ): StatusReport {
-  const due = rankDue(commands, now, opts);
+  const { candidates: due } = rankDue(commands, now, opts, scheduler);
   const dueIds = new Set(due.map((r) => r.command.id));
   const byId = (a: Command, b: Command) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const waiting = commands
@@ -96,7 +97,7 @@ export function statusReport(
     lastGlobalStartAt,
     nextStartAllowedAt: Math.max(now, (lastGlobalStartAt ?? now) + opts.globalMinIntervalMs),
     rows: [
-      ...due.sort(compareRanked).map((r) => row(r.command, now, opts, "due")),
+      ...due.map((r) => row(r.command, now, opts, "due")),
       ...waiting.map((c) => row(c, now, opts, "waiting")),
       ...running.map((c) => row(c, now, opts, "running")),
       ...paused.map((c) => row(c, now, opts, "paused")),

@@ -28,8 +28,9 @@ function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
     recoverExpiredLease: (command, run, now) => store.recoverExpiredLease(command, run, now),
     incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
     getLastGlobalStart: () => store.getLastGlobalStart(),
-    claimGlobalSlot: (now, minIntervalMs, token) =>
-      store.claimGlobalSlot(now, minIntervalMs, token),
+    getSchedulerState: () => store.getSchedulerState(),
+    claimGlobalSlot: (now, minIntervalMs, token, virtualTime) =>
+      store.claimGlobalSlot(now, minIntervalMs, token, virtualTime),
     releaseGlobalSlot: (token, previous) => store.releaseGlobalSlot(token, previous),
     claimStartupAnnouncement: (buildId, now) => store.claimStartupAnnouncement(buildId, now),
   };

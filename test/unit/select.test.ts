@@ -15,6 +15,8 @@ const opts: SelectionOptions = {
   dueToleranceMs: 30_000,
 };
 const ids = (ranked: { command: { id: string } }[]) => ranked.map((r) => r.command.id);
+/** The ranked candidates alone, at virtual time 0. */
+const due = (...args: Parameters<typeof rankDue>) => rankDue(...args).candidates;
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -38,7 +40,7 @@ describe("score", () => {
 
 describe("rankDue", () => {
   it("selects the never-run command before a recently-run one", () => {
-    const ranked = rankDue(
+    const ranked = due(
       [command("recent", { lastStartAt: T0 - 2 * MINUTE, priority: 9 }), command("fresh")],
       T0,
       opts,
@@ -47,7 +49,7 @@ describe("rankDue", () => {
   });
 
   it("leaves out a command run less than one interval ago", () => {
-    const ranked = rankDue(
+    const ranked = due(
       [command("recent", { frequencyMinutes: 10, lastStartAt: T0 - 2 * MINUTE })],
       T0,
       opts,
@@ -57,7 +59,7 @@ describe("rankDue", () => {
 
   it("ranks an overdue 1-minute command above a 10-minute one started at the same time", () => {
     const startedAt = T0 - 12 * MINUTE;
-    const ranked = rankDue(
+    const ranked = due(
       [
         command("ten", { frequencyMinutes: 10, lastStartAt: startedAt }),
         command("one", { frequencyMinutes: 1, lastStartAt: startedAt }),
@@ -69,26 +71,20 @@ describe("rankDue", () => {
   });
 
   it("counts a 1-minute command as due at a tick that fires 59.5 s after its last start", () => {
-    expect(ids(rankDue([command("one", { lastStartAt: T0 - 59_500 })], T0, opts))).toEqual(["one"]);
+    expect(ids(due([command("one", { lastStartAt: T0 - 59_500 })], T0, opts))).toEqual(["one"]);
   });
 
   it("does not count a 10-minute command as due one tick early", () => {
     expect(
-      rankDue([command("ten", { frequencyMinutes: 10, lastStartAt: T0 - 9 * MINUTE })], T0, opts),
+      due([command("ten", { frequencyMinutes: 10, lastStartAt: T0 - 9 * MINUTE })], T0, opts),
     ).toEqual([]);
     expect(
-      ids(
-        rankDue(
-          [command("ten", { frequencyMinutes: 10, lastStartAt: T0 - 10 * MINUTE })],
-          T0,
-          opts,
-        ),
-      ),
+      ids(due([command("ten", { frequencyMinutes: 10, lastStartAt: T0 - 10 * MINUTE })], T0, opts)),
     ).toEqual(["ten"]);
   });
 
   it("skips paused commands and commands whose lease is still held", () => {
-    const ranked = rankDue(
+    const ranked = due(
       [
         command("paused", { paused: true }),
         command("running", {
@@ -111,7 +107,7 @@ describe("rankDue", () => {
 
   it("breaks equal scores by priority, then by the longer wait, then by id", () => {
     const at = T0 - 2 * MINUTE;
-    const tie = rankDue(
+    const tie = due(
       [
         command("b", { lastStartAt: at }),
         command("a", { lastStartAt: at }),
@@ -121,19 +117,19 @@ describe("rankDue", () => {
       { ...opts, priorityWeight: 0 },
     );
     expect(ids(tie)).toEqual(["c", "a", "b"]);
-    const never = rankDue([command("z"), command("y", { priority: 2 }), command("x")], T0, opts);
+    const never = due([command("z"), command("y", { priority: 2 }), command("x")], T0, opts);
     expect(ids(never)).toEqual(["y", "x", "z"]);
   });
 });
 
 describe("decide", () => {
   it("blocks every start inside the global minimum interval", () => {
-    const decision = decide([command("due")], T0, T0 - 59_999, opts);
+    const decision = decide([command("due")], T0, { lastGlobalStartAt: T0 - 59_999 }, opts);
     expect(decision).toEqual({ kind: "wait-global", nextStartAllowedAt: T0 + 1 });
   });
 
   it("starts once the global minimum interval has passed", () => {
-    const decision = decide([command("due")], T0, T0 - 60_000, opts);
+    const decision = decide([command("due")], T0, { lastGlobalStartAt: T0 - 60_000 }, opts);
     expect(decision.kind).toBe("start");
   });
 
@@ -144,7 +140,7 @@ describe("decide", () => {
         command("p", { paused: true }),
       ],
       T0,
-      undefined,
+      {},
       opts,
     );
     expect(decision).toEqual({
@@ -164,7 +160,7 @@ describe("runnableCandidates", () => {
     const probe = vi.fn(async () => false);
     const skipped: string[] = [];
     const runnable = await collect(
-      runnableCandidates(rankDue([llmCommand, plain], T0, opts), probe, (c) =>
+      runnableCandidates(due([llmCommand, plain], T0, opts), probe, (c) =>
         skipped.push(c.command.id),
       ),
     );
@@ -177,7 +173,7 @@ describe("runnableCandidates", () => {
     const probe = vi.fn(async () => true);
     const runnable = await collect(
       runnableCandidates(
-        rankDue([llmCommand, command("llm2", { requiresLlm: true })], T0, opts),
+        due([llmCommand, command("llm2", { requiresLlm: true })], T0, opts),
         probe,
       ),
     );
@@ -192,7 +188,7 @@ describe("runnableCandidates", () => {
       frequencyMinutes: 60,
       lastStartAt: T0 - MINUTE,
     });
-    const runnable = await collect(runnableCandidates(rankDue([plain, notDue], T0, opts), probe));
+    const runnable = await collect(runnableCandidates(due([plain, notDue], T0, opts), probe));
     expect(ids(runnable)).toEqual(["plain"]);
     expect(probe).not.toHaveBeenCalled();
   });
@@ -200,11 +196,7 @@ describe("runnableCandidates", () => {
   it("does not probe when the first choice needs no LLM and the caller stops there", async () => {
     const probe = vi.fn(async () => true);
     const first = await runnableCandidates(
-      rankDue(
-        [plain, command("llm", { requiresLlm: true, lastStartAt: T0 - 2 * MINUTE })],
-        T0,
-        opts,
-      ),
+      due([plain, command("llm", { requiresLlm: true, lastStartAt: T0 - 2 * MINUTE })], T0, opts),
       probe,
     ).next();
     expect(first.value?.command.id).toBe("plain");

@@ -13,11 +13,13 @@ export function registerStatus(program: Program): void {
       await withTarget(program, async ({ app }) => {
         const { commands, corrupt } = await app.store.listCommands();
         warnCorrupt(corrupt);
+        const scheduler = await app.store.getSchedulerState();
         const report = statusReport(
           commands,
           Date.now(),
           selectionOptions(app.config),
-          await app.store.getLastGlobalStart(),
+          scheduler.lastGlobalStartAt,
+          scheduler,
         );
         out(flags.json ? JSON.stringify(statusJson(report), null, 2) : statusTable(report));
       });

@@ -12,6 +12,7 @@ import {
   type RunResult,
   runRecord,
 } from "../core/run-record.js";
+import { stateAfterStart } from "../core/scheduler/select.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
@@ -32,20 +33,38 @@ export interface RunDeps {
   summarize?: Summarizer;
 }
 
-/** Claims the command's lease; undefined when another run holds it or it changed since it was read. */
+/**
+ * Claims the command's lease and moves its schedule on (anchored due time, virtual
+ * finish: see core/scheduler); undefined when another run holds it or it changed since
+ * it was read. `virtualTime` is the scheduler's, as the caller read it (0 for run-once,
+ * which claims no global slot).
+ */
 export async function claimCommand(
   store: CommandStore,
   command: Command,
-  opts: { now: number; owner: string; trigger: RunClaim["trigger"]; config: Config },
+  opts: {
+    now: number;
+    owner: string;
+    trigger: RunClaim["trigger"];
+    config: Config;
+    virtualTime?: number;
+  },
 ): Promise<RunClaim | undefined> {
   const runId = newRunId();
   const expiresAt = leaseExpiry(command, opts.now, opts.config);
+  const next = stateAfterStart(
+    command,
+    opts.now,
+    opts.virtualTime ?? 0,
+    opts.config.priorityWeight,
+  );
   const claimed = await store.claimLease(command.id, {
     runId,
     owner: opts.owner,
     now: opts.now,
     expiresAt,
     expectedLastStartAt: opts.trigger === "schedule" ? command.lastStartAt : "any",
+    schedule: { dueAt: next.dueAt, virtualFinish: next.virtualFinish },
   });
   if (!claimed) return undefined;
   return {

@@ -7,6 +7,7 @@ import { claimCommand, failClaim, recoverAbandonedRun, type RunStore } from "./r
 import {
   decide,
   dueToleranceMs,
+  stateAfterStart,
   runnableCandidates,
   type SelectionOptions,
 } from "../core/scheduler/select.js";
@@ -75,7 +76,7 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
     }
   }
 
-  const decision = decide(usable, now, await store.getLastGlobalStart(), opts);
+  const decision = decide(usable, now, await store.getSchedulerState(), opts);
   if (decision.kind === "wait-global") return decision;
   if (decision.kind === "idle") return { ...decision, skippedForLlm: [] };
 
@@ -85,13 +86,16 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
   for await (const candidate of runnableCandidates(decision.candidates, deps.probeLlm, (c) =>
     skippedForLlm.push(c.command.id),
   )) {
-    slot ??= await store.claimGlobalSlot(now, opts.globalMinIntervalMs, token);
+    const { virtualTime } = decision;
+    const next = stateAfterStart(candidate.command, now, virtualTime, opts.priorityWeight);
+    slot ??= await store.claimGlobalSlot(now, opts.globalMinIntervalMs, token, next.virtualTime);
     if (!slot.claimed) return { kind: "lost-race" };
     const claim = await claimCommand(store, candidate.command, {
       now,
       owner: deps.owner,
       trigger: "schedule",
       config: deps.config,
+      virtualTime,
     });
     if (!claim) continue; // Another tick started it, or it changed since we read it.
     const score = Number.isFinite(candidate.score) ? candidate.score : null;

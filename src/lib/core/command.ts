@@ -112,6 +112,10 @@ export const epochMsSchema = z
 export const commandStateSchema = z.object({
   createdAt: epochMsSchema.optional(),
   lastStartAt: epochMsSchema.optional(),
+  /** The anchored time of the next start (see core/scheduler/select.ts). */
+  dueAt: epochMsSchema.optional(),
+  /** The virtual finish of the last start: the command's place in the fair queue. */
+  virtualFinish: z.number().finite().optional(),
   lastEndAt: epochMsSchema.optional(),
   lastExitCode: z.number().optional(),
   lastDurationMs: z.number().optional(),

@@ -13,6 +13,7 @@ import type {
   RunRecord,
 } from "./command.js";
 import type { Config } from "./config.js";
+import type { SchedulerState } from "./scheduler/select.js";
 import type { WebhookPayload } from "./discord-message.js";
 import type { Logger } from "./logger.js";
 
@@ -38,6 +39,8 @@ export interface ClaimRequest {
    * the command. A second tick that saw the same state loses. `"any"` skips the check.
    */
   expectedLastStartAt: number | undefined | "any";
+  /** The schedule state the start leaves on the command (core/scheduler stateAfterStart). */
+  schedule: { dueAt: number; virtualFinish: number };
 }
 
 /** Commands, their leases and their runs. */
@@ -61,13 +64,27 @@ export interface CommandAdmin {
   removeCommand(id: string): Promise<void>;
 }
 
-export type GlobalSlot = { claimed: true; previous: number | undefined } | { claimed: false };
+/** What the global slot held before a claim, so a claimer that starts nothing can give it back. */
+export interface GlobalSlotState {
+  lastGlobalStartAt: number | undefined;
+  virtualTime: number | undefined;
+  virtualTimeAt: number | undefined;
+}
 
-/** The scheduler-wide item: the global start slot and the startup announcement. */
+export type GlobalSlot = { claimed: true; previous: GlobalSlotState } | { claimed: false };
+
+/** The scheduler-wide item: the global start slot, virtual time, the startup announcement. */
 export interface SchedulerStore {
   getLastGlobalStart(): Promise<number | undefined>;
-  claimGlobalSlot(now: number, minIntervalMs: number, token: string): Promise<GlobalSlot>;
-  releaseGlobalSlot(token: string, previous: number | undefined): Promise<void>;
+  getSchedulerState(): Promise<SchedulerState>;
+  /** Takes the slot at `now` (none in the last `minIntervalMs`) and sets the virtual time. */
+  claimGlobalSlot(
+    now: number,
+    minIntervalMs: number,
+    token: string,
+    virtualTime: number,
+  ): Promise<GlobalSlot>;
+  releaseGlobalSlot(token: string, previous: GlobalSlotState): Promise<void>;
   claimStartupAnnouncement(buildId: string, now: number): Promise<boolean>;
 }
 

@@ -132,6 +132,8 @@ export async function claimLease(
     ":owner": req.owner,
     ":exp": req.expiresAt,
     ":now": req.now,
+    ":due": req.schedule.dueAt,
+    ":vf": req.schedule.virtualFinish,
   };
   if (req.expectedLastStartAt === undefined) conditions.push("attribute_not_exists(lastStartAt)");
   else if (req.expectedLastStartAt !== "any") {
@@ -148,7 +150,7 @@ export async function claimLease(
         TableName: t.name,
         Key: commandKey(id),
         UpdateExpression:
-          "SET leaseRunId = :run, leaseOwner = :owner, leaseExpiresAt = :exp, lastStartAt = :now, lastRunId = :run",
+          "SET leaseRunId = :run, leaseOwner = :owner, leaseExpiresAt = :exp, lastStartAt = :now, lastRunId = :run, dueAt = :due, virtualFinish = :vf",
         ConditionExpression: conditions.join(" AND "),
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",

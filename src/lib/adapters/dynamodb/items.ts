@@ -126,7 +126,12 @@ export const runItemSchema: z.ZodType<RunRecord> = z.object({
 });
 
 /** Only the last global start is read back; a value that is not a time reads as none. */
-export const schedulerItemSchema = z.object({ lastGlobalStartAt: epochMsSchema.optional() });
+export const schedulerItemSchema = z.object({
+  lastGlobalStartAt: epochMsSchema.optional(),
+  // A hand-edited virtual time reads as none (0) rather than costing the slot as well.
+  virtualTime: z.number().finite().optional().catch(undefined),
+  virtualTimeAt: epochMsSchema.optional().catch(undefined),
+});
 
 export const notifyStateSchema: z.ZodType<NotifyState> = z.object({
   lastMessageAt: z.number().optional(),

@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../core/errors.js";
-import type { GlobalSlot, OnCorrupt } from "../../core/ports.js";
+import type { GlobalSlot, GlobalSlotState, OnCorrupt } from "../../core/ports.js";
+import type { SchedulerState } from "../../core/scheduler/select.js";
 import { readItem, schedulerItemSchema } from "./items.js";
 import { SCHEDULER_KEY } from "./keys.js";
 import { type Table, writeIf } from "./table-io.js";
@@ -12,41 +13,58 @@ import { type Table, writeIf } from "./table-io.js";
 const NO_START_SINCE =
   "attribute_not_exists(lastGlobalStartAt) OR NOT attribute_type(lastGlobalStartAt, :number)";
 
-export async function getLastGlobalStart(t: Table, report: OnCorrupt): Promise<number | undefined> {
+/** The last global start and the virtual time (both absent before the first start). */
+export async function getSchedulerState(t: Table, report: OnCorrupt): Promise<SchedulerState> {
   const { Item } = await t.doc.send(
     new GetCommand({ TableName: t.name, Key: SCHEDULER_KEY, ConsistentRead: true }),
   );
-  return Item ? readItem(schedulerItemSchema, Item, report)?.lastGlobalStartAt : undefined;
+  const item = Item ? readItem(schedulerItemSchema, Item, report) : undefined;
+  return {
+    lastGlobalStartAt: item?.lastGlobalStartAt,
+    virtualTime: item?.virtualTime,
+    virtualTimeAt: item?.virtualTimeAt,
+  };
 }
 
 /**
- * Takes the global start slot if no start happened in the last `minIntervalMs`.
- * Returns the previous value so a claimer that then starts nothing can give it back.
+ * Takes the global start slot if no start happened in the last `minIntervalMs`, and sets
+ * the scheduler's virtual time (never backwards). Returns what the item held, so a
+ * claimer that then starts nothing can give it back.
  */
 export async function claimGlobalSlot(
   t: Table,
   now: number,
   minIntervalMs: number,
   token: string,
+  virtualTime: number,
 ): Promise<GlobalSlot> {
   try {
     const { Attributes } = await t.doc.send(
       new UpdateCommand({
         TableName: t.name,
         Key: SCHEDULER_KEY,
-        UpdateExpression: "SET lastGlobalStartAt = :now, lastGlobalToken = :token",
-        ConditionExpression: `${NO_START_SINCE} OR lastGlobalStartAt <= :threshold`,
+        UpdateExpression:
+          "SET lastGlobalStartAt = :now, lastGlobalToken = :token, virtualTime = :v, virtualTimeAt = :now",
+        ConditionExpression: `(${NO_START_SINCE} OR lastGlobalStartAt <= :threshold) AND (attribute_not_exists(virtualTime) OR NOT attribute_type(virtualTime, :number) OR virtualTime <= :v)`,
         ExpressionAttributeValues: {
           ":now": now,
           ":token": token,
           ":threshold": now - minIntervalMs,
           ":number": "N",
+          ":v": virtualTime,
         },
         ReturnValues: "ALL_OLD",
       }),
     );
-    const previous = Attributes?.lastGlobalStartAt;
-    return { claimed: true, previous: typeof previous === "number" ? previous : undefined };
+    const number = (v: unknown) => (typeof v === "number" ? v : undefined);
+    return {
+      claimed: true,
+      previous: {
+        lastGlobalStartAt: number(Attributes?.lastGlobalStartAt),
+        virtualTime: number(Attributes?.virtualTime),
+        virtualTimeAt: number(Attributes?.virtualTimeAt),
+      },
+    };
   } catch (err) {
     if (isConditionalCheckFailed(err)) return { claimed: false };
     throw err;
@@ -57,22 +75,27 @@ export async function claimGlobalSlot(
 export async function releaseGlobalSlot(
   t: Table,
   token: string,
-  previous: number | undefined,
+  previous: GlobalSlotState,
 ): Promise<void> {
+  const set: string[] = [];
+  const remove = ["lastGlobalToken"];
+  const values: Record<string, unknown> = { ":token": token };
+  for (const field of ["lastGlobalStartAt", "virtualTime", "virtualTimeAt"] as const) {
+    const value = previous[field];
+    if (value === undefined) remove.push(field);
+    else {
+      set.push(`${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+  }
   await writeIf(
     t,
     new UpdateCommand({
       TableName: t.name,
       Key: SCHEDULER_KEY,
-      UpdateExpression:
-        previous === undefined
-          ? "REMOVE lastGlobalStartAt, lastGlobalToken"
-          : "SET lastGlobalStartAt = :previous REMOVE lastGlobalToken",
+      UpdateExpression: `${set.length ? `SET ${set.join(", ")} ` : ""}REMOVE ${remove.join(", ")}`,
       ConditionExpression: "lastGlobalToken = :token",
-      ExpressionAttributeValues: {
-        ":token": token,
-        ...(previous === undefined ? {} : { ":previous": previous }),
-      },
+      ExpressionAttributeValues: values,
     }),
   );
 }

@@ -9,6 +9,7 @@ import type {
   CorruptItem,
   DeadLetter,
   GlobalSlot,
+  GlobalSlotState,
   MetricLabels,
   NotifyState,
   NotifyStore,
@@ -17,6 +18,7 @@ import type {
   StoredMetric,
   TransferStore,
 } from "../../core/ports.js";
+import type { SchedulerState } from "../../core/scheduler/select.js";
 import * as audits from "./audits.js";
 import * as commands from "./commands.js";
 import * as deadLetters from "./dead-letters.js";
@@ -131,17 +133,26 @@ export class Store
 
   // ── Scheduler (GLOBAL/SCHEDULER) ────────────────────────────────────────────────────
 
-  getLastGlobalStart(): Promise<number | undefined> {
-    return scheduler.getLastGlobalStart(this.t, this.report());
+  async getLastGlobalStart(): Promise<number | undefined> {
+    return (await this.getSchedulerState()).lastGlobalStartAt;
+  }
+
+  getSchedulerState(): Promise<SchedulerState> {
+    return scheduler.getSchedulerState(this.t, this.report());
   }
 
   /** Takes the global start slot if no start happened in the last `minIntervalMs`. */
-  claimGlobalSlot(now: number, minIntervalMs: number, token: string): Promise<GlobalSlot> {
-    return scheduler.claimGlobalSlot(this.t, now, minIntervalMs, token);
+  claimGlobalSlot(
+    now: number,
+    minIntervalMs: number,
+    token: string,
+    virtualTime: number,
+  ): Promise<GlobalSlot> {
+    return scheduler.claimGlobalSlot(this.t, now, minIntervalMs, token, virtualTime);
   }
 
   /** Undoes claimGlobalSlot, unless another claimer has moved the slot since. */
-  releaseGlobalSlot(token: string, previous: number | undefined): Promise<void> {
+  releaseGlobalSlot(token: string, previous: GlobalSlotState): Promise<void> {
     return scheduler.releaseGlobalSlot(this.t, token, previous);
   }
 

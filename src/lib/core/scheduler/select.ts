@@ -1,16 +1,33 @@
 import type { Command } from "../command.js";
+import { fairShare } from "./fair-share.js";
 
 /**
  * The scheduling rule, pure: data and a time in, data out. No I/O, no clock reads.
  *
- * score = max(lateness / interval, 0) × (1 + priorityWeight × priority)
+ * Capacity is one start per global minimum interval. Command i wants a start every I_i
+ * and has weight w_i = 1 + priorityWeight × priority_i. The rule is eligibility plus
+ * virtual time, the shape of stride scheduling / WF²Q+ / EEVDF:
  *
- * Two corrections to the Python seed, both measured by the benchmark:
- * - lateness is measured from the last *start*, so a command's own run time does not
- *   push its schedule later every cycle;
- * - lateness is evaluated `dueToleranceMs` ahead (half the scheduling period), so a
- *   command that becomes due between two ticks runs at the nearer tick instead of one
- *   whole tick late. A 1-minute command on a 1-minute tick runs every minute.
+ * - **Eligible** only when its own schedule makes it due: at its anchored due time
+ *   (minus the half-period tolerance), and never sooner than half an interval after its
+ *   last start. So it never runs faster than asked.
+ * - **Anchored**: each start moves the due time on by exactly one interval from the
+ *   previous due time, so a start delayed by a collision is followed by a shorter gap and
+ *   the mean interval is the desired one. A start more than half an interval late (a
+ *   pause, an LLM outage, overload) is not caught up: the next due time is one interval
+ *   after it. A backlog therefore never becomes a burst, and time a command could not
+ *   run is not owed.
+ * - **Weighted-fair among the eligible**: each start advances the command's virtual
+ *   finish by its stride I_i / w_i; the eligible command with the earliest next virtual
+ *   finish goes first. Under overload every command that is always eligible then gets
+ *   starts in proportion to w_i / I_i, and the eligibility cap hands what a command
+ *   cannot use to the others: weighted max-min fairness (water-filling).
+ * - **Virtual time** advances with real time at the water level λ of the commands not
+ *   paused (the rate at which a fairly served command's virtual finish advances; 1 / the
+ *   smallest weight when the load fits). A start never begins more than one stride
+ *   behind it: a command that was away (added, resumed, LLM back) or could not use its
+ *   share joins at the current fair position, with no credit saved while it could not
+ *   run, and a command that keeps waiting keeps its place.
  */
 export interface SelectionOptions {
   priorityWeight: number;
@@ -18,21 +35,53 @@ export interface SelectionOptions {
   dueToleranceMs: number;
 }
 
+/** The scheduler-wide state the rule reads (the GLOBAL/SCHEDULER item). */
+export interface SchedulerState {
+  lastGlobalStartAt?: number | undefined;
+  /** The virtual time at the last scheduled start; 0 before the first. */
+  virtualTime?: number | undefined;
+  /** When `virtualTime` was taken (the last scheduled start). */
+  virtualTimeAt?: number | undefined;
+}
+
 export interface RankedCommand {
   command: Command;
-  /** Infinity for a command that has never run: it goes first. */
-  score: number;
-  /** now - (lastStart + interval); null when never run. */
+  /** The virtual finish a start now would give it; smaller goes first. */
+  virtualFinish: number;
+  /** now − due time; null when it never ran (due at once). */
   latenessMs: number | null;
+  /** Normalized lateness × weight, for people: how far behind it is for its weight. */
+  score: number;
 }
 
 export type Decision =
-  | { kind: "start"; candidates: RankedCommand[] }
+  | { kind: "start"; candidates: RankedCommand[]; virtualTime: number }
   | { kind: "wait-global"; nextStartAllowedAt: number }
   | { kind: "idle"; nextDueAt: number | null; paused: number; running: number };
 
+/** What a start leaves on the command (written by its lease claim) and on the scheduler. */
+export interface StartState {
+  dueAt: number;
+  virtualFinish: number;
+  /** The scheduler's virtual time after this start (written by the global slot claim). */
+  virtualTime: number;
+}
+
 export function intervalMs(command: Pick<Command, "frequencyMinutes">): number {
   return command.frequencyMinutes * 60_000;
+}
+
+/** 1 + priorityWeight × priority: the command's share under overload, per desired start. */
+export function weight(command: Pick<Command, "priority">, priorityWeight: number): number {
+  return 1 + priorityWeight * command.priority;
+}
+
+/** Virtual time one start costs the command: its interval over its weight. */
+export function strideMs(
+  command: Pick<Command, "frequencyMinutes" | "priority">,
+  priorityWeight: number,
+): number {
+  return intervalMs(command) / weight(command, priorityWeight);
 }
 
 /** True while a run holds the command's lease and the lease has not expired. */
@@ -40,88 +89,203 @@ export function isRunning(command: Command, now: number): boolean {
   return command.leaseRunId !== undefined && (command.leaseExpiresAt ?? 0) >= now;
 }
 
-export function latenessMs(command: Command, now: number): number | null {
-  if (command.lastStartAt === undefined) return null;
-  return now - (command.lastStartAt + intervalMs(command));
+/**
+ * The command's due time: its anchor, else one interval after its last start (a command
+ * imported or written before anchors existed), else null: it never ran and is due now.
+ */
+export function dueAt(command: Command): number | null {
+  if (command.dueAt !== undefined) return command.dueAt;
+  return command.lastStartAt === undefined ? null : command.lastStartAt + intervalMs(command);
 }
 
-/** The earliest time the command counts as due (with the tolerance applied). */
+export function latenessMs(command: Command, now: number): number | null {
+  const due = dueAt(command);
+  return due === null ? null : now - due;
+}
+
+/** The earliest time the command may start: due (with the tolerance), and not within half its interval. */
+export function eligibleAt(
+  command: Command,
+  opts: Pick<SelectionOptions, "dueToleranceMs">,
+): number | null {
+  const due = dueAt(command);
+  const halfAfterLast =
+    command.lastStartAt === undefined
+      ? Number.NEGATIVE_INFINITY
+      : command.lastStartAt + intervalMs(command) / 2;
+  if (due === null) return command.lastStartAt === undefined ? null : halfAfterLast;
+  return Math.max(due - opts.dueToleranceMs, halfAfterLast);
+}
+
+/** The earliest time the command counts as due; null when it never ran (due now). */
 export function nextDueAt(
   command: Command,
   opts: Pick<SelectionOptions, "dueToleranceMs">,
 ): number | null {
-  if (command.lastStartAt === undefined) return null;
-  return command.lastStartAt + intervalMs(command) - opts.dueToleranceMs;
+  return eligibleAt(command, opts);
 }
 
+export function isDue(command: Command, now: number, opts: SelectionOptions): boolean {
+  const at = eligibleAt(command, opts);
+  return at === null || now >= at;
+}
+
+/** The virtual finish a start now would give the command. */
+export function nextVirtualFinish(
+  command: Command,
+  virtualTime: number,
+  priorityWeight: number,
+): number {
+  return startTag(command, virtualTime, priorityWeight) + strideMs(command, priorityWeight);
+}
+
+/**
+ * Where the command's next start begins in virtual time: its last virtual finish, but
+ * never more than one stride behind the scheduler's clock (where a new command begins).
+ */
+function startTag(command: Command, virtualTime: number, priorityWeight: number): number {
+  const floor = virtualTime - strideMs(command, priorityWeight);
+  return Math.max(command.virtualFinish ?? floor, floor);
+}
+
+/** Whether the unpaused commands fit the capacity, and how fast virtual time runs. */
+export interface Load {
+  /** Σ 1/I ≤ one start per global minimum interval. */
+  fits: boolean;
+  /**
+   * Virtual ms per real ms: the water level λ under overload (the rate at which a fairly
+   * served command's virtual finish advances); when the load fits, 1 / the smallest
+   * weight, so that no command served at its own rate banks credit.
+   */
+  virtualRate: number;
+}
+
+export function load(
+  commands: readonly Command[],
+  opts: Pick<SelectionOptions, "priorityWeight" | "globalMinIntervalMs">,
+): Load {
+  const active = commands.filter((c) => !c.paused);
+  if (active.length === 0 || opts.globalMinIntervalMs <= 0) return { fits: true, virtualRate: 1 };
+  const share = fairShare(
+    active.map((c) => ({
+      id: c.id,
+      intervalMs: intervalMs(c),
+      weight: weight(c, opts.priorityWeight),
+    })),
+    1 / opts.globalMinIntervalMs,
+  );
+  if (share.lambda !== null) return { fits: false, virtualRate: share.lambda };
+  const smallest = Math.min(...active.map((c) => weight(c, opts.priorityWeight)));
+  return { fits: true, virtualRate: 1 / smallest };
+}
+
+/** The scheduler's virtual time at `now`: the stored one, run on at the virtual rate. */
+export function currentVirtualTime(scheduler: SchedulerState, now: number, rate: number): number {
+  const stored = scheduler.virtualTime ?? 0;
+  const at = scheduler.virtualTimeAt;
+  if (at === undefined || now <= at) return stored;
+  return stored + rate * (now - at);
+}
+
+/** Normalized lateness × weight (0 until due; Infinity when it never ran). */
 export function score(command: Command, now: number, opts: SelectionOptions): number {
   const lateness = latenessMs(command, now);
   if (lateness === null) return Number.POSITIVE_INFINITY;
   const normalized = Math.max((lateness + opts.dueToleranceMs) / intervalMs(command), 0);
-  return normalized * (1 + opts.priorityWeight * command.priority);
+  return normalized * weight(command, opts.priorityWeight);
 }
 
-export function isDue(command: Command, now: number, opts: SelectionOptions): boolean {
-  const lateness = latenessMs(command, now);
-  return lateness === null || lateness + opts.dueToleranceMs >= 0;
+/**
+ * The state a start at `now` leaves: the due time moved on by one interval (at most half
+ * an interval caught up), the virtual finish moved on by one stride.
+ */
+export function stateAfterStart(
+  command: Command,
+  now: number,
+  virtualTime: number,
+  priorityWeight: number,
+): StartState {
+  const interval = intervalMs(command);
+  const due = dueAt(command) ?? now;
+  const dueNext = now - due <= interval / 2 ? due + interval : now + interval;
+  return {
+    dueAt: dueNext,
+    virtualFinish: nextVirtualFinish(command, virtualTime, priorityWeight),
+    virtualTime,
+  };
 }
 
-/** Highest score first; ties by priority, then the longer-waiting command, then id. */
-export function compareRanked(a: RankedCommand, b: RankedCommand): number {
-  if (a.score !== b.score) return b.score - a.score;
+/**
+ * Under overload: earliest virtual finish first, then the earlier due time. When the load
+ * fits every command can be on time, and the earliest due time goes first (earliest
+ * deadline first keeps every delay short), then the earlier virtual finish. Remaining
+ * ties: higher priority, then id.
+ */
+export function compareRanked(a: RankedCommand, b: RankedCommand, fits = false): number {
+  // Never-run commands are due at once; Infinity − Infinity would be NaN, not a tie.
+  const byDue = Math.sign(
+    (dueAt(a.command) ?? -Number.MAX_VALUE) - (dueAt(b.command) ?? -Number.MAX_VALUE),
+  );
+  const byFinish = Math.sign(a.virtualFinish - b.virtualFinish);
+  const first = fits ? byDue : byFinish;
+  if (first !== 0) return first;
+  const second = fits ? byFinish : byDue;
+  if (second !== 0) return second;
   if (a.command.priority !== b.command.priority) return b.command.priority - a.command.priority;
-  const aStart = a.command.lastStartAt ?? Number.NEGATIVE_INFINITY;
-  const bStart = b.command.lastStartAt ?? Number.NEGATIVE_INFINITY;
-  if (aStart !== bStart) return aStart - bStart;
   return a.command.id < b.command.id ? -1 : a.command.id > b.command.id ? 1 : 0;
 }
 
-/** Every command that could start now, best first. Paused and running commands are skipped. */
+function ranked(
+  command: Command,
+  now: number,
+  virtualTime: number,
+  opts: SelectionOptions,
+): RankedCommand {
+  return {
+    command,
+    virtualFinish: nextVirtualFinish(command, virtualTime, opts.priorityWeight),
+    latenessMs: latenessMs(command, now),
+    score: score(command, now, opts),
+  };
+}
+
+/** Every command that could start now. Paused and running commands are skipped. */
+export function eligibleCommands(
+  commands: readonly Command[],
+  now: number,
+  opts: SelectionOptions,
+): Command[] {
+  return commands.filter((c) => !c.paused && !isRunning(c, now) && isDue(c, now, opts));
+}
+
+/** Every command that could start now, best first, with the virtual time they were ranked at. */
 export function rankDue(
   commands: readonly Command[],
   now: number,
   opts: SelectionOptions,
-): RankedCommand[] {
-  return commands
-    .filter((c) => !c.paused && !isRunning(c, now) && isDue(c, now, opts))
-    .map((command) => ({
-      command,
-      score: score(command, now, opts),
-      latenessMs: latenessMs(command, now),
-    }))
-    .sort(compareRanked);
+  scheduler: SchedulerState = {},
+): { candidates: RankedCommand[]; virtualTime: number; fits: boolean } {
+  const { fits, virtualRate } = load(commands, opts);
+  const virtualTime = currentVirtualTime(scheduler, now, virtualRate);
+  const candidates = eligibleCommands(commands, now, opts)
+    .map((c) => ranked(c, now, virtualTime, opts))
+    .sort((a, b) => compareRanked(a, b, fits));
+  return { candidates, virtualTime, fits };
 }
 
-/** Every command with its current score, in the order the scheduler would consider them. */
-export function rankAll(
-  commands: readonly Command[],
-  now: number,
-  opts: SelectionOptions,
-): RankedCommand[] {
-  return commands
-    .map((command) => ({
-      command,
-      score: score(command, now, opts),
-      latenessMs: latenessMs(command, now),
-    }))
-    .sort(compareRanked);
-}
-
-/** What a tick should do at `now`, given the commands and the last global start. */
+/** What a tick should do at `now`, given the commands and the scheduler's state. */
 export function decide(
   commands: readonly Command[],
   now: number,
-  lastGlobalStartAt: number | undefined,
+  scheduler: SchedulerState,
   opts: SelectionOptions,
 ): Decision {
-  if (lastGlobalStartAt !== undefined && now - lastGlobalStartAt < opts.globalMinIntervalMs) {
-    return {
-      kind: "wait-global",
-      nextStartAllowedAt: lastGlobalStartAt + opts.globalMinIntervalMs,
-    };
+  const last = scheduler.lastGlobalStartAt;
+  if (last !== undefined && now - last < opts.globalMinIntervalMs) {
+    return { kind: "wait-global", nextStartAllowedAt: last + opts.globalMinIntervalMs };
   }
-  const candidates = rankDue(commands, now, opts);
-  if (candidates.length > 0) return { kind: "start", candidates };
+  const { candidates, virtualTime } = rankDue(commands, now, opts, scheduler);
+  if (candidates.length > 0) return { kind: "start", candidates, virtualTime };
   let nextDue: number | null = null;
   for (const c of commands) {
     if (c.paused || isRunning(c, now)) continue;
