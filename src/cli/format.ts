@@ -1,4 +1,4 @@
-import type { Command } from "../lib/core/command.js";
+import type { Command, RunRecord } from "../lib/core/command.js";
 
 /** "3m ago", "in 45s": short relative times for an 80-column terminal. */
 export function relative(at: number | undefined, now: number): string {
@@ -78,5 +78,36 @@ export function printable(text: string): string {
   return text.replace(
     /(?!\n)[\p{Cc}\p{Cf}]/gu,
     (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** The JSON shape of one run for scripts: what `ampa run-once --json` prints. */
+export function runToJson(run: RunRecord): Record<string, unknown> {
+  return {
+    commandId: run.commandId,
+    runId: run.runId,
+    trigger: run.trigger,
+    startedAt: iso(run.startedAt),
+    endedAt: iso(run.endedAt),
+    durationMs: run.durationMs,
+    exitCode: run.exitCode,
+    outcome: run.outcome,
+    output: run.output,
+    outputTruncatedBytes: run.outputTruncatedBytes,
+    late: run.late ?? false,
+  };
+}
+
+/**
+ * JSON text with control and format characters written as `\uXXXX` escapes (UTF-16 code
+ * units, so astral ones too): the same JSON value, safe to show on a terminal. Newlines
+ * in the text are JSON's own indentation; those inside strings are escaped already.
+ */
+export function terminalSafeJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(/(?!\n)[\p{Cc}\p{Cf}]/gu, (c) =>
+    Array.from(
+      { length: c.length },
+      (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`,
+    ).join(""),
   );
 }

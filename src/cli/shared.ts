@@ -5,20 +5,38 @@ import { InvalidInputError } from "../lib/core/errors.js";
 import { asError } from "../lib/runtime/log.js";
 import type { App } from "../lib/runtime/app.js";
 import { services } from "../lib/runtime/services.js";
-import { printable } from "./format.js";
+import { printable, terminalSafeJson } from "./format.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
 
 /** What every subcommand shares: output, the target table, exits with a code of their own. */
 
-/** Thrown by a subcommand that ends with an exit code of its own; `main` returns the code. */
+/**
+ * Thrown by a subcommand that ends with an exit code of its own; `main` returns the code,
+ * after writing `message` (when given) on stderr as text or, with --json, as JSON.
+ */
 export class CliExit extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
+  constructor(
+    readonly exitCode: number,
+    readonly reason?: { message: string; code: string },
+  ) {
+    super(reason?.message ?? `exit ${exitCode}`);
   }
 }
 
 /** One line on standard output. */
 export const out = (text: string) => process.stdout.write(`${text}\n`);
+
+/** The `<id>` of remove, pause, resume and run-once. */
+export const ID_ARGUMENT = ["<id>", "id of the command (see ampa list)"] as const;
+
+/** The `--json` option every verb has (the conventions test checks it). */
+export const JSON_FLAG = ["--json", "print a machine-readable result on stdout"] as const;
+
+/**
+ * A --json result on standard output. Control and format characters inside strings become
+ * `\uXXXX` escapes: the same JSON value, and a terminal showing it cannot be recoloured.
+ */
+export const outJson = (result: unknown) => out(terminalSafeJson(result));
 
 /** Items that do not parse are skipped by the store; say so on stderr. */
 export function warnCorrupt(corrupt: readonly { key: string; error: string }[]): void {

@@ -1,10 +1,37 @@
 import type { ImportPlan } from "../lib/app/python-store/import.js";
 
+interface SummaryOptions {
+  file: string;
+  target: string;
+  dryRun: boolean;
+  maxRunHistory: number;
+}
+
+/** What `ampa import` did (or, with --dry-run, would do): the --json result. */
+export function importJson(plan: ImportPlan, opts: SummaryOptions): Record<string, unknown> {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    file: opts.file,
+    target: opts.target,
+    dryRun: opts.dryRun,
+    commands: plan.commands.map((c) => ({
+      id: c.id,
+      action: c.action,
+      runsWritten: c.runsToWrite.length,
+      runsUnchanged: c.runsUnchanged,
+      runsNotImported: c.runsDropped,
+      runsDeleted: c.runsToDelete.length,
+      lastStartAt: iso(c.command.lastStartAt),
+      abandonedRun: c.abandonedRun,
+    })),
+    auditTimes: { written: plan.audits.toWrite.length, unchanged: plan.audits.unchanged },
+    lastGlobalStart: { at: iso(plan.globalStart.at), written: plan.globalStart.write },
+    warnings: plan.warnings,
+  };
+}
+
 /** What `ampa import` did (or, with --dry-run, would do), one line per command. */
-export function importSummary(
-  plan: ImportPlan,
-  opts: { file: string; target: string; dryRun: boolean; maxRunHistory: number },
-): string {
+export function importSummary(plan: ImportPlan, opts: SummaryOptions): string {
   const count = (action: string) => plan.commands.filter((c) => c.action === action).length;
   const sum = (f: (c: ImportPlan["commands"][number]) => number) =>
     plan.commands.reduce((n, c) => n + f(c), 0);

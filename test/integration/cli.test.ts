@@ -119,9 +119,9 @@ describe("ampa CLI", () => {
     expect(await tableItems()).toEqual(before);
   });
 
-  it("heartbeat exits 2 with a clear message when no webhook is configured", async () => {
+  it("heartbeat exits 3 (not configured) with a clear message when no webhook is configured", async () => {
     const result = await runCli(["heartbeat"], env);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain("No Discord webhook configured");
   });
 

@@ -121,10 +121,10 @@ describe("ampa delegation", () => {
     }
   });
 
-  it("--discord exits 2 without a webhook and runs nothing", async () => {
+  it("--discord exits 3 (not configured) without a webhook and runs nothing", async () => {
     const d = createDoubles({ wl: { items: [] } });
     const result = await runCli(["delegation", "--discord"], { ...storeEnv, ...d.env });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain("No Discord webhook configured");
     expect(d.calls()).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { Option, type Command as Program } from "commander";
 import { type SpecFlags, specFromArgs } from "../spec.js";
-import { out, withTarget } from "../shared.js";
+import { commandToJson } from "../format.js";
+import { JSON_FLAG, out, outJson, withTarget } from "../shared.js";
 
 /** `add` and `update` take the same arguments and options; they differ in what they write. */
 function specCommand(program: Program, name: "add" | "update", description: string): void {
@@ -23,20 +24,24 @@ function specCommand(program: Program, name: "add" | "update", description: stri
       ]),
     )
     .option("--title <title>", "human-facing title")
+    .option(...JSON_FLAG)
     .action(
       async (
         id: string,
         command: string,
         frequency: string,
         priority: string,
-        flags: SpecFlags,
+        flags: SpecFlags & { json?: boolean },
       ) => {
         const spec = specFromArgs(id, command, frequency, priority, flags);
-        await withTarget(program, async ({ app }) => {
-          if (name === "add") await app.store.addCommand({ ...spec, paused: false }, Date.now());
-          else await app.store.updateCommand(spec);
+        const written = await withTarget(program, async ({ app }) => {
+          if (name === "update") return app.store.updateCommand(spec);
+          await app.store.addCommand({ ...spec, paused: false }, Date.now());
+          return flags.json ? app.store.getCommand(id) : undefined;
         });
-        out(`${name === "add" ? "Added" : "Updated"} ${id}`);
+        const action = name === "add" ? "added" : "updated";
+        if (flags.json) outJson({ action, command: written ? commandToJson(written) : null });
+        else out(`${name === "add" ? "Added" : "Updated"} ${id}`);
       },
     );
 }

@@ -1,6 +1,7 @@
 import type { Command as Program } from "commander";
 import { printable } from "../format.js";
-import { CliExit, cliServices, out, withTarget } from "../shared.js";
+import { EXIT } from "../exit-codes.js";
+import { CliExit, cliServices, JSON_FLAG, out, outJson, withTarget } from "../shared.js";
 
 /** `ampa deadletters list [--json]` and `ampa deadletters redrive`. */
 export function registerDeadletters(program: Program): void {
@@ -10,11 +11,11 @@ export function registerDeadletters(program: Program): void {
   deadletters
     .command("list")
     .description("list dead letters, oldest first")
-    .option("--json", "machine-readable output")
+    .option(...JSON_FLAG)
     .action(async (flags: { json?: boolean }) => {
       const letters = await withTarget(program, ({ app }) => app.store.listDeadLetters());
       if (flags.json) {
-        out(JSON.stringify(letters, null, 2));
+        outJson(letters);
         return;
       }
       if (letters.length === 0) out("No dead letters.");
@@ -30,17 +31,23 @@ export function registerDeadletters(program: Program): void {
   deadletters
     .command("redrive")
     .description("resend every dead letter; delivered ones are deleted")
-    .action(async () => {
+    .option(...JSON_FLAG)
+    .action(async (flags: { json?: boolean }) => {
+      const letters: { id: string; kind: string; delivered: boolean; reason: string | null }[] = [];
       const result = await withTarget(program, ({ app }) =>
-        cliServices(app).notifier.redrive((letter, delivered, reason) =>
-          out(
-            `${delivered ? "delivered" : "failed   "} ${letter.id}${reason ? ` (${reason})` : ""}`,
-          ),
-        ),
+        cliServices(app).notifier.redrive((letter, delivered, reason) => {
+          letters.push({ id: letter.id, kind: letter.kind, delivered, reason: reason ?? null });
+          if (!flags.json)
+            out(
+              `${delivered ? "delivered" : "failed   "} ${letter.id}${reason ? ` (${reason})` : ""}`,
+            );
+        }),
       );
-      out(
-        `Redrive: ${result.delivered} delivered, ${result.failed} failed, ${result.skipped} held by another redrive, of ${result.total}.`,
-      );
-      if (result.failed > 0) throw new CliExit(1);
+      if (flags.json) outJson({ ...result, letters });
+      else
+        out(
+          `Redrive: ${result.delivered} delivered, ${result.failed} failed, ${result.skipped} held by another redrive, of ${result.total}.`,
+        );
+      if (result.failed > 0) throw new CliExit(EXIT.failure);
     });
 }

@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import type { Command as Program } from "commander";
 import { exportPythonStore, serializePythonStore } from "../../lib/app/python-store/export.js";
 import { printable } from "../format.js";
-import { withTarget } from "../shared.js";
+import { JSON_FLAG, outJson, withTarget } from "../shared.js";
 
 /** `ampa export [--out <file>]`: the table in the Python daemon's JSON format. */
 export function registerExport(program: Program): void {
@@ -10,20 +10,29 @@ export function registerExport(program: Program): void {
     .command("export")
     .description("write the store in the Python daemon's JSON format (ampa import reads it back)")
     .option("--out <file>", "write to this file instead of standard output")
-    .action(async (flags: { out?: string }) => {
+    .option(...JSON_FLAG)
+    .action(async (flags: { out?: string; json?: boolean }) => {
       const exported = await withTarget(program, ({ app }) => exportPythonStore(app.store));
-      for (const warning of exported.warnings)
-        process.stderr.write(`ampa: ${printable(warning)}\n`);
-      const text = serializePythonStore(exported.store);
-      if (!flags.out) {
-        process.stdout.write(text);
-        return;
-      }
-      // Written beside the target and renamed: a reader never sees half a file.
-      const partial = `${flags.out}.partial-${process.pid}`;
-      writeFileSync(partial, text);
-      renameSync(partial, flags.out);
       const count = Object.keys(exported.store.commands as object).length;
-      process.stderr.write(`Exported ${count} commands to ${flags.out}\n`);
+      if (!flags.json)
+        for (const warning of exported.warnings)
+          process.stderr.write(`ampa: ${printable(warning)}\n`);
+      const text = serializePythonStore(exported.store);
+      if (flags.out) {
+        // Written beside the target and renamed: a reader never sees half a file.
+        const partial = `${flags.out}.partial-${process.pid}`;
+        writeFileSync(partial, text);
+        renameSync(partial, flags.out);
+      }
+      const { warnings } = exported;
+      if (flags.json)
+        outJson({
+          out: flags.out ?? null,
+          commands: count,
+          warnings,
+          ...(flags.out ? {} : { store: exported.store }),
+        });
+      else if (flags.out) process.stderr.write(`Exported ${count} commands to ${flags.out}\n`);
+      else process.stdout.write(text);
     });
 }

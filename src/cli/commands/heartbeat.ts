@@ -1,20 +1,35 @@
 import type { Command as Program } from "commander";
-import { sendHeartbeat } from "../../lib/app/runners/heartbeat.js";
-import { CliExit, cliServices, withTarget } from "../shared.js";
+import {
+  NO_WEBHOOK_EXIT_CODE,
+  NO_WEBHOOK_MESSAGE,
+  sendHeartbeat,
+} from "../../lib/app/runners/heartbeat.js";
+import { EXIT } from "../exit-codes.js";
+import { CliExit, cliServices, JSON_FLAG, outJson, withTarget } from "../shared.js";
 
-/** `ampa heartbeat`: one heartbeat now, whatever the schedule (the seed's `--once`). */
+/** `ampa heartbeat`: one heartbeat now, whatever the schedule. */
 export function registerHeartbeat(program: Program): void {
   program
     .command("heartbeat")
-    .description("send one heartbeat now (the seed's --once); exit 2 when no webhook is configured")
-    .action(async () => {
+    .description("send one heartbeat now; exits 3 when no webhook is configured")
+    .option(...JSON_FLAG)
+    .action(async (flags: { json?: boolean }) => {
       const result = await withTarget(program, ({ app }) =>
         sendHeartbeat(
           { notifier: cliServices(app).notifier, store: app.store, clock: Date.now },
           { force: true },
         ),
       );
-      (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
-      throw new CliExit(result.exitCode);
+      // The heartbeat run's own code for "no webhook" (2, kept in run records) is the
+      // CLI's "not configured".
+      if (result.exitCode === NO_WEBHOOK_EXIT_CODE)
+        throw new CliExit(EXIT.notConfigured, {
+          message: NO_WEBHOOK_MESSAGE,
+          code: "not-configured",
+        });
+      const sent = result.exitCode === 0;
+      if (flags.json) outJson({ sent, outcome: result.outcome, message: result.output });
+      else (sent ? process.stdout : process.stderr).write(`${result.output}\n`);
+      if (!sent) throw new CliExit(EXIT.failure);
     });
 }

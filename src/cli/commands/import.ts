@@ -3,8 +3,8 @@ import type { Command as Program } from "commander";
 import { applyImport, planImport } from "../../lib/app/python-store/import.js";
 import { parsePythonStore } from "../../lib/app/python-store/parse.js";
 import { printable } from "../format.js";
-import { out, readInput, withTarget } from "../shared.js";
-import { importSummary } from "../transfer.js";
+import { JSON_FLAG, out, outJson, readInput, withTarget } from "../shared.js";
+import { importJson, importSummary } from "../transfer.js";
 
 /** `ampa import <file> [--dry-run]`: the Python daemon's JSON store into the table. */
 export function registerImport(program: Program): void {
@@ -16,7 +16,8 @@ export function registerImport(program: Program): void {
       "the Python daemon's store (AMPA_SCHEDULER_STORE), e.g. scheduler_store.json",
     )
     .option("--dry-run", "validate and show what would change; write nothing")
-    .action(async (file: string, flags: { dryRun?: boolean }) => {
+    .option(...JSON_FLAG)
+    .action(async (file: string, flags: { dryRun?: boolean; json?: boolean }) => {
       const text = readInput(file, "store file");
       await withTarget(program, async ({ app, description }) => {
         const parsed = parsePythonStore(text, {
@@ -28,16 +29,14 @@ export function registerImport(program: Program): void {
           now: Date.now(),
         });
         if (!flags.dryRun) await applyImport(app.store, plan);
-        out(
-          printable(
-            importSummary(plan, {
-              file,
-              target: description,
-              dryRun: Boolean(flags.dryRun),
-              maxRunHistory: app.config.maxRunHistory,
-            }),
-          ),
-        );
+        const opts = {
+          file,
+          target: description,
+          dryRun: Boolean(flags.dryRun),
+          maxRunHistory: app.config.maxRunHistory,
+        };
+        if (flags.json) outJson(importJson(plan, opts));
+        else out(printable(importSummary(plan, opts)));
       });
     });
 }

@@ -1,15 +1,17 @@
 import type { Command as Program } from "commander";
-import { idArgument, out, withTarget } from "../shared.js";
+import { ID_ARGUMENT, idArgument, JSON_FLAG, out, outJson, withTarget } from "../shared.js";
 
 function pauseCommand(program: Program, name: "pause" | "resume", paused: boolean): void {
   program
     .command(name)
     .description(paused ? "stop scheduling a command" : "schedule a paused command again")
-    .argument("<id>")
-    .action(async (id: string) => {
+    .argument(...ID_ARGUMENT)
+    .option(...JSON_FLAG)
+    .action(async (id: string, flags: { json?: boolean }) => {
       const key = idArgument(id);
       await withTarget(program, ({ app }) => app.store.setPaused(key, paused));
-      out(`${paused ? "Paused" : "Resumed"} ${id}`);
+      if (flags.json) outJson({ action: name === "pause" ? "paused" : "resumed", id, paused });
+      else out(`${paused ? "Paused" : "Resumed"} ${id}`);
     });
 }
 

@@ -1,14 +1,14 @@
 import type { Command as Program } from "commander";
 import { selectionOptions } from "../../lib/app/tick.js";
 import { statusJson, statusReport, statusTable } from "../status.js";
-import { out, warnCorrupt, withTarget } from "../shared.js";
+import { JSON_FLAG, out, outJson, warnCorrupt, withTarget } from "../shared.js";
 
 /** `ampa status [--json]`: what runs next, in the scheduler's order. */
 export function registerStatus(program: Program): void {
   program
     .command("status")
     .description("what runs next: every command with its lateness, score and lease")
-    .option("--json", "machine-readable output")
+    .option(...JSON_FLAG)
     .action(async (flags: { json?: boolean }) => {
       await withTarget(program, async ({ app }) => {
         const { commands, corrupt } = await app.store.listCommands();
@@ -21,7 +21,8 @@ export function registerStatus(program: Program): void {
           scheduler.lastGlobalStartAt,
           scheduler,
         );
-        out(flags.json ? JSON.stringify(statusJson(report), null, 2) : statusTable(report));
+        if (flags.json) outJson(statusJson(report));
+        else out(statusTable(report));
       });
     });
 }
