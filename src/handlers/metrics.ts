@@ -1,12 +1,52 @@
-import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { renderMetrics } from "../lib/adapters/prometheus.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
+import { asError } from "../lib/runtime/log.js";
 
-/** GET /metrics: Prometheus text format from the state table; 503 when it cannot be read. */
+const text = (statusCode: number, body: string, extra: Record<string, string> = {}) => ({
+  statusCode,
+  headers: { "content-type": "text/plain; charset=utf-8", ...extra },
+  body,
+});
+
+/**
+ * True when `authorization` is `Bearer <token>`. Both sides are hashed first, so the
+ * comparison takes the same time whatever the header holds (timingSafeEqual needs equal
+ * lengths, and a length check would leak the token's).
+ */
+export function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(authorization ?? ""), digest(`Bearer ${token}`));
+}
+
+/** HTTP API v2 lowercases header names; a direct invocation may send none. */
+function authorizationOf(event: unknown): string | undefined {
+  const headers = (event as Partial<APIGatewayProxyEventV2> | undefined)?.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === "authorization");
+  return key === undefined ? undefined : headers[key];
+}
+
+/**
+ * GET /metrics: Prometheus text format from the state table; 503 when it cannot be read.
+ * When a token is configured (AMPA_METRICS_TOKEN, else the SSM parameter
+ * /ampa/<stage>/metrics-token), a request without `Authorization: Bearer <token>` gets 401.
+ */
 export const handler: (event?: unknown) => Promise<APIGatewayProxyStructuredResultV2> =
   lambdaHandler(
     "metrics",
-    async ({ app: { store, log } }) => {
+    async ({ app: { store, log, metricsToken }, event }) => {
+      let token: string | undefined;
+      try {
+        token = await metricsToken();
+      } catch (err) {
+        // Fail closed: without knowing the token, nothing is shown.
+        log.error({ err: asError(err).message }, "metrics: could not read the metrics token");
+        return text(503, "authorization unavailable\n");
+      }
+      if (token !== undefined && !bearerMatches(authorizationOf(event), token)) {
+        return text(401, "unauthorized\n", { "www-authenticate": 'Bearer realm="ampa-metrics"' });
+      }
       const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
         store.listCommands(),
         store.listMetrics((item) =>
@@ -26,11 +66,7 @@ export const handler: (event?: unknown) => Promise<APIGatewayProxyStructuredResu
       return { statusCode: 200, headers: { "content-type": contentType }, body };
     },
     {
-      onError: () => ({
-        statusCode: 503,
-        headers: { "content-type": "text/plain" },
-        body: "store unavailable\n",
-      }),
+      onError: () => text(503, "store unavailable\n"),
       failureLog: "metrics: store unavailable",
     },
   );

@@ -13,6 +13,7 @@ interface Statement {
   Resource: unknown;
 }
 interface Template {
+  Conditions?: Record<string, unknown>;
   Resources: Record<
     string,
     { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
@@ -54,39 +55,156 @@ afterAll(() => {
 const ofType = (type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
+/** Each role's statements (logs aside) as `action resource` lines, resources shortened. */
+function grants(roleName: string): string[] {
+  const role = template.Resources[roleName]?.Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+  return role.Policies.flatMap((p) => p.PolicyDocument.Statement).flatMap((s) => {
+    expect(s.Effect).toBe("Allow");
+    const text = JSON.stringify(s.Resource);
+    const resource = text.includes('"StateTable"')
+      ? "table"
+      : text.includes("LogGroup")
+        ? /"(\w+LogGroup)"/.exec(text)?.[1]
+        : /"(:(?:function|parameter)[^"]+)"/.exec(text)?.[1];
+    return (Array.isArray(s.Action) ? s.Action : [s.Action]).map((a) => `${a} ${resource}`);
+  });
+}
+
+const logs = (group: string) => [`logs:CreateLogStream ${group}`, `logs:PutLogEvents ${group}`];
+const table = (...actions: string[]) => actions.map((a) => `dynamodb:${a} table`);
+const WEBHOOK = "ssm:GetParameter :parameter/ampa/ci/discord-webhook";
+const RUN_ACCESS = table("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query");
+
 describe("deployable template (osls package)", () => {
-  it("grants only the table, invoking runCommand and SSM under /ampa/<stage>/, never Resource '*'", () => {
-    const role = template.Resources.IamRoleLambdaExecution?.Properties as {
-      Policies: { PolicyDocument: { Statement: Statement[] } }[];
-    };
-    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
-    const text = JSON.stringify(statements);
+  it("gives each function its own role with exactly what its handler calls, never Resource '*'", () => {
+    expect(
+      Object.fromEntries(ofType("AWS::IAM::Role").map(([name]) => [name, grants(name).sort()])),
+    ).toEqual(
+      Object.fromEntries(
+        Object.entries({
+          TickRole: [
+            ...logs("TickLogGroup"),
+            ...RUN_ACCESS,
+            "lambda:InvokeFunction :function:ampa-ci-runCommand",
+            WEBHOOK,
+          ],
+          RunCommandRole: [...logs("RunCommandLogGroup"), ...RUN_ACCESS, WEBHOOK],
+          RunOnceRole: [...logs("RunOnceLogGroup"), ...RUN_ACCESS, WEBHOOK],
+          HeartbeatRole: [
+            ...logs("HeartbeatLogGroup"),
+            ...table("GetItem", "PutItem", "UpdateItem"),
+            WEBHOOK,
+          ],
+          DelegationRole: [
+            ...logs("DelegationLogGroup"),
+            ...table("PutItem", "UpdateItem"),
+            WEBHOOK,
+          ],
+          HealthRole: [...logs("HealthLogGroup"), WEBHOOK],
+          MetricsRole: [
+            ...logs("MetricsLogGroup"),
+            ...table("GetItem", "Query"),
+            "ssm:GetParameter :parameter/ampa/ci/metrics-token",
+          ],
+        }).map(([name, list]) => [name, list.sort()]),
+      ),
+    );
+    const roles = ofType("AWS::IAM::Role");
+    const text = JSON.stringify(roles);
     expect(text).not.toContain('"*"');
-    const actions = statements
-      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
-      .sort();
-    expect(actions).toEqual(
+    // A role must not reference a function: every function depends on its role.
+    expect(text).not.toMatch(/LambdaFunction"/);
+    // No other IAM resource grants anything the checks above do not see.
+    const iam = Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::IAM::"));
+    expect(iam.map((r) => r.Type)).toEqual(roles.map(() => "AWS::IAM::Role"));
+    for (const [name, fn] of ofType("AWS::Lambda::Function")) {
+      const role = `${name.replace(/LambdaFunction$/, "")}Role`;
+      expect(fn.Properties.Role).toEqual({ "Fn::GetAtt": [role, "Arn"] });
+    }
+  });
+
+  it("never retries an asynchronous tick or runCommand, and caps their concurrency", () => {
+    const configs = ofType("AWS::Lambda::EventInvokeConfig").map(([, r]) => r.Properties);
+    expect(configs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          FunctionName: { Ref: "TickLambdaFunction" },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 60,
+        }),
+        expect.objectContaining({
+          FunctionName: { Ref: "RunCommandLambdaFunction" },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 300,
+        }),
+      ]),
+    );
+    expect(configs).toHaveLength(2);
+    const reserved = Object.fromEntries(
+      ofType("AWS::Lambda::Function").map(([n, f]) => [
+        n,
+        f.Properties.ReservedConcurrentExecutions,
+      ]),
+    );
+    expect(reserved).toMatchObject({ TickLambdaFunction: 1, RunCommandLambdaFunction: 10 });
+  });
+
+  it("sets SourceAccount and SourceArn on every Lambda permission", () => {
+    const permissions = ofType("AWS::Lambda::Permission");
+    expect(permissions).toHaveLength(4);
+    for (const [, p] of permissions) {
+      expect(p.Properties.SourceAccount).toEqual({ Ref: "AWS::AccountId" });
+      expect(p.Properties.SourceArn).toBeDefined();
+    }
+  });
+
+  it("logs HTTP API access to a log group kept a year, like every function's", () => {
+    const [[, stage] = ["", undefined]] = ofType("AWS::ApiGatewayV2::Stage");
+    expect(stage?.Properties.AccessLogSettings).toMatchObject({
+      DestinationArn: { "Fn::GetAtt": ["HttpApiLogGroup", "Arn"] },
+    });
+    const groups = ofType("AWS::Logs::LogGroup");
+    expect(groups.map(([n]) => n)).toContain("HttpApiLogGroup");
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(365);
+  });
+
+  it("creates the five alarms only when the alarmTopicArn stage param is set", () => {
+    const alarms = ofType("AWS::CloudWatch::Alarm");
+    expect(alarms.map(([n]) => n).sort()).toEqual(
       [
-        "dynamodb:DeleteItem",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:UpdateItem",
-        "lambda:InvokeFunction",
-        "logs:CreateLogGroup",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "logs:TagResource",
-        "ssm:GetParameter",
+        "DeadLettersAlarm",
+        "RunCommandErrorsAlarm",
+        "RunsAbandonedAlarm",
+        "TickErrorsAlarm",
+        "TickNotRunningAlarm",
       ].sort(),
     );
-    expect(text).toContain(":function:ampa-ci-runCommand");
-    expect(text).toContain(":parameter/ampa/ci/*");
-    // The role must not reference a function: every function depends on the role.
-    expect(text).not.toMatch(/LambdaFunction"/);
-    // No other role or policy grants anything the checks above do not see.
-    const iam = Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::IAM::"));
-    expect(iam.map((r) => r.Type)).toEqual(["AWS::IAM::Role"]);
+    for (const [, a] of alarms)
+      expect((a as { Condition?: string }).Condition).toBe("AlarmsEnabled");
+    // Unset here: the condition is false and CloudFormation creates none of them.
+    expect(template.Conditions?.AlarmsEnabled).toEqual({ "Fn::Not": [{ "Fn::Equals": ["", ""] }] });
+    const byName = Object.fromEntries(alarms.map(([n, a]) => [n, a.Properties]));
+    expect(byName.TickNotRunningAlarm).toMatchObject({
+      Namespace: "AWS/Lambda",
+      MetricName: "Invocations",
+      Period: 60,
+      EvaluationPeriods: 5,
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+    });
+    expect(byName.DeadLettersAlarm).toMatchObject({
+      Namespace: "AMPA",
+      MetricName: "DeadLetters",
+      Dimensions: [{ Name: "Stage", Value: "ci" }],
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+    });
+    expect(byName.RunsAbandonedAlarm).toMatchObject({
+      Namespace: "AMPA",
+      MetricName: "RunsAbandoned",
+    });
   });
 
   it("keeps the state table with a fixed name, on demand, with point-in-time recovery", () => {
@@ -113,11 +231,12 @@ describe("deployable template (osls package)", () => {
     ]);
   });
 
-  it("bundles each of the seven functions separately on nodejs22.x", () => {
+  it("bundles each of the seven functions separately on nodejs22.x, arm64", () => {
     const functions = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties);
     expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Runtime).toBe("nodejs22.x");
+      expect(fn.Architectures).toEqual(["arm64"]);
       // No tool layers unless the stage sets the toolLayers param.
       expect(fn.Layers ?? []).toEqual([]);
       const key = String((fn.Code as { S3Key: string }).S3Key);

@@ -32,6 +32,10 @@ export interface Config {
   discordWebhook: string | undefined;
   discordWebhookParam: string;
   webhookCacheMs: number;
+  /** The bearer token /metrics requires (AMPA_METRICS_TOKEN); else the SSM parameter below. */
+  metricsToken: string | undefined;
+  /** `/ampa/<stage>/metrics-token`: when it exists, /metrics requires its token. */
+  metricsTokenParam: string;
   backoffBaseMs: number;
   maxRetries: number;
   discordTimeoutMs: number;

@@ -2,6 +2,8 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Config, type ConfigWarning, type Env, loadConfig } from "./config.js";
 import { readLock } from "./local-stack.js";
 import { createLogger, type Logger } from "./log.js";
+import { configureEmf } from "../adapters/emf.js";
+import { configuredSecret, type SecretSource } from "../adapters/ssm-secret.js";
 import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
 import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
 import { Store } from "../adapters/dynamodb/store.js";
@@ -14,6 +16,8 @@ export interface App {
   store: Store;
   /** The Discord webhook, resolved lazily and cached (SSM has a max age). */
   webhook: WebhookSource;
+  /** The bearer token /metrics requires; undefined when none is configured. */
+  metricsToken: SecretSource;
 }
 
 export interface AppOptions {
@@ -66,7 +70,15 @@ export function createApp(opts: AppOptions = {}): App {
       ...(localWebhook ? { fallback: { url: localWebhook, origin: "local-inbox" as const } } : {}),
     },
   );
-  return { config: { ...config, region, tableName }, log, dynamo, store, webhook };
+  const metricsToken = configuredSecret(config.metricsToken, {
+    useSsm: opts.useSsm ?? config.onLambda,
+    name: config.metricsTokenParam,
+    region,
+    cacheMs: config.webhookCacheMs,
+  });
+  // CloudWatch reads metrics from Lambda's logs; anywhere else the lines would be noise.
+  if (config.onLambda) configureEmf({ stage: config.stage });
+  return { config: { ...config, region, tableName }, log, dynamo, store, webhook, metricsToken };
 }
 
 let cached: App | undefined;

@@ -104,6 +104,8 @@ const knobs = {
     (env) => `/ampa/${stageOf(env)}/discord-webhook`,
   ),
   AMPA_WEBHOOK_CACHE_SECONDS: knob(nonNegativeNumber, 300),
+  // Any non-empty value turns the check on: a short token must not silently turn it off.
+  AMPA_METRICS_TOKEN: secretKnob(z.string().min(1).optional(), undefined),
   AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),
   AMPA_MAX_RETRIES: knob(z.coerce.number().int().min(0).max(100), 10),
   AMPA_DISCORD_TIMEOUT_SECONDS: knob(positiveNumber, 10),
@@ -206,6 +208,8 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       discordWebhook: r.AMPA_DISCORD_WEBHOOK,
       discordWebhookParam: r.AMPA_DISCORD_WEBHOOK_PARAM,
       webhookCacheMs: r.AMPA_WEBHOOK_CACHE_SECONDS * 1000,
+      metricsToken: r.AMPA_METRICS_TOKEN,
+      metricsTokenParam: `/ampa/${r.AMPA_STAGE}/metrics-token`,
       backoffBaseMs: r.AMPA_BACKOFF_BASE_SECONDS * 1000,
       maxRetries: r.AMPA_MAX_RETRIES,
       discordTimeoutMs: r.AMPA_DISCORD_TIMEOUT_SECONDS * 1000,

@@ -3,10 +3,14 @@ import type { MetricLabels, OnCorrupt, StoredMetric } from "../../core/ports.js"
 import { parseItem, readItems, storedMetricSchema } from "./items.js";
 import { METRICS, metricKey } from "./keys.js";
 import { queryAll, type Table } from "./table-io.js";
+import { emitCounter } from "../emf.js";
 
 /** The METRICS partition: counters and gauges shared by every container. */
 
-/** Atomically adds to a counter (created at 0 on first use). */
+/**
+ * Atomically adds to a counter (created at 0 on first use). On Lambda, a series an alarm
+ * watches also goes to CloudWatch as an EMF log line (adapters/emf.ts), once stored.
+ */
 export async function incrementCounter(
   t: Table,
   name: string,
@@ -27,6 +31,7 @@ export async function incrementCounter(
       },
     }),
   );
+  emitCounter(name, labels, by);
 }
 
 export async function setGauge(
