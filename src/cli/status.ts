@@ -1,5 +1,7 @@
 import type { Command, CommandType, RunOutcome } from "../lib/core/command.js";
+import { fairShare } from "../lib/core/scheduler/fair-share.js";
 import {
+  intervalMs,
   isRunning,
   latenessMs,
   nextDueAt,
@@ -7,6 +9,7 @@ import {
   type SchedulerState,
   type SelectionOptions,
   score,
+  weight,
 } from "../lib/core/scheduler/select.js";
 import { relative } from "./format.js";
 
@@ -32,6 +35,12 @@ export interface StatusRow {
   score: number | undefined;
   lease:
     { runId: string; owner: string | undefined; expiresAt: number; expired: boolean } | undefined;
+  /** Its ideal interval under the rule (water-filling); undefined while paused. */
+  idealIntervalMs: number | undefined;
+  /** Its ideal fraction of all starts; undefined while paused. */
+  idealShare: number | undefined;
+  /** Why it is, or is not, what the tick would start now. */
+  why: string;
 }
 
 export interface StatusReport {
@@ -39,12 +48,67 @@ export interface StatusReport {
   globalMinIntervalMs: number;
   lastGlobalStartAt: number | undefined;
   nextStartAllowedAt: number;
+  /** Starts a minute the unpaused commands want, and whether that fits the capacity. */
+  load: { wantedPerMinute: number; capacityPerMinute: number; fits: boolean };
   rows: StatusRow[];
 }
 
-function row(c: Command, now: number, opts: SelectionOptions, state: StatusState): StatusRow {
-  const lateness = latenessMs(c, now);
+type Ideal = Map<string, { intervalMs: number; share: number }>;
+
+/** Each unpaused command's ideal interval and share of the starts (water-filling). */
+function ideals(
+  commands: readonly Command[],
+  opts: SelectionOptions,
+): { ideal: Ideal; load: StatusReport["load"] } {
+  const active = commands.filter((c) => !c.paused);
+  const capacityPerMs = 1 / Math.max(opts.globalMinIntervalMs, 1);
+  const share = fairShare(
+    active.map((c) => ({
+      id: c.id,
+      intervalMs: intervalMs(c),
+      weight: weight(c, opts.priorityWeight),
+    })),
+    capacityPerMs,
+  );
+  const total = share.commands.reduce((n, e) => n + e.rate, 0);
+  const ideal: Ideal = new Map(
+    share.commands.map((e) => [e.id, { intervalMs: e.idealIntervalMs, share: e.rate / total }]),
+  );
+  const perMinute = (perMs: number) => perMs * 60_000;
   return {
+    ideal,
+    load: {
+      wantedPerMinute: perMinute(share.wantedPerMs),
+      capacityPerMinute: perMinute(capacityPerMs),
+      fits: share.fits,
+    },
+  };
+}
+
+function why(state: StatusState, position: number, fits: boolean, first?: string): string {
+  if (state === "paused") return "paused";
+  if (state === "running") return "running: its lease is held";
+  if (state === "waiting") return "not due yet";
+  if (position === 0)
+    return fits ? "next: the earliest due time" : "next: the earliest virtual finish";
+  return fits
+    ? `due, after ${first} (due earlier)`
+    : `due, after ${first} (earlier virtual finish)`;
+}
+
+function row(
+  c: Command,
+  now: number,
+  opts: SelectionOptions,
+  state: StatusState,
+  extra: { ideal: Ideal; why: string },
+): StatusRow {
+  const lateness = latenessMs(c, now);
+  const ideal = extra.ideal.get(c.id);
+  return {
+    idealIntervalMs: ideal?.intervalMs,
+    idealShare: ideal?.share,
+    why: extra.why,
     id: c.id,
     type: c.type,
     frequencyMinutes: c.frequencyMinutes,
@@ -81,7 +145,13 @@ export function statusReport(
   lastGlobalStartAt: number | undefined,
   scheduler: SchedulerState = { lastGlobalStartAt },
 ): StatusReport {
-  const { candidates: due } = rankDue(commands, now, opts, scheduler);
+  const { candidates: due, fits } = rankDue(commands, now, opts, scheduler);
+  const { ideal, load } = ideals(commands, opts);
+  const first = due[0]?.command.id;
+  const as =
+    (state: StatusState) =>
+    (c: Command, i: number): StatusRow =>
+      row(c, now, opts, state, { ideal, why: why(state, i, fits, first) });
   const dueIds = new Set(due.map((r) => r.command.id));
   const byId = (a: Command, b: Command) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const waiting = commands
@@ -96,11 +166,12 @@ export function statusReport(
     globalMinIntervalMs: opts.globalMinIntervalMs,
     lastGlobalStartAt,
     nextStartAllowedAt: Math.max(now, (lastGlobalStartAt ?? now) + opts.globalMinIntervalMs),
+    load,
     rows: [
-      ...due.map((r) => row(r.command, now, opts, "due")),
-      ...waiting.map((c) => row(c, now, opts, "waiting")),
-      ...running.map((c) => row(c, now, opts, "running")),
-      ...paused.map((c) => row(c, now, opts, "paused")),
+      ...due.map((r) => r.command).map(as("due")),
+      ...waiting.map(as("waiting")),
+      ...running.map(as("running")),
+      ...paused.map(as("paused")),
     ],
   };
 }
@@ -202,10 +273,18 @@ export function statusTable(report: StatusReport): string {
     report.nextStartAllowedAt <= now
       ? "a start is allowed now"
       : `next start allowed ${relative(report.nextStartAllowedAt, now)}`;
+  const { load } = report;
+  const wanted = `${load.wantedPerMinute.toFixed(2)}/min wanted of ${load.capacityPerMinute.toFixed(2)}`;
   const lines = [
     `Global minimum ${shortDuration(report.globalMinIntervalMs)}: ${last}, ${next}.`,
+    load.fits
+      ? `Load fits (${wanted}): every command on time.`
+      : `Overloaded (${wanted}): shared by weight (water-filling).`,
     line(COLUMNS.map(([name]) => name)),
   ];
+  const top = report.rows[0];
+  if (top?.state === "due")
+    lines.splice(2, 0, cell(`Next: ${top.id} (${top.why.replace(/^next: /, "")}).`, 80).trimEnd());
   for (const r of report.rows) {
     lines.push(line(statusCells(r, now)));
     if (r.lease) {
@@ -229,6 +308,7 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
     globalMinIntervalSeconds: report.globalMinIntervalMs / 1000,
     lastGlobalStartAt: iso(report.lastGlobalStartAt),
     nextStartAllowedAt: iso(report.nextStartAllowedAt),
+    load: report.load,
     commands: report.rows.map((r, i) => ({
       order: i + 1,
       id: r.id,
@@ -243,6 +323,9 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       nextDueAt: r.state === "paused" ? null : iso(r.nextDueAt),
       latenessSeconds: r.latenessMs === undefined ? null : r.latenessMs / 1000,
       score: r.score === undefined || !Number.isFinite(r.score) ? null : r.score,
+      idealIntervalSeconds: r.idealIntervalMs === undefined ? null : r.idealIntervalMs / 1000,
+      idealShare: r.idealShare ?? null,
+      why: r.why,
       neverRun: r.lastStartAt === undefined,
       lease: r.lease
         ? {
