@@ -1,5 +1,11 @@
 import type { CommandStats, SimulationResult } from "../../src/lib/local/simulate.js";
-import { type AccuracyResult, betterThanPython, GLOBAL_MIN_MS, rejoinErrors } from "./accuracy.js";
+import {
+  type AccuracyResult,
+  betterThanPython,
+  GLOBAL_MIN_MS,
+  rejoinErrors,
+  WEIGHT,
+} from "./accuracy.js";
 import { fmt, pct, secs } from "./format.js";
 
 /**
@@ -33,10 +39,15 @@ function f1Note(acc: AccuracyResult[], f1: SimulationResult): string | undefined
   return `**F1 misses "every mean within 1 % of desired"** — ${list}. Why: the current rule measures lateness from each command's last *actual* start, so a start delayed by a collision shifts every later start of that command and nothing pulls it back: no late command ever has an interval shorter than desired.${collision} The load fits (${fmt(f1.wantedStartsPerMinute, 2)} starts a minute wanted), so anchoring due times to the schedule (next due = previous *due* time + interval, the catch-up bounded) would follow a late start with a shorter interval; that is issue 10's rule 2. ${betterThanPython(acc, "F1") ? "Every mean is still closer to the desired interval than the Python daemon's." : ""}`;
 }
 
-function c1Note(c1: SimulationResult): string | undefined {
-  const late = c1.commands.filter((c) => Math.abs(c.deviation ?? 0) > 0.01);
+/** C1, D1, D2, R1: a feasible load that misses the mean target for F1's reason. */
+function sameAsF1Note(name: string, r: SimulationResult): string | undefined {
+  const late = r.commands.filter((c) => Math.abs(c.deviation ?? 0) > 0.01);
   if (!neverCatchesUp(late)) return undefined;
-  return `**C1 misses "every mean within 1 % of desired"** — ${late.map((c) => `${c.id} ${pct(c.deviation ?? 0)}`).join(", ")}. Same cause as F1, with no slack at all: the load is exactly one start a minute, so every minute a collision delays is lost for good (no late command's shortest interval is below desired) and the ${c1.totalStarts} starts made fall short of the ${Math.round(c1.durationMs / 60_000)} minutes.`;
+  const atCapacity =
+    r.wantedStartsPerMinute === r.capacityPerMinute
+      ? ` With no slack at all (exactly one start wanted a minute), every minute a collision delays is lost for good: ${r.totalStarts} starts in ${Math.round(r.durationMs / 60_000)} minutes.`
+      : "";
+  return `**${name} misses "every mean within 1 % of desired"** — ${late.map((c) => `${c.id} ${pct(c.deviation ?? 0)} (mean ${secs(c.meanMs)} for ${secs(c.desiredMs)})`).join(", ")}. Same cause as F1: no late command's shortest interval is below desired, so every delay is kept.${atCapacity}`;
 }
 
 function w1Note(acc: AccuracyResult[], w1: SimulationResult): string | undefined {
@@ -44,26 +55,23 @@ function w1Note(acc: AccuracyResult[], w1: SimulationResult): string | undefined
   if (!one || !five || !(stretch(five) < Math.min(...w1.commands.slice(0, 2).map(stretch))))
     return undefined;
   const ideal = fmt(w1.wantedStartsPerMinute / w1.capacityPerMinute, 2);
-  return `**W1 misses "within 3 % of the ideal"** — the ideal stretches every command by ${ideal}; measured ${w1.commands.map((c) => `${c.id} ×${fmt(stretch(c), 2)} (${pct(vsIdeal(c) - 1)} against its ideal)`).join(", ")}. Why: with one start a minute every interval is a whole number of minutes, and the score is lateness ÷ interval (plus the half-tick tolerance). For the 1-minute command one minute of delay is 100 % lateness: it is either on time (score 0.5) or a whole interval late (score 1.5, which beats anything else here), so it alternates 1 and 2-minute intervals. The 5-minute command takes the minutes in between: its score reaches 0.5 at 7 minutes, and it wins that tie against the 1-minute command that has just run through the longer-wait tie-break. So the longest interval stretches least and the two short ones share what is left. Equal stretching needs a rule that remembers service across ticks (virtual time or a deficit) rather than one tick's normalized lateness: issue 10's rule 3. No command starves${betterThanPython(acc, "W1") ? ", and every command starts more often than under the Python daemon" : ""}.`;
+  return `**W1 misses "within 3 % of the ideal"** — the ideal stretches every command by ${ideal}; measured ${w1.commands.map((c) => `${c.id} ×${fmt(stretch(c), 2)} (${pct(vsIdeal(c) - 1)} against its ideal)`).join(", ")}. Why: with one start a minute every interval is a whole number of minutes, and the score is lateness ÷ interval (plus the half-tick tolerance). For the 1-minute command one minute of delay is 100 % lateness: it is either on time (score 0.5) or at least a whole interval late (score 1.5 or more, which beats anything else here), so its intervals run from ${secs(one.minMs)} to ${secs(one.maxMs)}. The 5-minute command takes the minutes in between: its score reaches 0.5 at 7 minutes, and it wins that tie against the 1-minute command that has just run through the longer-wait tie-break. So the longest interval stretches least and the two short ones share what is left. Equal stretching needs a rule that remembers service across ticks (virtual time or a deficit) rather than one tick's normalized lateness: issue 10's rule 3. No command starves${betterThanPython(acc, "W1") ? ", and every command starts more often than under the Python daemon" : ""}.`;
 }
 
 function p1Note(p1: SimulationResult): string | undefined {
-  // Commands of different priorities that get the same service (means within 1 %).
-  const groups: CommandStats[][] = [];
-  for (const c of p1.commands) {
-    const g = groups.find((x) => Math.abs((x[0]?.meanMs ?? 0) / (c.meanMs ?? 1) - 1) <= 0.01);
-    if (g) g.push(c);
-    else groups.push([c]);
-  }
-  const same = groups.filter((g) => g.length > 1 && new Set(g.map((c) => c.priority)).size > 1);
-  if (same.length === 0) return undefined;
-  const described = same
-    .map(
-      (g) =>
-        `priorities ${g.map((c) => c.priority).join(", ")} get the same service (every ${secs(g[0]?.meanMs ?? null)}) though their ideals are ${g.map((c) => secs(c.idealMs)).join(", ")}`,
-    )
-    .join("; ");
-  return `**P1 misses "within 3 % of the ideal"** — ${described}. Why: the score multiplies normalized lateness by the weight, but with one start a minute and 2-minute commands lateness moves in whole minutes, so once the higher priorities' scores all beat every lower one they simply take turns; priority then orders the commands but does not divide the capacity in proportion to the weights. Weighted shares need the rule to count service (issue 10's rule 3).`;
+  const means = p1.commands.map((c) => c.meanMs ?? Infinity);
+  const spread = Math.max(...means) / Math.min(...means) - 1;
+  const intervals = new Set(p1.commands.map((c) => c.desiredMs));
+  if (spread > 0.02 || intervals.size !== 1) return undefined;
+  // In a rotation of n one-minute turns the leader has waited n minutes, the next n − 1;
+  // their lateness (with the half-tick tolerance) is wait − interval + ½ minute.
+  const n = p1.commands.length;
+  const iMin = (p1.commands[0]?.desiredMs ?? 0) / 60_000;
+  const needed = (n - iMin + 0.5) / (n - 1 - iMin + 0.5);
+  const weights = p1.commands.map((c) => 1 + WEIGHT * c.priority).sort((a, b) => a - b);
+  const neighbour = Math.max(...weights.slice(1).map((w, i) => w / (weights[i] ?? w)));
+  if (!(neighbour < needed)) return undefined;
+  return `**P1 misses "within 3 % of the ideal"** — the five commands take turns: every mean is within ${pct(spread)} of the others (${secs(Math.min(...means))}–${secs(Math.max(...means))}, about ${n} commands × one minute) whatever the priority, though the ideals run from ${secs(Math.max(...p1.commands.map((c) => c.idealMs)))} (priority 0) to ${secs(Math.min(...p1.commands.map((c) => c.idealMs)))} (priority 10). Why: the score is lateness ÷ interval × weight, and in the rotation the command whose turn it is has waited a whole minute longer than the next one (${fmt(n - iMin + 0.5, 1)} against ${fmt(n - 1 - iMin + 0.5, 1)} minutes late, with the half-tick tolerance), so the next one overtakes only with a weight ${fmt(needed, 2)}× as large; with priority weight ${WEIGHT} neighbouring priorities differ by at most ${fmt(neighbour, 2)}×, so the rotation is stable and priority only orders the first round. Weighted shares need a rule that counts service (issue 10's rule 3).`;
 }
 
 function l1Note(l1: SimulationResult): string | undefined {
@@ -90,15 +98,16 @@ export function accuracyNotes(
   const notes: (string | undefined)[] = [];
   const f1 = find(acc, "F1");
   if (f1 && missed("F1: every mean")) notes.push(f1Note(acc, f1));
-  const c1 = find(acc, "C1");
-  if (c1 && missed("C1: every mean")) notes.push(c1Note(c1));
   const w1 = find(acc, "W1");
   if (w1 && missed("W1: every command")) notes.push(w1Note(acc, w1));
   const p1 = find(acc, "P1");
   if (p1 && missed("P1: every command")) notes.push(p1Note(p1));
   const l1 = find(acc, "L1");
   if (l1 && missed("L1: every command")) notes.push(l1Note(l1));
-  for (const { case: w, result } of acc)
+  for (const { case: w, result } of acc) {
+    if (w.name !== "F1" && missed(`${w.name}: every mean`))
+      notes.push(sameAsF1Note(w.name, result));
     if (missed(`${w.name}: a resumed`)) notes.push(dynamicsNote(w.name, result));
+  }
   return notes.filter((n): n is string => n !== undefined).flatMap((n) => [n, ""]);
 }
