@@ -23,40 +23,44 @@ function cell(text: string, width: number, right = true): string {
 
 export function simulationTable(r: SimulationResult): string {
   const header = [
-    cell("ID", 16, false),
+    cell("ID", 12, false),
     cell("EVERY", 7),
     cell("PRI", 4),
     cell("RUNS", 5),
     cell("SHARE", 6),
-    cell("MEAN", 8),
-    cell("MIN", 8),
-    cell("MAX", 8),
+    cell("IDEAL", 7),
+    cell("MEAN", 7),
+    cell("MIN", 7),
+    cell("MAX", 7),
     cell("DEVIATION", 9),
   ].join(" ");
   const rows = r.commands.map((c) =>
     [
-      cell(c.id, 16, false),
+      cell(c.id, 12, false),
       cell(secs(c.desiredMs), 7),
       cell(String(c.priority), 4),
       cell(String(c.runs), 5),
       cell(`${(c.share * 100).toFixed(1)}%`, 6),
-      cell(secs(c.meanMs), 8),
-      cell(secs(c.minMs), 8),
-      cell(secs(c.maxMs), 8),
-      cell(pct(c.deviation), 9),
+      cell(secs(c.idealMs), 7),
+      cell(secs(c.meanMs), 7),
+      cell(secs(c.minMs), 7),
+      cell(secs(c.maxMs), 7),
+      cell(pct(c.idealDeviation), 9),
     ].join(" "),
   );
   const polling =
     r.globalMinIntervalMs < r.tickMs ? ` Ticks poll every ${hms(r.pollIntervalMs)}.` : "";
   return [
     `Simulated ${hms(r.durationMs)}: ${r.ticks} ticks of ${hms(r.tickMs)}, global minimum ${hms(r.globalMinIntervalMs)}, priority weight ${r.priorityWeight}.`,
-    `Runs are instant.${polling} Wanted: ${r.wantedStartsPerMinute.toFixed(2)} starts a minute; ${r.totalStarts} starts made.`,
+    `Runs are instant unless given run_seconds.${polling}`,
+    `Wanted: ${r.wantedStartsPerMinute.toFixed(2)} starts a minute of ${r.capacityPerMinute.toFixed(2)} possible (${r.fits ? "fits" : "overloaded"}); ${r.totalStarts} starts made.`,
     "",
     header,
     ...rows,
     "",
-    "EVERY: desired interval. MEAN, MIN, MAX: measured start-to-start intervals.",
-    "DEVIATION: MEAN against EVERY.",
+    "EVERY: desired interval. IDEAL: weighted fair share (EVERY when the load fits).",
+    "MEAN, MIN, MAX: start-to-start intervals, paused and LLM-down time taken out.",
+    "DEVIATION: MEAN against IDEAL.",
   ].join("\n");
 }
 
@@ -71,16 +75,20 @@ export function simulationJson(r: SimulationResult): Record<string, unknown> {
     ticks: r.ticks,
     totalStarts: r.totalStarts,
     wantedStartsPerMinute: r.wantedStartsPerMinute,
+    capacityStartsPerMinute: r.capacityPerMinute,
+    fits: r.fits,
     commands: r.commands.map((c) => ({
       id: c.id,
       priority: c.priority,
       desiredIntervalSeconds: c.desiredMs / 1000,
+      idealIntervalSeconds: c.idealMs / 1000,
       runs: c.runs,
       share: c.share,
       meanIntervalSeconds: s(c.meanMs),
       minIntervalSeconds: s(c.minMs),
       maxIntervalSeconds: s(c.maxMs),
       deviation: c.deviation,
+      idealDeviation: c.idealDeviation,
       longestGapSeconds: c.longestGapMs / 1000,
       startsSeconds: c.startsMs.map((x) => x / 1000),
     })),

@@ -63,11 +63,11 @@ export function registerSimulate(program: Program): void {
   program
     .command("simulate")
     .description(
-      "run the real scheduler on a fake clock with instant runs and report start intervals",
+      "run the real scheduler on a fake clock and report start intervals against the fair ideal",
     )
     .requiredOption(
       "--workload <file>",
-      "JSON array of {id, frequency_minutes, priority, requires_llm?}",
+      "JSON array of {id, frequency_minutes, priority, requires_llm?, added_at_seconds?, paused?, run_seconds?}, or {commands, llm_down?}",
     )
     .requiredOption("--duration <seconds>", "simulated time")
     .option("--tick <seconds>", "tick period (EventBridge fires every 60 s)", "60")

@@ -1,62 +1,38 @@
-import * as z from "zod";
-import {
-  type CommandSpec,
-  commandIdSchema,
-  frequencyMinutesSchema,
-  prioritySchema,
-} from "../core/command.js";
+import type { CommandSpec } from "../core/command.js";
 import type { Config } from "../core/config.js";
-import { InvalidInputError } from "../core/errors.js";
-import { issueLines } from "../core/issues.js";
-import { withHarness } from "./harness.js";
+import { capacityPerMs, fairShare, fairShareWeight } from "../core/scheduler/fair-share.js";
+import { type Harness, withHarness } from "./harness.js";
+import { type CommandStats, commandStats } from "./simulation-stats.js";
+import {
+  normalizeWorkload,
+  unavailableWindowsMs,
+  type Windows,
+  type Workload,
+  type WorkloadWithDynamics,
+  workloadSpecs,
+} from "./workload.js";
 
 /**
  * `ampa simulate` and the benchmark's accuracy section: a workload run through the
  * harness (harness.ts: the real tick on a virtual clock against an embedded store).
- * Nothing here decides what runs: it only moves the clock and counts starts.
+ * Nothing here decides what runs: it only moves the clock, plays the workload's events
+ * (commands added, paused and resumed through the store, the LLM down, runs that take
+ * time) and counts starts.
  */
 
-/** One command of a workload file: a JSON array of these. */
-export const workloadSchema = z
-  .array(
-    z.strictObject({
-      id: commandIdSchema,
-      // A value that is not a number at all gets the same message as a bad number.
-      frequency_minutes: z
-        .number({ error: "must be a positive integer" })
-        .pipe(frequencyMinutesSchema),
-      priority: z.number({ error: "must be an integer between 0 and 1000" }).pipe(prioritySchema),
-      requires_llm: z.boolean({ error: "must be true or false" }).optional(),
-    }),
-    { error: "must be a JSON array of commands" },
-  )
-  .min(1, "must hold at least one command")
-  .superRefine((commands, ctx) => {
-    const seen = new Set<string>();
-    commands.forEach((c, i) => {
-      if (seen.has(c.id))
-        ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate id ${c.id}` });
-      seen.add(c.id);
-    });
-  });
-export type Workload = z.infer<typeof workloadSchema>;
-
-/** Parses a workload file's text; every problem is reported with its path. */
-export function parseWorkload(text: string, source = "workload"): Workload {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidInputError(`${source}: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = workloadSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const lines = issueLines(parsed.error.issues).map((l) => `  ${l}`);
-  throw new InvalidInputError(`${source} is not a valid workload:\n${lines.join("\n")}`);
-}
+export type { CommandStats, Rejoin } from "./simulation-stats.js";
+export { commandStats } from "./simulation-stats.js";
+export {
+  parseWorkload,
+  type Workload,
+  type WorkloadWithDynamics,
+  workloadSchema,
+  workloadSpecs,
+} from "./workload.js";
 
 export interface SimulationOptions {
-  workload: Workload;
+  /** A bare array of commands, or the commands with the LLM's down windows. */
+  workload: Workload | WorkloadWithDynamics;
   durationMs: number;
   /** The scheduling period: how often the tick fires (EventBridge: 60 s). */
   tickMs: number;
@@ -66,25 +42,6 @@ export interface SimulationOptions {
   config: Config;
   /** Simulated time of the first tick. */
   startAt?: number;
-}
-
-export interface CommandStats {
-  id: string;
-  priority: number;
-  desiredMs: number;
-  runs: number;
-  /** Fraction of all starts. */
-  share: number;
-  /** Start-to-start intervals; null with fewer than two starts. */
-  meanMs: number | null;
-  minMs: number | null;
-  maxMs: number | null;
-  /** mean ÷ desired − 1 (0.05 = 5 % late on average). */
-  deviation: number | null;
-  /** Longest time without a start, counting from the simulation's start and to its end. */
-  longestGapMs: number;
-  /** Start times relative to the first tick. */
-  startsMs: number[];
 }
 
 export interface SimulationResult {
@@ -98,50 +55,55 @@ export interface SimulationResult {
   totalStarts: number;
   /** Σ 1/frequency: starts per minute the workload asks for. */
   wantedStartsPerMinute: number;
+  /** Starts per minute the global minimum allows (fair-share.ts). */
+  capacityPerMinute: number;
+  /** The wanted starts fit the capacity: every ideal interval is the desired one. */
+  fits: boolean;
+  /** Windows (ms from the first tick) in which the LLM probe answered false. */
+  llmDownMs: Windows;
   commands: CommandStats[];
 }
 
 const SIMULATION_EPOCH = Date.parse("2030-01-07T00:00:00.000Z");
 
-export function workloadSpecs(workload: Workload): CommandSpec[] {
-  return workload.map((w) => ({
-    id: w.id,
-    command: "true",
-    type: "shell",
-    frequencyMinutes: w.frequency_minutes,
-    priority: w.priority,
-    requiresLlm: w.requires_llm ?? false,
-    metadata: {},
-    maxRuntimeMinutes: null,
-    paused: false,
-  }));
+const inside = (windows: Windows, at: number) => windows.some(([a, b]) => at >= a && at < b);
+
+/** Queues each command's addition and its pauses and resumptions on the harness clock. */
+function queueWorkloadEvents(
+  harness: Harness,
+  workload: Workload,
+  specs: CommandSpec[],
+  startAt: number,
+): void {
+  workload.forEach((w, i) => {
+    const spec = specs[i] as CommandSpec;
+    const added = startAt + (w.added_at_seconds ?? 0) * 1000;
+    harness.at(added, () => harness.store.addCommand(spec, added));
+    for (const [from, to] of w.paused ?? []) {
+      harness.at(startAt + from * 1000, () => harness.store.setPaused(w.id, true));
+      harness.at(startAt + to * 1000, () => harness.store.setPaused(w.id, false));
+    }
+  });
 }
 
-/** Start-to-start statistics of one command. */
-export function commandStats(
-  spec: Pick<CommandSpec, "id" | "priority" | "frequencyMinutes">,
-  startsMs: readonly number[],
-  totalStarts: number,
-  durationMs: number,
-): CommandStats {
-  const intervals = startsMs.slice(1).map((s, i) => s - (startsMs[i] ?? s));
-  const desiredMs = spec.frequencyMinutes * 60_000;
-  const meanMs =
-    intervals.length > 0 ? intervals.reduce((a, b) => a + b, 0) / intervals.length : null;
-  const edges = [0, ...startsMs, durationMs];
-  const longestGapMs = Math.max(...edges.slice(1).map((e, i) => e - (edges[i] ?? e)));
+/** The water-filling ideal of each command, by id, and whether the load fits. */
+function idealIntervals(
+  specs: CommandSpec[],
+  opts: SimulationOptions,
+): { fits: boolean; capacityPerMinute: number; idealMs: Map<string, number> } {
+  const capacity = capacityPerMs(opts.globalMinIntervalMs, opts.tickMs);
+  const share = fairShare(
+    specs.map((s) => ({
+      id: s.id,
+      intervalMs: s.frequencyMinutes * 60_000,
+      weight: fairShareWeight(s.priority, opts.priorityWeight),
+    })),
+    capacity,
+  );
   return {
-    id: spec.id,
-    priority: spec.priority,
-    desiredMs,
-    runs: startsMs.length,
-    share: totalStarts > 0 ? startsMs.length / totalStarts : 0,
-    meanMs,
-    minMs: intervals.length > 0 ? Math.min(...intervals) : null,
-    maxMs: intervals.length > 0 ? Math.max(...intervals) : null,
-    deviation: meanMs === null ? null : meanMs / desiredMs - 1,
-    longestGapMs,
-    startsMs: [...startsMs],
+    fits: share.fits,
+    capacityPerMinute: capacity * 60_000,
+    idealMs: new Map(share.commands.map((c) => [c.id, c.idealIntervalMs])),
   };
 }
 
@@ -151,6 +113,7 @@ export function commandStats(
  */
 export async function simulate(opts: SimulationOptions): Promise<SimulationResult> {
   const startAt = opts.startAt ?? SIMULATION_EPOCH;
+  const { commands: workload, llmDown } = normalizeWorkload(opts.workload);
   const config: Config = {
     ...opts.config,
     tableName: "ampa-simulation",
@@ -159,13 +122,21 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
     priorityWeight: opts.priorityWeight,
     dynamodbEndpoint: undefined,
   };
-  const specs = workloadSpecs(opts.workload);
+  const specs = workloadSpecs(workload);
+  const runMs = new Map(workload.map((w) => [w.id, (w.run_seconds ?? 0) * 1000]));
+  const llmDownMs: Windows = llmDown.map(([a, b]) => [a * 1000, b * 1000]);
   const starts = new Map<string, number[]>(specs.map((s) => [s.id, []]));
-  const onStart = (command: CommandSpec, claim: { startedAt: number }) => {
-    starts.get(command.id)?.push(claim.startedAt - startAt);
+  const harnessOpts = {
+    config,
+    owner: "simulation",
+    onStart: (command: CommandSpec, claim: { startedAt: number }) => {
+      starts.get(command.id)?.push(claim.startedAt - startAt);
+    },
+    llmUp: (at: number) => !inside(llmDownMs, at - startAt),
+    runMs: (command: CommandSpec) => runMs.get(command.id) ?? 0,
   };
-  return withHarness({ config, owner: "simulation", onStart }, async (harness) => {
-    for (const spec of specs) await harness.store.addCommand(spec, startAt);
+  return withHarness(harnessOpts, async (harness) => {
+    queueWorkloadEvents(harness, workload, specs, startAt);
     let ticks = 0;
     let passes = 0;
     for (let at = startAt; at < startAt + opts.durationMs; at += opts.tickMs) {
@@ -173,6 +144,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
       ticks++;
     }
     const totalStarts = [...starts.values()].reduce((n, s) => n + s.length, 0);
+    const ideal = idealIntervals(specs, opts);
     return {
       durationMs: opts.durationMs,
       tickMs: opts.tickMs,
@@ -183,9 +155,19 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
       passes,
       totalStarts,
       wantedStartsPerMinute: specs.reduce((n, s) => n + 1 / s.frequencyMinutes, 0),
-      commands: specs.map((s) =>
-        commandStats(s, starts.get(s.id) ?? [], totalStarts, opts.durationMs),
-      ),
+      capacityPerMinute: ideal.capacityPerMinute,
+      fits: ideal.fits,
+      llmDownMs,
+      commands: workload.map((w, i) => {
+        const spec = specs[i] as CommandSpec;
+        return commandStats(
+          spec,
+          ideal.idealMs.get(spec.id) ?? spec.frequencyMinutes * 60_000,
+          starts.get(spec.id) ?? [],
+          { totalStarts, durationMs: opts.durationMs },
+          unavailableWindowsMs(w, llmDown),
+        );
+      }),
     };
   });
 }
