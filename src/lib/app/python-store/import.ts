@@ -169,7 +169,12 @@ function planRuns(importedRuns: RunRecord[], storedRuns: RunRecord[], maxRunHist
   };
 }
 
-/** The command as the file defines it; `paused` and `createdAt` kept from the store. */
+/**
+ * The command as the file defines it; `paused` and `createdAt` kept from the store. The
+ * Python format has no schedule anchor: an imported command is anchored at its last start
+ * (see core/scheduler), unless the store already holds that same start, whose anchor and
+ * place in the fair queue are kept.
+ */
 function importedCommand(
   imported: ParsedCommand,
   existing: Command | undefined,
@@ -180,12 +185,17 @@ function importedCommand(
     imported.state.lastRunId === undefined || imported.state.lastStartAt === undefined
       ? undefined
       : fileRuns.find((r) => r.startedAt === imported.state.lastStartAt);
+  const sameStart = existing !== undefined && existing.lastStartAt === imported.state.lastStartAt;
   return {
     ...imported.spec,
     paused: imported.paused ?? existing?.paused ?? false,
     createdAt: existing?.createdAt ?? now,
     ...imported.state,
     ...(lastRun ? { lastRunId: lastRun.runId } : {}),
+    ...(sameStart && existing.dueAt !== undefined ? { dueAt: existing.dueAt } : {}),
+    ...(sameStart && existing.virtualFinish !== undefined
+      ? { virtualFinish: existing.virtualFinish }
+      : {}),
   };
 }
 
