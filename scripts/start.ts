@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { isatty } from "node:tty";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { createApp } from "../src/lib/runtime/app.js";
 import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/runtime/config.js";
@@ -19,13 +20,17 @@ import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const root = findProjectRoot(process.cwd());
-const log = createLogger(process.env.AMPA_LOG_LEVEL ?? "info");
+const log = createLogger(process.env.AMPA_LOG_LEVEL ?? "info", "stdout", "auto");
 const env = readEnvironment(process.env, root);
 const config = loadConfig((message) => log.warn(message), env, root);
 const stage = config.stage;
 const tableName = `ampa-${stage}-state`;
 const lambdaPort = Number(env.AMPA_LAMBDA_PORT ?? 3002);
 const storeDir = resolve(root, config.storeDir);
+// The handlers write to this terminal through serverless-offline: readable lines there,
+// unless AMPA_LOG_FORMAT says otherwise; JSON when this output is piped.
+const handlerLogFormat =
+  config.logFormat === "auto" ? (isatty(1) ? "pretty" : "json") : config.logFormat;
 
 function say(message: string): void {
   process.stdout.write(`[ampa] ${message}\n`);
@@ -99,6 +104,7 @@ const offline: ChildProcess = spawn(
       AMPA_ESBUILD_DIR: esbuildDir,
       AMPA_METRICS_PORT: String(config.metricsPort),
       AMPA_DISPATCH: "lambda",
+      AMPA_LOG_FORMAT: handlerLogFormat,
       AMPA_COMMAND_CWD: config.commandCwd,
       ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
       // The SDK clients of the handlers need some credentials to sign local requests.

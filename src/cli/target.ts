@@ -30,7 +30,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
   const warnings: string[] = [];
   const loaded = loadConfig((message) => warnings.push(message));
   const config: Config = { ...loaded, logLevel: shell.logLevelSet ? loaded.logLevel : "warn" };
-  const log = createLogger(config.logLevel, "stderr");
+  const log = createLogger(config.logLevel, "stderr", config.logFormat);
   for (const message of warnings) log.warn(message);
   const logDestination = "stderr" as const;
 

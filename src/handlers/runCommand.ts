@@ -9,7 +9,8 @@ import { handler as lambdaHandler } from "../lib/runtime/handler.js";
  * Asynchronous invocations are retried by Lambda when they throw, which would run the
  * command again: this handler never throws. Errors are logged and the lease expiry
  * recovers the run instead. (serverless-offline 14 also crashes on an Event invocation
- * that throws.)
+ * that throws.) The one exception: an invalid setting on Lambda fails the cold start
+ * before anything runs, so a retry fails the same way and runs nothing.
  */
 export const handler: (event: unknown, context: Context) => Promise<{ status: string }> =
   lambdaHandler(

@@ -12,6 +12,8 @@ import { scanForCanary, scanned, takeLeaks } from "./canary.js";
 import { scanRegisteredTables } from "./store.js";
 
 process.env.AMPA_LOG_LEVEL = process.env.AMPA_TEST_LOG_LEVEL ?? "debug";
+// JSON lines even on a terminal: the scan below drops them from the report.
+process.env.AMPA_LOG_FORMAT ??= "json";
 
 const PATCHED = Symbol.for("ampa.secretScan.writeSync");
 const patchedFs = fs as typeof fs & { [PATCHED]?: boolean };

@@ -1,13 +1,27 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/lib/core/errors.js";
 import {
   cliShellSettings,
+  editDistance,
   lambdaRuntime,
   loadConfig,
   parseConfig,
 } from "../../src/lib/runtime/config.js";
+
+const ON_LAMBDA = { AWS_LAMBDA_FUNCTION_NAME: "ampa-prod-tick", AMPA_LOAD_DOTENV: "0" };
+
+/** What loadConfig throws for `env`, or undefined when it returns. */
+function thrownBy(env: Record<string, string>): unknown {
+  try {
+    loadConfig(() => undefined, env);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
 
 describe("config", () => {
   it("uses the seed's defaults", () => {
@@ -122,5 +136,116 @@ describe("config", () => {
       logLevelSet: true,
       tableName: "t-1",
     });
+  });
+
+  it("fails on Lambda on an invalid value, naming every bad variable and hiding secrets", () => {
+    const error = thrownBy({
+      ...ON_LAMBDA,
+      AMPA_TABLE_NAME: "my table!",
+      AMPA_DISCORD_WEBHOOK: "not-a-url-but-a-secret",
+      AMPA_SCHEDULER_PRIORITY_WEIGHT: "0.3",
+    });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(["AMPA_TABLE_NAME", "AMPA_DISCORD_WEBHOOK"]);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^Invalid configuration: AMPA_TABLE_NAME="my table!" is invalid \(/);
+    expect(message).toContain("AMPA_DISCORD_WEBHOOK=(value hidden) is invalid");
+    expect(message).not.toContain("not-a-url-but-a-secret");
+    expect(message).not.toContain("using the default");
+    expect(thrownBy({ ...ON_LAMBDA, AMPA_TABLE_NAME: "my-table" })).toBeUndefined();
+  });
+
+  it("keeps an invalid value a warning with the default under serverless-offline and the CLI", () => {
+    for (const env of [
+      { ...ON_LAMBDA, IS_OFFLINE: "true" },
+      { ...ON_LAMBDA, IS_LOCAL: "true" },
+      {},
+    ]) {
+      const warnings: string[] = [];
+      const config = loadConfig((m) => warnings.push(m), {
+        ...env,
+        AMPA_LOAD_DOTENV: "0",
+        AMPA_TABLE_NAME: "my table!",
+      });
+      expect(config.tableName).toBe("ampa-dev-state");
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^AMPA_TABLE_NAME="my table!" is invalid .*using the default/);
+    }
+  });
+
+  it("warns about an unknown AMPA_* variable with the nearest known name, never its value", () => {
+    const { config, warnings } = parseConfig({
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECOND: "30",
+      AMPA_DISCORD_WEBHOK: "https://discord.com/api/webhooks/1/secret-token",
+      AMPA_LOGLEVEL: "debug",
+      OTHER_TOOL_SETTING: "x",
+    });
+    expect(config.globalMinIntervalMs).toBe(60_000);
+    expect(warnings.map((w) => [w.kind, w.message])).toEqual([
+      ["unknown", "AMPA_DISCORD_WEBHOK is not a known setting; did you mean AMPA_DISCORD_WEBHOOK?"],
+      ["unknown", "AMPA_LOGLEVEL is not a known setting; did you mean AMPA_LOG_LEVEL?"],
+      [
+        "unknown",
+        "AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECOND is not a known setting; did you mean AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS?",
+      ],
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain("secret-token");
+  });
+
+  it("warns about an unknown variable from .env too, on Lambda as well (no failure)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ampa-env-"));
+    writeFileSync(join(dir, "serverless.yml"), "service: x\n");
+    writeFileSync(join(dir, ".env"), "AMPA_HEARTBEAT_MINUTE=5\n");
+    for (const env of [{}, { AWS_LAMBDA_FUNCTION_NAME: "ampa-prod-tick" }]) {
+      const warnings: string[] = [];
+      loadConfig((m) => warnings.push(m), env, dir);
+      expect(warnings).toEqual([
+        "AMPA_HEARTBEAT_MINUTE is not a known setting; did you mean AMPA_HEARTBEAT_MINUTES?",
+      ]);
+    }
+  });
+
+  it("knows every AMPA_* variable the project itself sets or reads", () => {
+    const root = resolve(import.meta.dirname, "../..");
+    const files = ["serverless.yml", "package.json", "vitest.config.ts", ".ci/run"].concat(
+      ...["src", "scripts", "test", "bin"].map((dir) =>
+        readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+          .filter((f) => /\.(ts|mjs|js|sh)$/.test(f))
+          .map((f) => join(dir, f)),
+      ),
+    );
+    // This file spells names wrong on purpose; AMPA_SERVICE_HEADER is a constant, no variable.
+    const names = new Set(
+      files
+        .filter((f) => f !== "test/unit/config.test.ts")
+        .flatMap(
+          (f) => readFileSync(join(root, f), "utf8").match(/\bAMPA_[A-Z0-9_]*[A-Z0-9]\b/g) ?? [],
+        )
+        .filter((name) => name !== "AMPA_SERVICE_HEADER"),
+    );
+    expect(names.size).toBeGreaterThan(30);
+    const env = Object.fromEntries([...names].map((name) => [name, ""]));
+    expect(parseConfig(env).warnings.filter((w) => w.kind === "unknown")).toEqual([]);
+  });
+
+  it("measures the edit distance between names", () => {
+    expect(editDistance("", "")).toBe(0);
+    expect(editDistance("AMPA_STAGE", "AMPA_STAGE")).toBe(0);
+    expect(editDistance("AMPA_STAG", "AMPA_STAGE")).toBe(1);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("abc", "")).toBe(3);
+  });
+
+  it("logs JSON on Lambda and by terminal detection elsewhere, unless AMPA_LOG_FORMAT says", () => {
+    expect(parseConfig({}).config.logFormat).toBe("auto");
+    expect(parseConfig({ AWS_LAMBDA_FUNCTION_NAME: "f" }).config.logFormat).toBe("json");
+    expect(parseConfig({ AWS_LAMBDA_FUNCTION_NAME: "f", IS_OFFLINE: "1" }).config.logFormat).toBe(
+      "auto",
+    );
+    expect(parseConfig({ AMPA_LOG_FORMAT: "pretty" }).config.logFormat).toBe("pretty");
+    expect(parseConfig({ AMPA_LOG_FORMAT: "json" }).config.logFormat).toBe("json");
+    expect(parseConfig({ AMPA_LOG_FORMAT: "fancy" }).warnings.map((w) => w.variable)).toEqual([
+      "AMPA_LOG_FORMAT",
+    ]);
   });
 });

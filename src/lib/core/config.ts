@@ -4,6 +4,9 @@
  */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: readable lines on a terminal, JSON lines anywhere else. */
+export const LOG_FORMATS = ["json", "pretty", "auto"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Config {
   stage: string;
@@ -26,6 +29,8 @@ export interface Config {
   lambdaEndpoint: string | undefined;
   metricsPort: number;
   logLevel: LogLevel;
+  /** AMPA_LOG_FORMAT; always `json` on Lambda unless set. */
+  logFormat: LogFormat;
   runScheduler: boolean;
   /** The tick period EventBridge (or serverless-offline) fires at. */
   tickIntervalMs: number;

@@ -47,6 +47,20 @@ export class InvalidInputError extends AmpaError {
   }
 }
 
+/**
+ * A setting that does not parse, where guessing is worse than stopping (on Lambda: a bad
+ * deploy must fail its first invocation, not run on a default). `variables` names them.
+ */
+export class ConfigError extends AmpaError {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly variables: readonly string[],
+    problems: readonly string[],
+  ) {
+    super(`Invalid configuration: ${problems.join("; ")}`, "invalid-input");
+  }
+}
+
 /** The store could not be reached at all (refused, reset, timed out), after the SDK's retries. */
 export class StoreUnavailableError extends AmpaError {
   override readonly name = "StoreUnavailableError";

@@ -51,7 +51,7 @@ function localStack(config: Config): { endpoint?: string; webhook?: string } {
 export function createApp(opts: AppOptions = {}): App {
   const warnings: ConfigWarning[] = [];
   const config = opts.config ?? loadConfig((_m, w) => warnings.push(w), opts.env, opts.cwd);
-  const log = createLogger(config.logLevel, opts.logDestination);
+  const log = createLogger(config.logLevel, opts.logDestination, config.logFormat);
   for (const w of warnings) log.warn({ variable: w.variable }, w.message);
   const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(config);
   const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? local.endpoint;

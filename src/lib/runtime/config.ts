@@ -2,14 +2,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import * as z from "zod";
-import { type Config, LOG_LEVELS } from "../core/config.js";
+import { type Config, LOG_FORMATS, LOG_LEVELS } from "../core/config.js";
+import { ConfigError } from "../core/errors.js";
+import { redactSecrets } from "../core/secrets.js";
 
 export type { Config } from "../core/config.js";
 
 /**
  * Configuration from the environment, with a `.env` at the project root overriding it
  * (as the Python seed did). `AMPA_LOAD_DOTENV=0` turns the file off. A value that does
- * not parse is replaced by its default with a warning naming the variable.
+ * not parse is replaced by its default with a warning naming the variable, except on
+ * Lambda, where it fails the cold start (see {@link loadConfig}). An `AMPA_*` variable
+ * that is no setting gets a warning with the nearest known name.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -97,6 +101,8 @@ const knobs = {
   AMPA_LAMBDA_ENDPOINT: knob(z.url().optional(), undefined),
   AMPA_METRICS_PORT: knob(port, 8000),
   AMPA_LOG_LEVEL: knob(z.enum(LOG_LEVELS), "info"),
+  // CloudWatch wants one JSON object per line, whatever stdout looks like.
+  AMPA_LOG_FORMAT: knob(z.enum(LOG_FORMATS), (env) => (onLambda(env) ? "json" : "auto")),
   AMPA_RUN_SCHEDULER: knob(booleanish, true),
   AMPA_DISCORD_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
   AMPA_DISCORD_WEBHOOK_PARAM: knob(
@@ -121,10 +127,69 @@ const knobs = {
 type Knobs = typeof knobs;
 export type RawConfig = { [K in keyof Knobs]: ReturnType<Knobs[K]["fallback"]> };
 
+/**
+ * `AMPA_*` variables that AMPA reads or sets outside the table above: the `.env` switches,
+ * `npm start`'s own (scripts/start.ts, serverless.yml) and the test suites'.
+ */
+const OTHER_AMPA_VARIABLES = [
+  "AMPA_LOAD_DOTENV",
+  "AMPA_ENV_FILE",
+  "AMPA_LAMBDA_PORT",
+  "AMPA_ESBUILD_DIR",
+  "AMPA_TEST_STORE",
+  "AMPA_TEST_LOG_LEVEL",
+  "AMPA_TEST_SHOW_LOGS",
+  "AMPA_DOUBLES_DIR",
+];
+const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
+
 export interface ConfigWarning {
+  /** `invalid`: the value does not parse; `unknown`: an `AMPA_*` name that is no setting. */
+  kind: "invalid" | "unknown";
   variable: string;
   value: string;
   message: string;
+  /** Why the value is invalid, with the value unless it is a secret (empty when unknown). */
+  problem: string;
+}
+
+/** Levenshtein distance, two rows at a time. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The known variable nearest to `name` (first of the table on a tie). */
+export function nearestKnownVariable(name: string): string {
+  let best = KNOWN_VARIABLES[0] ?? name;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const known of KNOWN_VARIABLES) {
+    const distance = editDistance(name, known);
+    if (distance < bestDistance) [best, bestDistance] = [known, distance];
+  }
+  return best;
+}
+
+/** A warning for each `AMPA_*` variable that is no setting; the value is never shown. */
+function unknownVariables(env: Env): ConfigWarning[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith("AMPA_") && !KNOWN_VARIABLES.includes(name))
+    .sort()
+    .map((name) => ({
+      kind: "unknown",
+      variable: name,
+      value: "",
+      problem: "",
+      message: `${name} is not a known setting; did you mean ${nearestKnownVariable(name)}?`,
+    }));
 }
 
 /** Nearest directory at or above `start` holding serverless.yml; `start` itself otherwise. */
@@ -154,7 +219,8 @@ function unquote(value: string): string {
   return quoted ? (quoted[2] ?? "").trim() : value;
 }
 
-export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning[] } {
+/** Each knob's parsed value, or its default with a warning when the value does not parse. */
+function readKnobs(env: Env): { raw: RawConfig; warnings: ConfigWarning[] } {
   const warnings: ConfigWarning[] = [];
   const raw = {} as Record<string, unknown>;
   for (const [name, spec] of Object.entries(knobs) as [keyof Knobs, Knob<unknown>][]) {
@@ -172,16 +238,23 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       raw[name] = fallback;
       const reason = parsed.error.issues[0]?.message ?? "invalid";
       const shown = spec.secret ? "(value hidden)" : JSON.stringify(value);
+      const problem = `${name}=${shown} is invalid (${reason})`;
       warnings.push({
+        kind: "invalid",
         variable: name,
         value: spec.secret ? "" : value,
-        message: `${name}=${shown} is invalid (${reason}); using the default ${JSON.stringify(fallback ?? null)}`,
+        problem,
+        message: `${problem}; using the default ${JSON.stringify(fallback ?? null)}`,
       });
     }
   }
-  const r = raw as RawConfig;
+  return { raw: raw as RawConfig, warnings };
+}
+
+export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning[] } {
+  const { raw: r, warnings } = readKnobs(env);
   return {
-    warnings,
+    warnings: [...warnings, ...unknownVariables(env)],
     config: {
       stage: r.AMPA_STAGE,
       region: r.AWS_REGION,
@@ -203,6 +276,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       lambdaEndpoint: r.AMPA_LAMBDA_ENDPOINT,
       metricsPort: r.AMPA_METRICS_PORT,
       logLevel: r.AMPA_LOG_LEVEL,
+      logFormat: r.AMPA_LOG_FORMAT,
       runScheduler: r.AMPA_RUN_SCHEDULER,
       tickIntervalMs: 60_000,
       discordWebhook: r.AMPA_DISCORD_WEBHOOK,
@@ -226,13 +300,28 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
   };
 }
 
-/** Reads `.env` + environment and reports every invalid value through `warn`. */
+/**
+ * Reads `.env` + environment and reports every invalid value and unknown `AMPA_*` name
+ * through `warn`. On Lambda an invalid value throws a {@link ConfigError} naming every bad
+ * variable: a deploy with a bad setting fails its first invocation instead of running on
+ * a default (a malformed table name would silently become `ampa-<stage>-state`).
+ */
 export function loadConfig(
   warn: (message: string, warning: ConfigWarning) => void,
   env: Env = process.env,
   cwd: string = process.cwd(),
 ): Config {
-  const { config, warnings } = parseConfig(readEnvironment(env, cwd));
+  const merged = readEnvironment(env, cwd);
+  const { config, warnings } = parseConfig(merged);
+  const invalid = warnings.filter((w) => w.kind === "invalid");
+  if (onLambda(merged) && invalid.length > 0) {
+    // Lambda's runtime logs the error itself, outside the redacting logger.
+    const problems = invalid.map((w) => redactSecrets(w.problem));
+    throw new ConfigError(
+      invalid.map((w) => w.variable),
+      problems,
+    );
+  }
   for (const w of warnings) warn(w.message, w);
   // A relative store directory belongs to the project, wherever the process runs from
   // (`osls invoke local` runs handlers inside the build folder).

@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import { AmpaError } from "../core/errors.js";
+import { AmpaError, ConfigError } from "../core/errors.js";
 import { app as containerApp, type App } from "./app.js";
 import { asError, createLogger, type Logger } from "./log.js";
 import { services as invocationServices } from "./services.js";
@@ -44,7 +44,8 @@ export function failureOf(error: unknown): Failure {
 export interface HandlerOptions<R> {
   /**
    * The response to a failure, which is then logged here; without it, or when it returns
-   * undefined, the error is rethrown and Lambda reports (and logs) it.
+   * undefined, the error is rethrown and Lambda reports (and logs) it. A ConfigError is
+   * always rethrown.
    */
   onError?: (failure: Failure) => R | undefined;
   /** The log line of an answered failure (default `<name> failed`). */
@@ -97,6 +98,9 @@ export function handler<E, R>(
       log = inv.log;
       return await body(inv);
     } catch (error) {
+      // A bad setting (on Lambda) is no answerable failure: the invocation fails with the
+      // message naming the variable, so the deploy's first call shows it (and Errors counts it).
+      if (error instanceof ConfigError) throw error;
       const response = opts.onError?.(failureOf(error));
       if (response === undefined) throw error;
       // Without an App (it failed to build) there is no configured logger: stderr it is.
