@@ -242,6 +242,8 @@ describe("deployable template (osls package)", () => {
       const key = String((fn.Code as { S3Key: string }).S3Key);
       const zip = join(packageDir, key.slice(key.lastIndexOf("/") + 1));
       expect(statSync(zip).size).toBeGreaterThan(0);
+      // No source map shipped (serverless.yml says why); zip file names are stored as text.
+      expect(readFileSync(zip).includes(".cjs.map")).toBe(false);
     }
   });
 });
