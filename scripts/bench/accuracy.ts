@@ -113,22 +113,26 @@ export function rejoinErrors(r: SimulationResult) {
 }
 
 /** Dynamics: no burst after a recovery; the next interval after it within one global interval of ideal. */
-function dynamicsChecks(name: string, r: SimulationResult): Check[] {
+function dynamicsChecks(name: string, r: SimulationResult, resumes: boolean): Check[] {
   const bursts = burstsAfterRecovery(r);
   const errors = rejoinErrors(r);
   const worst = errors.reduce<(typeof errors)[number] | undefined>(
     (a, e) => (a === undefined || e.errorMs > a.errorMs ? e : a),
     undefined,
   );
+  const noBurst: Check = {
+    target: `${name}: after resume or LLM recovery no command starts twice within half its interval`,
+    measured:
+      bursts.length === 0
+        ? "no such pair of starts"
+        : `${bursts.length} pairs, e.g. ${bursts[0]?.id} ${secs(bursts[0]?.gapMs ?? 0)} apart`,
+    ok: bursts.length === 0,
+  };
+  // Issue 10 asks this of resumed (unpaused) commands; an LLM recovery is only held to
+  // "no burst" (its rejoin table still shows the next interval).
+  if (!resumes) return [noBurst];
   return [
-    {
-      target: `${name}: after resume or LLM recovery no command starts twice within half its interval`,
-      measured:
-        bursts.length === 0
-          ? "no such pair of starts"
-          : `${bursts.length} pairs, e.g. ${bursts[0]?.id} ${secs(bursts[0]?.gapMs ?? 0)} apart`,
-      ok: bursts.length === 0,
-    },
+    noBurst,
     {
       target: `${name}: a resumed command's next interval within one global interval of its ideal`,
       measured: worst
@@ -200,7 +204,8 @@ export async function accuracy(config: Config, checks: Check[]): Promise<Accurac
     const result = byName.get(w.name);
     if (!result) throw new Error(`no result for workload ${w.name}`);
     checks.push(...(result.fits ? fitsChecks(w.name, result) : overloadChecks(w.name, result)));
-    if (isDynamic(result)) checks.push(...dynamicsChecks(w.name, result));
+    const resumes = w.workload.commands.some((c) => (c.paused?.length ?? 0) > 0);
+    if (isDynamic(result)) checks.push(...dynamicsChecks(w.name, result, resumes));
     return { case: w, result };
   });
 }
