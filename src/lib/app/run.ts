@@ -12,7 +12,7 @@ import {
   type RunResult,
   runRecord,
 } from "../core/run-record.js";
-import { stateAfterStart } from "../core/scheduler/select.js";
+import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
@@ -64,7 +64,12 @@ export async function claimCommand(
     now: opts.now,
     expiresAt,
     expectedLastStartAt: opts.trigger === "schedule" ? command.lastStartAt : "any",
-    schedule: { dueAt: next.dueAt, virtualFinish: next.virtualFinish },
+    // A run by hand restarts the command's schedule: the next scheduled start is one
+    // interval after it (never a catch-up right behind it).
+    schedule: {
+      dueAt: opts.trigger === "run-once" ? opts.now + intervalMs(command) : next.dueAt,
+      virtualFinish: next.virtualFinish,
+    },
   });
   if (!claimed) return undefined;
   return {
