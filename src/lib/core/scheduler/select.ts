@@ -109,21 +109,16 @@ export function eligibleAt(
   opts: Pick<SelectionOptions, "dueToleranceMs">,
 ): number | null {
   const due = dueAt(command);
+  if (due === null) return null; // Never ran: due now.
   const halfAfterLast =
     command.lastStartAt === undefined
       ? Number.NEGATIVE_INFINITY
       : command.lastStartAt + intervalMs(command) / 2;
-  if (due === null) return command.lastStartAt === undefined ? null : halfAfterLast;
   return Math.max(due - opts.dueToleranceMs, halfAfterLast);
 }
 
 /** The earliest time the command counts as due; null when it never ran (due now). */
-export function nextDueAt(
-  command: Command,
-  opts: Pick<SelectionOptions, "dueToleranceMs">,
-): number | null {
-  return eligibleAt(command, opts);
-}
+export const nextDueAt = eligibleAt;
 
 export function isDue(command: Command, now: number, opts: SelectionOptions): boolean {
   const at = eligibleAt(command, opts);
