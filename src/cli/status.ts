@@ -1,7 +1,6 @@
 import type { Command, CommandType, RunOutcome } from "../lib/core/command.js";
-import { fairShare } from "../lib/core/scheduler/fair-share.js";
 import {
-  intervalMs,
+  commandShares,
   isRunning,
   latenessMs,
   nextDueAt,
@@ -9,7 +8,6 @@ import {
   type SchedulerState,
   type SelectionOptions,
   score,
-  weight,
 } from "../lib/core/scheduler/select.js";
 import { relative } from "./format.js";
 
@@ -62,14 +60,7 @@ function ideals(
 ): { ideal: Ideal; load: StatusReport["load"] } {
   const active = commands.filter((c) => !c.paused);
   const capacityPerMs = 1 / Math.max(opts.globalMinIntervalMs, 1);
-  const share = fairShare(
-    active.map((c) => ({
-      id: c.id,
-      intervalMs: intervalMs(c),
-      weight: weight(c, opts.priorityWeight),
-    })),
-    capacityPerMs,
-  );
+  const share = commandShares(active, opts.priorityWeight, capacityPerMs);
   const total = share.commands.reduce((n, e) => n + e.rate, 0);
   const ideal: Ideal = new Map(
     share.commands.map((e) => [e.id, { intervalMs: e.idealIntervalMs, share: e.rate / total }]),

@@ -1,6 +1,7 @@
 import type { CommandSpec } from "../core/command.js";
 import type { Config } from "../core/config.js";
-import { capacityPerMs, fairShare, fairShareWeight } from "../core/scheduler/fair-share.js";
+import { capacityPerMs } from "../core/scheduler/fair-share.js";
+import { commandShares } from "../core/scheduler/select.js";
 import { type Harness, withHarness } from "./harness.js";
 import { type CommandStats, commandStats } from "./simulation-stats.js";
 import {
@@ -92,14 +93,7 @@ function idealIntervals(
   opts: SimulationOptions,
 ): { fits: boolean; capacityPerMinute: number; idealMs: Map<string, number> } {
   const capacity = capacityPerMs(opts.globalMinIntervalMs, opts.tickMs);
-  const share = fairShare(
-    specs.map((s) => ({
-      id: s.id,
-      intervalMs: s.frequencyMinutes * 60_000,
-      weight: fairShareWeight(s.priority, opts.priorityWeight),
-    })),
-    capacity,
-  );
+  const share = commandShares(specs, opts.priorityWeight, capacity);
   return {
     fits: share.fits,
     capacityPerMinute: capacity * 60_000,

@@ -34,28 +34,6 @@ export async function incrementCounter(
   emitCounter(name, labels, by);
 }
 
-export async function setGauge(
-  t: Table,
-  name: string,
-  labels: MetricLabels,
-  value: number,
-): Promise<void> {
-  await t.doc.send(
-    new UpdateCommand({
-      TableName: t.name,
-      Key: metricKey(name, labels),
-      UpdateExpression: "SET #name = :name, labels = :labels, kind = :kind, #value = :value",
-      ExpressionAttributeNames: { "#name": "name", "#value": "value" },
-      ExpressionAttributeValues: {
-        ":name": name,
-        ":labels": labels,
-        ":kind": "gauge",
-        ":value": value,
-      },
-    }),
-  );
-}
-
 export async function listMetrics(t: Table, report: OnCorrupt): Promise<StoredMetric[]> {
   return readItems(
     queryAll(t, { pk: METRICS, consistent: true }),

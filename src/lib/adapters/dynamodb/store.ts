@@ -212,10 +212,6 @@ export class Store
     return metrics.incrementCounter(this.t, name, labels, by);
   }
 
-  setGauge(name: string, labels: MetricLabels, value: number): Promise<void> {
-    return metrics.setGauge(this.t, name, labels, value);
-  }
-
   listMetrics(onCorrupt?: OnCorrupt): Promise<StoredMetric[]> {
     return metrics.listMetrics(this.t, this.report(onCorrupt));
   }

@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { fairShare } from "./fair-share.js";
+import { type FairShare, fairShare, fairShareWeight } from "./fair-share.js";
 
 /**
  * The scheduling rule, pure: data and a time in, data out. No I/O, no clock reads.
@@ -73,7 +73,23 @@ export function intervalMs(command: Pick<Command, "frequencyMinutes">): number {
 
 /** 1 + priorityWeight × priority: the command's share under overload, per desired start. */
 export function weight(command: Pick<Command, "priority">, priorityWeight: number): number {
-  return 1 + priorityWeight * command.priority;
+  return fairShareWeight(command.priority, priorityWeight);
+}
+
+/** The water-filling shares of `commands` at `capacityPerMs` starts per ms. */
+export function commandShares(
+  commands: readonly Pick<Command, "id" | "frequencyMinutes" | "priority">[],
+  priorityWeight: number,
+  capacityPerMs: number,
+): FairShare {
+  return fairShare(
+    commands.map((c) => ({
+      id: c.id,
+      intervalMs: intervalMs(c),
+      weight: weight(c, priorityWeight),
+    })),
+    capacityPerMs,
+  );
 }
 
 /** Virtual time one start costs the command: its interval over its weight. */
@@ -161,14 +177,7 @@ export function load(
 ): Load {
   const active = commands.filter((c) => !c.paused);
   if (active.length === 0 || opts.globalMinIntervalMs <= 0) return { fits: true, virtualRate: 1 };
-  const share = fairShare(
-    active.map((c) => ({
-      id: c.id,
-      intervalMs: intervalMs(c),
-      weight: weight(c, opts.priorityWeight),
-    })),
-    1 / opts.globalMinIntervalMs,
-  );
+  const share = commandShares(active, opts.priorityWeight, 1 / opts.globalMinIntervalMs);
   if (share.lambda !== null) return { fits: false, virtualRate: share.lambda };
   const smallest = Math.min(...active.map((c) => weight(c, opts.priorityWeight)));
   return { fits: true, virtualRate: 1 / smallest };
