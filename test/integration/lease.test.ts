@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processes } from "../../src/lib/adapters/process/index.js";
+import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { claimCommand, executeClaim, recoverAbandonedRun } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
 import type { RunClaim } from "../../src/lib/core/command.js";
@@ -85,6 +86,18 @@ describe("leases of running runs", () => {
       renewals = (await t.store.getCommand("long"))?.leaseRenewals ?? 0;
       return renewals >= 2;
     });
+    // /metrics shows it in progress, by runtime, with its renewals.
+    const { commands } = await t.store.listCommands();
+    const { body } = await renderMetrics({
+      commands,
+      corruptItems: 0,
+      stored: await t.store.listMetrics(),
+      notify: {},
+      deadLetters: 0,
+      now: Date.now(),
+    });
+    expect(body).toContain('ampa_runs_in_progress{command="long",runtime="function"} 1');
+    expect(body).toMatch(/ampa_lease_renewals_total\{command="long"\} [1-9]/);
     // Nobody may recover it meanwhile: a tick now finds the lease alive.
     expect(
       await recoverAbandonedRun(t.store, must(await t.store.getCommand("long")), Date.now()),
