@@ -29,17 +29,18 @@ import { runTool } from "../../src/lib/adapters/process/tool.js";
 import { scratchDirs } from "../../src/lib/adapters/scratch-dirs.js";
 import { ssmTaskSecrets } from "../../src/lib/adapters/ssm-task-secrets.js";
 import { shellRunner } from "../../src/lib/app/runners/index.js";
+import { delegationRunner } from "../../src/lib/app/runners/worklog.js";
 import {
   withWorkspace,
   type WorkspaceDeps,
   WorkspaceError,
   workspaceRunner,
 } from "../../src/lib/app/workspace.js";
-import type { Runner, RunnerContext } from "../../src/lib/core/ports.js";
+import type { Runner, RunnerContext, ToolOptions, ToolRunner } from "../../src/lib/core/ports.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import { CANARY_TOKEN } from "../support/canary.js";
 import { command } from "../support/commands.js";
-import { createDoubles, type Doubles } from "../support/doubles.js";
+import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
 import { startGitHttpsServer } from "../support/git-http-server.js";
 import { capturingLogger } from "../support/logger.js";
 
@@ -323,6 +324,35 @@ describe("task run workspace", () => {
       context({ AMPA_WORKSPACE_REPO: repoUrl() }),
     );
     expect(result.output).toBe("gh=unset\n");
+  });
+});
+
+describe("Worklog runners in a workspace", () => {
+  it("run wl and opencode in the clone with the secrets in their environment", async () => {
+    const id = "SA-0MLHNPSGP0N397NX";
+    writeFileSync(
+      join(d.dir, "wl.json"),
+      JSON.stringify({ items: [workItem({ id, status: "open", stage: "idea" })] }),
+    );
+    // The real tool runner, with each call's options kept to check the environment given.
+    const options: { program: string; opts: ToolOptions }[] = [];
+    const recording: ToolRunner = (program, args, opts) => {
+      options.push({ program, opts });
+      return runTool(program, args, opts);
+    };
+    const store = { getLastAudit: async () => undefined, recordAudit: async () => {} };
+    const run = workspaceRunner(deps(), delegationRunner({ store, runTool: recording }));
+    const result = await run(command("delegate"), context({ AMPA_WORKSPACE_REPO: repoUrl() }));
+    expect(result).toMatchObject({ exitCode: 0, outcome: "success" });
+    const [clone = ""] = syncs().map((s) => s.cwd);
+    expect(clone.startsWith(realpathSync(base))).toBe(true);
+    const calls = d.calls().filter((c) => !(c.program === "wl" && c.argv[0] === "sync"));
+    expect(calls.map((c) => c.program)).toContain("opencode");
+    expect(calls.find((c) => c.program === "opencode")?.argv).toEqual(["run", `/intake ${id}`]);
+    for (const call of calls) expect(call.cwd).toBe(clone);
+    for (const { opts } of options)
+      expect(opts.extraEnv).toMatchObject({ GH_TOKEN: GIT_TOKEN, LLM_API_KEY: CANARY_TOKEN });
+    expect(options.map((o) => o.program)).toEqual(expect.arrayContaining(["wl", "opencode"]));
   });
 });
 
