@@ -1,7 +1,9 @@
 // Test double for `wl`, following shared/contracts/worklog-cli.md: state in wl.json
 // ({initialized, items, comments, next?, overrides?}), pretty JSON on stdout, JSON errors
 // on stderr with exit 1, the uninitialized shape on stdout.
-import { override, readFixture, record, writeFixture, writeOut } from "./common.mjs";
+import { appendFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { dir, override, readFixture, record, writeFixture, writeOut } from "./common.mjs";
 
 record("wl");
 const FIXTURE = "wl.json";
@@ -202,6 +204,20 @@ switch (cmd) {
       1,
       `Worklog System Status\n=====================\n\nInitialized: Yes\nVersion: 0.0.1\n\nDatabase Summary:\n  Work Items: ${state.items.length}\n`,
     );
+    process.exit(0);
+    break;
+  }
+  case "sync": {
+    // Records each sync (where, whether the clone has .worklog/, which git settings came
+    // through the environment: names only) in syncs.jsonl; prints what wl sync reports.
+    const gitConfig = Object.keys(process.env).filter((k) => k.startsWith("GIT_CONFIG_KEY_"));
+    const entry = {
+      cwd: process.cwd(),
+      worklog: existsSync(join(process.cwd(), ".worklog")),
+      gitConfig: gitConfig.map((k) => process.env[k]),
+    };
+    appendFileSync(join(dir, "syncs.jsonl"), `${JSON.stringify(entry)}\n`);
+    writeOut(1, "Sync complete: pulled 0, pushed 0 work item change(s)\n");
     process.exit(0);
     break;
   }

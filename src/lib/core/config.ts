@@ -59,6 +59,12 @@ export interface Config {
   verifyPrWithGh: boolean;
   /** The deployment's build (`${sls:instanceId}`): the startup message goes out once per build. */
   buildId: string | undefined;
+  /** AMPA_WORKSPACE_REPO: task runs clone it (app/workspace.ts); else they use commandCwd. */
+  workspaceRepo: string | undefined;
+  /** AMPA_WORKSPACE_REF: the branch or tag to clone; else the remote's default branch. */
+  workspaceRef: string | undefined;
+  /** AMPA_WORKSPACE_DIR: where workspaces are made; else the OS temp directory. */
+  workspaceDir: string | undefined;
   /**
    * Running on AWS Lambda itself, not under serverless-offline or `osls invoke local`:
    * the webhook may come from SSM.

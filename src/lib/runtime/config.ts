@@ -68,6 +68,38 @@ export function lambdaRuntime(env: Env): LambdaRuntime {
 export const onLambda = (env: Env): boolean => lambdaRuntime(env) === "lambda";
 const stageOf = (env: Env) => env.AMPA_STAGE?.trim() || "dev";
 
+/**
+ * A git remote for `git clone`: an https/http/ssh/git/file URL without a password, or
+ * scp-like `user@host:path`. A bare path is refused (git ignores `--depth` for it: say
+ * file://), and so is a password in the URL (the token belongs in SSM).
+ */
+const gitRemote = z
+  .string()
+  .refine((v) => !/[\s\p{Cc}]/u.test(v) && !v.startsWith("-"), "no spaces or leading '-'")
+  .refine(
+    (v) => !v.startsWith("/"),
+    "a local path: use a file:// URL (git clones local paths in full)",
+  )
+  .refine((v) => {
+    if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]/.test(v)) return true;
+    try {
+      const url = new URL(v);
+      const http = url.protocol === "https:" || url.protocol === "http:";
+      if (http && url.username) return false;
+      return ["https:", "http:", "ssh:", "git:", "file:"].includes(url.protocol) && !url.password;
+    } catch {
+      return false;
+    }
+  }, "expected an https, http, ssh, git or file URL without credentials, or user@host:path");
+
+/** A branch or tag name as `git clone --branch` takes it (see git check-ref-format). */
+const gitRef = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/, "expected a branch or tag name")
+  .refine((v) => !/\.\.|\/\/|\/\.|\.lock$|[/.]$/.test(v), "not a valid branch or tag name");
+
+const absolutePath = z.string().refine((v) => v.startsWith("/"), "expected an absolute path");
+
 const knobs = {
   AMPA_STAGE: knob(z.string().regex(/^[A-Za-z0-9-]{1,32}$/), "dev"),
   AWS_REGION: knob(z.string().min(1), "us-east-1"),
@@ -125,6 +157,10 @@ const knobs = {
   AMPA_WL_TIMEOUT_SECONDS: knob(positiveNumber, 60),
   AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
   AMPA_BUILD_ID: knob(z.string().min(1).optional(), undefined),
+  // Hidden in warnings: a refused URL may be one that carries a token.
+  AMPA_WORKSPACE_REPO: secretKnob(gitRemote.optional(), undefined),
+  AMPA_WORKSPACE_REF: knob(gitRef.optional(), undefined),
+  AMPA_WORKSPACE_DIR: knob(absolutePath.optional(), undefined),
 } as const;
 
 type Knobs = typeof knobs;
@@ -320,6 +356,9 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
       verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
       buildId: r.AMPA_BUILD_ID,
+      workspaceRepo: r.AMPA_WORKSPACE_REPO,
+      workspaceRef: r.AMPA_WORKSPACE_REF,
+      workspaceDir: r.AMPA_WORKSPACE_DIR,
       onLambda: onLambda(env),
       invokedLocally: lambdaRuntime(env) === "invoke-local",
     },

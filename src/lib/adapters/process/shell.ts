@@ -29,7 +29,7 @@ export const runShell: ShellRunner = async (command, opts) => {
   const push = (chunk: Buffer) => output.push(chunk);
   const exit = await runProcess("/bin/sh", ["-c", command], {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    env: { ...(opts.env ?? process.env), ...opts.extraEnv },
     timeoutMs: opts.timeoutMs,
     termGraceMs: opts.killGraceMs ?? 2000,
     ...(opts.signal ? { signal: opts.signal } : {}),

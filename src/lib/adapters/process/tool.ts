@@ -37,7 +37,7 @@ export const runTool: ToolRunner = async (program, args, opts) => {
   const stderr = capped();
   const exit = await runProcess(path, args, {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    env: { ...(opts.env ?? process.env), ...opts.extraEnv },
     timeoutMs: opts.timeoutMs,
     onStdout: stdout.push,
     ...(opts.signal ? { signal: opts.signal } : {}),

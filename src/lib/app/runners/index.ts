@@ -5,12 +5,13 @@ import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./w
 
 export type { Runner, RunnerContext, RunnerResult, Runners } from "../../core/ports.js";
 
-/** The `shell` command type: the command line under /bin/sh, in the command cwd. */
+/** The `shell` command type: the command line under /bin/sh, in the workspace or the command cwd. */
 export const shellRunner =
   (runShell: ShellRunner): Runner =>
   async (command, ctx) => {
     const result = await runShell(command.command, {
-      cwd: ctx.config.commandCwd,
+      cwd: ctx.workspace?.cwd ?? ctx.config.commandCwd,
+      ...(ctx.workspace ? { extraEnv: ctx.workspace.env } : {}),
       timeoutMs: Math.max(ctx.deadline - ctx.clock(), 1000),
       maxOutputBytes: ctx.config.maxOutputBytes,
       signal: ctx.signal,

@@ -22,7 +22,8 @@ const metadataFlag = (metadata: Record<string, unknown>, key: string): boolean =
 
 export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): WorkflowDeps {
   return {
-    cwd: ctx.config.commandCwd,
+    cwd: ctx.workspace?.cwd ?? ctx.config.commandCwd,
+    ...(ctx.workspace ? { extraEnv: ctx.workspace.env } : {}),
     wlTimeoutMs: ctx.config.wlTimeoutMs,
     deadline: ctx.deadline,
     clock: ctx.clock,
@@ -74,6 +75,7 @@ export function triageAuditRunner(deps: WorklogRunnerDeps): Runner {
           agent: agentOptions(wf),
           gh: () => ({
             cwd: wf.cwd,
+            ...(wf.extraEnv ? { extraEnv: wf.extraEnv } : {}),
             timeoutMs: Math.max(Math.min(wf.wlTimeoutMs, ctx.deadline - ctx.clock()), 1000),
           }),
         },

@@ -162,15 +162,16 @@ export interface WorklogOptions {
   run: ToolRunner;
   cwd: string;
   timeoutMs: number;
-  env?: NodeJS.ProcessEnv;
+  /** Laid over the process's environment (a workspace's secrets). */
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 export class Worklog {
   constructor(private readonly opts: WorklogOptions) {}
 
   private toolOptions(): ToolOptions {
-    const { cwd, timeoutMs, env } = this.opts;
-    return { cwd, timeoutMs, ...(env ? { env } : {}) };
+    const { cwd, timeoutMs, extraEnv } = this.opts;
+    return { cwd, timeoutMs, ...(extraEnv ? { extraEnv } : {}) };
   }
 
   /** Runs `wl <args>`; throws WorklogError unless it exited 0. Returns stdout. */

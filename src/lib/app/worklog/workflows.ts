@@ -10,8 +10,10 @@ import { Worklog, WorklogError } from "./wl.js";
 
 /** What the Worklog workflows need besides wl itself. */
 export interface WorkflowDeps {
-  /** Where wl, opencode and gh run (the Worklog repository): AMPA_COMMAND_CWD. */
+  /** Where wl, opencode and gh run (the Worklog repository): the workspace or AMPA_COMMAND_CWD. */
   cwd: string;
+  /** What the workspace adds to their environment (secrets, GH_TOKEN). */
+  extraEnv?: Readonly<Record<string, string>>;
   wlTimeoutMs: number;
   /** Epoch ms by which everything must be done (opencode gets what is left). */
   deadline: number;
@@ -28,6 +30,7 @@ export function worklogFor(deps: WorkflowDeps): Worklog {
   return new Worklog({
     run: deps.runTool,
     cwd: deps.cwd,
+    ...(deps.extraEnv ? { extraEnv: deps.extraEnv } : {}),
     timeoutMs: Math.max(
       Math.min(deps.wlTimeoutMs, deps.deadline - deps.clock()),
       Math.min(deps.wlTimeoutMs, 1000),
@@ -39,6 +42,7 @@ export function worklogFor(deps: WorkflowDeps): Worklog {
 export function agentOptions(deps: WorkflowDeps): () => ToolOptions {
   return () => ({
     cwd: deps.cwd,
+    ...(deps.extraEnv ? { extraEnv: deps.extraEnv } : {}),
     timeoutMs: Math.max(deps.deadline - deps.clock(), 1000),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
