@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A double for `aws`, `docker` and `podman` (linked under those names): appends
 // {program, argv, stdin} to $AMPA_DOUBLES_DIR/calls.jsonl. `aws ecr get-login-password`
-// prints a token; `aws cloudformation describe-stacks` prints $AMPA_DOUBLE_REPOSITORY.
+// prints a token; `aws cloudformation describe-stacks` prints $CONTAINER_DOUBLE_REPOSITORY.
 import { appendFileSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 
@@ -17,5 +17,5 @@ const stdin = login ? readFileSync(0, "utf8") : undefined;
 appendFileSync(join(dir, "calls.jsonl"), `${JSON.stringify({ program, argv, stdin })}\n`);
 if (program === "aws" && argv[1] === "get-login-password") process.stdout.write("ecr-token-123\n");
 if (program === "aws" && argv[1] === "describe-stacks")
-  process.stdout.write(`${process.env.AMPA_DOUBLE_REPOSITORY ?? "None"}\n`);
-if (process.env.AMPA_DOUBLE_FAIL === `${program} ${argv[0]}`) process.exit(3);
+  process.stdout.write(`${process.env.CONTAINER_DOUBLE_REPOSITORY ?? "None"}\n`);
+if (process.env.CONTAINER_DOUBLE_FAIL === `${program} ${argv[0]}`) process.exit(3);

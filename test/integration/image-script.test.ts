@@ -144,7 +144,7 @@ describe("npm run image", () => {
         entry,
       ]),
       path,
-      { AMPA_DOUBLE_REPOSITORY: REPO },
+      { CONTAINER_DOUBLE_REPOSITORY: REPO },
     );
     expect(result.stdout).toContain(`pushed ${REPO}:abc123 and :latest`);
     expect(readFileSync(join(ROOT, "dist/image/worklog.tgz"), "utf8")).toBe("not really a tarball");
@@ -166,7 +166,7 @@ describe("npm run image", () => {
     const result = await image(
       ["--account", "123456789012", "--tag", "t", "--worklog", worklog, "--worker-entry", entry],
       pathWith(["docker", "aws"]),
-      { AMPA_DOUBLE_FAIL: "docker build" },
+      { CONTAINER_DOUBLE_FAIL: "docker build" },
     );
     expect(result).toMatchObject({ code: 1 });
     expect(result.stderr).toMatch(/^image: exited 3: \["docker","build"/m);

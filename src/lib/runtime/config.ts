@@ -149,6 +149,11 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_TEST_LOG_LEVEL",
   "AMPA_TEST_SHOW_LOGS",
   "AMPA_DOUBLES_DIR",
+  // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
+  "AMPA_CLAIM",
+  // The task definition's workspace (deploy/task.yml), read by the workspace module.
+  "AMPA_WORKSPACE_REPO",
+  "AMPA_WORKSPACE_REF",
 ];
 const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
 
