@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/lib/runtime/config.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -11,9 +12,11 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 interface Template {
   Conditions?: Record<string, unknown>;
+  Mappings?: Record<string, Record<string, Record<string, string>>>;
   Resources: Record<
     string,
     { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
@@ -55,20 +58,31 @@ afterAll(() => {
 const ofType = (type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
-/** Each role's statements (logs aside) as `action resource` lines, resources shortened. */
+/** A statement's resource, shortened: a resource name, an ARN's tail, or `*`. */
+function shortResource(resource: unknown): string | undefined {
+  if (resource === "*") return "*";
+  const text = JSON.stringify(resource);
+  if (text.includes('"StateTable"')) return "table";
+  const attribute = /^\{"Fn::GetAtt":\["(\w+)","Arn"\]\}$/.exec(text);
+  if (attribute) return attribute[1];
+  return /"(:(?:function|parameter|task-definition)[^"]+)"/.exec(text)?.[1];
+}
+
+/**
+ * Each role's statements as `action resource` lines (one per resource), with ` if <condition>`
+ * when the statement has one.
+ */
 function grants(roleName: string): string[] {
   const role = template.Resources[roleName]?.Properties as {
     Policies: { PolicyDocument: { Statement: Statement[] } }[];
   };
   return role.Policies.flatMap((p) => p.PolicyDocument.Statement).flatMap((s) => {
     expect(s.Effect).toBe("Allow");
-    const text = JSON.stringify(s.Resource);
-    const resource = text.includes('"StateTable"')
-      ? "table"
-      : text.includes("LogGroup")
-        ? /"(\w+LogGroup)"/.exec(text)?.[1]
-        : /"(:(?:function|parameter)[^"]+)"/.exec(text)?.[1];
-    return (Array.isArray(s.Action) ? s.Action : [s.Action]).map((a) => `${a} ${resource}`);
+    const condition = s.Condition ? ` if ${JSON.stringify(s.Condition)}` : "";
+    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    return (Array.isArray(s.Action) ? s.Action : [s.Action]).flatMap((a) =>
+      resources.map((r) => `${a} ${shortResource(r)}${condition}`),
+    );
   });
 }
 
@@ -76,9 +90,18 @@ const logs = (group: string) => [`logs:CreateLogStream ${group}`, `logs:PutLogEv
 const table = (...actions: string[]) => actions.map((a) => `dynamodb:${a} table`);
 const WEBHOOK = "ssm:GetParameter :parameter/ampa/ci/discord-webhook";
 const RUN_ACCESS = table("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query");
+/** What tick and runOnce need to start a task run, and nothing more. */
+const TASK_DISPATCH = [
+  'ecs:RunTask :task-definition/ampa-ci-worker:* if {"ArnEquals":{"ecs:cluster":{"Fn::GetAtt":["TaskCluster","Arn"]}}}',
+  ...["TaskRole", "TaskExecutionRole"].map(
+    (role) =>
+      `iam:PassRole ${role} if {"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}`,
+  ),
+  "ssm:GetParameter :parameter/ampa/ci/task-network",
+];
 
 describe("deployable template (osls package)", () => {
-  it("gives each function its own role with exactly what its handler calls, never Resource '*'", () => {
+  it("gives each function and the worker its own role with exactly what it calls, Resource '*' only for ECR's login token", () => {
     expect(
       Object.fromEntries(ofType("AWS::IAM::Role").map(([name]) => [name, grants(name).sort()])),
     ).toEqual(
@@ -89,9 +112,10 @@ describe("deployable template (osls package)", () => {
             ...RUN_ACCESS,
             "lambda:InvokeFunction :function:ampa-ci-runCommand",
             WEBHOOK,
+            ...TASK_DISPATCH,
           ],
           RunCommandRole: [...logs("RunCommandLogGroup"), ...RUN_ACCESS, WEBHOOK],
-          RunOnceRole: [...logs("RunOnceLogGroup"), ...RUN_ACCESS, WEBHOOK],
+          RunOnceRole: [...logs("RunOnceLogGroup"), ...RUN_ACCESS, WEBHOOK, ...TASK_DISPATCH],
           HeartbeatRole: [
             ...logs("HeartbeatLogGroup"),
             ...table("GetItem", "PutItem", "UpdateItem"),
@@ -108,12 +132,28 @@ describe("deployable template (osls package)", () => {
             ...table("GetItem", "Query"),
             "ssm:GetParameter :parameter/ampa/ci/metrics-token",
           ],
+          // The worker: the same run as runCommand, plus its workspace's secrets.
+          TaskRole: [
+            ...RUN_ACCESS,
+            WEBHOOK,
+            "ssm:GetParameter :parameter/ampa/ci/git-token",
+            "ssm:GetParametersByPath :parameter/ampa/ci/env",
+            "ssm:GetParametersByPath :parameter/ampa/ci/env/*",
+          ],
+          // ECS itself: pull the image, write the log.
+          TaskExecutionRole: [
+            ...logs("WorkerLogGroup"),
+            "ecr:BatchGetImage WorkerRepository",
+            "ecr:GetDownloadUrlForLayer WorkerRepository",
+            "ecr:GetAuthorizationToken *",
+          ],
         }).map(([name, list]) => [name, list.sort()]),
       ),
     );
     const roles = ofType("AWS::IAM::Role");
     const text = JSON.stringify(roles);
-    expect(text).not.toContain('"*"');
+    // The one "*": ECR's login token has no resource (it is in the list above).
+    expect(text.match(/"\*"/g)).toHaveLength(1);
     // A role must not reference a function: every function depends on its role.
     expect(text).not.toMatch(/LambdaFunction"/);
     // No other IAM resource grants anything the checks above do not see.
@@ -123,6 +163,149 @@ describe("deployable template (osls package)", () => {
       const role = `${name.replace(/LambdaFunction$/, "")}Role`;
       expect(fn.Properties.Role).toEqual({ "Fn::GetAtt": [role, "Arn"] });
     }
+  });
+
+  it("defines the Fargate worker: the stack's image, 1 vCPU / 2 GB, the architecture param, read-only root, its log group", () => {
+    const definition = template.Resources.WorkerTaskDefinition?.Properties;
+    expect(definition).toMatchObject({
+      Family: "ampa-ci-worker",
+      RequiresCompatibilities: ["FARGATE"],
+      NetworkMode: "awsvpc",
+      Cpu: 1024,
+      Memory: 2048,
+      RuntimePlatform: {
+        OperatingSystemFamily: "LINUX",
+        CpuArchitecture: { "Fn::FindInMap": ["CpuArchitecture", "arm64", "ecs"] },
+      },
+      TaskRoleArn: { "Fn::GetAtt": ["TaskRole", "Arn"] },
+      ExecutionRoleArn: { "Fn::GetAtt": ["TaskExecutionRole", "Arn"] },
+      ContainerDefinitions: [
+        {
+          Name: "worker",
+          Image: {
+            "Fn::If": [
+              "TaskImageFromRepository",
+              {
+                "Fn::Join": [
+                  "",
+                  [{ "Fn::GetAtt": ["WorkerRepository", "RepositoryUri"] }, ":latest"],
+                ],
+              },
+              "",
+            ],
+          },
+          Memory: 2048,
+          User: "1000",
+          ReadonlyRootFilesystem: true,
+          LogConfiguration: {
+            LogDriver: "awslogs",
+            Options: { "awslogs-group": { Ref: "WorkerLogGroup" } },
+          },
+        },
+      ],
+    });
+    expect(template.Mappings?.CpuArchitecture).toEqual({
+      arm64: { ecs: "ARM64" },
+      x86_64: { ecs: "X86_64" },
+    });
+    // Unset taskImage: the stack's own repository.
+    expect(template.Conditions?.TaskImageFromRepository).toEqual({ "Fn::Equals": ["", ""] });
+    const env = (definition?.ContainerDefinitions as { Environment: { Name: string }[] }[])[0]
+      ?.Environment;
+    // The claim is a per-run override (AMPA_CLAIM); secrets never sit in the definition.
+    expect(env?.map((e) => e.Name).sort()).toEqual(
+      [
+        "AMPA_LOG_FORMAT",
+        "AMPA_STAGE",
+        "AMPA_TABLE_NAME",
+        "AMPA_WORKSPACE_REF",
+        "AMPA_WORKSPACE_REPO",
+        "AWS_REGION",
+      ].sort(),
+    );
+    for (const role of ["TaskRole", "TaskExecutionRole"])
+      expect(template.Resources[role]?.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Principal: { Service: "ecs-tasks.amazonaws.com" },
+            Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+          },
+        ],
+      });
+  });
+
+  it("names the cluster and family as the functions' configuration does, in fixed strings", () => {
+    const { config } = parseConfig({ AMPA_STAGE: "ci" });
+    expect(template.Resources.TaskCluster?.Properties.ClusterName).toBe(config.taskCluster);
+    expect(template.Resources.WorkerTaskDefinition?.Properties.Family).toBe(config.taskDefinition);
+    expect(template.Resources.TaskNetworkParameter?.Properties.Name).toBe(config.taskNetworkParam);
+    for (const [, fn] of ofType("AWS::Lambda::Function")) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables).toMatchObject({
+        AMPA_TASK_CLUSTER: "ampa-ci",
+        AMPA_TASK_DEFINITION: "ampa-ci-worker",
+      });
+      // A !Ref or ${ssm:} here would break offline commands.
+      for (const value of Object.values(variables)) expect(typeof value).toBe("string");
+    }
+  });
+
+  it("owns a small VPC: two public subnets in two zones, an internet route, no NAT, no inbound rule", () => {
+    expect(ofType("AWS::EC2::VPC")).toHaveLength(1);
+    const subnets = ofType("AWS::EC2::Subnet").map(([, s]) => s.Properties);
+    expect(subnets.map((s) => s.AvailabilityZone)).toEqual([
+      { "Fn::Select": [0, { "Fn::GetAZs": "" }] },
+      { "Fn::Select": [1, { "Fn::GetAZs": "" }] },
+    ]);
+    expect(ofType("AWS::EC2::Route").map(([, r]) => r.Properties)).toEqual([
+      {
+        RouteTableId: { Ref: "TaskRouteTable" },
+        DestinationCidrBlock: "0.0.0.0/0",
+        GatewayId: { Ref: "TaskInternetGateway" },
+      },
+    ]);
+    expect(ofType("AWS::EC2::SubnetRouteTableAssociation")).toHaveLength(2);
+    expect(ofType("AWS::EC2::NatGateway")).toEqual([]);
+    const groups = ofType("AWS::EC2::SecurityGroup").map(([, g]) => g.Properties);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]?.SecurityGroupIngress).toBeUndefined();
+    expect(ofType("AWS::EC2::SecurityGroupIngress")).toEqual([]);
+    // Where RunTask puts a task, for the dispatcher to read at run time.
+    expect(template.Resources.TaskNetworkParameter?.Properties).toMatchObject({
+      Type: "String",
+      Value: {
+        "Fn::Join": [
+          "",
+          [
+            '{"subnets":["',
+            { Ref: "TaskSubnetA" },
+            '","',
+            { Ref: "TaskSubnetB" },
+            '"],"securityGroups":["',
+            { Ref: "TaskSecurityGroup" },
+            '"]}',
+          ],
+        ],
+      },
+    });
+  });
+
+  it("keeps the worker image in an ECR repository that scans on push and expires all but the last 10", () => {
+    const repository = template.Resources.WorkerRepository?.Properties;
+    expect(repository).toMatchObject({
+      RepositoryName: "ampa-ci-worker",
+      ImageScanningConfiguration: { ScanOnPush: true },
+    });
+    const policy = JSON.parse(
+      (repository?.LifecyclePolicy as { LifecyclePolicyText: string }).LifecyclePolicyText,
+    ) as { rules: { selection: unknown; action: unknown }[] };
+    expect(policy.rules).toMatchObject([
+      {
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
+        action: { type: "expire" },
+      },
+    ]);
   });
 
   it("never retries an asynchronous tick or runCommand, and caps their concurrency", () => {

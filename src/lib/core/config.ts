@@ -32,6 +32,12 @@ export interface Config {
   dispatch: "lambda" | "inline";
   runCommandFunction: string;
   lambdaEndpoint: string | undefined;
+  /** The ECS cluster task runs start in (`ampa-<stage>`). */
+  taskCluster: string;
+  /** The worker's task definition family (`ampa-<stage>-worker`): RunTask takes its latest revision. */
+  taskDefinition: string;
+  /** `/ampa/<stage>/task-network`: the stack's subnets and security group, as JSON. */
+  taskNetworkParam: string;
   metricsPort: number;
   logLevel: LogLevel;
   /** AMPA_LOG_FORMAT; always `json` on Lambda unless set. */

@@ -134,6 +134,15 @@ const knobs = {
   ),
   AMPA_RUN_COMMAND_FUNCTION: knob(z.string().min(1), (env) => `ampa-${stageOf(env)}-runCommand`),
   AMPA_LAMBDA_ENDPOINT: knob(z.url().optional(), undefined),
+  // The ECS task target (deploy/task.yml names both after the stage).
+  AMPA_TASK_CLUSTER: knob(
+    z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
+    (env) => `ampa-${stageOf(env)}`,
+  ),
+  AMPA_TASK_DEFINITION: knob(
+    z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
+    (env) => `ampa-${stageOf(env)}-worker`,
+  ),
   AMPA_METRICS_PORT: knob(port, 8000),
   AMPA_LOG_LEVEL: knob(z.enum(LOG_LEVELS), "info"),
   // CloudWatch wants one JSON object per line, whatever stdout looks like.
@@ -179,6 +188,8 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_TEST_LOG_LEVEL",
   "AMPA_TEST_SHOW_LOGS",
   "AMPA_DOUBLES_DIR",
+  // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
+  "AMPA_CLAIM",
 ];
 const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
 
@@ -336,6 +347,9 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       dispatch: r.AMPA_DISPATCH,
       runCommandFunction: r.AMPA_RUN_COMMAND_FUNCTION,
       lambdaEndpoint: r.AMPA_LAMBDA_ENDPOINT,
+      taskCluster: r.AMPA_TASK_CLUSTER,
+      taskDefinition: r.AMPA_TASK_DEFINITION,
+      taskNetworkParam: `/ampa/${r.AMPA_STAGE}/task-network`,
       metricsPort: r.AMPA_METRICS_PORT,
       logLevel: r.AMPA_LOG_LEVEL,
       logFormat: r.AMPA_LOG_FORMAT,
