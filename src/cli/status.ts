@@ -198,6 +198,8 @@ const TYPE_LABELS: Record<CommandType, string> = {
   heartbeat: "heartbeat",
   delegation: "delegation",
   "triage-audit": "triage",
+  "review-audit": "review",
+  "pr-monitor": "pr-monitor",
 };
 
 function cell(text: string, width: number, align: "left" | "right" = "left"): string {

@@ -1,7 +1,14 @@
 import * as z from "zod";
 
 /** Command types AMPA knows how to run. */
-export const COMMAND_TYPES = ["shell", "heartbeat", "delegation", "triage-audit"] as const;
+export const COMMAND_TYPES = [
+  "shell",
+  "heartbeat",
+  "delegation",
+  "triage-audit",
+  "review-audit",
+  "pr-monitor",
+] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 /** Ids become DynamoDB keys, log fields and CLI arguments: keep them boring. */
@@ -124,6 +131,8 @@ export const commandStateSchema = z.object({
   leaseRunId: z.string().optional(),
   leaseOwner: z.string().optional(),
   leaseExpiresAt: epochMsSchema.optional(),
+  /** Hash of the last run's result (core/result-hash.ts): an unchanged result is not posted again. */
+  lastResultHash: z.string().optional(),
 });
 export type CommandState = z.infer<typeof commandStateSchema>;
 
