@@ -43,7 +43,12 @@ function pick(entries, known) {
   const fields = (option("--json") ?? "").split(",").filter(Boolean);
   const unknown = fields.find((f) => !known.includes(f));
   if (unknown) fail(`Unknown JSON field: "${unknown}"`);
-  return entries.map((e) => Object.fromEntries(fields.filter((f) => f in e).map((f) => [f, e[f]])));
+  // Non-objects pass as they are: tests feed hostile shapes through the double.
+  return entries.map((e) =>
+    e && typeof e === "object"
+      ? Object.fromEntries(fields.filter((f) => f in e).map((f) => [f, e[f]]))
+      : e,
+  );
 }
 
 if (area !== "pr") fail(`unsupported gh call: ${argv.join(" ")}`);
