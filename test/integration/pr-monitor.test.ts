@@ -55,6 +55,7 @@ async function addMonitor(metadata: Record<string, unknown> = {}) {
 }
 const runMonitor = (d: Doubles) => runCli(["run-once", "prs"], { ...env, ...d.env });
 
+// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("PR monitor", () => {
   it("a failing PR gets one critical work item and one post, never again for the same commit", async () => {
     const d = createDoubles({
@@ -102,7 +103,7 @@ describe("PR monitor", () => {
     );
     expect(created(d)).toHaveLength(1);
     expect(posts()).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("a new head commit that fails again is reported again", async () => {
     const d = createDoubles({
@@ -118,7 +119,7 @@ describe("PR monitor", () => {
     await runMonitor(d);
     expect(created(d)).toHaveLength(2);
     expect(posts()).toHaveLength(2);
-  });
+  }, 120_000);
 
   it("a wl create that fails gives the claim back: the next run creates the item", async () => {
     const d = createDoubles({
@@ -163,7 +164,7 @@ describe("PR monitor", () => {
     expect(second.code).toBe(0);
     expect(created(d)).toHaveLength(1);
     expect(posts()).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("gh output is untrusted: hostile titles, branches and check names stay data", async () => {
     const hostile = "x\n# Forged heading $(touch PWNED) `touch PWNED`; touch PWNED\u202e";
@@ -204,7 +205,7 @@ describe("PR monitor", () => {
       ["pr", "list", "--state"],
       ["pr", "checks", "7"],
     ]);
-  });
+  }, 120_000);
 
   it("gh failing or printing something else fails the run, with nothing created", async () => {
     const d = createDoubles({
@@ -227,7 +228,7 @@ describe("PR monitor", () => {
     const none = await runMonitor(missing);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain("gh is not on PATH");
-  });
+  }, 120_000);
 
   it("metadata: max_prs and repo are passed to gh as their own argv elements; bad ones refused at add", async () => {
     const d = createDoubles({ gh: { open: [pr(1, SHA_A), pr(2, SHA_A)] } });
@@ -275,5 +276,5 @@ describe("PR monitor", () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid --metadata: repo: must be owner/repo");
-  });
+  }, 120_000);
 });

@@ -78,6 +78,7 @@ const FAILING = [
   "Can this item be closed? No. Logout is not implemented.",
 ].join("\n");
 
+// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("review audit", () => {
   it("audits the oldest item in review, comments, moves a pass to completed/done and posts once", async () => {
     const d = createDoubles({
@@ -113,7 +114,7 @@ describe("review audit", () => {
     const second = await runCli(["run-once", "review"], { ...env, ...d.env });
     expect(second.code).toBe(0);
     expect(argvOf(d, "opencode").at(-1)).toEqual(["run", "/audit SA-NEWER"]);
-  });
+  }, 120_000);
 
   it("sends a failed audit back to in-progress/in_progress; an unclear one stays in review", async () => {
     const d = createDoubles({
@@ -144,7 +145,7 @@ describe("review audit", () => {
     expect(d.wlState().comments["SA-HUH"]).toHaveLength(1);
     expect(posts()[0]).toContain("SA-FAIL: audit failed, moved to in-progress/in_progress.");
     expect(posts()[1]).toContain("SA-HUH: audit verdict unclear, left in review.");
-  });
+  }, 120_000);
 
   it("audit_only comments and posts but never moves the item", async () => {
     const d = createDoubles({
@@ -156,7 +157,7 @@ describe("review audit", () => {
     expect(run.code).toBe(0);
     expect(d.wlState().items[0]).toMatchObject({ status: "completed", stage: "in_review" });
     expect(d.wlState().comments["SA-KEEP"]).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("a failed audit run leaves no comment, no move and no cooldown, and fails the run", async () => {
     const d = createDoubles({
@@ -172,7 +173,7 @@ describe("review audit", () => {
     // Retried next run: no cooldown was recorded.
     await runCli(["run-once", "review"], { ...env, ...d.env });
     expect(argvOf(d, "opencode")).toHaveLength(2);
-  });
+  }, 120_000);
 
   it("only items whose stage is in_review count, even from a wl that ignores --stage", async () => {
     const d = createDoubles({
@@ -195,7 +196,7 @@ describe("review audit", () => {
     expect(run.stdout).toContain("Review audit: no items in review.");
     expect(argvOf(d, "opencode")).toHaveLength(0);
     expect(posts()).toHaveLength(0);
-  });
+  }, 120_000);
 
   it("hostile ids and audit text stay data", async () => {
     const d = createDoubles({
@@ -215,7 +216,7 @@ describe("review audit", () => {
     expect(run.stdout).toContain("Skipped a work item with a malformed id");
     expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-OK"]]);
     expect(pwnedFiles(d)).toEqual([]);
-  });
+  }, 120_000);
 
   it("ampa add refuses bad review-audit metadata with exit 2", async () => {
     const bad = await runCli(
@@ -235,5 +236,5 @@ describe("review audit", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid --metadata: audit_cooldown_hours:");
     expect((await runCli(["list", "--json"], env)).stdout).toBe("[]\n");
-  });
+  }, 120_000);
 });
