@@ -16,9 +16,7 @@ function specCommand(program: Program, name: "add" | "update", description: stri
     .option("--requires-llm", "only run while the LLM health check passes")
     .option("--metadata <json>", "JSON object of type-specific settings")
     .option("--max-runtime-minutes <n>", "kill the run after this many minutes")
-    .addOption(
-      new Option("--type <type>", "command type").choices(COMMAND_TYPES),
-    )
+    .addOption(new Option("--type <type>", "command type").choices(COMMAND_TYPES))
     .option("--title <title>", "human-facing title")
     .option(...JSON_FLAG)
     .action(
