@@ -6,6 +6,7 @@ import {
   frequencyMinutesSchema,
   prioritySchema,
 } from "../lib/core/command.js";
+import { typeMetadataProblem } from "../lib/core/command-metadata.js";
 import { InvalidInputError } from "../lib/core/errors.js";
 
 export interface SpecFlags {
@@ -89,6 +90,8 @@ export function specFromArgs(
       `Invalid ${issue?.path.join(".") || "command"}: ${issue?.message ?? "invalid"}`,
     );
   }
+  const problem = typeMetadataProblem(parsed.data.type, parsed.data.metadata);
+  if (problem) throw new InvalidInputError(`Invalid --metadata: ${problem}`);
   const { paused: _paused, ...spec } = parsed.data;
   return spec;
 }

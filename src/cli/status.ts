@@ -239,6 +239,8 @@ const TYPE_LABELS: Record<CommandType, string> = {
   heartbeat: "heartbeat",
   delegation: "delegation",
   "triage-audit": "triage",
+  "review-audit": "review",
+  "pr-monitor": "pr-monitor",
 };
 
 function cell(text: string, width: number, align: "left" | "right" = "left"): string {

@@ -142,7 +142,10 @@ switch (cmd) {
   }
   case "list": {
     const status = option("--status", "-s");
-    const items = state.items.filter((i) => !status || i.status === status);
+    const stage = option("--stage");
+    const items = state.items.filter(
+      (i) => (!status || i.status === status) && (stage === undefined || i.stage === stage),
+    );
     print({ success: true, count: items.length, workItems: items });
     break;
   }
@@ -195,6 +198,50 @@ switch (cmd) {
     if (stage && !PAIRS[status].includes(stage))
       fail(`Invalid status/stage combination: ${status}/${stage}`);
     Object.assign(item, { status, stage, updatedAt: now() });
+    save();
+    print({ success: true, workItem: item });
+    break;
+  }
+  case "create": {
+    // wl create -t TITLE [-d DESC] [-p PRIORITY] [--tags a,b] [-s STATUS] [--stage S]
+    const title = option("--title", "-t");
+    if (title === undefined) argError("required option '-t, --title <title>' not specified");
+    const status = option("--status", "-s") ?? "open";
+    const stage = option("--stage") ?? "idea";
+    const priority = option("--priority", "-p") ?? "medium";
+    if (!STATUSES.includes(status))
+      fail(`Invalid status "${status}". Valid statuses: ${STATUSES.join(", ")}`);
+    if (!(priority in PRIORITY)) fail(`Invalid priority "${priority}"`);
+    if (!PAIRS[status].includes(stage))
+      fail(`Invalid status/stage combination: ${status}/${stage}`);
+    const prefix = state.prefix ?? "WL";
+    const seq = (state.created = (state.created ?? 0) + 1);
+    const at = now();
+    const item = {
+      id: `${prefix}-0NEW${String(seq).padStart(12, "0")}`,
+      title,
+      description: option("--description", "-d") ?? "",
+      status,
+      priority,
+      sortIndex: (state.items.length + 1) * 100,
+      parentId: null,
+      createdAt: at,
+      updatedAt: at,
+      tags: (option("--tags") ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+      assignee: "",
+      stage,
+      issueType: "",
+      createdBy: "",
+      deletedBy: "",
+      deleteReason: "",
+      risk: "",
+      effort: "",
+      needsProducerReview: false,
+    };
+    state.items.push(item);
     save();
     print({ success: true, workItem: item });
     break;

@@ -28,6 +28,7 @@ function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
     renewLease: (claim, now, expiresAt) => store.renewLease(claim, now, expiresAt),
     finishRun: (claim, run) => store.finishRun(claim, run),
     recoverExpiredLease: (command, run, now) => store.recoverExpiredLease(command, run, now),
+    recordResultHash: (id, hash) => store.recordResultHash(id, hash),
     incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
     getLastGlobalStart: () => store.getLastGlobalStart(),
     getSchedulerState: () => store.getSchedulerState(),

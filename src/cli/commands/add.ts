@@ -1,4 +1,5 @@
 import { Option, type Command as Program } from "commander";
+import { COMMAND_TYPES } from "../../lib/core/command.js";
 import { type SpecFlags, specFromArgs } from "../spec.js";
 import { commandToJson } from "../format.js";
 import { JSON_FLAG, out, outJson, withTarget } from "../shared.js";
@@ -15,14 +16,7 @@ function specCommand(program: Program, name: "add" | "update", description: stri
     .option("--requires-llm", "only run while the LLM health check passes")
     .option("--metadata <json>", "JSON object of type-specific settings")
     .option("--max-runtime-minutes <n>", "kill the run after this many minutes")
-    .addOption(
-      new Option("--type <type>", "command type").choices([
-        "shell",
-        "heartbeat",
-        "delegation",
-        "triage-audit",
-      ]),
-    )
+    .addOption(new Option("--type <type>", "command type").choices(COMMAND_TYPES))
     .addOption(
       new Option(
         "--runtime <runtime>",

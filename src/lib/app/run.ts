@@ -3,7 +3,14 @@ import type { Config } from "../core/config.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
-import type { Clock, CommandStore, CounterStore, Dispatch, Notify } from "../core/ports.js";
+import type {
+  Clock,
+  CommandStore,
+  CounterStore,
+  Dispatch,
+  Notify,
+  ResultHashStore,
+} from "../core/ports.js";
 import {
   abandonedRunRecord,
   exitReason,
@@ -13,13 +20,14 @@ import {
   type RunResult,
   runRecord,
 } from "../core/run-record.js";
+import { postsUnchanged, resultHash } from "../core/result-hash.js";
 import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
 import { holdLease } from "./lease.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
-/** The store as runs use it: commands, leases, run records and counters. */
-export type RunStore = CommandStore & CounterStore;
+/** The store as runs use it: commands, leases, run records, counters, result hashes. */
+export type RunStore = CommandStore & CounterStore & ResultHashStore;
 
 export interface RunDeps {
   store: RunStore;
@@ -184,7 +192,9 @@ async function runCommand(
 /**
  * Counts the run and announces it. Heartbeat, delegation and triage-audit runs announce
  * themselves with their own titles, so they get no generic post (unless a delegation or
- * triage-audit runner crashed before it could post). Never throws.
+ * triage-audit runner crashed before it could post). A result identical to the previous
+ * run's (outcome, exit code and output) is not posted again unless
+ * `metadata.post_unchanged`. Never throws.
  */
 async function afterRun(
   deps: RunDeps,
@@ -204,7 +214,13 @@ async function afterRun(
     const selfAnnounced =
       SELF_ANNOUNCING_TYPES.has(command.type) &&
       (command.type === "heartbeat" || run.outcome !== "error");
-    if (deps.notifier && !selfAnnounced) {
+    // `command` was read before this run: its hash is the previous run's result.
+    const hash = resultHash(run);
+    const unchanged = command.lastResultHash === hash && !postsUnchanged(command.metadata);
+    // A late finisher's result is not the latest: the newer run keeps its hash.
+    if (!alreadyCounted) await deps.store.recordResultHash(command.id, hash);
+    if (unchanged && !selfAnnounced) log.info("result unchanged since the last run: not posted");
+    else if (deps.notifier && !selfAnnounced) {
       const message = await commandMessage(command, run, deps.summarize);
       await deps.notifier.send("command", message);
     }

@@ -1,7 +1,14 @@
 import * as z from "zod";
 
 /** Command types AMPA knows how to run. */
-export const COMMAND_TYPES = ["shell", "heartbeat", "delegation", "triage-audit"] as const;
+export const COMMAND_TYPES = [
+  "shell",
+  "heartbeat",
+  "delegation",
+  "triage-audit",
+  "review-audit",
+  "pr-monitor",
+] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 /** Ids become DynamoDB keys, log fields and CLI arguments: keep them boring. */
@@ -177,6 +184,8 @@ export const commandStateSchema = z.object({
   /** The last renewal of the lease by its worker, and how many there were. */
   leaseRenewedAt: epochMsSchema.optional(),
   leaseRenewals: z.number().int().nonnegative().optional(),
+  /** Hash of the last run's result (core/result-hash.ts): an unchanged result is not posted again. */
+  lastResultHash: z.string().optional(),
 });
 export type CommandState = z.infer<typeof commandStateSchema>;
 

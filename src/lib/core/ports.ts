@@ -63,6 +63,11 @@ export interface CommandStore {
   recoverExpiredLease(command: Command, run: RunRecord, now: number): Promise<boolean>;
 }
 
+/** The hash of each command's latest result, kept on its item (core/result-hash.ts). */
+export interface ResultHashStore {
+  recordResultHash(id: string, hash: string): Promise<void>;
+}
+
 /** Operator edits of commands (CLI, import). */
 export interface CommandAdmin {
   addCommand(spec: CommandSpec, now: number): Promise<void>;
@@ -149,6 +154,30 @@ export interface AuditTime {
 export interface AuditStore {
   getLastAudit(workItemId: string): Promise<number | undefined>;
   recordAudit(workItemId: string, at: number, commandId: string): Promise<void>;
+}
+
+/** A failing PR reported by the PR monitor: one per PR and head commit, never twice. */
+export interface PrReport {
+  /** `owner/repo` when the command names one, else `""` (the repository of the command cwd). */
+  repo: string;
+  number: number;
+  headOid: string;
+  commandId: string;
+  reportedAt: number;
+  /** The work item created for it, once created. */
+  workItemId?: string | undefined;
+}
+
+export type PrReportKey = Pick<PrReport, "repo" | "number" | "headOid">;
+
+export interface PrReportStore {
+  /** Claims the report of this PR and commit; false when it was reported (or is being) already. */
+  claimPrReport(report: PrReport): Promise<boolean>;
+  /** Notes the work item created for a claimed report. */
+  setPrReportWorkItem(key: PrReportKey, workItemId: string): Promise<void>;
+  /** Gives a claim back (the work item could not be created): the next run tries again. */
+  releasePrReport(key: PrReportKey): Promise<void>;
+  getPrReport(key: PrReportKey): Promise<PrReport | undefined>;
 }
 
 /** What import and export of the Python daemon's store read and write. */

@@ -33,6 +33,8 @@ export const instantRunners: Runners = {
   heartbeat: instant,
   delegation: instant,
   "triage-audit": instant,
+  "review-audit": instant,
+  "pr-monitor": instant,
 };
 
 export interface HarnessOptions {

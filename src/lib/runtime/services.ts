@@ -45,6 +45,7 @@ export function services(
     ...processes,
     heartbeat: { notifier, store: app.store, clock },
     worklog: { notifier, store: app.store, summarize },
+    prReports: app.store,
   });
   const runDeps: RunDeps = {
     store: app.store,

@@ -109,6 +109,20 @@ export async function setPaused(t: Table, id: string, paused: boolean): Promise<
   if (!written) throw new UnknownCommandError(id);
 }
 
+/** Keeps the latest result's hash on the command item (no item: nothing to keep it on). */
+export async function recordResultHash(t: Table, id: string, hash: string): Promise<void> {
+  await writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: commandKey(id),
+      UpdateExpression: "SET lastResultHash = :h",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":h": hash },
+    }),
+  );
+}
+
 /** Deletes the command, then its run history. */
 export async function removeCommand(t: Table, id: string): Promise<void> {
   const written = await writeIf(

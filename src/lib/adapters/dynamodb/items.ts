@@ -14,6 +14,7 @@ import type {
   DeadLetter,
   NotifyState,
   OnCorrupt,
+  PrReport,
   StoredMetric,
 } from "../../core/ports.js";
 import { keyName } from "./keys.js";
@@ -164,6 +165,15 @@ export const storedMetricSchema: z.ZodType<StoredMetric> = z
   })
   // prom-client throws on a counter below zero, which would take all of /metrics down.
   .refine((m) => m.kind !== "counter" || m.value >= 0, "a counter must not be negative");
+
+export const prReportItemSchema: z.ZodType<PrReport> = z.object({
+  repo: z.string(),
+  number: z.number().int(),
+  headOid: z.string(),
+  commandId: z.string(),
+  reportedAt: epochMsSchema,
+  workItemId: z.string().optional(),
+});
 
 export const auditItemSchema: z.ZodType<AuditTime> = z.object({
   workItemId: z.string(),

@@ -11,6 +11,7 @@ import type { MetricLabels } from "../../core/ports.js";
  *   METRICS / <name>#<labels>    counters (atomic ADD) and gauges            (metrics.ts)
  *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven   (dead-letters.ts)
  *   AUDIT / <workItemId>         last triage audit of a work item (by AMPA or imported) (audits.ts)
+ *   PRMON / <repo>#<n>#<sha>     a failing PR the PR monitor reported, per head commit (pr-reports.ts)
  * Every write is a single-item (conditional) write: no transactions, no TTL. The one
  * exception, batched unconditional puts to seed benchmarks, lives outside the store
  * (src/lib/local/bulk-load.ts). How readers treat items that do not parse: items.ts.
@@ -63,6 +64,15 @@ export const deadLetterId = (createdAt: number, uuid: string): string =>
   `${new Date(createdAt).toISOString()}#${uuid}`;
 
 export const deadLetterKey = (id: string): ItemKey => ({ pk: DEAD_LETTERS, sk: id });
+
+/** The partition of the PR monitor's reports. */
+export const PR_REPORTS = "PRMON";
+
+/** One PR at one head commit; `repo` is "" for the repository of the command cwd. */
+export const prReportKey = (r: { repo: string; number: number; headOid: string }): ItemKey => ({
+  pk: PR_REPORTS,
+  sk: `${r.repo}#${r.number}#${r.headOid}`,
+});
 
 export const auditKey = (workItemId: string): ItemKey => ({ pk: AUDITS, sk: workItemId });
 

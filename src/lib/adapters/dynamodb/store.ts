@@ -14,6 +14,10 @@ import type {
   NotifyState,
   NotifyStore,
   OnCorrupt,
+  PrReport,
+  PrReportKey,
+  PrReportStore,
+  ResultHashStore,
   SchedulerStore,
   StoredMetric,
   TransferStore,
@@ -25,6 +29,7 @@ import * as deadLetters from "./dead-letters.js";
 import { reportTo } from "./items.js";
 import * as metrics from "./metrics.js";
 import * as notify from "./notify.js";
+import * as prReports from "./pr-reports.js";
 import * as runs from "./runs.js";
 import * as scheduler from "./scheduler.js";
 import type { Table } from "./table-io.js";
@@ -44,7 +49,15 @@ export interface StoreOptions {
 }
 
 export class Store
-  implements CommandStore, CommandAdmin, SchedulerStore, NotifyStore, AuditStore, TransferStore
+  implements
+    CommandStore,
+    CommandAdmin,
+    SchedulerStore,
+    NotifyStore,
+    AuditStore,
+    TransferStore,
+    PrReportStore,
+    ResultHashStore
 {
   private readonly t: Table;
 
@@ -113,6 +126,11 @@ export class Store
   /** Writes `run` (an abandoned record) and frees the expired lease it stands for. */
   recoverExpiredLease(command: Command, run: RunRecord, now: number): Promise<boolean> {
     return commands.recoverExpiredLease(this.t, command, run, now, this.options.maxRunHistory);
+  }
+
+  /** Keeps the latest result's hash on the command (an unchanged result is not posted). */
+  recordResultHash(id: string, hash: string): Promise<void> {
+    return commands.recordResultHash(this.t, id, hash);
   }
 
   /** Writes a command with its schedule state as given (an import); never over a lease. */
@@ -246,5 +264,25 @@ export class Store
   /** Records an audit of a Worklog item by a command; an older time never replaces a newer one. */
   async recordAudit(workItemId: string, at: number, commandId: string): Promise<void> {
     await audits.putAuditTime(this.t, { workItemId, lastAuditAt: at, commandId });
+  }
+
+  // ── PR monitor reports (PRMON) ──────────────────────────────────────────────────────
+
+  /** Claims the report of a failing PR at one head commit; false when it exists already. */
+  claimPrReport(report: PrReport): Promise<boolean> {
+    return prReports.claimPrReport(this.t, report);
+  }
+
+  setPrReportWorkItem(key: PrReportKey, workItemId: string): Promise<void> {
+    return prReports.setPrReportWorkItem(this.t, key, workItemId);
+  }
+
+  /** Gives back a claim whose work item was never created. */
+  releasePrReport(key: PrReportKey): Promise<void> {
+    return prReports.releasePrReport(this.t, key);
+  }
+
+  getPrReport(key: PrReportKey): Promise<PrReport | undefined> {
+    return prReports.getPrReport(this.t, key, this.report());
   }
 }

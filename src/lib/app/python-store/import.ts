@@ -196,6 +196,10 @@ function importedCommand(
     ...(sameStart && existing.virtualFinish !== undefined
       ? { virtualFinish: existing.virtualFinish }
       : {}),
+    // The same last run: its result hash (not in the file) still describes it.
+    ...(sameStart && existing.lastResultHash !== undefined
+      ? { lastResultHash: existing.lastResultHash }
+      : {}),
   };
 }
 

@@ -22,6 +22,11 @@ import {
   unknownKeys,
   WORK_ITEM_ID,
 } from "./schema.js";
+import { mapUpstreamType } from "./types.js";
+
+/** Entries of a list or object; undefined for anything else (absent included). */
+const countOf = (v: unknown): number | undefined =>
+  Array.isArray(v) ? v.length : v && typeof v === "object" ? Object.keys(v).length : undefined;
 
 /**
  * The Python daemon's JSON store (see "The Python store format" in ARCHITECTURE.md and
@@ -127,6 +132,9 @@ export function parsePythonStore(
   const warnings: string[] = [];
   for (const key of unknownKeys(json, rootShape))
     warnings.push(`${key}: not part of the AMPA store format; ignored`);
+  const dispatches = countOf(data.dispatches);
+  if (dispatches !== undefined)
+    warnings.push(`dispatches: ${dispatches} upstream dispatch record(s) not imported yet`);
   const states = data.state ?? {};
   for (const key of Object.keys(states)) {
     if (!(key in data.commands))
@@ -148,9 +156,13 @@ function convertCommand(
   warnings: string[],
 ): ParsedCommand {
   warnUnknownKeys(py, specShape, `commands.${id}`, warnings);
-  const spec = commandSpec(id, py);
-  if (!pyState)
-    return { spec, paused: py.paused, state: {}, runs: [], audits: [], abandonedRun: false };
+  const mapped = mapUpstreamType(py.type, py.metadata ?? {}, py.agent ?? undefined);
+  if (mapped.note) warnings.push(`commands.${id}.type: ${mapped.note}`);
+  if (mapped.pausedBecause)
+    warnings.push(`commands.${id}: imported paused: ${mapped.pausedBecause}`);
+  const spec = { ...commandSpec(id, py), type: mapped.type, metadata: mapped.metadata };
+  const paused = mapped.pausedBecause ? true : py.paused;
+  if (!pyState) return { spec, paused, state: {}, runs: [], audits: [], abandonedRun: false };
   const ctx = stateContext(id, maxOutputBytes, warnings);
   warnUnknownKeys(pyState, stateShape, `state.${id}`, warnings);
   const byStart = historyByStart(ctx, pyState.run_history ?? []);
@@ -162,7 +174,7 @@ function convertCommand(
     : finishedState(ctx, pyState, recorded, byStart);
   return {
     spec,
-    paused: py.paused,
+    paused,
     state,
     runs: [...byStart.values()].sort((a, b) => a.startedAt - b.startedAt),
     audits: Object.entries(pyState.last_audit_at_by_item ?? {}).map(
@@ -182,7 +194,7 @@ function commandSpec(id: string, py: PythonSpec): ParsedCommand["spec"] {
     id,
     command: py.command ?? "",
     ...(py.title !== undefined && py.title !== null ? { title: py.title } : {}),
-    type: py.type ?? "shell",
+    type: "shell",
     frequencyMinutes: py.frequency_minutes,
     priority: py.priority,
     requiresLlm: py.requires_llm ?? false,

@@ -1,6 +1,5 @@
 import * as z from "zod";
 import {
-  COMMAND_TYPES,
   commandTextSchema,
   metadataProblem,
   prioritySchema,
@@ -58,7 +57,13 @@ export const specShape = {
     })
     .optional(),
   max_runtime_minutes: positiveInt(1440).nullable().optional(),
-  type: z.enum(COMMAND_TYPES, { error: `must be one of ${COMMAND_TYPES.join(", ")}` }).optional(),
+  // Any type name: upstream's newer types are mapped or imported paused (types.ts).
+  type: z
+    .string({ error: "must be a string" })
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a type name (letters, digits, '.', '_', '-')")
+    .optional(),
+  /** Upstream's named agent (its LLM endpoint); kept in metadata.agent. */
+  agent: text.max(256, "must be at most 256 characters").nullable().optional(),
   paused: z.boolean({ error: "must be true or false" }).optional(),
 };
 
@@ -107,6 +112,8 @@ export const rootShape = {
     })
     .optional(),
   last_global_start_ts: time.nullable().optional(),
+  /** Upstream's dispatch records: counted in the import's notes, not imported yet. */
+  dispatches: z.unknown().optional(),
 };
 
 /** The whole file (unknown keys pass, to be warned about). */

@@ -1,6 +1,7 @@
 import type { CommandType } from "../../core/command.js";
-import type { Runner, Runners, ShellRunner, ToolRunner } from "../../core/ports.js";
+import type { PrReportStore, Runner, Runners, ShellRunner, ToolRunner } from "../../core/ports.js";
 import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
+import { prMonitorRunner, reviewAuditRunner } from "./review-audit.js";
 import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./worklog.js";
 
 export type { Runner, RunnerContext, RunnerResult, Runners } from "../../core/ports.js";
@@ -44,12 +45,15 @@ const noNotifierRunner: Runner = async () => ({
 
 /**
  * Command types that post their own Discord messages (`Delegation Report`, `Triage Audit —
- * …`, `Audit Completed — …`); the generic per-run post is skipped for them.
+ * …`, `Audit Completed — …`, `Review Audit — …`, `PR Monitor — …`); the generic per-run
+ * post is skipped for them.
  */
 export const SELF_ANNOUNCING_TYPES: ReadonlySet<CommandType> = new Set([
   "heartbeat",
   "delegation",
   "triage-audit",
+  "review-audit",
+  "pr-monitor",
 ]);
 
 /** The programs runners start (adapters/process), and what heartbeats and Worklog runs need. */
@@ -59,11 +63,13 @@ export interface RunnerDeps {
   /** Heartbeats need the notifier and store; without them they fail honestly. */
   heartbeat?: HeartbeatDeps;
   worklog?: Omit<WorklogRunnerDeps, "runTool">;
+  /** Where the PR monitor claims its reports; without it the type fails honestly. */
+  prReports?: PrReportStore;
 }
 
 /** The runner of each command type. */
 export function createRunners(deps: RunnerDeps): Runners {
-  const { heartbeat, worklog } = deps;
+  const { heartbeat, worklog, prReports } = deps;
   const worklogDeps = worklog && { ...worklog, runTool: deps.runTool };
   return {
     shell: shellRunner(deps.runShell),
@@ -72,5 +78,12 @@ export function createRunners(deps: RunnerDeps): Runners {
     "triage-audit": worklogDeps
       ? triageAuditRunner(worklogDeps)
       : notImplementedRunner("triage-audit"),
+    "review-audit": worklogDeps
+      ? reviewAuditRunner(worklogDeps)
+      : notImplementedRunner("review-audit"),
+    "pr-monitor":
+      worklogDeps && prReports
+        ? prMonitorRunner({ ...worklogDeps, prReports })
+        : notImplementedRunner("pr-monitor"),
   };
 }

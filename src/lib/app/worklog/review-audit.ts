@@ -1,0 +1,166 @@
+import { metadataSettings, reviewAuditMetadataSchema } from "../../core/command-metadata.js";
+import type { AuditStore, Notify, ToolRunner } from "../../core/ports.js";
+import { AUDIT_AUTHOR } from "./audit.js";
+import { auditComment, extractSummary, lastAuditComment } from "./audit-text.js";
+import { type AuditVerdict, auditVerdict } from "./audit-verdict.js";
+import { describeFailure } from "./tool-failure.js";
+import {
+  entryCount,
+  hasKnownShape,
+  isWorkItemId,
+  parseItems,
+  type WorkItem,
+  type Worklog,
+  WorklogError,
+} from "./wl.js";
+
+/**
+ * The review audit (command type `review-audit`), upstream AMPA's audit poller: the least
+ * recently updated item in stage `in_review` outside its cooldown gets
+ * `opencode run "/audit <id>"`, the result becomes a `# AMPA Audit Result` comment, and the
+ * verdict (audit-verdict.ts) moves the item as upstream's workflow.json does: a pass to
+ * its `audit_passed` state (status completed, stage done), a fail to `audit_failed`
+ * (in-progress, in_progress: back to work), an unclear verdict nowhere. Then one
+ * `# Review Audit — <title>` post. Ids, titles and audit text are data: argv only.
+ */
+
+const HOUR = 3_600_000;
+
+export interface ReviewAuditSettings {
+  cooldownHours: number;
+  auditOnly: boolean;
+  truncateChars: number;
+  /** Metadata keys whose values were unusable (their defaults applied). */
+  ignored: string[];
+}
+
+export function reviewAuditSettings(metadata: Record<string, unknown>): ReviewAuditSettings {
+  const { settings: s, ignored } = metadataSettings(reviewAuditMetadataSchema, metadata);
+  return {
+    cooldownHours: s.audit_cooldown_hours_in_review ?? s.audit_cooldown_hours ?? 6,
+    auditOnly: s.audit_only ?? false,
+    truncateChars: s.truncate_chars ?? 65_536,
+    ignored,
+  };
+}
+
+/** Where each verdict moves an item (workflow.json's audit_passed and audit_failed states). */
+export const VERDICT_MOVES: Record<AuditVerdict, { status: string; stage: string } | undefined> = {
+  pass: { status: "completed", stage: "done" },
+  fail: { status: "in-progress", stage: "in_progress" },
+  unclear: undefined,
+};
+
+export interface ReviewAuditDeps {
+  commandId: string;
+  wl: Worklog;
+  store: AuditStore;
+  runTool: ToolRunner;
+  notifier?: Notify;
+  clock: () => number;
+  agent: () => { cwd: string; timeoutMs: number };
+}
+
+export interface ReviewAuditOutcome {
+  ok: boolean;
+  output: string;
+}
+
+/**
+ * Items in review. `--stage` is also checked here: a wl that ignored the filter would
+ * otherwise put every item up for a review audit.
+ */
+async function itemsInReview(wl: Worklog): Promise<WorkItem[]> {
+  const json = await wl.json(["list", "--stage", "in_review"]);
+  if (!hasKnownShape(json)) throw new WorklogError("wl list returned JSON of an unknown shape");
+  const items = parseItems(json);
+  if (entryCount(json) !== items.length)
+    throw new WorklogError("wl list returned entries that are not work items");
+  return items.filter((i) => i.stage === "in_review");
+}
+
+async function selectItem(
+  deps: ReviewAuditDeps,
+  s: ReviewAuditSettings,
+  notes: string[],
+): Promise<WorkItem | undefined> {
+  const items = (await itemsInReview(deps.wl)).filter((item) => {
+    if (isWorkItemId(item.id)) return true;
+    notes.push(`Skipped a work item with a malformed id ${JSON.stringify(item.id.slice(0, 80))}.`);
+    return false;
+  });
+  items.sort((a, b) => (Date.parse(a.updatedAt) || 0) - (Date.parse(b.updatedAt) || 0));
+  for (const item of items) {
+    const fromComments = lastAuditComment(await deps.wl.comments(item.id));
+    const fromStore = await deps.store.getLastAudit(item.id);
+    const last = Math.max(fromComments ?? -Infinity, fromStore ?? -Infinity);
+    if (Number.isFinite(last) && deps.clock() - last < s.cooldownHours * HOUR) {
+      notes.push(`${item.id} is in its audit cooldown (${s.cooldownHours} h).`);
+      continue;
+    }
+    return item;
+  }
+  notes.push(
+    items.length
+      ? "Review audit: every item in review is in its cooldown."
+      : "Review audit: no items in review.",
+  );
+  return undefined;
+}
+
+/** One review audit. A wl failure while choosing the item throws WorklogError (run fails, no post). */
+export async function runReviewAudit(
+  deps: ReviewAuditDeps,
+  s: ReviewAuditSettings,
+): Promise<ReviewAuditOutcome> {
+  const lines = s.ignored.map((k) => `Ignored metadata ${k}: its default applies.`);
+  const item = await selectItem(deps, s, lines);
+  if (!item) return { ok: true, output: lines.join("\n") };
+  const title = item.title || item.id;
+  const result = await deps.runTool("opencode", ["run", `/audit ${item.id}`], deps.agent());
+  if (result.exitCode !== 0) {
+    const why = describeFailure(result);
+    lines.push(`Audit of ${item.id} failed: ${why}`, `${result.stdout}\n${result.stderr}`.trim());
+    await post(deps, lines, `# Review Audit — ${title}\n\n${item.id} — audit failed: ${why}`);
+    return { ok: false, output: lines.join("\n").trim() };
+  }
+  const output = result.stdout.trim();
+  const verdict = auditVerdict(output);
+  lines.push(`Audited ${item.id}: verdict ${verdict}`, "", output, "");
+  let ok = true;
+  await deps.store.recordAudit(item.id, deps.clock(), deps.commandId);
+  try {
+    await deps.wl.addComment(item.id, auditComment(output, s.truncateChars), AUDIT_AUTHOR);
+    lines.push(`Added the audit comment to ${item.id}.`);
+  } catch (err) {
+    ok = false;
+    lines.push(`Could not comment on ${item.id}: ${(err as Error).message}`);
+  }
+  const move = s.auditOnly ? undefined : VERDICT_MOVES[verdict];
+  let moved = "left in review";
+  if (move) {
+    try {
+      await deps.wl.update(item.id, move.status, move.stage);
+      moved = `moved to ${move.status}/${move.stage}`;
+    } catch (err) {
+      ok = false;
+      moved = `not moved: ${(err as Error).message}`;
+    }
+  }
+  lines.push(`${item.id} ${moved}${s.auditOnly ? " (audit_only)" : ""}.`);
+  const summary = extractSummary(output);
+  const body = [
+    `# Review Audit — ${title}`,
+    "",
+    `${item.id}: audit ${verdict === "unclear" ? "verdict unclear" : verdict === "pass" ? "passed" : "failed"}, ${moved}.`,
+    ...(summary ? ["", summary] : []),
+  ];
+  await post(deps, lines, body.join("\n"));
+  return { ok, output: lines.join("\n").trim() };
+}
+
+async function post(deps: ReviewAuditDeps, lines: string[], markdown: string): Promise<void> {
+  if (!deps.notifier) return;
+  const sent = await deps.notifier.send("audit", markdown);
+  if (!sent.delivered) lines.push("The Review Audit message was not delivered (dead letter).");
+}

@@ -1,0 +1,91 @@
+import { writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { runCli } from "../support/cli.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+
+/** A run's result post is skipped when outcome, exit code and output equal the previous run's. */
+
+let server: EmbeddedStore;
+let webhook: FakeWebhook;
+let t: TestTable;
+let env: Record<string, string>;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(async () => {
+  webhook = await startFakeWebhook();
+  t = await createTestTable(server.endpoint);
+  dir = mkdtempSync(join(tmpdir(), "ampa-unchanged-"));
+  env = {
+    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
+    AMPA_TABLE_NAME: t.tableName,
+    AMPA_DISCORD_WEBHOOK: webhook.url,
+    AMPA_COMMAND_CWD: dir,
+  };
+});
+afterEach(async () => {
+  await webhook.close();
+});
+
+/** The command prints out.txt and exits with the code in code.txt. */
+const say = (text: string, code = 0) => {
+  writeFileSync(join(dir, "out.txt"), text);
+  writeFileSync(join(dir, "code.txt"), String(code));
+};
+const add = async (metadata: Record<string, unknown> = {}) => {
+  const added = await runCli(
+    [
+      "add",
+      "echo",
+      'cat out.txt; exit "$(cat code.txt)"',
+      "60",
+      "0",
+      "--metadata",
+      JSON.stringify(metadata),
+    ],
+    env,
+  );
+  expect(added.code).toBe(0);
+};
+const run = () => runCli(["run-once", "echo"], env);
+const posts = () => webhook.requests.length;
+
+// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
+describe("post only what changed", () => {
+  it("posts the first result, skips an identical one, posts a changed output or exit code", async () => {
+    await add();
+    say("3 items");
+    await run();
+    expect(posts()).toBe(1);
+    await run();
+    expect(posts()).toBe(1);
+    say("4 items");
+    await run();
+    expect(posts()).toBe(2);
+    say("4 items", 1);
+    expect((await run()).code).toBe(1);
+    expect(posts()).toBe(3);
+    // Back to the earlier result: it differs from the previous run's, so it is posted.
+    say("4 items");
+    await run();
+    expect(posts()).toBe(4);
+  }, 120_000);
+
+  it("metadata.post_unchanged posts every result", async () => {
+    await add({ post_unchanged: true });
+    say("same");
+    await run();
+    await run();
+    expect(posts()).toBe(2);
+  }, 120_000);
+});

@@ -1,0 +1,280 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { runCli } from "../support/cli.js";
+import { createDoubles, type Doubles, pwnedFiles } from "../support/doubles.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+
+/** The pr-monitor type end to end: `ampa run-once` with the gh and wl doubles. */
+
+let server: EmbeddedStore;
+let webhook: FakeWebhook;
+let t: TestTable;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(async () => {
+  webhook = await startFakeWebhook();
+  t = await createTestTable(server.endpoint);
+  env = {
+    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
+    AMPA_TABLE_NAME: t.tableName,
+    AMPA_DISCORD_WEBHOOK: webhook.url,
+  };
+});
+afterEach(async () => {
+  await webhook.close();
+});
+
+const posts = () => webhook.requests.map((r) => JSON.parse(r.body).content as string);
+const created = (d: Doubles) =>
+  d.wlState().items.filter((i) => (i.tags as string[]).includes("pr-monitor"));
+
+const SHA_A = "a".repeat(40);
+const SHA_B = "b".repeat(40);
+const pr = (number: number, headRefOid: string, title = `PR ${number}`) => ({
+  number,
+  title,
+  url: `https://github.com/acme/app/pull/${number}`,
+  headRefName: `feature/${number}`,
+  headRefOid,
+  isDraft: false,
+});
+
+async function addMonitor(metadata: Record<string, unknown> = {}) {
+  const added = await runCli(
+    ["add", "prs", "", "60", "0", "--type", "pr-monitor", "--metadata", JSON.stringify(metadata)],
+    env,
+  );
+  expect(added.code).toBe(0);
+}
+const runMonitor = (d: Doubles) => runCli(["run-once", "prs"], { ...env, ...d.env });
+
+// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
+describe("PR monitor", () => {
+  it("a failing PR gets one critical work item and one post, never again for the same commit", async () => {
+    const d = createDoubles({
+      gh: {
+        open: [pr(7, SHA_A, "Fix login"), pr(8, SHA_B), pr(9, SHA_B)],
+        checks: {
+          "7": [
+            { name: "unit", bucket: "fail", state: "FAILURE", link: "https://ci/1" },
+            { name: "lint", bucket: "pass", state: "SUCCESS", link: "https://ci/2" },
+          ],
+          "8": [{ name: "unit", bucket: "pending", state: "IN_PROGRESS", link: "" }],
+        },
+      },
+    });
+    await addMonitor();
+    const first = await runMonitor(d);
+    expect(first.stdout).toContain(
+      "PR monitor: 3 open PR(s): 1 failing (1 newly reported), 1 pending, 1 passing.",
+    );
+    expect(first.code).toBe(0);
+    const items = created(d);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      title: "CI failing on PR #7: Fix login",
+      priority: "critical",
+    });
+    expect(items[0]?.description).toContain("- unit");
+    expect(items[0]?.description).toContain(`at commit ${SHA_A}`);
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]).toMatch(
+      /^# PR Monitor — PR #7 failing\n\nFix login\nhttps:\/\/github.com\/acme\/app\/pull\/7/,
+    );
+    expect(posts()[0]).toContain(`Work item: ${String(items[0]?.id)}`);
+    expect(
+      d
+        .calls()
+        .filter((c) => c.program === "gh")
+        .map((c) => c.argv),
+    ).toContainEqual(["pr", "checks", "7", "--json", "name,bucket,state,link"]);
+
+    const second = await runMonitor(d);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(
+      `PR #7 at aaaaaaa: failing, already reported as ${String(items[0]?.id)}.`,
+    );
+    expect(created(d)).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
+  }, 120_000);
+
+  it("a new head commit that fails again is reported again", async () => {
+    const d = createDoubles({
+      gh: { open: [pr(7, SHA_A)], checks: { "7": [{ name: "unit", bucket: "fail" }] } },
+    });
+    await addMonitor();
+    await runMonitor(d);
+    const gh = JSON.parse(
+      JSON.stringify({ open: [pr(7, SHA_B)], checks: { "7": [{ name: "unit", bucket: "fail" }] } }),
+    );
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${d.dir}/gh.json`, JSON.stringify(gh));
+    await runMonitor(d);
+    expect(created(d)).toHaveLength(2);
+    expect(posts()).toHaveLength(2);
+  }, 120_000);
+
+  it("a wl create that fails gives the claim back: the next run creates the item", async () => {
+    const d = createDoubles({
+      gh: { open: [pr(7, SHA_A)], checks: { "7": [{ name: "unit", bucket: "fail" }] } },
+      wl: { items: [], overrides: {} },
+    });
+    const state = d.wlState();
+    const { writeFileSync } = await import("node:fs");
+    const createArgv = (await import("../../src/lib/app/pr-monitor/monitor.js")).workItemFor(
+      { ...pr(7, SHA_A), title: "PR 7" },
+      [{ name: "unit", bucket: "fail" }],
+    );
+    const key = [
+      "create",
+      "--title",
+      createArgv.title,
+      "--description",
+      createArgv.description,
+      "--priority",
+      "critical",
+      "--tags",
+      "pr-monitor",
+      "--json",
+    ].join(" ");
+    writeFileSync(
+      `${d.dir}/wl.json`,
+      JSON.stringify({
+        ...state,
+        overrides: {
+          [key]: [{ stderr: '{"success":false,"error":"disk full"}', exit: 1 }, "fallthrough"],
+        },
+      }),
+    );
+    await addMonitor();
+    const first = await runMonitor(d);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain(
+      "the work item could not be created (wl create failed: disk full); retried next run.",
+    );
+    expect(posts()).toHaveLength(0);
+    const second = await runMonitor(d);
+    expect(second.code).toBe(0);
+    expect(created(d)).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
+  }, 120_000);
+
+  it("gh output is untrusted: hostile titles, branches and check names stay data", async () => {
+    const hostile = "x\n# Forged heading $(touch PWNED) `touch PWNED`; touch PWNED\u202e";
+    const d = createDoubles({
+      gh: {
+        open: [
+          { ...pr(7, SHA_A, hostile), headRefName: "$(touch PWNED)", url: "javascript:alert(1)" },
+          { number: "8; touch PWNED", title: "bad", headRefOid: SHA_A },
+          { number: 9, title: "bad sha", headRefOid: "--upload-pack=touch PWNED" },
+          "not an object",
+        ],
+        checks: {
+          "7": [
+            { name: `unit${hostile}`, bucket: "fail" },
+            { name: 5, bucket: "weird" },
+          ],
+        },
+      },
+    });
+    await addMonitor();
+    const run = await runMonitor(d);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Skipped 3 PR entr(ies) gh returned in an unexpected shape.");
+    expect(pwnedFiles(d)).toEqual([]);
+    const [item] = created(d);
+    expect(item?.title).not.toContain("\n");
+    expect(item?.title).toContain("$(touch PWNED)");
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]).not.toContain("\n# Forged");
+    expect(posts()[0]).not.toContain("javascript:");
+    // Only PR 7 was valid: its checks were the one other gh call.
+    expect(
+      d
+        .calls()
+        .filter((c) => c.program === "gh")
+        .map((c) => c.argv.slice(0, 3)),
+    ).toEqual([
+      ["pr", "list", "--state"],
+      ["pr", "checks", "7"],
+    ]);
+  }, 120_000);
+
+  it("gh failing or printing something else fails the run, with nothing created", async () => {
+    const d = createDoubles({
+      gh: {
+        overrides: {
+          "pr list --state open --json number,title,url,headRefName,headRefOid --limit 50": {
+            stdout: "<html>rate limited</html>",
+          },
+        },
+      },
+    });
+    await addMonitor();
+    const run = await runMonitor(d);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      "PR monitor: could not list PRs: gh pr list did not return a JSON list",
+    );
+    expect(created(d)).toHaveLength(0);
+    const missing = createDoubles({}, { omit: ["gh"] });
+    const none = await runMonitor(missing);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain("gh is not on PATH");
+  }, 120_000);
+
+  it("metadata: max_prs and repo are passed to gh as their own argv elements; bad ones refused at add", async () => {
+    const d = createDoubles({ gh: { open: [pr(1, SHA_A), pr(2, SHA_A)] } });
+    await addMonitor({ max_prs: 1, repo: "acme/app" });
+    const run = await runMonitor(d);
+    expect(run.stdout).toContain("PR monitor: 1 open PR(s)");
+    const gh = d
+      .calls()
+      .filter((c) => c.program === "gh")
+      .map((c) => c.argv);
+    expect(gh[0]).toEqual([
+      "pr",
+      "list",
+      "--state",
+      "open",
+      "--json",
+      "number,title,url,headRefName,headRefOid",
+      "--limit",
+      "1",
+      "--repo",
+      "acme/app",
+    ]);
+    expect(gh[1]).toEqual([
+      "pr",
+      "checks",
+      "1",
+      "--json",
+      "name,bucket,state,link",
+      "--repo",
+      "acme/app",
+    ]);
+    const bad = await runCli(
+      [
+        "add",
+        "prs2",
+        "",
+        "60",
+        "0",
+        "--type",
+        "pr-monitor",
+        "--metadata",
+        '{"repo":"--upload-pack=x"}',
+      ],
+      env,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Invalid --metadata: repo: must be owner/repo");
+  }, 120_000);
+});
