@@ -1,7 +1,7 @@
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ScratchDirs } from "../core/ports.js";
+import type { ScratchDirs } from "../core/task-ports.js";
 
 /** Workspace directories: `ampa-ws-XXXXXX` under `base` (default: the OS temp directory). */
 export function scratchDirs(base: string = tmpdir()): ScratchDirs {

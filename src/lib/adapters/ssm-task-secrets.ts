@@ -1,5 +1,5 @@
 import type { Parameter, SSMClient } from "@aws-sdk/client-ssm";
-import type { TaskSecrets, TaskSecretsSource } from "../core/ports.js";
+import type { TaskSecrets, TaskSecretsSource } from "../core/task-ports.js";
 import { registerSecret } from "../core/secrets.js";
 
 /** What a parameter under `/ampa/<stage>/env/` may be called to become a variable. */

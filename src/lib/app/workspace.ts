@@ -5,16 +5,14 @@
  * AMPA_COMMAND_CWD (as function runs do), with the secrets but no clone and no sync.
  */
 import type { Logger } from "../core/logger.js";
+import type { Clock, Runner, ToolRunner } from "../core/ports.js";
 import type {
-  Clock,
   Git,
-  Runner,
   ScratchDirs,
   TaskSecrets,
   TaskSecretsSource,
-  ToolRunner,
   Workspace,
-} from "../core/ports.js";
+} from "../core/task-ports.js";
 import { redactSecrets } from "../core/secrets.js";
 
 export interface WorkspaceDeps {

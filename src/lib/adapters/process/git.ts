@@ -1,4 +1,4 @@
-import type { Git, GitCloneRequest, GitResult } from "../../core/ports.js";
+import type { Git, GitCloneRequest, GitResult } from "../../core/task-ports.js";
 import { registerSecret } from "../../core/secrets.js";
 import { findOnPath } from "./programs.js";
 import { runProcess } from "./run-process.js";
