@@ -3,6 +3,7 @@ import {
   COMMAND_TYPES,
   type CommandSpec,
   commandSpecSchema,
+  typedMetadataProblem,
   frequencyMinutesSchema,
   prioritySchema,
 } from "../lib/core/command.js";
@@ -87,6 +88,8 @@ export function specFromArgs(
       `Invalid ${issue?.path.join(".") || "command"}: ${issue?.message ?? "invalid"}`,
     );
   }
+  const metadataProblem = typedMetadataProblem(parsed.data.type, parsed.data.metadata);
+  if (metadataProblem) throw new InvalidInputError(`Invalid ${metadataProblem}`);
   const { paused: _paused, ...spec } = parsed.data;
   return spec;
 }

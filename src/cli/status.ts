@@ -198,6 +198,7 @@ const TYPE_LABELS: Record<CommandType, string> = {
   heartbeat: "heartbeat",
   delegation: "delegation",
   "triage-audit": "triage",
+  "stale-delegation-watchdog": "watchdog",
 };
 
 function cell(text: string, width: number, align: "left" | "right" = "left"): string {

@@ -21,6 +21,7 @@ function specCommand(program: Program, name: "add" | "update", description: stri
         "heartbeat",
         "delegation",
         "triage-audit",
+        "stale-delegation-watchdog",
       ]),
     )
     .option("--title <title>", "human-facing title")

@@ -100,7 +100,14 @@ export async function executeClaim(
   log.info({ type: command.type, trigger: claim.trigger }, "run started");
   let result: RunResult;
   try {
-    result = await deps.runners[command.type](command, { config, log, deadline, clock });
+    result = await deps.runners[command.type](command, {
+      config,
+      commandId: command.id,
+      runId: claim.runId,
+      log,
+      deadline,
+      clock,
+    });
   } catch (err) {
     log.error({ err: asError(err).message }, "runner failed");
     result = {

@@ -33,6 +33,7 @@ export const instantRunners: Runners = {
   heartbeat: instant,
   delegation: instant,
   "triage-audit": instant,
+  "stale-delegation-watchdog": instant,
 };
 
 export interface HarnessOptions {

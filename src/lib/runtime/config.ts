@@ -121,6 +121,8 @@ const knobs = {
   AMPA_INBOX_PORT: knob(port, 8025),
   AMPA_WL_TIMEOUT_SECONDS: knob(positiveNumber, 60),
   AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
+  // Passed to `wl update --assignee` and `wl list --assignee` as one argv element.
+  AMPA_DELEGATE_ASSIGNEE: knob(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/), "ampa"),
   AMPA_BUILD_ID: knob(z.string().min(1).optional(), undefined),
 } as const;
 
@@ -293,6 +295,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       inboxPort: r.AMPA_INBOX_PORT,
       wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
       verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
+      delegateAssignee: r.AMPA_DELEGATE_ASSIGNEE,
       buildId: r.AMPA_BUILD_ID,
       onLambda: onLambda(env),
       invokedLocally: lambdaRuntime(env) === "invoke-local",

@@ -11,6 +11,7 @@ import type { MetricLabels } from "../../core/ports.js";
  *   METRICS / <name>#<labels>    counters (atomic ADD) and gauges            (metrics.ts)
  *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven   (dead-letters.ts)
  *   AUDIT / <workItemId>         last triage audit of a work item (by AMPA or imported) (audits.ts)
+ *   DISPATCH / <workItemId>      AMPA's latest dispatch of a work item: its claim (dispatches.ts)
  * Every write is a single-item (conditional) write: no transactions, no TTL. The one
  * exception, batched unconditional puts to seed benchmarks, lives outside the store
  * (src/lib/local/bulk-load.ts). How readers treat items that do not parse: items.ts.
@@ -32,6 +33,9 @@ export const METRICS = "METRICS";
 export const DEAD_LETTERS = "DLQ";
 /** The partition of every work item's last audit time. */
 export const AUDITS = "AUDIT";
+
+/** The partition of every work item's latest dispatch to an agent. */
+export const DISPATCHES = "DISPATCH";
 
 /** The partition holding one command's runs. */
 export const runPartition = (commandId: string): string => `RUN#${commandId}`;
@@ -65,6 +69,11 @@ export const deadLetterId = (createdAt: number, uuid: string): string =>
 export const deadLetterKey = (id: string): ItemKey => ({ pk: DEAD_LETTERS, sk: id });
 
 export const auditKey = (workItemId: string): ItemKey => ({ pk: AUDITS, sk: workItemId });
+
+export const dispatchKey = (workItemId: string): ItemKey => ({
+  pk: DISPATCHES,
+  sk: workItemId,
+});
 
 /** How an item's key is named in reports and messages: `pk/sk`. */
 export const keyName = (item: Record<string, unknown>): string =>

@@ -8,6 +8,8 @@ import type {
   CommandStore,
   CorruptItem,
   DeadLetter,
+  DispatchRecord,
+  DispatchStore,
   GlobalSlot,
   GlobalSlotState,
   MetricLabels,
@@ -22,6 +24,7 @@ import type { SchedulerState } from "../../core/scheduler/select.js";
 import * as audits from "./audits.js";
 import * as commands from "./commands.js";
 import * as deadLetters from "./dead-letters.js";
+import * as dispatches from "./dispatches.js";
 import { reportTo } from "./items.js";
 import * as metrics from "./metrics.js";
 import * as notify from "./notify.js";
@@ -44,7 +47,14 @@ export interface StoreOptions {
 }
 
 export class Store
-  implements CommandStore, CommandAdmin, SchedulerStore, NotifyStore, AuditStore, TransferStore
+  implements
+    CommandStore,
+    CommandAdmin,
+    SchedulerStore,
+    NotifyStore,
+    AuditStore,
+    DispatchStore,
+    TransferStore
 {
   private readonly t: Table;
 
@@ -236,5 +246,22 @@ export class Store
   /** Records an audit of a Worklog item by a command; an older time never replaces a newer one. */
   async recordAudit(workItemId: string, at: number, commandId: string): Promise<void> {
     await audits.putAuditTime(this.t, { workItemId, lastAuditAt: at, commandId });
+  }
+
+  // ── Dispatches (DISPATCH) ───────────────────────────────────────────────────────────
+
+  /** Records a dispatch (AMPA's claim on a work item) unless a live claim holds the item. */
+  claimDispatch(record: DispatchRecord, staleBefore: number): Promise<boolean> {
+    return dispatches.claimDispatch(this.t, record, staleBefore);
+  }
+
+  /** Every work item's latest dispatch. */
+  listDispatches(onCorrupt?: OnCorrupt): Promise<DispatchRecord[]> {
+    return dispatches.listDispatches(this.t, this.report(onCorrupt));
+  }
+
+  /** Gives up the claim `runId` made on a work item. */
+  releaseDispatch(workItemId: string, runId: string, at: number, reason: string): Promise<boolean> {
+    return dispatches.releaseDispatch(this.t, workItemId, runId, at, reason);
   }
 }

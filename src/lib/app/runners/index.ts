@@ -1,6 +1,7 @@
 import type { CommandType } from "../../core/command.js";
 import type { Runner, Runners, ShellRunner, ToolRunner } from "../../core/ports.js";
 import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
+import { watchdogRunner } from "./watchdog.js";
 import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./worklog.js";
 
 export type { Runner, RunnerContext, RunnerResult, Runners } from "../../core/ports.js";
@@ -48,6 +49,7 @@ export const SELF_ANNOUNCING_TYPES: ReadonlySet<CommandType> = new Set([
   "heartbeat",
   "delegation",
   "triage-audit",
+  "stale-delegation-watchdog",
 ]);
 
 /** The programs runners start (adapters/process), and what heartbeats and Worklog runs need. */
@@ -70,5 +72,8 @@ export function createRunners(deps: RunnerDeps): Runners {
     "triage-audit": worklogDeps
       ? triageAuditRunner(worklogDeps)
       : notImplementedRunner("triage-audit"),
+    "stale-delegation-watchdog": worklogDeps
+      ? watchdogRunner(worklogDeps)
+      : notImplementedRunner("stale-delegation-watchdog"),
   };
 }
