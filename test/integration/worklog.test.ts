@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
 import { Worklog, WorklogError } from "../../src/lib/app/worklog/wl.js";
-import { createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
+import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
 
 const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
 afterEach(() => {
@@ -16,12 +16,6 @@ function setup(d: Doubles, timeoutMs = 10_000): Worklog {
   process.env.AMPA_DOUBLES_DIR = d.dir;
   return new Worklog({ run: runTool, cwd: d.dir, timeoutMs });
 }
-
-const liveDeps = (d: Doubles, wl: Worklog) => ({
-  wl,
-  runTool,
-  opencode: () => ({ cwd: d.dir, timeoutMs: 10_000 }),
-});
 
 describe("Worklog adapter", () => {
   it("runs wl with --json as argv in the configured directory", async () => {
