@@ -162,7 +162,7 @@ describe("parsePythonStore", () => {
     [
       "an unknown type",
       (s) => (must(s.commands.heartbeat).type = "cron"),
-      "commands.heartbeat.type: must be one of shell, heartbeat, delegation, triage-audit",
+      "commands.heartbeat.type: must be one of shell, heartbeat, delegation, triage-audit, stale-delegation-watchdog",
     ],
     [
       "metadata that is not an object",
@@ -254,7 +254,7 @@ describe("parsePythonStore", () => {
     must(store.commands.heartbeat).type = "cron";
     must(store.state.stuck).running = "no";
     expect(problemsOf(store)).toEqual([
-      "commands.heartbeat.type: must be one of shell, heartbeat, delegation, triage-audit",
+      "commands.heartbeat.type: must be one of shell, heartbeat, delegation, triage-audit, stale-delegation-watchdog",
       "commands.wl-stats.frequency_minutes: must be a positive integer",
       "state.stuck.running: must be true or false",
     ]);
