@@ -3,6 +3,7 @@ import {
   COMMAND_TYPES,
   type CommandSpec,
   commandSpecSchema,
+  typedMetadataProblem,
   frequencyMinutesSchema,
   prioritySchema,
 } from "../lib/core/command.js";
@@ -92,6 +93,8 @@ export function specFromArgs(
   }
   const problem = typeMetadataProblem(parsed.data.type, parsed.data.metadata);
   if (problem) throw new InvalidInputError(`Invalid --metadata: ${problem}`);
+  const metadataProblem = typedMetadataProblem(parsed.data.type, parsed.data.metadata);
+  if (metadataProblem) throw new InvalidInputError(`Invalid ${metadataProblem}`);
   const { paused: _paused, ...spec } = parsed.data;
   return spec;
 }

@@ -234,13 +234,10 @@ export function formatScore(value: number | undefined): string {
 }
 
 /** Types as the table shows them: `triage-audit` is the one that needs shortening. */
-const TYPE_LABELS: Record<CommandType, string> = {
-  shell: "shell",
-  heartbeat: "heartbeat",
-  delegation: "delegation",
+const TYPE_LABELS: Partial<Record<CommandType, string>> = {
   "triage-audit": "triage",
   "review-audit": "review",
-  "pr-monitor": "pr-monitor",
+  "stale-delegation-watchdog": "watchdog",
 };
 
 function cell(text: string, width: number, align: "left" | "right" = "left"): string {
@@ -284,7 +281,7 @@ export function statusCells(r: StatusRow, now: number): string[] {
       : `${r.latenessMs > 0 ? "+" : r.latenessMs < 0 ? "-" : ""}${shortDuration(r.latenessMs)}`;
   return [
     r.id,
-    TYPE_LABELS[r.type],
+    TYPE_LABELS[r.type] ?? r.type,
     every(r.frequencyMinutes),
     String(r.priority),
     r.state,

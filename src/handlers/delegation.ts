@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
@@ -34,7 +35,16 @@ export const handler: (event: unknown, context: Context) => Promise<DelegationIn
         throw new InvalidInputError('Expected {"discord"?: boolean, "dryRun"?: boolean}');
       const outcome = await runDelegationWorkflow(
         workflowDeps(app, services.notifier, Date.now() + remainingMs() - 10_000),
-        { post: parsed.data.discord ?? false, live: !parsed.data.dryRun, auditOnly: false },
+        {
+          post: parsed.data.discord ?? false,
+          live: !parsed.data.dryRun,
+          claim: {
+            commandId: "delegation-function",
+            runId: randomUUID(),
+            assignee: app.config.delegateAssignee,
+          },
+          dispatchStore: app.store,
+        },
       );
       return {
         ok: outcome.ok,

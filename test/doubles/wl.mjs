@@ -1,6 +1,8 @@
 // Test double for `wl`, following shared/contracts/worklog-cli.md: state in wl.json
-// ({initialized, items, comments, next?, overrides?}), pretty JSON on stdout, JSON errors
-// on stderr with exit 1, the uninitialized shape on stdout.
+// ({initialized, items, comments, deps?, next?, overrides?}), pretty JSON on stdout, JSON
+// errors on stderr with exit 1, the uninitialized shape on stdout. `next` follows Worklog's
+// selection (8b274bf) in outline: sortIndex order, not priority; unblocked criticals first;
+// while items are in progress or blocked, the first of them (its open child, or itself).
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { dir, override, readFixture, record, writeFixture, writeOut } from "./common.mjs";
@@ -10,6 +12,7 @@ const FIXTURE = "wl.json";
 const state = readFixture(FIXTURE, { initialized: true, items: [], comments: {} });
 state.items ??= [];
 state.comments ??= {};
+state.deps ??= [];
 await override(state, FIXTURE);
 
 let argv = process.argv.slice(2);
@@ -49,7 +52,6 @@ if (state.initialized === false) {
 }
 
 const [cmd, sub] = argv;
-const PRIORITY = { critical: 0, high: 1, medium: 2, low: 3 };
 const STATUSES = ["open", "in-progress", "blocked", "completed", "deleted"];
 const STAGES = ["idea", "intake_complete", "plan_complete", "in_progress", "in_review", "done", ""];
 const PAIRS = {
@@ -59,6 +61,59 @@ const PAIRS = {
   completed: ["in_review", "done"],
   deleted: ["idea", "intake_complete", "plan_complete", "done"],
 };
+
+const bySortIndex = (list) =>
+  [...list].sort(
+    (a, b) =>
+      (a.sortIndex ?? 0) - (b.sortIndex ?? 0) ||
+      String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? "")),
+  )[0];
+
+function scriptedNext(excluded) {
+  const item = state.next.map(find).find((i) => i && !excluded.has(i.id));
+  return item
+    ? { workItem: item, reason: `Next open item by sort_index (priority ${item.priority})` }
+    : { workItem: null, reason: "No work items available" };
+}
+
+function nextItem(excluded) {
+  const pool = state.items.filter(
+    (i) =>
+      i.status !== "deleted" &&
+      i.issueType !== "epic" &&
+      !(i.stage === "in_review" && i.status === "blocked") &&
+      !excluded.has(i.id),
+  );
+  const critical = pool.filter(
+    (i) => i.priority === "critical" && i.status !== "completed" && i.status !== "blocked",
+  );
+  if (critical.length)
+    return {
+      workItem: bySortIndex(critical),
+      reason: "Next unblocked critical item by sort_index (priority critical)",
+    };
+  const active = pool.filter((i) => i.status === "in-progress" || i.status === "blocked");
+  if (active.length === 0) {
+    const top = bySortIndex(pool.filter((i) => i.status !== "completed"));
+    return top
+      ? { workItem: top, reason: `Next open item by sort_index (priority ${top.priority})` }
+      : { workItem: null, reason: "No work items available" };
+  }
+  const selected = bySortIndex(active);
+  if (selected.status === "blocked")
+    return { workItem: selected, reason: "Blocked item with no identifiable blocking issues" };
+  const child = bySortIndex(
+    pool.filter(
+      (i) => i.parentId === selected.id && !["in-progress", "completed"].includes(i.status),
+    ),
+  );
+  return child
+    ? {
+        workItem: child,
+        reason: `Next child by sort_index of deepest in-progress item ${selected.id}`,
+      }
+    : { workItem: selected, reason: "In-progress item with no open children" };
+}
 
 function tree(items) {
   const ids = new Set(items.map((i) => i.id));
@@ -90,25 +145,19 @@ switch (cmd) {
   }
   case "next": {
     const n = Number(option("-n", "--number") ?? 1);
-    const pool = state.next
-      ? state.next.map(find).filter(Boolean)
-      : state.items
-          .filter((i) => i.status === "open")
-          .sort(
-            (a, b) =>
-              (PRIORITY[a.priority] ?? 9) - (PRIORITY[b.priority] ?? 9) ||
-              (a.sortIndex ?? 0) - (b.sortIndex ?? 0),
-          );
-    const reason = (i) => `Next open item by sort_index (priority ${i.priority})`;
-    if (!option("-n", "--number")) {
-      const top = pool[0];
-      print(
-        top
-          ? { success: true, workItem: top, reason: reason(top) }
-          : { success: true, workItem: null, reason: "No work items available" },
-      );
+    const picks = [];
+    const excluded = new Set();
+    for (let k = 0; k < n; k++) {
+      const pick = state.next ? scriptedNext(excluded) : nextItem(excluded);
+      if (!pick.workItem) {
+        if (k === 0) picks.push(pick);
+        break;
+      }
+      excluded.add(pick.workItem.id);
+      picks.push(pick);
     }
-    const results = pool.slice(0, n).map((i) => ({ workItem: i, reason: reason(i) }));
+    if (!option("-n", "--number")) print({ success: true, ...picks[0] });
+    const results = picks.filter((p) => p.workItem);
     print({
       success: true,
       count: results.length,
@@ -143,8 +192,16 @@ switch (cmd) {
   case "list": {
     const status = option("--status", "-s");
     const stage = option("--stage");
+    const assignee = option("--assignee", "-a");
+    const tags = option("--tags")
+      ?.split(",")
+      .map((t) => t.trim());
     const items = state.items.filter(
-      (i) => (!status || i.status === status) && (stage === undefined || i.stage === stage),
+      (i) =>
+        (!status || i.status === status) &&
+        (!stage || i.stage === stage) &&
+        (!assignee || i.assignee === assignee) &&
+        (!tags || tags.some((t) => (i.tags ?? []).includes(t))),
     );
     print({ success: true, count: items.length, workItems: items });
     break;
@@ -182,22 +239,90 @@ switch (cmd) {
     argError(`unknown command 'comment ${sub}'`);
     break;
   }
+  case "dep": {
+    const [id, target] = [argv[2], argv[3]];
+    if (sub === "add") {
+      const item = find(id);
+      const dependsOn = find(target);
+      if (!item || !dependsOn) fail("One or more work items were not found");
+      if (state.deps.some((e) => e.fromId === id && e.toId === target))
+        fail("Dependency already exists.");
+      const edge = { fromId: id, toId: target, createdAt: now() };
+      state.deps.push(edge);
+      if (
+        !["in_review", "done"].includes(dependsOn.stage) &&
+        !["completed", "deleted"].includes(item.status)
+      )
+        Object.assign(item, { status: "blocked", updatedAt: now() });
+      save();
+      print({ success: true, edge });
+    }
+    if (sub === "list") {
+      if (!find(id))
+        print({
+          success: true,
+          warnings: [`Work item not found: ${id}`],
+          inbound: [],
+          outbound: [],
+        });
+      const edge = (otherId, direction) => {
+        const other = find(otherId);
+        return {
+          id: otherId,
+          title: other?.title || "(missing)",
+          status: other?.status || "deleted",
+          priority: other?.priority || "medium",
+          direction,
+        };
+      };
+      print({
+        success: true,
+        item: id,
+        inbound: state.deps
+          .filter((e) => e.toId === id)
+          .map((e) => edge(e.fromId, "depended-on-by")),
+        outbound: state.deps.filter((e) => e.fromId === id).map((e) => edge(e.toId, "depends-on")),
+      });
+    }
+    argError(`unknown command 'dep ${sub}'`);
+    break;
+  }
   case "update": {
     const item = find(sub);
     if (!item) fail(`Work item not found: ${sub}`);
-    let status = option("--status") ?? item.status;
-    const stage = option("--stage") ?? item.stage;
-    if (status === "in_progress") {
-      writeOut(2, 'Warning: status "in_progress" normalized to "in-progress"\n');
-      status = "in-progress";
+    const updates = {};
+    if (option("--status") !== undefined || option("--stage") !== undefined) {
+      let status = option("--status") ?? item.status;
+      const stage = option("--stage") ?? item.stage;
+      if (status === "in_progress") {
+        writeOut(2, 'Warning: status "in_progress" normalized to "in-progress"\n');
+        status = "in-progress";
+      }
+      if (!STATUSES.includes(status))
+        fail(`Invalid status "${status}". Valid statuses: ${STATUSES.join(", ")}`);
+      if (!STAGES.includes(stage))
+        fail(`Invalid stage "${stage}". Valid stages: ${STAGES.join(", ")}`);
+      if (stage && !PAIRS[status].includes(stage)) {
+        const allowed = Object.keys(PAIRS).filter((s) => PAIRS[s].includes(stage));
+        fail(
+          `Invalid status/stage combination: status "${status}" is not compatible with stage "${stage}". Allowed stages for status "${status}": ${PAIRS[status].join(", ")}. Allowed statuses for stage "${stage}": ${allowed.join(", ")}.`,
+        );
+      }
+      // Worklog reports `blocked` but stores `open` for an item without dependency edges.
+      const edges = state.deps.some((e) => e.fromId === sub);
+      Object.assign(updates, { status: status === "blocked" && !edges ? "open" : status, stage });
     }
-    if (!STATUSES.includes(status))
-      fail(`Invalid status "${status}". Valid statuses: ${STATUSES.join(", ")}`);
-    if (!STAGES.includes(stage))
-      fail(`Invalid stage "${stage}". Valid stages: ${STAGES.join(", ")}`);
-    if (stage && !PAIRS[status].includes(stage))
-      fail(`Invalid status/stage combination: ${status}/${stage}`);
-    Object.assign(item, { status, stage, updatedAt: now() });
+    const assignee = option("--assignee", "-a");
+    if (assignee !== undefined) updates.assignee = assignee;
+    const tags = option("--tags");
+    if (tags) updates.tags = tags.split(",").map((t) => t.trim());
+    const dnd = option("--do-not-delegate");
+    if (dnd !== undefined) {
+      const on = ["true", "yes"].includes(dnd.toLowerCase());
+      const rest = (updates.tags ?? item.tags ?? []).filter((t) => t !== "do-not-delegate");
+      updates.tags = on ? [...rest, "do-not-delegate"] : rest;
+    }
+    Object.assign(item, updates, { updatedAt: now() });
     save();
     print({ success: true, workItem: item });
     break;
@@ -211,7 +336,8 @@ switch (cmd) {
     const priority = option("--priority", "-p") ?? "medium";
     if (!STATUSES.includes(status))
       fail(`Invalid status "${status}". Valid statuses: ${STATUSES.join(", ")}`);
-    if (!(priority in PRIORITY)) fail(`Invalid priority "${priority}"`);
+    if (!["critical", "high", "medium", "low"].includes(priority))
+      fail(`Invalid priority "${priority}"`);
     if (!PAIRS[status].includes(stage))
       fail(`Invalid status/stage combination: ${status}/${stage}`);
     const prefix = state.prefix ?? "WL";

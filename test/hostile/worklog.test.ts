@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { oneLine } from "../../src/lib/app/worklog/busy.js";
 import { runCli } from "../support/cli.js";
-import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
+import { createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
 import { startTestServer } from "../support/store.js";
 import {
   allPayloads,
@@ -130,11 +131,11 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
       const marker = markerDir();
       const p = shellPayloads(marker);
       const title = `${allPayloads(marker)} ${"padding ".repeat(120)}`;
-      const item = workItem({
+      const item = delegable({
         id: "SA-1",
         stage: "idea",
         title,
-        description: allPayloads(marker),
+        description: `${allPayloads(marker)}\nAcceptance criteria: nothing runs`,
         assignee: p.semicolon,
         priority: p.pipe,
         tags: [p.and],
@@ -142,14 +143,15 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
       const d = createDoubles({ wl: { items: [item] } });
       const result = await runCli(["delegation", "--discord"], { ...env, ...d.env });
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(title);
+      // Shown on one line: a newline in a title cannot start a line of its own.
+      expect(result.stdout).toContain(oneLine(title));
       expect(result.stdout).toContain("Delegation: dispatched intake SA-1");
       const opencode = argvOf(d, "opencode");
-      expect(opencode[0]).toEqual(["run", "/intake SA-1"]);
+      expect(opencode[0]?.[1]).toMatch(/^\/intake SA-1 /);
       // The report is over 1,000 characters: summarized by opencode, the report one argv element.
       expect(opencode[1]).toHaveLength(2);
       expect(opencode[1]?.[1]).toMatch(/^summarize this content in under 1000 characters: /);
-      expect(opencode[1]?.[1]).toContain(title.trim());
+      expect(opencode[1]?.[1]).toContain(oneLine(title));
       for (const argv of argvOf(d, "wl")) expect(argv.join(" ")).not.toContain(marker);
       expect(posts()).toHaveLength(1);
       expect(executed(marker)).toEqual([]);
@@ -163,7 +165,7 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
         const id = shellPayloads(marker)[name] ?? "";
         const d = createDoubles({ wl: { items: [workItem({ id, stage: "idea" })] } });
         const result = await runCli(["delegation"], { ...env, ...d.env });
-        expect(result.stdout).toContain("Delegation: skipped (malformed work item id");
+        expect(result.stdout).toContain("malformed work item id");
         expect(argvOf(d, "opencode")).toEqual([]);
         for (const argv of argvOf(d, "wl")) expect(argv).not.toContain(id);
         expect(executed(marker)).toEqual([]);
@@ -176,12 +178,10 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
       fresh(async ({ env }) => {
         const marker = markerDir();
         const stage = shellPayloads(marker)[name] ?? "";
-        const d = createDoubles({ wl: { items: [workItem({ id: "SA-1", stage })] } });
+        const d = createDoubles({ wl: { items: [delegable({ id: "SA-1", stage })] } });
         const result = await runCli(["delegation"], { ...env, ...d.env });
         expect(result.code).toBe(0);
-        expect(result.stdout).toContain(
-          `Delegation: skipped (stage ${JSON.stringify(stage)} of SA-1)`,
-        );
+        expect(result.stdout).toContain(`delegable_stage (stage ${JSON.stringify(stage)}`);
         expect(argvOf(d, "opencode")).toEqual([]);
         expect(executed(marker)).toEqual([]);
       }),

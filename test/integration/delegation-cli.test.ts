@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
-import { createDoubles, pwnedFiles, workItem } from "../support/doubles.js";
+import { createDoubles, delegable, pwnedFiles, workItem } from "../support/doubles.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
 
@@ -29,7 +29,7 @@ const busyItems = [
 ];
 
 describe("ampa delegation", () => {
-  it("prints the busy line per in-progress item from the wl tree and dispatches nothing", async () => {
+  it("prints the busy line per in-progress item, the tree from parentId, and dispatches nothing", async () => {
     const d = createDoubles({ wl: { items: busyItems } });
     const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
     expect(result.code).toBe(0);
@@ -37,21 +37,36 @@ describe("ampa delegation", () => {
       [
         "Agents are currently busy with:",
         "── Epic parent - SA-0MWTTBZRM0A8CEMM",
-        "── Child A - SA-0MWTTBZVI1HLLL0Q",
+        "   ── Child A - SA-0MWTTBZVI1HLLL0Q",
         "",
         "Delegation: skipped (in_progress items)",
         "",
       ].join("\n"),
     );
     expect(d.calls().map((c) => c.program)).not.toContain("opencode");
+    // JSON only: the human tree prints titles raw.
+    expect(d.calls().map((c) => c.argv)).not.toContainEqual(["in_progress"]);
+  });
+
+  it("a title with a newline and tree characters cannot forge a busy entry", async () => {
+    const title = "Real work\n└── Injected - NL-FAKE";
+    const d = createDoubles({
+      wl: { items: [workItem({ id: "SA-1", title, status: "in-progress", stage: "in_progress" })] },
+    });
+    const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
+    expect(result.stdout.split("\n").slice(0, 3)).toEqual([
+      "Agents are currently busy with:",
+      "── Real work └── Injected - NL-FAKE - SA-1",
+      "",
+    ]);
   });
 
   it("prints the full report with candidates and dispatches the top one when idle", async () => {
     const d = createDoubles({
       wl: {
         items: [
-          workItem({ id: "SA-42", title: "Fix login", priority: "high" }),
-          workItem({ id: "SA-43", title: "Tidy docs", priority: "low" }),
+          delegable({ id: "SA-42", title: "Fix login", priority: "high" }),
+          delegable({ id: "SA-43", title: "Tidy docs", priority: "low" }),
         ],
       },
     });
@@ -67,23 +82,25 @@ describe("ampa delegation", () => {
         "- Tidy docs - SA-43 (status: open, priority: low)",
         "Top candidate:",
         "- Fix login - SA-42 (status: open, priority: high)",
-        "Rationale: Next open item by sort_index (priority high)",
+        "Rationale: the first candidate that passes every delegation check, in wl next's order (by sortIndex, not by priority); wl says: Next open item by sort_index (priority high)",
       ].join("\n"),
     );
     expect(result.stdout).toContain("Starting work on\n\n# Fix login - SA-42");
     expect(result.stdout).toContain("Delegation: dispatched intake SA-42");
     expect(d.calls().filter((c) => c.program === "opencode")).toEqual([
-      { program: "opencode", argv: ["run", "/intake SA-42"], cwd: d.dir },
+      { program: "opencode", argv: ["run", expect.stringMatching(/^\/intake SA-42 /)], cwd: d.dir },
     ]);
   });
 
   it("--dry-run prints the report only", async () => {
-    const d = createDoubles({ wl: { items: [workItem({ id: "SA-42", title: "Fix login" })] } });
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-42", title: "Fix login" })] } });
     const result = await runCli(["delegation", "--dry-run"], { ...storeEnv, ...d.env });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Top candidate:\n- Fix login - SA-42");
     expect(result.stdout).not.toContain("Delegation:");
-    expect(d.calls().map((c) => c.program)).toEqual(["wl", "wl"]);
+    // Reads only (`list --assignee` too when an earlier test left a claim in this table).
+    const verbs = new Set(d.calls().map((c) => `${c.program} ${c.argv[0]}`));
+    expect([...verbs].sort()).toEqual(["wl dep", "wl in_progress", "wl list", "wl next"]);
   });
 
   it("says delegation is idle when there is nothing to do", async () => {
@@ -111,7 +128,7 @@ describe("ampa delegation", () => {
           "",
           "Agents are currently busy with:",
           "── Epic parent - SA-0MWTTBZRM0A8CEMM",
-          "── Child A - SA-0MWTTBZVI1HLLL0Q",
+          "   ── Child A - SA-0MWTTBZVI1HLLL0Q",
           "",
           "Delegation: skipped (in_progress items)",
         ].join("\n"),
@@ -160,8 +177,10 @@ describe("ampa delegation", () => {
     });
     const result = await runCli(["delegation"], { ...storeEnv, ...d.env });
     expect(result.stdout).toContain('- $(touch PWNED) - SA-1"; touch PWNED; echo "');
-    expect(result.stdout).toContain("Delegation: skipped (malformed work item id");
+    expect(result.stdout).toContain("Delegation: skipped (no candidate passes the checks: ");
+    expect(result.stdout).toContain("id (malformed work item id");
     expect(pwnedFiles(d)).toEqual([]);
-    expect(d.calls().map((c) => c.program)).toEqual(["wl", "wl", "wl", "wl"]);
+    const verbs = new Set(d.calls().map((c) => `${c.program} ${c.argv[0]}`));
+    expect([...verbs].sort()).toEqual(["wl in_progress", "wl list", "wl next"]);
   });
 });

@@ -2,7 +2,7 @@ import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { spec } from "../support/commands.js";
-import { createDoubles, workItem } from "../support/doubles.js";
+import { createDoubles, delegable } from "../support/doubles.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
 let server: EmbeddedStore;
@@ -93,7 +93,7 @@ describe("Lambda handlers", () => {
 
   it("the delegation function returns the report and dispatches nothing on a dry run", async () => {
     const { handler } = await import("../../src/handlers/delegation.js");
-    const d = createDoubles({ wl: { items: [workItem({ id: "SA-42", title: "Fix login" })] } });
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-42", title: "Fix login" })] } });
     const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
     process.env.PATH = d.env.PATH;
     process.env.AMPA_DOUBLES_DIR = d.dir;
@@ -102,7 +102,7 @@ describe("Lambda handlers", () => {
       expect(result.ok).toBe(true);
       expect(result.report).toContain("Top candidate:\n- Fix login - SA-42");
       expect(result.note).toBeUndefined();
-      expect(d.calls().map((c) => c.program)).toEqual(["wl", "wl"]);
+      expect(d.calls().map((c) => c.argv[0])).toEqual(["in_progress", "list", "next", "dep"]);
       expect(await handler({ dryRun: "yes" }, context())).toMatchObject({ ok: false });
     } finally {
       process.env.PATH = saved.PATH;

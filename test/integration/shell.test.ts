@@ -16,6 +16,8 @@ describe("shell runner", () => {
     const { config } = parseConfig({ AMPA_COMMAND_CWD: dir });
     const result = await shellRunner(runShell)(command("pwd", { command: "pwd" }), {
       config,
+      commandId: "pwd",
+      runId: "run-1",
       log: testLogger,
       clock: Date.now,
       signal: new AbortController().signal,

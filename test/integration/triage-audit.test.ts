@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
-import { createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
+import {
+  createDoubles,
+  delegable,
+  type Doubles,
+  pwnedFiles,
+  workItem,
+} from "../support/doubles.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
 
@@ -385,11 +391,11 @@ describe("triage audit", () => {
 
 describe("delegation command type", () => {
   it("posts one Delegation Report and dispatches intake when idle (no generic post)", async () => {
-    const d = createDoubles({ wl: { items: [workItem({ id: "SA-42", title: "Fix login" })] } });
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-42", title: "Fix login" })] } });
     await auditCommand({}, "delegation");
     const result = await runAudit(d);
     expect(result.code).toBe(0);
-    expect(argvOf(d, "opencode")).toEqual([["run", "/intake SA-42"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", expect.stringMatching(/^\/intake SA-42 /)]]);
     expect(posts()).toHaveLength(1);
     expect(posts()[0]).toMatch(/^# Delegation Report\n\nAMPA Delegation\n/);
     expect(posts()[0]).toMatch(/\n\nDelegation: dispatched intake SA-42$/);

@@ -130,6 +130,8 @@ function context(env: Record<string, string>, log = capturingLogger().log): Runn
     clock: Date.now,
     deadline: Date.now() + 60_000,
     signal: new AbortController().signal,
+    commandId: "ws",
+    runId: "run-ws",
   };
 }
 

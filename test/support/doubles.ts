@@ -23,7 +23,9 @@ export interface WlFixture {
   items?: Record<string, unknown>[];
   /** Work item id → comments, oldest first. */
   comments?: Record<string, Record<string, unknown>[]>;
-  /** Ids `wl next` returns, in order (default: open items by priority, sortIndex). */
+  /** Dependency edges (`wl dep add`): fromId depends on toId. */
+  deps?: { fromId: string; toId: string }[];
+  /** Ids `wl next` returns, in order (default: Worklog's selection, by sortIndex). */
   next?: string[];
   /** Exact argv (joined by spaces) → scripted response(s); "fallthrough" uses the state. */
   overrides?: Record<string, unknown>;
@@ -65,6 +67,20 @@ export function workItem(
     ...fields,
   };
 }
+
+/** A description that passes the context and acceptance-criteria checks. */
+export const DELEGABLE_DESCRIPTION = [
+  "Users cannot log in after the session cookie expires; the login form posts but the",
+  "server answers 401 until the browser is restarted.",
+  "",
+  "Acceptance criteria:",
+  "- [ ] an expired session redirects to the login form",
+  "- [ ] logging in again works without a restart",
+].join("\n");
+
+/** A work item that passes every delegation check (an open idea by default). */
+export const delegable = (fields: Record<string, unknown> & { id: string }) =>
+  workItem({ description: DELEGABLE_DESCRIPTION, ...fields });
 
 /**
  * Executable `wl`, `opencode`, `gh` (and a `curl` that must never run) in a fresh bin dir,

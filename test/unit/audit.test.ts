@@ -40,7 +40,9 @@ describe("audit settings", () => {
     expect(s.verifyPrWithGh).toBe(false);
     expect(s.includeBlocked).toBe(true);
     expect(cooldownMs(item("in-progress", "in_progress"), s)).toBe(1 * HOUR);
-    expect(cooldownMs(item("completed", "in_review"), s)).toBe(12 * HOUR);
+    // No in_review key: that stage goes only with status completed, never a candidate.
+    expect(s.cooldownHoursBy).not.toHaveProperty("in_review");
+    expect(cooldownMs(item("completed", "in_review"), s)).toBe(2 * HOUR);
     expect(cooldownMs(item("blocked", "idea"), s)).toBe(24 * HOUR);
     expect(cooldownMs(item("open", "idea"), s)).toBe(2 * HOUR);
   });

@@ -4,8 +4,9 @@ import {
   isWorkItemId,
   parseCandidates,
   parseComments,
-  parseInProgressTree,
+  parseDependencies,
   parseItems,
+  type WorkItem,
   toWorkItem,
 } from "../../src/lib/app/worklog/wl.js";
 import { must } from "../support/commands.js";
@@ -86,66 +87,116 @@ describe("parsing wl responses", () => {
     expect(parseComments({ success: true, count: 0, comments: [] })).toEqual([]);
   });
 
-  it("reads the Title - ID lines of the plain in_progress tree at every depth", () => {
-    const tree = [
-      "",
-      "Found 3 in-progress work item(s):",
-      "",
-      "├── Epic parent - SA-0MWTTBZRM0A8CEMM",
-      "│   Status: in-progress · Stage: in_progress | Priority: high",
-      "│   └── Child A - SA-0MWTTBZVI1HLLL0Q",
-      "│       Status: in-progress · Stage: plan_complete | Priority: medium",
-      "└── Other - with dash - SA-0MWTTBZVI1HLLL0R",
-      "    Assignee: alice",
-      "",
-    ].join("\n");
-    expect(parseInProgressTree(tree)).toEqual([
-      "Epic parent - SA-0MWTTBZRM0A8CEMM",
-      "Child A - SA-0MWTTBZVI1HLLL0Q",
-      "Other - with dash - SA-0MWTTBZVI1HLLL0R",
-    ]);
-    expect(parseInProgressTree("No in-progress work items found\n")).toEqual([]);
+  it("reads the outbound edges of wl dep list", () => {
+    expect(
+      parseDependencies({
+        success: true,
+        item: "SA-1",
+        inbound: [{ id: "SA-9", title: "x", status: "open", direction: "depended-on-by" }],
+        outbound: [
+          { id: "SA-2", title: "B", status: "open", priority: "medium", direction: "depends-on" },
+          { title: "no id" },
+        ],
+      }),
+    ).toEqual([{ id: "SA-2", title: "B", status: "open" }]);
   });
 
   it("accepts Worklog ids and rejects anything a shell could act on", () => {
     expect(isWorkItemId("SA-0MLHNPSGP0N397NX")).toBe(true);
     expect(isWorkItemId("SA-42")).toBe(true);
-    for (const bad of ['SA-1"; touch PWNED; echo "', "$(touch PWNED)", "SA-1 x", "-rf", "", "sa-1"])
+    // `wl init --prefix` takes any alphanumeric prefix of any length, upper-cased.
+    for (const good of ["9LIVES-0MX54ABCDEFGHIJK", "ABCDEFGHIJKLMNOPQ-0MX54ABCDEFGHIJK", "A1-B2"])
+      expect(isWorkItemId(good)).toBe(true);
+    for (const bad of [
+      'SA-1"; touch PWNED; echo "',
+      "$(touch PWNED)",
+      "SA-1 x",
+      "-rf",
+      "--exec=touch-X",
+      "",
+      "sa-1",
+      "SA-1\nSA-2",
+      "SA--1",
+      `SA-${"X".repeat(200)}`,
+    ])
       expect(isWorkItemId(bad)).toBe(false);
   });
 });
 
+const wi = (id: string, fields: Record<string, unknown> = {}): WorkItem =>
+  must(toWorkItem(item(id, fields)));
+const plan = (over: Partial<Parameters<typeof idleReport>[0]> = {}) => ({
+  busy: [],
+  held: false,
+  candidates: [],
+  dispatches: new Map(),
+  ...over,
+});
+
 describe("delegation report text", () => {
-  it("lists each in-progress item after the busy heading", () => {
-    expect(busyReport(["A - SA-1", "B - SA-2"])).toBe(
-      "Agents are currently busy with:\n── A - SA-1\n── B - SA-2",
+  it("lists each busy item after the busy heading, children under their parent", () => {
+    expect(
+      busyReport([
+        { item: wi("SA-1", { title: "A", status: "in-progress" }) },
+        { item: wi("SA-3", { title: "C", status: "open", stage: "in_progress" }) },
+        { item: wi("SA-2", { title: "B", status: "in-progress", parentId: "SA-1" }) },
+      ]),
+    ).toBe(
+      [
+        "Agents are currently busy with:",
+        "── A - SA-1",
+        "   ── B - SA-2",
+        "── C - SA-3 (stage in_progress, status open)",
+      ].join("\n"),
     );
   });
 
-  it("lists candidates and the top candidate with its rationale", () => {
-    const candidates = parseCandidates({
+  it("keeps a title with newlines and tree characters on its own line", () => {
+    const title = "Real\n└── Injected - NL-FAKE\r\n\u001b[31mred";
+    const report = busyReport([{ item: wi("SA-1", { title, status: "in-progress" }) }]);
+    expect(report.split("\n")).toEqual([
+      "Agents are currently busy with:",
+      "── Real └── Injected - NL-FAKE [31mred - SA-1",
+    ]);
+  });
+
+  it("lists candidates, why each skipped one was skipped, and the rationale of the order", () => {
+    const [first, second] = parseCandidates({
       results: [
         { workItem: item("SA-1"), reason: "Next open item by sort_index (priority high)" },
-        { workItem: item("SA-2", { priority: "low" }) },
+        { workItem: item("SA-2", { priority: "low" }), reason: "Next open item by sort_index" },
       ],
     });
-    expect(idleReport(candidates)).toBe(
+    const chosen = { candidate: must(second), failures: [] };
+    const report = idleReport(
+      plan({
+        candidates: [
+          {
+            candidate: must(first),
+            failures: [{ check: "context", why: "description has 0 of 100 characters" }],
+          },
+          chosen,
+        ],
+        chosen,
+      }),
+    );
+    expect(report).toBe(
       [
         "AMPA Delegation",
         "In-progress items:",
         "- (none)",
         "Candidates:",
-        "- Title SA-1 - SA-1 (status: open, priority: high)",
+        "- Title SA-1 - SA-1 (status: open, priority: high) — skipped: context (description has 0 of 100 characters)",
         "- Title SA-2 - SA-2 (status: open, priority: low)",
         "Top candidate:",
-        "- Title SA-1 - SA-1 (status: open, priority: high)",
-        "Rationale: Next open item by sort_index (priority high)",
+        "- Title SA-2 - SA-2 (status: open, priority: low)",
+        "Rationale: the first candidate that passes every delegation check, in wl next's order (by sortIndex, not by priority); wl says: Next open item by sort_index",
       ].join("\n"),
     );
   });
 
   it("says delegation is idle when there are no candidates", () => {
-    expect(idleReport([])).toBe(
+    expect(idleReport(plan())).toBe(
       [
         "AMPA Delegation",
         "In-progress items:",

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Command as Program } from "commander";
 import { NO_WEBHOOK_MESSAGE } from "../../lib/app/runners/heartbeat.js";
 import { type DelegationOutcome, runDelegationWorkflow } from "../../lib/app/worklog/workflows.js";
@@ -61,7 +62,16 @@ export function registerDelegation(program: Program): void {
         if (flags.discord && !(await notifier.configured())) return undefined;
         return runDelegationWorkflow(
           workflowDeps(app, notifier, Date.now() + app.config.defaultMaxRuntimeMinutes * 60_000),
-          { post: Boolean(flags.discord), live: !flags.dryRun, auditOnly: false },
+          {
+            post: Boolean(flags.discord),
+            live: !flags.dryRun,
+            claim: {
+              commandId: "ampa-delegation",
+              runId: randomUUID(),
+              assignee: app.config.delegateAssignee,
+            },
+            dispatchStore: app.store,
+          },
         );
       });
       if (!outcome)

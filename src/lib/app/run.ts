@@ -177,7 +177,14 @@ async function runCommand(
     deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
   );
   try {
-    return await deps.runners[command.type](command, { config, deadline, clock, ...ctx });
+    return await deps.runners[command.type](command, {
+      config,
+      commandId: command.id,
+      runId: claim.runId,
+      deadline,
+      clock,
+      ...ctx,
+    });
   } catch (err) {
     ctx.log.error({ err: asError(err).message }, "runner failed");
     return {

@@ -8,6 +8,7 @@ export const COMMAND_TYPES = [
   "triage-audit",
   "review-audit",
   "pr-monitor",
+  "stale-delegation-watchdog",
 ] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
@@ -116,6 +117,68 @@ export function runtimeProblem(spec: {
       `a "function" run is cut by Lambda at 15 minutes (at most ${MAX_FUNCTION_RUNTIME_MINUTES})`
     );
   return undefined;
+}
+
+// ── Metadata of the Worklog delegation types ──────────────────────────────────────────
+
+/** The stages live delegation can dispatch (stage → action in app/worklog/delegation.ts). */
+export const DELEGABLE_STAGES = ["idea", "intake_complete", "plan_complete"] as const;
+export type DelegableStage = (typeof DELEGABLE_STAGES)[number];
+
+const staleMinutesSchema = z
+  .number()
+  .int("must be a positive integer")
+  .positive("must be a positive integer")
+  .max(525_600, "must be at most 525600 (one year)");
+
+/**
+ * The delegation invariants a `delegation` command can tune (all on by default): strict,
+ * so a misspelt check is an error rather than a check silently left on.
+ */
+export const delegationChecksSchema = z.strictObject({
+  /** `context`: the description has at least this many characters (0 turns it off). */
+  min_description_chars: z.number().int("must be an integer").min(0).max(1_000_000).optional(),
+  /** `acceptance_criteria`: the description has acceptance criteria or a checklist. */
+  acceptance_criteria: z.boolean().optional(),
+  /** `do_not_delegate`: the item carries no `do-not-delegate` tag. */
+  do_not_delegate: z.boolean().optional(),
+  /** `dependencies`: the item is not blocked and depends on no open item. */
+  dependencies: z.boolean().optional(),
+  /** `nothing_in_progress`: no item is in progress or claimed (one delegation at a time). */
+  nothing_in_progress: z.boolean().optional(),
+});
+export type DelegationChecksMetadata = z.infer<typeof delegationChecksSchema>;
+
+/** `delegation` metadata; other keys (`audit_only`, `discord_label`, …) pass through. */
+export const delegationMetadataSchema = z.looseObject({
+  /** Only these stages are delegated (a stage runner: intake, planning, implementation). */
+  stages: z.array(z.enum(DELEGABLE_STAGES)).min(1, "must list at least one stage").optional(),
+  checks: delegationChecksSchema.optional(),
+  /** A claim older than this no longer holds the item (the watchdog's default too). */
+  stale_after_minutes: staleMinutesSchema.optional(),
+});
+
+/** `stale-delegation-watchdog` metadata. */
+export const watchdogMetadataSchema = z.looseObject({
+  stale_after_minutes: staleMinutesSchema.optional(),
+});
+
+/** The metadata schema of a command type, where it has one. */
+export const METADATA_SCHEMAS: Partial<Record<CommandType, z.ZodType>> = {
+  delegation: delegationMetadataSchema,
+  "stale-delegation-watchdog": watchdogMetadataSchema,
+};
+
+/** Why `metadata` does not suit `type`, naming each bad field; undefined when it does. */
+export function typedMetadataProblem(
+  type: CommandType,
+  metadata: Record<string, unknown>,
+): string | undefined {
+  const parsed = METADATA_SCHEMAS[type]?.safeParse(metadata);
+  if (!parsed || parsed.success) return undefined;
+  return parsed.error.issues
+    .map((i) => `metadata.${i.path.map(String).join(".")}: ${i.message}`)
+    .join("; ");
 }
 
 /** What the operator defines. Field names follow the TypeScript side; the store maps them. */

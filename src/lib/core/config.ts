@@ -61,6 +61,8 @@ export interface Config {
   inboxPort: number;
   /** Longest one `wl` (or `gh`) call may take. */
   wlTimeoutMs: number;
+  /** The assignee AMPA sets on a work item it claims for an agent (AMPA_DELEGATE_ASSIGNEE). */
+  delegateAssignee: string;
   /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
   verifyPrWithGh: boolean;
   /** The deployment's build (`${sls:instanceId}`): the startup message goes out once per build. */

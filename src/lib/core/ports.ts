@@ -181,6 +181,37 @@ export interface PrReportStore {
   getPrReport(key: PrReportKey): Promise<PrReport | undefined>;
 }
 
+/**
+ * A work item AMPA handed to an agent (one item per work item: the latest dispatch). It is
+ * AMPA's claim on the item until it is released, goes stale or the item's stage moves on.
+ */
+export interface DispatchRecord {
+  workItemId: string;
+  /** `intake`, `plan` or `implement`. */
+  action: string;
+  /** The item's stage when it was dispatched. */
+  stage: string;
+  commandId: string;
+  runId: string;
+  /** The assignee AMPA set on the item. */
+  assignee: string;
+  dispatchedAt: number;
+  /** Set when the claim was given up (the stale-delegation watchdog, a failed claim). */
+  releasedAt?: number | undefined;
+  releaseReason?: string | undefined;
+}
+
+export interface DispatchStore {
+  /**
+   * Records a dispatch unless a live claim holds the item: one not released, made at the
+   * same stage, at or after `staleBefore`. False when such a claim exists.
+   */
+  claimDispatch(record: DispatchRecord, staleBefore: number): Promise<boolean>;
+  listDispatches(): Promise<DispatchRecord[]>;
+  /** Marks the run's dispatch of the item released; false when it is not that run's. */
+  releaseDispatch(workItemId: string, runId: string, at: number, reason: string): Promise<boolean>;
+}
+
 /** What import and export of the Python daemon's store read and write. */
 export interface TransferStore extends CommandStore {
   putCommandWithState(command: Command): Promise<boolean>;
@@ -266,6 +297,9 @@ export interface Notify {
 
 export interface RunnerContext {
   config: Config;
+  /** The command and run this is (recorded on what the run claims, e.g. a dispatch). */
+  commandId: string;
+  runId: string;
   log: Logger;
   /** Epoch ms by which the runner must have finished (max runtime, lease, Lambda time). */
   deadline: number;

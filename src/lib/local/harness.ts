@@ -35,6 +35,7 @@ export const instantRunners: Runners = {
   "triage-audit": instant,
   "review-audit": instant,
   "pr-monitor": instant,
+  "stale-delegation-watchdog": instant,
 };
 
 export interface HarnessOptions {

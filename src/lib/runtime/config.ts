@@ -165,6 +165,8 @@ const knobs = {
   AMPA_INBOX_PORT: knob(port, 8025),
   AMPA_WL_TIMEOUT_SECONDS: knob(positiveNumber, 60),
   AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
+  // Passed to `wl update --assignee` and `wl list --assignee` as one argv element.
+  AMPA_DELEGATE_ASSIGNEE: knob(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/), "ampa"),
   AMPA_BUILD_ID: knob(z.string().min(1).optional(), undefined),
   // Hidden in warnings: a refused URL may be one that carries a token.
   AMPA_WORKSPACE_REPO: secretKnob(gitRemote.optional(), undefined),
@@ -369,6 +371,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       inboxPort: r.AMPA_INBOX_PORT,
       wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
       verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
+      delegateAssignee: r.AMPA_DELEGATE_ASSIGNEE,
       buildId: r.AMPA_BUILD_ID,
       workspaceRepo: r.AMPA_WORKSPACE_REPO,
       workspaceRef: r.AMPA_WORKSPACE_REF,

@@ -44,7 +44,7 @@ export function services(
   const runners = createRunners({
     ...processes,
     heartbeat: { notifier, store: app.store, clock },
-    worklog: { notifier, store: app.store, summarize },
+    worklog: { notifier, store: app.store, dispatches: app.store, summarize },
     prReports: app.store,
   });
   const runDeps: RunDeps = {

@@ -12,6 +12,7 @@ import type {
   AuditTime,
   CorruptItem,
   DeadLetter,
+  DispatchRecord,
   NotifyState,
   OnCorrupt,
   PrReport,
@@ -179,4 +180,16 @@ export const auditItemSchema: z.ZodType<AuditTime> = z.object({
   workItemId: z.string(),
   lastAuditAt: epochMsSchema,
   commandId: z.string(),
+});
+
+export const dispatchItemSchema: z.ZodType<DispatchRecord> = z.object({
+  workItemId: z.string(),
+  action: z.string(),
+  stage: z.string(),
+  commandId: z.string(),
+  runId: z.string(),
+  assignee: z.string(),
+  dispatchedAt: epochMsSchema,
+  releasedAt: epochMsSchema.optional(),
+  releaseReason: z.string().optional(),
 });

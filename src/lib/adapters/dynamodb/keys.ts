@@ -12,6 +12,7 @@ import type { MetricLabels } from "../../core/ports.js";
  *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven   (dead-letters.ts)
  *   AUDIT / <workItemId>         last triage audit of a work item (by AMPA or imported) (audits.ts)
  *   PRMON / <repo>#<n>#<sha>     a failing PR the PR monitor reported, per head commit (pr-reports.ts)
+ *   DISPATCH / <workItemId>      AMPA's latest dispatch of a work item: its claim (dispatches.ts)
  * Every write is a single-item (conditional) write: no transactions, no TTL. The one
  * exception, batched unconditional puts to seed benchmarks, lives outside the store
  * (src/lib/local/bulk-load.ts). How readers treat items that do not parse: items.ts.
@@ -33,6 +34,9 @@ export const METRICS = "METRICS";
 export const DEAD_LETTERS = "DLQ";
 /** The partition of every work item's last audit time. */
 export const AUDITS = "AUDIT";
+
+/** The partition of every work item's latest dispatch to an agent. */
+export const DISPATCHES = "DISPATCH";
 
 /** The partition holding one command's runs. */
 export const runPartition = (commandId: string): string => `RUN#${commandId}`;
@@ -75,6 +79,11 @@ export const prReportKey = (r: { repo: string; number: number; headOid: string }
 });
 
 export const auditKey = (workItemId: string): ItemKey => ({ pk: AUDITS, sk: workItemId });
+
+export const dispatchKey = (workItemId: string): ItemKey => ({
+  pk: DISPATCHES,
+  sk: workItemId,
+});
 
 /** How an item's key is named in reports and messages: `pk/sk`. */
 export const keyName = (item: Record<string, unknown>): string =>

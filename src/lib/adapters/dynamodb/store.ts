@@ -8,6 +8,8 @@ import type {
   CommandStore,
   CorruptItem,
   DeadLetter,
+  DispatchRecord,
+  DispatchStore,
   GlobalSlot,
   GlobalSlotState,
   MetricLabels,
@@ -26,6 +28,7 @@ import type { SchedulerState } from "../../core/scheduler/select.js";
 import * as audits from "./audits.js";
 import * as commands from "./commands.js";
 import * as deadLetters from "./dead-letters.js";
+import * as dispatches from "./dispatches.js";
 import { reportTo } from "./items.js";
 import * as metrics from "./metrics.js";
 import * as notify from "./notify.js";
@@ -57,7 +60,8 @@ export class Store
     AuditStore,
     TransferStore,
     PrReportStore,
-    ResultHashStore
+    ResultHashStore,
+    DispatchStore
 {
   private readonly t: Table;
 
@@ -284,5 +288,22 @@ export class Store
 
   getPrReport(key: PrReportKey): Promise<PrReport | undefined> {
     return prReports.getPrReport(this.t, key, this.report());
+  }
+
+  // ── Dispatches (DISPATCH) ───────────────────────────────────────────────────────────
+
+  /** Records a dispatch (AMPA's claim on a work item) unless a live claim holds the item. */
+  claimDispatch(record: DispatchRecord, staleBefore: number): Promise<boolean> {
+    return dispatches.claimDispatch(this.t, record, staleBefore);
+  }
+
+  /** Every work item's latest dispatch. */
+  listDispatches(onCorrupt?: OnCorrupt): Promise<DispatchRecord[]> {
+    return dispatches.listDispatches(this.t, this.report(onCorrupt));
+  }
+
+  /** Gives up the claim `runId` made on a work item. */
+  releaseDispatch(workItemId: string, runId: string, at: number, reason: string): Promise<boolean> {
+    return dispatches.releaseDispatch(this.t, workItemId, runId, at, reason);
   }
 }

@@ -2,6 +2,7 @@ import type { CommandType } from "../../core/command.js";
 import type { PrReportStore, Runner, Runners, ShellRunner, ToolRunner } from "../../core/ports.js";
 import { type HeartbeatDeps, heartbeatRunner } from "./heartbeat.js";
 import { prMonitorRunner, reviewAuditRunner } from "./review-audit.js";
+import { watchdogRunner } from "./watchdog.js";
 import { delegationRunner, triageAuditRunner, type WorklogRunnerDeps } from "./worklog.js";
 
 export type { Runner, RunnerContext, RunnerResult, Runners } from "../../core/ports.js";
@@ -54,6 +55,7 @@ export const SELF_ANNOUNCING_TYPES: ReadonlySet<CommandType> = new Set([
   "triage-audit",
   "review-audit",
   "pr-monitor",
+  "stale-delegation-watchdog",
 ]);
 
 /** The programs runners start (adapters/process), and what heartbeats and Worklog runs need. */
@@ -85,5 +87,8 @@ export function createRunners(deps: RunnerDeps): Runners {
       worklogDeps && prReports
         ? prMonitorRunner({ ...worklogDeps, prReports })
         : notImplementedRunner("pr-monitor"),
+    "stale-delegation-watchdog": worklogDeps
+      ? watchdogRunner(worklogDeps)
+      : notImplementedRunner("stale-delegation-watchdog"),
   };
 }

@@ -1,5 +1,12 @@
-import type { AuditStore, Notify, Summarizer, ToolRunner } from "../../core/ports.js";
+import type {
+  AuditStore,
+  DispatchStore,
+  Notify,
+  Summarizer,
+  ToolRunner,
+} from "../../core/ports.js";
 import { auditSettings, runTriageAudit } from "../worklog/audit.js";
+import { delegationSettings } from "../worklog/checks.js";
 import { WorklogError } from "../worklog/wl.js";
 import {
   agentOptions,
@@ -12,13 +19,12 @@ import type { Runner, RunnerContext } from "./index.js";
 export interface WorklogRunnerDeps {
   notifier?: Notify;
   store: AuditStore;
+  /** Where delegation records its claims; without it only wl knows of them. */
+  dispatches?: DispatchStore;
   summarize?: Summarizer;
   /** Runs wl, opencode and gh (adapters/process/tool.ts). */
   runTool: ToolRunner;
 }
-
-const metadataFlag = (metadata: Record<string, unknown>, key: string): boolean =>
-  metadata[key] === true || metadata[key] === "true";
 
 export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): WorkflowDeps {
   return {
@@ -36,14 +42,20 @@ export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): Workf
 
 /**
  * The `delegation` command type: posts its own `Delegation Report` (so run.ts skips the
- * generic post for this type), then runs live delegation unless `metadata.audit_only`.
+ * generic post for this type), then runs live delegation unless `metadata.audit_only`,
+ * with the checks and stages of its metadata. Bad metadata fails the run (exit 2), unposted.
  */
 export function delegationRunner(deps: WorklogRunnerDeps): Runner {
   return async (command, ctx) => {
+    const parsed = delegationSettings(command.metadata);
+    if (!parsed.ok)
+      return { exitCode: 2, output: parsed.error, outputTruncatedBytes: 0, outcome: "failure" };
     const outcome = await runDelegationWorkflow(workflowDeps(deps, ctx), {
       post: true,
       live: true,
-      auditOnly: metadataFlag(command.metadata, "audit_only"),
+      settings: parsed.settings,
+      claim: { commandId: ctx.commandId, runId: ctx.runId, assignee: ctx.config.delegateAssignee },
+      ...(deps.dispatches ? { dispatchStore: deps.dispatches } : {}),
     });
     return {
       exitCode: outcome.ok ? 0 : 1,

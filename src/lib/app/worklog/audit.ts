@@ -26,8 +26,12 @@ export interface AuditSettings {
   includeBlocked: boolean;
   auditOnly: boolean;
   cooldownHours: number;
-  /** Per-status overrides: keys `in_progress`, `in_review`, `blocked`. */
-  cooldownHoursBy: Partial<Record<"in_progress" | "in_review" | "blocked", number>>;
+  /**
+   * Per-status overrides: keys `in_progress`, `blocked`. There is no `in_review` key: Worklog
+   * allows stage in_review only with status completed, and candidates are in-progress or
+   * blocked, so it could never apply (`audit_cooldown_hours_in_review` is ignored).
+   */
+  cooldownHoursBy: Partial<Record<"in_progress" | "blocked", number>>;
   truncateChars: number;
   verifyPrWithGh: boolean;
 }
@@ -45,7 +49,7 @@ export function auditSettings(
   defaults: { verifyPrWithGh: boolean },
 ): AuditSettings {
   const by: AuditSettings["cooldownHoursBy"] = {};
-  for (const key of ["in_progress", "in_review", "blocked"] as const) {
+  for (const key of ["in_progress", "blocked"] as const) {
     const hours = nonNegative(metadata[`audit_cooldown_hours_${key}`]);
     if (hours !== undefined) by[key] = hours;
   }
@@ -61,13 +65,11 @@ export function auditSettings(
 
 export function cooldownMs(item: WorkItem, s: AuditSettings): number {
   const key =
-    item.stage === "in_review"
-      ? "in_review"
-      : item.status === "blocked"
-        ? "blocked"
-        : item.status === "in-progress"
-          ? "in_progress"
-          : undefined;
+    item.status === "blocked"
+      ? "blocked"
+      : item.status === "in-progress"
+        ? "in_progress"
+        : undefined;
   return ((key && s.cooldownHoursBy[key]) ?? s.cooldownHours) * HOUR;
 }
 

@@ -1,68 +1,73 @@
-import type { ToolOptions, ToolRunner } from "../../core/ports.js";
+import type { DispatchRecord, DispatchStore, ToolOptions, ToolRunner } from "../../core/ports.js";
+import {
+  type BusyItem,
+  busyLines,
+  busyReport,
+  findBusy,
+  oneLine,
+  recentDispatches,
+} from "./busy.js";
+import {
+  type CheckFailure,
+  DEFAULT_SETTINGS,
+  type DelegationSettings,
+  dependencyFailure,
+  describeFailures,
+  isLiveClaim,
+  itemFailures,
+} from "./checks.js";
+import { claimItem, type ClaimContext } from "./claim.js";
 import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type NextCandidate, type WorkItem, type Worklog } from "./wl.js";
 
+export { BUSY_HEADING, busyReport } from "./busy.js";
+export type { ClaimContext } from "./claim.js";
+
 /**
- * The delegation report and live delegation (seed: "Delegation report", "Live delegation",
- * "Candidate selection"). Everything from wl is untrusted: ids are checked against the
- * Worklog id pattern and every value goes to a program as one argv element.
+ * The delegation report and live delegation (upstream AMPA's `delegate`): nothing while an
+ * item is in progress or claimed; otherwise the candidates of `wl next -n 3` (or, for a
+ * stage runner, the open items of its stages) are tried in order against the checks
+ * (checks.ts), and the first that passes is claimed (claim.ts) and dispatched by stage.
+ * Everything from wl is untrusted: ids are checked against the Worklog id pattern, text is
+ * put on one line, and every value goes to a program as one argv element.
  */
 
-/** How many `wl next` candidates the report lists. */
+/** How many candidates are tried and listed. */
 export const REPORT_CANDIDATES = 3;
 export const IDLE_SUMMARY = "Summary: delegation is idle (no in-progress items or candidates).";
-export const BUSY_HEADING = "Agents are currently busy with:";
+export const NO_PASS_SUMMARY = "Summary: no candidate passes the delegation checks.";
 
 export interface DelegationReport {
   text: string;
-  /** True when items are in progress (live delegation would be a no-op). */
+  /** True when items are in progress or claimed (live delegation would be a no-op). */
   busy: boolean;
 }
 
-const candidateLine = (c: WorkItem) =>
-  `- ${c.title} - ${c.id} (status: ${c.status || "unknown"}, priority: ${c.priority || "unknown"})`;
-
-/** The busy variant from the plain tree lines (or the JSON items when the tree is unavailable). */
-export function busyReport(lines: string[]): string {
-  return [BUSY_HEADING, ...lines.map((l) => `── ${l}`)].join("\n");
+/** A candidate and, once tried, the checks it failed (empty: it passed). */
+export interface EvaluatedCandidate {
+  candidate: NextCandidate;
+  failures?: CheckFailure[];
 }
 
-/** The full report, when nothing is in progress. */
-export function idleReport(candidates: NextCandidate[]): string {
-  const top = candidates[0];
-  return [
-    "AMPA Delegation",
-    "In-progress items:",
-    "- (none)",
-    "Candidates:",
-    ...(candidates.length ? candidates.map((c) => candidateLine(c.item)) : ["- (none)"]),
-    "Top candidate:",
-    ...(top
-      ? [candidateLine(top.item), `Rationale: ${top.reason || "first candidate from wl next"}`]
-      : ["- (none)", IDLE_SUMMARY]),
-  ].join("\n");
-}
-
-/** Builds the report from wl. Throws WorklogError when wl cannot answer. */
-export async function buildDelegationReport(wl: Worklog): Promise<DelegationReport> {
-  const inProgress = await wl.inProgress();
-  if (inProgress.length > 0) {
-    let lines: string[];
-    try {
-      lines = await wl.inProgressTree();
-    } catch {
-      lines = [];
-    }
-    if (lines.length === 0) lines = inProgress.map((i) => `${i.title} - ${i.id}`);
-    return { busy: true, text: busyReport(lines) };
-  }
-  return { busy: false, text: idleReport(await wl.next(REPORT_CANDIDATES)) };
+export interface DelegationPlan {
+  busy: BusyItem[];
+  /** True when the busy items stop delegation (the `nothing_in_progress` check). */
+  held: boolean;
+  candidates: EvaluatedCandidate[];
+  chosen?: EvaluatedCandidate;
+  /** The claims in the table, for the claim step. */
+  dispatches: Map<string, DispatchRecord>;
 }
 
 /** Stage → what is dispatched, and the name used in the note. */
 export const DISPATCH_BY_STAGE: Record<string, { action: string; prompt: (id: string) => string }> =
   {
-    idea: { action: "intake", prompt: (id) => `/intake ${id}` },
+    // Intake runs unattended: the agent must not wait for answers nobody will give.
+    idea: {
+      action: "intake",
+      prompt: (id) =>
+        `/intake ${id} Work without asking questions: where something is unclear, make a reasonable assumption and record it on the work item.`,
+    },
     intake_complete: { action: "plan", prompt: (id) => `/plan ${id}` },
     plan_complete: {
       action: "implement",
@@ -85,6 +90,97 @@ export interface DelegationDeps {
   runTool: ToolRunner;
   /** cwd, env and the time opencode may take (the run's remaining time). */
   opencode: () => ToolOptions;
+  clock?: () => number;
+  settings?: DelegationSettings;
+  /** Who claims and where the claim is recorded; without it only wl is told. */
+  claim?: ClaimContext;
+  dispatchStore?: DispatchStore;
+}
+
+const candidateLine = (c: WorkItem) =>
+  `- ${oneLine(c.title)} - ${oneLine(c.id)} (status: ${oneLine(c.status) || "unknown"}, priority: ${oneLine(c.priority) || "unknown"})`;
+
+/** Open items of the runner's stages in wl next's order (sortIndex, then creation). */
+async function stageCandidates(wl: Worklog, s: DelegationSettings): Promise<NextCandidate[]> {
+  const items: WorkItem[] = [];
+  for (const stage of s.stages) items.push(...(await wl.list({ status: "open", stage })));
+  items.sort((a, b) => a.sortIndex - b.sortIndex || a.createdAt.localeCompare(b.createdAt));
+  return items.slice(0, REPORT_CANDIDATES).map((item) => ({
+    item,
+    reason: `open at stage ${item.stage}, in sortIndex order (wl list --stage ${item.stage})`,
+  }));
+}
+
+/** The checks of one candidate; `wl dep list` only when the others pass. */
+async function evaluate(
+  deps: DelegationDeps,
+  s: DelegationSettings,
+  item: WorkItem,
+  dispatches: Map<string, DispatchRecord>,
+  now: number,
+): Promise<CheckFailure[]> {
+  if (!isWorkItemId(item.id))
+    return [{ check: "id", why: `malformed work item id ${JSON.stringify(item.id.slice(0, 80))}` }];
+  const record = dispatches.get(item.id);
+  const claim = record && isLiveClaim(record, item, now, s.staleAfterMs) ? record : undefined;
+  const failures = itemFailures(item, s, claim);
+  if (failures.length > 0 || !s.dependencies) return failures;
+  const blocked = dependencyFailure(await deps.wl.dependencies(item.id));
+  return blocked ? [blocked] : [];
+}
+
+/** Everything the report and live delegation need. Throws WorklogError when wl cannot answer. */
+export async function planDelegation(
+  deps: DelegationDeps,
+  s: DelegationSettings = deps.settings ?? DEFAULT_SETTINGS,
+): Promise<DelegationPlan> {
+  const now = (deps.clock ?? Date.now)();
+  const dispatches = await recentDispatches(deps.dispatchStore, now, s.staleAfterMs);
+  const busy = await findBusy(deps.wl, dispatches, now, s.staleAfterMs);
+  const held = busy.length > 0 && s.nothingInProgress;
+  if (held) return { busy, held, candidates: [], dispatches };
+  const limited = s.stages.length < DEFAULT_SETTINGS.stages.length;
+  const found = limited ? await stageCandidates(deps.wl, s) : await deps.wl.next(REPORT_CANDIDATES);
+  const candidates: EvaluatedCandidate[] = found.map((candidate) => ({ candidate }));
+  for (const c of candidates) {
+    c.failures = await evaluate(deps, s, c.candidate.item, dispatches, now);
+    if (c.failures.length === 0) return { busy, held, candidates, chosen: c, dispatches };
+  }
+  return { busy, held, candidates, dispatches };
+}
+
+const RATIONALE =
+  "the first candidate that passes every delegation check, in wl next's order (by sortIndex, not by priority)";
+
+/** The full report, when nothing holds delegation. */
+export function idleReport(plan: DelegationPlan): string {
+  const { candidates, chosen } = plan;
+  const lines = candidates.map(({ candidate, failures }) =>
+    failures?.length
+      ? `${candidateLine(candidate.item)} — skipped: ${describeFailures(failures)}`
+      : candidateLine(candidate.item),
+  );
+  const reason = chosen ? oneLine(chosen.candidate.reason) : "";
+  return [
+    "AMPA Delegation",
+    "In-progress items:",
+    ...(plan.busy.length ? busyLines(plan.busy) : ["- (none)"]),
+    "Candidates:",
+    ...(lines.length ? lines : ["- (none)"]),
+    "Top candidate:",
+    ...(chosen
+      ? [
+          candidateLine(chosen.candidate.item),
+          `Rationale: ${RATIONALE}${reason ? `; wl says: ${reason}` : ""}`,
+        ]
+      : ["- (none)", candidates.length ? NO_PASS_SUMMARY : IDLE_SUMMARY]),
+  ].join("\n");
+}
+
+export function delegationReport(plan: DelegationPlan): DelegationReport {
+  return plan.held
+    ? { busy: true, text: busyReport(plan.busy) }
+    : { busy: plan.busy.length > 0, text: idleReport(plan) };
 }
 
 const DESCRIPTION_EXCERPT = 500;
@@ -97,7 +193,7 @@ export function itemSummary(item: WorkItem): string {
       ? `${description.slice(0, DESCRIPTION_EXCERPT)}…`
       : description || "(no description)";
   return [
-    `# ${item.title} - ${item.id}`,
+    `# ${oneLine(item.title)} - ${item.id}`,
     "",
     `- ID: ${item.id}`,
     `- Status/Stage: ${item.status || "unknown"}/${item.stage || "unknown"}`,
@@ -119,48 +215,60 @@ const skipped = (why: string, ok = true): DelegationResult => ({
   ok,
 });
 
+/** Why nothing was chosen, for the note; not ok when wl returned a malformed id. */
+function nothingChosen(plan: DelegationPlan): DelegationResult {
+  if (plan.held) return skipped("in_progress items");
+  if (plan.candidates.length === 0) return skipped("no candidates");
+  const failures = plan.candidates.flatMap((c) => c.failures ?? []);
+  const malformed = failures.find((f) => f.check === "id");
+  if (malformed && plan.candidates.length === 1) return skipped(malformed.why, false);
+  const each = plan.candidates.map(
+    (c) => `${oneLine(c.candidate.item.id).slice(0, 80)}: ${describeFailures(c.failures ?? [])}`,
+  );
+  return skipped(`no candidate passes the checks: ${each.join(" | ")}`, !malformed);
+}
+
 /**
- * Live delegation: a no-op while anything is in progress; otherwise the top `wl next`
- * candidate is dispatched by stage with `opencode run <prompt>`.
+ * Live delegation: claims the chosen candidate and dispatches it by stage with
+ * `opencode run <prompt>`. Plans first when no plan is given (the triage audit's step).
  */
 export async function runLiveDelegation(
   deps: DelegationDeps,
   opts: { auditOnly: boolean },
+  given?: DelegationPlan,
 ): Promise<DelegationResult> {
   if (opts.auditOnly) return skipped("audit_only");
-  const { wl } = deps;
-  let top: NextCandidate | undefined;
+  let plan: DelegationPlan;
   try {
-    if ((await wl.inProgress()).length > 0) return skipped("in_progress items");
-    top = (await wl.next())[0];
+    plan = given ?? (await planDelegation(deps));
   } catch (err) {
     return skipped(`wl failed: ${(err as Error).message}`, false);
   }
-  if (!top) return skipped("no candidates");
-  const { item } = top;
-  if (!isWorkItemId(item.id)) {
-    return skipped(`malformed work item id ${JSON.stringify(item.id.slice(0, 80))}`, false);
-  }
+  const item = plan.chosen?.candidate.item;
+  if (!item) return nothingChosen(plan);
   const dispatch = DISPATCH_BY_STAGE[item.stage];
   if (!dispatch) return skipped(`stage ${JSON.stringify(item.stage)} of ${item.id}`);
+  const claimed = await claimItem(deps, item, dispatch.action);
+  if (!claimed.ok) return { ...skipped(claimed.why, claimed.toolFailed !== true) };
   let header: string;
   try {
-    header = `Starting work on\n\n${itemSummary((await wl.show(item.id)).item)}`;
+    header = `Starting work on\n\n${itemSummary((await deps.wl.show(item.id)).item)}`;
   } catch {
-    header = `Starting work on: ${item.title} - ${item.id}`;
+    header = `Starting work on: ${oneLine(item.title)} - ${item.id}`;
   }
+  const output = [header, ...claimed.notes].join("\n\n");
   const run = await deps.runTool("opencode", ["run", dispatch.prompt(item.id)], deps.opencode());
   if (run.exitCode !== 0) {
     return {
       note: `Delegation: dispatch of ${dispatch.action} ${item.id} failed (${describeFailure(run)})`,
-      output: header,
+      output,
       dispatched: false,
       ok: false,
     };
   }
   return {
     note: `Delegation: dispatched ${dispatch.action} ${item.id}`,
-    output: header,
+    output,
     dispatched: true,
     ok: true,
   };

@@ -16,6 +16,11 @@ export interface WorkItem {
   stage: string;
   priority: string;
   assignee: string;
+  /** Tags as wl stores them (`do-not-delegate` among them); non-strings dropped. */
+  tags: string[];
+  /** wl next's order (creation order unless re-sorted); 0 when absent. */
+  sortIndex: number;
+  createdAt: string;
   updatedAt: string;
   parentId: string | null;
   /** The item as wl returned it. */
@@ -45,11 +50,22 @@ export class WorklogError extends Error {
 }
 
 /**
- * Worklog ids are `PREFIX-` plus base36 characters. Anything else is refused before it
- * reaches a program (it is passed as one argv element anyway).
+ * Worklog ids are `PREFIX-` plus base36 characters, upper case; `wl init` takes any
+ * alphanumeric prefix of any length (`9LIVES-…`, 17 letters). Anything else is refused
+ * before it reaches a program (it is passed as one argv element anyway): no dash first,
+ * no spaces, quotes or shell characters, nothing over 200 characters.
  */
-export const WORK_ITEM_ID_PATTERN = /^[A-Z][A-Z0-9]{0,15}-[A-Z0-9]{1,40}$/;
-export const isWorkItemId = (id: string): boolean => WORK_ITEM_ID_PATTERN.test(id);
+export const WORK_ITEM_ID_PATTERN = /^[A-Z0-9]+-[A-Z0-9]+$/;
+const MAX_ID_LENGTH = 200;
+export const isWorkItemId = (id: string): boolean =>
+  id.length <= MAX_ID_LENGTH && WORK_ITEM_ID_PATTERN.test(id);
+
+/** An outbound dependency edge of `wl dep list`: the item depends on this one. */
+export interface Dependency {
+  id: string;
+  title: string;
+  status: string;
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -68,6 +84,9 @@ export function toWorkItem(v: unknown): WorkItem | undefined {
     stage: str(v.stage),
     priority: str(v.priority),
     assignee: str(v.assignee),
+    tags: Array.isArray(v.tags) ? v.tags.filter((t): t is string => typeof t === "string") : [],
+    sortIndex: typeof v.sortIndex === "number" && Number.isFinite(v.sortIndex) ? v.sortIndex : 0,
+    createdAt: str(v.createdAt ?? v.created_at),
     updatedAt: str(v.updatedAt ?? v.updated_at),
     parentId: typeof v.parentId === "string" && v.parentId ? v.parentId : null,
     raw: v,
@@ -145,14 +164,14 @@ export function parseComments(json: unknown): WorkComment[] {
   }));
 }
 
-/** `Title - ID` lines of the plain `wl in_progress` tree. */
-export function parseInProgressTree(text: string): string[] {
-  const lines: string[] = [];
-  for (const line of text.split("\n")) {
-    const match = /^[\s│├└─]*[├└]──\s+(.+ - \S+)\s*$/.exec(line);
-    if (match?.[1]) lines.push(match[1]);
-  }
-  return lines;
+/** The outbound edges of `wl dep list <id> --json` (what the item depends on). */
+export function parseDependencies(json: unknown): Dependency[] {
+  const list = isRecord(json) ? json.outbound : undefined;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(isRecord)
+    .map((d) => ({ id: str(d.id), title: str(d.title), status: str(d.status) }))
+    .filter((d) => d.id !== "");
 }
 
 /** The start of a JSON value for a message, quoted and escaped. */
@@ -239,17 +258,41 @@ export class Worklog {
     }
   }
 
-  /** The `Title - ID` lines of plain `wl in_progress`. */
-  async inProgressTree(): Promise<string[]> {
-    return parseInProgressTree(await this.text(["in_progress"]));
-  }
-
   async next(count?: number): Promise<NextCandidate[]> {
     return parseCandidates(await this.listing(count ? ["next", "-n", String(count)] : ["next"]));
   }
 
   async listByStatus(status: string): Promise<WorkItem[]> {
     return this.items(["list", "--status", status], true);
+  }
+
+  /** `wl list` with filters (each value one argv element). */
+  async list(filters: { status?: string; stage?: string; assignee?: string }): Promise<WorkItem[]> {
+    const args = ["list"];
+    if (filters.status) args.push("--status", filters.status);
+    if (filters.stage) args.push("--stage", filters.stage);
+    if (filters.assignee) args.push("--assignee", filters.assignee);
+    return this.items(args, true);
+  }
+
+  /** What the item depends on (`wl dep list <id> --json`, outbound edges). */
+  async dependencies(id: string): Promise<Dependency[]> {
+    const json = await this.json(["dep", "list", id]);
+    if (!isRecord(json) || !Array.isArray(json.outbound))
+      throw new WorklogError(`wl dep list returned JSON of an unknown shape: ${excerpt(json)}`);
+    return parseDependencies(json);
+  }
+
+  /** `wl update <id>` with only the fields given (an empty assignee clears it). */
+  async updateFields(
+    id: string,
+    fields: { status?: string; stage?: string; assignee?: string },
+  ): Promise<void> {
+    const args = ["update", id];
+    if (fields.status !== undefined) args.push("--status", fields.status);
+    if (fields.stage !== undefined) args.push("--stage", fields.stage);
+    if (fields.assignee !== undefined) args.push("--assignee", fields.assignee);
+    await this.json(args);
   }
 
   async show(

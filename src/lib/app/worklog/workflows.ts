@@ -1,9 +1,13 @@
 import { type Summarizer, summarizedBody } from "../notify/messages.js";
-import type { Clock, Notify, ToolOptions, ToolRunner } from "../../core/ports.js";
+import type { Clock, DispatchStore, Notify, ToolOptions, ToolRunner } from "../../core/ports.js";
+import { DEFAULT_SETTINGS, type DelegationSettings } from "./checks.js";
 import {
-  buildDelegationReport,
+  type ClaimContext,
+  type DelegationDeps,
   type DelegationReport,
   type DelegationResult,
+  delegationReport,
+  planDelegation,
   runLiveDelegation,
 } from "./delegation.js";
 import { Worklog, WorklogError } from "./wl.js";
@@ -63,6 +67,17 @@ export interface DelegationOutcome {
   posted?: boolean;
 }
 
+export interface DelegationOptions {
+  post: boolean;
+  live: boolean;
+  /** The command's settings (checks, stages); the defaults otherwise. */
+  settings?: DelegationSettings;
+  /** Who claims: the command and run, and AMPA's assignee. */
+  claim: ClaimContext;
+  /** Where claims are recorded (the table). */
+  dispatchStore?: DispatchStore;
+}
+
 /**
  * The delegation command: the report, then live delegation when nothing is in progress
  * (unless `live` is false, i.e. `--dry-run`), then one `Delegation Report` post when
@@ -70,26 +85,26 @@ export interface DelegationOutcome {
  */
 export async function runDelegationWorkflow(
   deps: WorkflowDeps,
-  opts: { post: boolean; live: boolean; auditOnly: boolean },
+  opts: DelegationOptions,
 ): Promise<DelegationOutcome> {
-  const wl = worklogFor(deps);
+  const settings = opts.settings ?? DEFAULT_SETTINGS;
+  const delegation: DelegationDeps = {
+    wl: worklogFor(deps),
+    runTool: deps.runTool,
+    opencode: agentOptions(deps),
+    clock: deps.clock,
+    settings,
+    claim: opts.claim,
+    ...(opts.dispatchStore ? { dispatchStore: opts.dispatchStore } : {}),
+  };
   let outcome: DelegationOutcome;
   try {
-    const report = await buildDelegationReport(wl);
+    // audit_only still reports: it only stops the dispatch.
+    const plan = await planDelegation(delegation, settings);
+    const report = delegationReport(plan);
     let live: DelegationResult | undefined;
-    if (opts.live) {
-      live = report.busy
-        ? {
-            note: "Delegation: skipped (in_progress items)",
-            output: "",
-            dispatched: false,
-            ok: true,
-          }
-        : await runLiveDelegation(
-            { wl, runTool: deps.runTool, opencode: agentOptions(deps) },
-            { auditOnly: opts.auditOnly },
-          );
-    }
+    if (opts.live)
+      live = await runLiveDelegation(delegation, { auditOnly: settings.auditOnly }, plan);
     const output = [report.text, live?.output, live?.note].filter(Boolean).join("\n\n");
     outcome = { ok: live?.ok ?? true, report, ...(live ? { live } : {}), output };
   } catch (err) {

@@ -1,0 +1,84 @@
+import type { DispatchStore } from "../../core/ports.js";
+import type { DelegationSettings } from "./checks.js";
+import { type WorkItem, type Worklog, WorklogError } from "./wl.js";
+
+/**
+ * Claim before dispatch: record the dispatch in the table (a conditional write, so two runs
+ * never dispatch one item), set the item's assignee, set status `in-progress` where
+ * Worklog allows it with the item's stage (never with `idea`), and comment naming the run.
+ */
+
+export interface ClaimContext {
+  commandId: string;
+  runId: string;
+  /** AMPA_DELEGATE_ASSIGNEE. */
+  assignee: string;
+}
+
+export interface ClaimDeps {
+  wl: Worklog;
+  clock?: () => number;
+  settings?: DelegationSettings;
+  claim?: ClaimContext;
+  dispatchStore?: DispatchStore;
+}
+
+export type ClaimResult =
+  { ok: true; notes: string[] } | { ok: false; why: string; toolFailed?: boolean };
+
+/** Stages Worklog accepts with status `in-progress` (shared/contracts/worklog-cli.md). */
+export const IN_PROGRESS_STAGES: ReadonlySet<string> = new Set([
+  "intake_complete",
+  "plan_complete",
+  "in_progress",
+]);
+
+export const DEFAULT_ASSIGNEE = "ampa";
+const DEFAULT_STALE_MS = 120 * 60_000;
+
+export function claimComment(action: string, c: ClaimContext, at: number): string {
+  return [
+    `AMPA claimed this item for ${action}: command ${c.commandId}, run ${c.runId}, assignee ${c.assignee}, at ${new Date(at).toISOString()}.`,
+    "The stale-delegation watchdog puts it back if it sees no update for a while.",
+  ].join("\n");
+}
+
+export async function claimItem(
+  deps: ClaimDeps,
+  item: WorkItem,
+  action: string,
+): Promise<ClaimResult> {
+  const now = (deps.clock ?? Date.now)();
+  const c = deps.claim ?? { commandId: "triage-audit", runId: "-", assignee: DEFAULT_ASSIGNEE };
+  const store = deps.dispatchStore;
+  const record = {
+    workItemId: item.id,
+    action,
+    stage: item.stage,
+    commandId: c.commandId,
+    runId: c.runId,
+    assignee: c.assignee,
+    dispatchedAt: now,
+  };
+  const staleMs = deps.settings?.staleAfterMs ?? DEFAULT_STALE_MS;
+  if (store && !(await store.claimDispatch(record, now - staleMs)))
+    return { ok: false, why: `${item.id} was claimed by another run` };
+  const status = IN_PROGRESS_STAGES.has(item.stage) ? { status: "in-progress" } : {};
+  try {
+    await deps.wl.updateFields(item.id, { assignee: c.assignee, ...status });
+  } catch (err) {
+    if (!(err instanceof WorklogError)) throw err;
+    await store?.releaseDispatch(item.id, c.runId, now, "claim failed");
+    return { ok: false, why: `claim of ${item.id} failed: ${err.message}`, toolFailed: true };
+  }
+  const notes: string[] = [
+    `Claimed ${item.id}: assignee ${c.assignee}${status.status ? ", status in-progress" : ` (status stays ${item.status}: Worklog refuses in-progress at stage ${item.stage})`}.`,
+  ];
+  try {
+    await deps.wl.addComment(item.id, claimComment(action, c, now), c.assignee);
+  } catch (err) {
+    if (!(err instanceof WorklogError)) throw err;
+    notes.push(`The claim comment could not be added: ${err.message}`);
+  }
+  return { ok: true, notes };
+}

@@ -1,0 +1,194 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { runCli } from "../support/cli.js";
+import { createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+
+/**
+ * Stage runners and the stale-delegation watchdog end to end: `ampa add` and
+ * `ampa run-once` as child processes, the wl and opencode doubles, dynalite, a webhook.
+ */
+
+let server: EmbeddedStore;
+let webhook: FakeWebhook;
+let t: TestTable;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(async () => {
+  webhook = await startFakeWebhook();
+  t = await createTestTable(server.endpoint);
+  env = {
+    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
+    AMPA_TABLE_NAME: t.tableName,
+    AMPA_DISCORD_WEBHOOK: webhook.url,
+  };
+});
+afterEach(async () => {
+  await webhook.close();
+});
+
+const posts = () => webhook.requests.map((r) => JSON.parse(r.body).content as string);
+const opencode = (d: Doubles) =>
+  d
+    .calls()
+    .filter((c) => c.program === "opencode")
+    .map((c) => c.argv[1]);
+const add = (id: string, type: string, metadata: Record<string, unknown>) =>
+  runCli(["add", id, "", "60", "0", "--type", type, "--metadata", JSON.stringify(metadata)], env);
+
+describe("stage runners through ampa run-once", () => {
+  it("intake and planning run as separate commands, each only its stage, each claiming once", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          delegable({ id: "SA-1", title: "Idea", sortIndex: 100 }),
+          delegable({ id: "SA-2", title: "Planned", sortIndex: 200, stage: "intake_complete" }),
+        ],
+      },
+    });
+    expect((await add("intake", "delegation", { stages: ["idea"] })).code).toBe(0);
+    expect(
+      (
+        await add("planning", "delegation", {
+          stages: ["intake_complete"],
+          checks: { nothing_in_progress: false },
+        })
+      ).code,
+    ).toBe(0);
+    const intake = await runCli(["run-once", "intake"], { ...env, ...d.env });
+    expect(intake.code).toBe(0);
+    expect(intake.stdout).toContain("Delegation: dispatched intake SA-1");
+    expect(opencode(d)).toEqual([
+      expect.stringMatching(/^\/intake SA-1 Work without asking questions/),
+    ]);
+    const planning = await runCli(["run-once", "planning"], { ...env, ...d.env });
+    expect(planning.stdout).toContain("Delegation: dispatched plan SA-2");
+    // The idea is still claimed (its agent left it at idea): the next intake run holds.
+    const again = await runCli(["run-once", "intake"], { ...env, ...d.env });
+    expect(again.stdout).toContain("Delegation: skipped (in_progress items)");
+    expect(again.stdout).toMatch(/── Idea - SA-1 \(claimed for intake, run [0-9a-f-]+\)/);
+    expect(opencode(d)).toHaveLength(2);
+    const items = d.wlState().items;
+    expect(items.map((i) => [i.id, i.status, i.assignee])).toEqual([
+      ["SA-1", "open", "ampa"],
+      ["SA-2", "in-progress", "ampa"],
+    ]);
+    const comments = d.wlState().comments["SA-1"] ?? [];
+    expect(comments[0]?.comment).toMatch(
+      /^AMPA claimed this item for intake: command intake, run /,
+    );
+    expect((await t.store.listDispatches()).map((r) => [r.workItemId, r.commandId]).sort()).toEqual(
+      [
+        ["SA-1", "intake"],
+        ["SA-2", "planning"],
+      ],
+    );
+    expect(posts().map((p) => p.split("\n")[0])).toEqual([
+      "# Delegation Report",
+      "# Delegation Report",
+      "# Delegation Report",
+    ]);
+  }, 120_000);
+
+  it("refuses bad metadata at ampa add, and fails a stored command's run with the same message", async () => {
+    const added = await add("bad", "delegation", { checks: { min_description_chars: -1 } });
+    expect(added.code).not.toBe(0);
+    expect(added.stderr).toContain("Invalid metadata.checks.min_description_chars");
+    const stages = await add("bad2", "delegation", { stages: "idea" });
+    expect(stages.stderr).toContain("Invalid metadata.stages");
+    expect(await t.store.getCommand("bad")).toBeUndefined();
+  });
+});
+
+describe("stale-delegation watchdog", () => {
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+  it("puts back items AMPA has held with no update past stale_after_minutes, and posts them", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          workItem({
+            id: "SA-1",
+            title: "Stuck",
+            status: "in-progress",
+            stage: "plan_complete",
+            assignee: "ampa",
+            updatedAt: ago(200),
+          }),
+          workItem({
+            id: "SA-2",
+            title: "Fresh",
+            status: "in-progress",
+            stage: "plan_complete",
+            assignee: "ampa",
+            updatedAt: ago(5),
+          }),
+          workItem({
+            id: "SA-3",
+            title: "Human",
+            status: "in-progress",
+            stage: "in_progress",
+            assignee: "alice",
+            updatedAt: ago(500),
+          }),
+          workItem({
+            id: "SA-4",
+            title: "Idea held",
+            status: "open",
+            stage: "idea",
+            assignee: "ampa",
+            updatedAt: ago(61),
+          }),
+        ],
+      },
+    });
+    await t.store.claimDispatch(
+      {
+        workItemId: "SA-1",
+        action: "implement",
+        stage: "plan_complete",
+        commandId: "d",
+        runId: "r1",
+        assignee: "ampa",
+        dispatchedAt: Date.now() - 200 * 60_000,
+      },
+      0,
+    );
+    expect(
+      (await add("watchdog", "stale-delegation-watchdog", { stale_after_minutes: 60 })).code,
+    ).toBe(0);
+    const result = await runCli(["run-once", "watchdog"], { ...env, ...d.env });
+    expect(result.code).toBe(0);
+    const byId = new Map(d.wlState().items.map((i) => [i.id, i]));
+    expect(byId.get("SA-1")).toMatchObject({
+      status: "open",
+      stage: "plan_complete",
+      assignee: "",
+    });
+    expect(byId.get("SA-4")).toMatchObject({ status: "open", stage: "idea", assignee: "" });
+    expect(byId.get("SA-2")).toMatchObject({ status: "in-progress", assignee: "ampa" });
+    expect(byId.get("SA-3")).toMatchObject({ status: "in-progress", assignee: "alice" });
+    expect(d.wlState().comments["SA-1"]?.[0]?.comment).toContain(
+      "stale-delegation watchdog put this item back",
+    );
+    expect((await t.store.listDispatches())[0]).toMatchObject({
+      workItemId: "SA-1",
+      releaseReason: "stale",
+    });
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]).toMatch(
+      /^# Stale Delegation Recovery\n\nPut back 2 of 2 stale item\(s\):\n- Stuck - SA-1: /,
+    );
+    // Nothing stale any more: no post.
+    const quiet = await runCli(["run-once", "watchdog"], { ...env, ...d.env });
+    expect(quiet.stdout).toContain("nothing held by ampa is stale");
+    expect(posts()).toHaveLength(1);
+  }, 120_000);
+});

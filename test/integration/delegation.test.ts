@@ -1,0 +1,336 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runTool } from "../../src/lib/adapters/process/tool.js";
+import { DEFAULT_SETTINGS, delegationSettings } from "../../src/lib/app/worklog/checks.js";
+import {
+  type DelegationDeps,
+  planDelegation,
+  runLiveDelegation,
+} from "../../src/lib/app/worklog/delegation.js";
+import { Worklog } from "../../src/lib/app/worklog/wl.js";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import {
+  createDoubles,
+  delegable,
+  type Doubles,
+  pwnedFiles,
+  workItem,
+} from "../support/doubles.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+
+/**
+ * Live delegation through the wl and opencode doubles (which follow the real wl's facts in
+ * shared/contracts/worklog-cli.md) with claims recorded in a real table on dynalite.
+ */
+
+let server: EmbeddedStore;
+let t: TestTable;
+const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+// A table per test: claims of one test must not make another's items busy.
+beforeEach(async () => {
+  t = await createTestTable(server.endpoint);
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => {
+  process.env.PATH = saved.PATH;
+  if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
+  else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
+});
+
+let runs = 0;
+function deps(d: Doubles, over: Partial<DelegationDeps> = {}): DelegationDeps {
+  process.env.PATH = d.env.PATH;
+  process.env.AMPA_DOUBLES_DIR = d.dir;
+  runs += 1;
+  return {
+    wl: new Worklog({ run: runTool, cwd: d.dir, timeoutMs: 10_000 }),
+    runTool,
+    opencode: () => ({ cwd: d.dir, timeoutMs: 10_000 }),
+    settings: DEFAULT_SETTINGS,
+    claim: { commandId: "delegate", runId: `run-${runs}`, assignee: "ampa" },
+    dispatchStore: t.store,
+    ...over,
+  };
+}
+const live = (x: DelegationDeps) => runLiveDelegation(x, { auditOnly: false });
+const argv = (d: Doubles, program?: string) =>
+  d
+    .calls()
+    .filter((c) => !program || c.program === program)
+    .map((c) => [c.program, ...c.argv]);
+const item = (d: Doubles, id: string) => d.wlState().items.find((i) => i.id === id);
+
+describe("live delegation against the real wl's facts", () => {
+  it.each([
+    ["idea", "intake", "/intake SA-42 Work without asking questions"],
+    ["intake_complete", "plan", "/plan SA-42"],
+    ["plan_complete", "implement", "work on SA-42 using the implement skill"],
+  ])("claims and dispatches a %s item (%s)", async (stage, action, prompt) => {
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-42", title: "Fix login", stage })] },
+    });
+    const result = await live(deps(d));
+    expect(result.note).toBe(`Delegation: dispatched ${action} SA-42`);
+    expect(result.output.split("\n").slice(0, 3)).toEqual([
+      "Starting work on",
+      "",
+      "# Fix login - SA-42",
+    ]);
+    const inProgress = stage === "idea" ? [] : ["--status", "in-progress"];
+    expect(argv(d)).toEqual([
+      ["wl", "in_progress", "--json"],
+      ["wl", "list", "--stage", "in_progress", "--json"],
+      ["wl", "next", "-n", "3", "--json"],
+      ["wl", "dep", "list", "SA-42", "--json"],
+      ["wl", "update", "SA-42", ...inProgress, "--assignee", "ampa", "--json"],
+      [
+        "wl",
+        "comment",
+        "add",
+        "SA-42",
+        "--comment",
+        expect.stringContaining(
+          `claimed this item for ${action}: command delegate, run run-${runs}`,
+        ),
+        "--author",
+        "ampa",
+        "--json",
+      ],
+      ["wl", "show", "SA-42", "--json"],
+      ["opencode", "run", expect.stringContaining(prompt)],
+    ]);
+    // Worklog refuses status in-progress at stage idea: there only the assignee is set.
+    expect(item(d, "SA-42")).toMatchObject({
+      assignee: "ampa",
+      status: stage === "idea" ? "open" : "in-progress",
+      stage,
+    });
+    const records = await t.store.listDispatches();
+    expect(records.find((r) => r.runId === `run-${runs}`)).toMatchObject({
+      workItemId: "SA-42",
+      action,
+      stage,
+      commandId: "delegate",
+      assignee: "ampa",
+    });
+  });
+
+  it("accepts any alphanumeric prefix of any length, as wl init does", async () => {
+    for (const id of ["9LIVES-0MX54ABCDEFGHIJK", "ABCDEFGHIJKLMNOPQ-0MX54ABCDEFGHIJK"]) {
+      const d = createDoubles({ wl: { items: [delegable({ id })] } });
+      const result = await live(deps(d));
+      expect(result.note).toBe(`Delegation: dispatched intake ${id}`);
+    }
+  });
+
+  it("honours the do-not-delegate tag and dispatches the next candidate", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          delegable({ id: "SA-1", sortIndex: 100 }),
+          delegable({ id: "SA-2", sortIndex: 200 }),
+        ],
+      },
+    });
+    process.env.PATH = d.env.PATH;
+    process.env.AMPA_DOUBLES_DIR = d.dir;
+    await runTool("wl", ["update", "SA-1", "--do-not-delegate", "true", "--json"], {
+      cwd: d.dir,
+      timeoutMs: 10_000,
+    });
+    const x = deps(d);
+    const plan = await planDelegation(x);
+    expect(plan.candidates[0]?.failures).toEqual([
+      { check: "do_not_delegate", why: "tagged do-not-delegate" },
+    ]);
+    const result = await live(x);
+    expect(result.note).toBe("Delegation: dispatched intake SA-2");
+    expect(argv(d, "opencode")).toHaveLength(1);
+  });
+
+  it("never dispatches an item blocked by a dependency edge, though wl next returns it", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          delegable({ id: "SA-1", sortIndex: 100 }),
+          workItem({ id: "SA-9", sortIndex: 300, stage: "intake_complete" }),
+        ],
+      },
+    });
+    process.env.PATH = d.env.PATH;
+    process.env.AMPA_DOUBLES_DIR = d.dir;
+    await runTool("wl", ["dep", "add", "SA-1", "SA-9", "--json"], {
+      cwd: d.dir,
+      timeoutMs: 10_000,
+    });
+    const plan = await planDelegation(deps(d));
+    expect(plan.candidates[0]?.candidate.reason).toBe(
+      "Blocked item with no identifiable blocking issues",
+    );
+    expect(plan.candidates[0]?.failures).toContainEqual({
+      check: "dependencies",
+      why: "status blocked",
+    });
+    // An open edge blocks even while the status says open (`--status blocked` without edges stores open).
+    await runTool("wl", ["update", "SA-1", "--status", "open", "--json"], {
+      cwd: d.dir,
+      timeoutMs: 10_000,
+    });
+    const again = await planDelegation(deps(d));
+    expect(again.candidates[0]?.failures).toEqual([
+      { check: "dependencies", why: "depends on SA-9" },
+    ]);
+    const result = await live(deps(d));
+    expect(result.dispatched).toBe(false);
+    expect(argv(d, "opencode")).toEqual([]);
+  });
+
+  it("counts status open with stage in_progress as in progress: nothing else is dispatched", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          delegable({ id: "SA-1", status: "open", stage: "in_progress", sortIndex: 100 }),
+          delegable({ id: "SA-2", sortIndex: 200 }),
+        ],
+      },
+    });
+    const result = await live(deps(d));
+    expect(result.note).toBe("Delegation: skipped (in_progress items)");
+    expect(argv(d, "opencode")).toEqual([]);
+  });
+
+  it("a claimed item is busy whatever its status, and is never dispatched twice", async () => {
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-7", stage: "idea" }), delegable({ id: "SA-8" })] },
+    });
+    expect((await live(deps(d))).note).toBe("Delegation: dispatched intake SA-7");
+    // The agent left the item as it was (status open, stage idea): AMPA's claim holds it.
+    const second = await live(deps(d));
+    expect(second.note).toBe("Delegation: skipped (in_progress items)");
+    const plan = await planDelegation(deps(d));
+    expect(plan.busy.map((b) => [b.item.id, b.claim?.action])).toEqual([["SA-7", "intake"]]);
+    // Without the single-concurrency check the claim still stops a second dispatch of SA-7.
+    const noHold = { ...DEFAULT_SETTINGS, nothingInProgress: false };
+    const third = await live(deps(d, { settings: noHold }));
+    expect(third.note).toBe("Delegation: dispatched intake SA-8");
+    expect(argv(d, "opencode").map((a) => a[2]?.split(" ")[1])).toEqual(["SA-7", "SA-8"]);
+  });
+
+  it("names each failed check and can turn the content checks off per command", async () => {
+    const d = createDoubles({ wl: { items: [workItem({ id: "SA-3", description: "short" })] } });
+    const strict = await live(deps(d));
+    expect(strict.note).toBe(
+      "Delegation: skipped (no candidate passes the checks: SA-3: context (description has 5 of 100 characters); acceptance_criteria (no acceptance criteria in the description))",
+    );
+    const lenient = delegationSettings({
+      checks: { min_description_chars: 0, acceptance_criteria: false },
+    });
+    expect(lenient.ok).toBe(true);
+    if (!lenient.ok) return;
+    expect((await live(deps(d, { settings: lenient.settings }))).note).toBe(
+      "Delegation: dispatched intake SA-3",
+    );
+  });
+
+  it("a stage runner takes the open items of its stages in sortIndex order", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          delegable({ id: "SA-1", sortIndex: 100 }),
+          delegable({ id: "SA-2", sortIndex: 200 }),
+          delegable({ id: "SA-3", sortIndex: 300 }),
+          delegable({ id: "SA-5", sortIndex: 500, stage: "plan_complete" }),
+          delegable({ id: "SA-4", sortIndex: 400, stage: "plan_complete", priority: "high" }),
+        ],
+      },
+    });
+    const planner = delegationSettings({ stages: ["plan_complete"] });
+    if (!planner.ok) throw new Error(planner.error);
+    const result = await live(deps(d, { settings: planner.settings }));
+    expect(result.note).toBe("Delegation: dispatched implement SA-4");
+    expect(argv(d, "wl")).toContainEqual([
+      "wl",
+      "list",
+      "--status",
+      "open",
+      "--stage",
+      "plan_complete",
+      "--json",
+    ]);
+  });
+
+  it.each([['SA-1"; touch PWNED; echo "'], ["$(touch PWNED)"], ["--exec=touch PWNED"]])(
+    "refuses the malformed id %s: never passed to a tool",
+    async (id) => {
+      const d = createDoubles({ wl: { items: [workItem({ id, title: "$(touch PWNED)" })] } });
+      const result = await live(deps(d));
+      expect(result).toMatchObject({ ok: false, dispatched: false });
+      expect(result.note).toContain("Delegation: skipped (malformed work item id");
+      for (const call of argv(d)) expect(call).not.toContain(id);
+      expect(pwnedFiles(d)).toEqual([]);
+    },
+  );
+
+  it("reports a failed dispatch when opencode exits non-zero", async () => {
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-42" })] },
+      opencode: { default: { stderr: "model unavailable\n", exit: 3 } },
+    });
+    const result = await live(deps(d));
+    expect(result).toMatchObject({ ok: false, dispatched: false });
+    expect(result.note).toBe(
+      "Delegation: dispatch of intake SA-42 failed (opencode run exited 3: model unavailable)",
+    );
+  });
+
+  it("refuses bad metadata with a message naming the field", () => {
+    expect(delegationSettings({ checks: { min_description: 5 } })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('metadata.checks: Unrecognized key: "min_description"'),
+    });
+    expect(delegationSettings({ stages: ["in_review"] })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("metadata.stages.0"),
+    });
+  });
+});
+
+describe("the DISPATCH partition", () => {
+  const record = (fields: Record<string, unknown> = {}) => ({
+    workItemId: `SA-${Math.random().toString(36).slice(2, 8).toUpperCase()}`,
+    action: "intake",
+    stage: "idea",
+    commandId: "delegate",
+    runId: "r1",
+    assignee: "ampa",
+    dispatchedAt: 1_000_000,
+    ...fields,
+  });
+
+  it("lets one claim hold an item until it is released, stale, or the stage moves on", async () => {
+    const first = record();
+    expect(await t.store.claimDispatch(first, 0)).toBe(true);
+    expect(await t.store.claimDispatch({ ...first, runId: "r2" }, 0)).toBe(false);
+    expect(
+      await t.store.claimDispatch({ ...first, runId: "r2", stage: "intake_complete" }, 0),
+    ).toBe(true);
+    const other = record();
+    await t.store.claimDispatch(other, 0);
+    expect(await t.store.claimDispatch({ ...other, runId: "r3" }, 2_000_000)).toBe(true);
+    const third = record();
+    await t.store.claimDispatch(third, 0);
+    expect(await t.store.releaseDispatch(third.workItemId, "someone-else", 5, "x")).toBe(false);
+    expect(await t.store.releaseDispatch(third.workItemId, "r1", 5, "stale")).toBe(true);
+    expect(await t.store.claimDispatch({ ...third, runId: "r4" }, 0)).toBe(true);
+    const listed = await t.store.listDispatches();
+    expect(listed.find((r) => r.workItemId === third.workItemId)).toEqual({
+      ...third,
+      runId: "r4",
+    });
+  });
+});
