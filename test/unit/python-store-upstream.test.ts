@@ -65,7 +65,8 @@ describe("importing upstream's newest store", () => {
     expect(view("wl-audit")).toEqual({ type: "review-audit", paused: false });
     expect(view("delegation")).toEqual({ type: "delegation", paused: false });
     expect(view("prs")).toEqual({ type: "pr-monitor", paused: false });
-    expect(view("intake")).toEqual({ type: "delegation", paused: true });
+    // Stage runners run as delegation limited to their stages.
+    expect(view("intake")).toEqual({ type: "delegation", paused: false });
     expect(byId.intake?.spec.metadata.stages).toEqual(["idea"]);
     expect(byId.plan?.spec.metadata.stages).toEqual(["intake_complete"]);
     expect(view("auto")).toEqual({ type: "delegation", paused: true });
@@ -74,10 +75,7 @@ describe("importing upstream's newest store", () => {
     expect(parsed.warnings).toEqual(
       expect.arrayContaining([
         'commands.wl-audit.type: upstream type "audit" (its audit poller of items in review) imported as review-audit; agent "Casey" kept in metadata.agent (AMPA serverless probes one LLM, AMPA_LLM_HEALTHCHECK_URL)',
-        "commands.intake: imported paused: needs stage runners (delegation metadata.stages)",
-        expect.stringMatching(
-          /^commands\.auto: imported paused: needs stage runners .*eligible_priorities/,
-        ),
+        expect.stringMatching(/^commands\.auto: imported paused: needs .*eligible_priorities/),
         'commands.tests: imported paused: upstream type "test-runner" has no runner in AMPA serverless; resumed, its command would run as a shell command',
         "dispatches: 1 upstream dispatch record(s) not imported yet",
       ]),

@@ -1,17 +1,10 @@
-import { COMMAND_TYPES, type CommandType } from "../../core/command.js";
+import { COMMAND_TYPES, type CommandType, DELEGABLE_STAGES } from "../../core/command.js";
 
 /**
  * Upstream AMPA's command types, as an import brings them in. Types we run map onto ours;
  * the others come in paused (as `shell`, their command kept) with a note naming what is
  * missing, so a store never fails to import over a type. Pure.
  */
-
-/**
- * Whether the delegation type honours `metadata.stages` (stage runners). Until it does,
- * intake-runner, plan-runner and auto-delegate come in paused: running them as plain
- * delegation would dispatch every stage.
- */
-export const DELEGATION_STAGES_SUPPORTED = false;
 
 export interface TypeMapping {
   type: CommandType;
@@ -36,8 +29,10 @@ function stageRunner(
   metadata: Record<string, unknown>,
   missing: string[],
 ): TypeMapping {
+  // A stage delegation cannot dispatch would fail every run on its metadata: paused instead.
+  const foreign = stages.filter((s) => !(DELEGABLE_STAGES as readonly string[]).includes(s));
   const needs = [
-    ...(DELEGATION_STAGES_SUPPORTED ? [] : ["stage runners (delegation metadata.stages)"]),
+    ...(foreign.length ? [`delegable stages only (not ${foreign.join(", ")})`] : []),
     ...missing,
   ];
   return {
