@@ -14,7 +14,9 @@ import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
 import { startInbox } from "../src/lib/local/inbox.js";
 import { acquireLock } from "../src/lib/local/lock.js";
 import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
+import { stopWorkers } from "../src/lib/local/workers.js";
 import { createLogger } from "../src/lib/runtime/log.js";
+import { workersDir } from "../src/lib/runtime/services.js";
 import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -27,6 +29,10 @@ const stage = config.stage;
 const tableName = `ampa-${stage}-state`;
 const lambdaPort = Number(env.AMPA_LAMBDA_PORT ?? 3002);
 const storeDir = resolve(root, config.storeDir);
+// Local task workers' logs and records (src/lib/adapters/process/worker-dispatch.ts).
+const workers = workersDir(storeDir);
+// A stopped worker kills its program (2 s grace) and records its run before it exits.
+const WORKER_STOP_GRACE_MS = 15_000;
 // The handlers write to this terminal through serverless-offline: readable lines there,
 // unless AMPA_LOG_FORMAT says otherwise; JSON when this output is piped.
 const handlerLogFormat =
@@ -79,41 +85,45 @@ if (inbox) {
 // Its own build folder, so `osls package` or `osls invoke local` never rebuild under it.
 const esbuildDir = env.AMPA_ESBUILD_DIR ?? ".ampa/esbuild";
 rmSync(resolve(root, esbuildDir), { recursive: true, force: true });
-const offline: ChildProcess = spawn(
-  process.execPath,
-  // --localEnvironment: handlers (worker threads) otherwise see only AWS_* and the
-  // configured variables, without PATH or HOME for the commands they run.
-  [
-    resolve(root, "node_modules/osls/bin/serverless.js"),
-    "offline",
-    "start",
-    "--stage",
-    stage,
-    "--localEnvironment",
-  ],
-  {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: {
-      ...env,
-      AMPA_LOAD_DOTENV: "0",
-      AMPA_DYNAMODB_ENDPOINT: store.endpoint,
-      AMPA_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
-      AMPA_LAMBDA_PORT: String(lambdaPort),
-      AMPA_ESBUILD_DIR: esbuildDir,
-      AMPA_METRICS_PORT: String(config.metricsPort),
-      AMPA_DISPATCH: "lambda",
-      AMPA_LOG_FORMAT: handlerLogFormat,
-      AMPA_COMMAND_CWD: config.commandCwd,
-      ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
-      // The SDK clients of the handlers need some credentials to sign local requests.
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      AWS_REGION: config.region,
+/** serverless-offline with the stack's environment; started again if it dies (below). */
+function startOffline(): ChildProcess {
+  return spawn(
+    process.execPath,
+    // --localEnvironment: handlers (worker threads) otherwise see only AWS_* and the
+    // configured variables, without PATH or HOME for the commands they run.
+    [
+      resolve(root, "node_modules/osls/bin/serverless.js"),
+      "offline",
+      "start",
+      "--stage",
+      stage,
+      "--localEnvironment",
+    ],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: {
+        ...env,
+        AMPA_LOAD_DOTENV: "0",
+        AMPA_DYNAMODB_ENDPOINT: store.endpoint,
+        AMPA_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
+        AMPA_LAMBDA_PORT: String(lambdaPort),
+        AMPA_ESBUILD_DIR: esbuildDir,
+        AMPA_METRICS_PORT: String(config.metricsPort),
+        AMPA_DISPATCH: "lambda",
+        AMPA_LOG_FORMAT: handlerLogFormat,
+        AMPA_COMMAND_CWD: config.commandCwd,
+        ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
+        // The SDK clients of the handlers need some credentials to sign local requests.
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        AWS_REGION: config.region,
+      },
     },
-  },
-);
+  );
+}
+let offline = startOffline();
 
 // serverless-offline and the commands it runs sit in process groups of their own: if this
 // process dies without stopping them (kill -9, an OOM kill), they would keep the ports and
@@ -124,7 +134,12 @@ const guard =
     ? undefined
     : spawn(
         process.execPath,
-        [...process.execArgv, resolve(root, "scripts/stack-guard.ts"), String(offline.pid)],
+        [
+          ...process.execArgv,
+          resolve(root, "scripts/stack-guard.ts"),
+          String(offline.pid),
+          workers,
+        ],
         { cwd: root, detached: true, stdio: ["pipe", "ignore", "inherit"] },
       );
 guard?.unref();
@@ -135,6 +150,13 @@ async function stop(code: number): Promise<never> {
     stopping = true;
     say("stopping");
     guard?.kill("SIGTERM");
+    // Task workers first, while the store is up: each records its run abandoned and frees
+    // the lease, so the next start finds no lease dangling.
+    const stopped = await stopWorkers(workers, WORKER_STOP_GRACE_MS);
+    if (stopped.length > 0)
+      say(
+        `stopped ${stopped.length} task worker(s): ${stopped.map((w) => w.commandId).join(", ")} (recorded abandoned)`,
+      );
     if (offline.pid !== undefined && offline.exitCode === null) {
       // Commands still running under runCommand sit in process groups of their own.
       const commandGroups = descendantProcessGroups(offline.pid);
@@ -162,12 +184,34 @@ process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 // A closed terminal: stop as for Ctrl-C rather than die and leave the guard to kill.
 process.on("SIGHUP", () => void stop(0));
-offline.on("exit", (code) => {
-  if (!stopping) {
-    process.stderr.write(`[ampa] serverless-offline exited (${code ?? "signal"}); shutting down\n`);
-    void stop(code ?? 1);
-  }
-});
+// serverless-offline dying alone (a crash, a kill) does not stop the stack: the store, the
+// inbox and the task workers live on in and beside this process, and a new serverless-offline
+// takes over the schedule. Five deaths within ten minutes stop everything.
+const offlineDeaths: number[] = [];
+function watchOffline(child: ChildProcess): void {
+  child.on("exit", (code, signal) => {
+    if (stopping || child !== offline) return;
+    const now = Date.now();
+    offlineDeaths.push(now);
+    while ((offlineDeaths[0] ?? now) < now - 10 * 60_000) offlineDeaths.shift();
+    if (offlineDeaths.length >= 5) {
+      process.stderr.write(
+        `[ampa] serverless-offline exited (${code ?? signal}) ${offlineDeaths.length} times in ten minutes; shutting down\n`,
+      );
+      void stop(code ?? 1);
+      return;
+    }
+    process.stderr.write(
+      `[ampa] serverless-offline exited (${code ?? signal}); starting it again (task workers keep running)\n`,
+    );
+    // Whatever is left of its process group goes (its runs' programs die with it anyway).
+    if (child.pid !== undefined) killGroups([child.pid], "SIGKILL");
+    offline = startOffline();
+    if (offline.pid !== undefined) guard?.stdin?.write(`offline ${offline.pid}\n`);
+    watchOffline(offline);
+  });
+}
+watchOffline(offline);
 
 /** Waits until serverless-offline answers /health, then fires the first tick at once. */
 async function firstTick(): Promise<void> {

@@ -3,12 +3,12 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import { lambdaDispatch } from "../lib/adapters/lambda-dispatch.js";
 import { probeLlm } from "../lib/adapters/llm-probe.js";
 import { readWlStatus } from "../lib/adapters/process/programs.js";
-import { inlineDispatch } from "../lib/app/run.js";
 import { announceStartup } from "../lib/app/startup.js";
 import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../lib/app/tick.js";
 import type { Config } from "../lib/runtime/config.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 import { asError } from "../lib/runtime/log.js";
+import { runDispatch } from "../lib/runtime/services.js";
 
 let dispatchToLambda: Dispatch | undefined;
 let startupChecked = false;
@@ -37,8 +37,7 @@ export const handler: (
         log.error({ err: asError(err).message }, "could not announce the scheduler start"),
       );
     }
-    const dispatch =
-      config.dispatch === "lambda" ? containerLambdaDispatch(config) : inlineDispatch(runDeps);
+    const dispatch = runDispatch(app, runDeps, () => containerLambdaDispatch(config));
     const passes = await runTick(
       {
         store,

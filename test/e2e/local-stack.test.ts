@@ -1,15 +1,50 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { must, spec } from "../support/commands.js";
+import { readLock } from "../../src/lib/runtime/local-stack.js";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
 import { alive, freePort } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
+
+/** The store of the running stack, found as the CLI finds it (its lock file). */
+function stackStore(storeDir: string): Store & { close: () => void } {
+  const lock = must(readLock(storeDir), "the stack's lock");
+  const dynamo = createDynamoClient({ region: "us-east-1", endpoint: lock.endpoint });
+  const store = new Store(createDocumentClient(dynamo), {
+    tableName: "ampa-dev-state",
+    maxRunHistory: 50,
+  });
+  return Object.assign(store, { close: () => dynamo.destroy() });
+}
+
+/** serverless-offline's pid: npm start's child running osls's `offline start`. */
+function serverlessOfflinePid(stackPid: number): number | undefined {
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8");
+      if (ppid === stackPid && cmdline.includes("serverless.js\0offline")) return Number(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
+const tickLines = (output: string) => (output.match(/"msg":"tick: /g) ?? []).length;
 
 interface Started {
   child: ChildProcess;
@@ -72,6 +107,10 @@ describe("npm start (local stack)", () => {
       // Poll every 5 s inside the tick so both examples start within seconds, not minutes.
       AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
       AMPA_INBOX_PORT: String(await freePort()),
+      // Shorter leases than the default 180 s: task workers renew every 5 s (the TTL must
+      // still cover serverless-offline's first, cold runCommand invocation).
+      AMPA_LEASE_TTL_SECONDS: "30",
+      AMPA_LEASE_RENEW_SECONDS: "5",
     };
     stack = startStack(env);
   }, 120_000);
@@ -99,6 +138,7 @@ describe("npm start (local stack)", () => {
           stack.output().includes(m),
         ),
       STACK_WAIT_MS,
+      () => stack.output(),
     );
     const cli = { AMPA_SCHEDULER_STORE: storeDir };
     await waitFor(
@@ -169,9 +209,71 @@ describe("npm start (local stack)", () => {
     expect(stack.output()).not.toMatch(/# Triage\n/);
   }, 120_000);
 
-  it("stops every child on SIGINT, including a command still running, and releases the store", async () => {
+  it("runs a task command in a detached worker that outlives a killed serverless-offline, while ticks go on", async () => {
+    const store = stackStore(storeDir);
+    const pidFile = join(dir, "task.pid");
+    await store.addCommand(
+      spec("task", { command: `echo $$ > ${pidFile}; sleep 90; echo done`, runtime: "task" }),
+      Date.now(),
+    );
+    const leased = await waitFor(
+      "the task's worker to start it",
+      async () => {
+        const c = await store.getCommand("task");
+        return c?.leaseWorker?.startsWith("pid:") ? c : undefined;
+      },
+      STACK_WAIT_MS,
+    );
+    const workerPid = Number(/^pid:(\d+)@/.exec(leased.leaseWorker ?? "")?.[1]);
+    const ticksBefore = tickLines(stack.output());
+    // serverless-offline dies; npm start starts it again and the worker goes on renewing.
+    const offline = must(serverlessOfflinePid(must(stack.child.pid)));
+    process.kill(offline, "SIGKILL");
+    await waitFor(
+      "serverless-offline to be started again",
+      () => stack.output().includes("starting it again (task workers keep running)"),
+      STACK_WAIT_MS,
+    );
+    const during = await waitFor(
+      "a tick while the task runs",
+      async () => {
+        const c = await store.getCommand("task");
+        return tickLines(stack.output()) > ticksBefore && c?.leaseRunId === leased.leaseRunId
+          ? c
+          : undefined;
+      },
+      STACK_WAIT_MS,
+    );
+    expect(alive(workerPid)).toBe(true);
+    const run = await waitFor(
+      "the task's result",
+      async () => (await store.listRuns("task")).find((r) => r.runId === leased.leaseRunId),
+      STACK_WAIT_MS,
+    );
+    expect(run).toMatchObject({ outcome: "success", runtime: "task", worker: leased.leaseWorker });
+    expect(run.output).toContain("done");
+    expect(during.leaseRenewals ?? 0).toBeGreaterThanOrEqual(1);
+    await store.setPaused("task", true);
+    store.close();
+  }, 180_000);
+
+  it("stops every child on SIGINT, including a command still running and a task worker (which records its run abandoned first), and releases the store", async () => {
     const pidFile = join(dir, "long.pid");
     const cli = { AMPA_SCHEDULER_STORE: storeDir };
+    // A task run in progress: its worker is stopped before the store closes.
+    const store = stackStore(storeDir);
+    const taskPidFile = join(dir, "stopped.pid");
+    await store.addCommand(
+      spec("stopped", { command: `echo $$ > ${taskPidFile}; exec sleep 120`, runtime: "task" }),
+      Date.now(),
+    );
+    await waitFor(
+      "the worker to start it",
+      async () => (await store.getCommand("stopped"))?.leaseWorker && existsSync(taskPidFile),
+      STACK_WAIT_MS,
+    );
+    const taskProgram = Number(readFileSync(taskPidFile, "utf8"));
+    store.close();
     expect(
       (await runCli(["add", "long", `echo $$ > ${pidFile}; exec sleep 120`, "60", "0"], cli)).code,
     ).toBe(0);
@@ -199,6 +301,8 @@ describe("npm start (local stack)", () => {
 
     stack.child.kill("SIGINT");
     expect(await stack.exited).toBe(0);
+    expect(stack.output()).toContain("stopped 1 task worker(s): stopped (recorded abandoned)");
+    expect(alive(taskProgram)).toBe(false);
     expect(existsSync(`${storeDir}.lock`)).toBe(false);
     await waitFor("the command to be killed", () => !alive(commandPid), 5_000);
     // The store survives the restart-free shutdown: the CLI can open it directly now.
@@ -210,7 +314,13 @@ describe("npm start (local stack)", () => {
       ["echo", true],
       ["heartbeat", false],
       ["long", false],
+      ["stopped", false],
+      ["task", true],
       ["triage", false],
     ]);
+    const stopped = listed.find((c: { id: string }) => c.id === "stopped") as {
+      lastOutcome: string;
+    };
+    expect(stopped.lastOutcome).toBe("abandoned");
   });
 });

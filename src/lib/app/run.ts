@@ -46,6 +46,12 @@ export interface RunDeps {
    * `pid:<pid>@<host>`; `inline` when absent.
    */
   worker?: string;
+  /**
+   * Aborts when the worker is told to stop (SIGTERM of a task worker): the runner is
+   * killed and the run recorded as `abandoned` with the signal's reason, while the lease
+   * is still held.
+   */
+  stop?: AbortSignal;
 }
 
 /**
@@ -113,6 +119,10 @@ export async function executeClaim(
   const worker = deps.worker ?? "inline";
   const log = deps.log.child({ commandId: command.id, runId: claim.runId });
   const startedAt = clock();
+  if (deps.stop?.aborted) {
+    log.warn({ worker }, "run not started: its worker was told to stop first");
+    return undefined;
+  }
   if (!(await deps.store.startRun(claim, worker, startedAt, startedAt + config.leaseTtlMs))) {
     log.warn(
       { worker },
@@ -124,8 +134,9 @@ export async function executeClaim(
   const runtime = commandRuntime(command);
   log.info({ type: command.type, trigger: claim.trigger, runtime, worker }, "run started");
   let result: RunResult;
+  const signal = deps.stop ? AbortSignal.any([lease.signal, deps.stop]) : lease.signal;
   try {
-    result = await runCommand(deps, command, claim, { log, signal: lease.signal });
+    result = await runCommand(deps, command, claim, { log, signal });
   } finally {
     lease.stop();
   }
@@ -134,6 +145,8 @@ export async function executeClaim(
     log.warn({ reason: lost }, "run stopped, its lease lost: nothing recorded");
     return undefined;
   }
+  const stopped = deps.stop?.aborted ? stopReason(deps.stop) : undefined;
+  if (stopped !== undefined) result = stoppedResult(result, stopped);
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
   const run: RunRecord = {
     ...runRecord(
@@ -147,7 +160,7 @@ export async function executeClaim(
     ),
     runtime,
     worker,
-    exitReason: exitReason(result, maxRuntimeMs(command, config) / 60_000),
+    exitReason: stopped ?? exitReason(result, maxRuntimeMs(command, config) / 60_000),
   };
   const current = await deps.store.finishRun(claim, run);
   if (!current) {
@@ -161,6 +174,21 @@ export async function executeClaim(
   );
   await afterRun(deps, log, command, run, { alreadyCounted: !current });
   return current ? run : { ...run, late: true };
+}
+
+function stopReason(stop: AbortSignal): string {
+  const reason: unknown = stop.reason;
+  return reason instanceof Error ? reason.message : "stopped: its worker was told to stop";
+}
+
+/** A run its worker stopped: abandoned, with a line saying why after what it printed. */
+function stoppedResult(result: RunResult, reason: string): RunResult {
+  const line = `[ampa] ${reason}; the run is abandoned`;
+  return {
+    ...result,
+    outcome: "abandoned",
+    output: result.output ? `${result.output.replace(/\n?$/, "\n")}${line}` : line,
+  };
 }
 
 /** The runner's result; a runner that throws gives an `error` result. */

@@ -27,6 +27,10 @@ export interface Config {
   leaseRenewMs: number;
   /** Time a `task` run's worker has to start and take its lease (AMPA_TASK_START_SECONDS). */
   taskStartMs: number;
+  /** Locally: run task workers in a container (AMPA_TASK_CONTAINER) when docker/podman is on PATH. */
+  taskContainer: boolean;
+  /** The worker image for local container runs (AMPA_TASK_IMAGE). */
+  taskImage: string;
   maxOutputBytes: number;
   dynamodbEndpoint: string | undefined;
   dispatch: "lambda" | "inline";

@@ -13,6 +13,8 @@ export interface App {
   config: Config;
   log: Logger;
   dynamo: DynamoDBClient;
+  /** The store's endpoint when it is not AWS's (the local stack): task workers get it too. */
+  endpoint: string | undefined;
   store: Store;
   /** The Discord webhook, resolved lazily and cached (SSM has a max age). */
   webhook: WebhookSource;
@@ -78,7 +80,15 @@ export function createApp(opts: AppOptions = {}): App {
   });
   // CloudWatch reads metrics from Lambda's logs; anywhere else the lines would be noise.
   if (config.onLambda) configureEmf({ stage: config.stage });
-  return { config: { ...config, region, tableName }, log, dynamo, store, webhook, metricsToken };
+  return {
+    config: { ...config, region, tableName },
+    log,
+    dynamo,
+    endpoint,
+    store,
+    webhook,
+    metricsToken,
+  };
 }
 
 let cached: App | undefined;

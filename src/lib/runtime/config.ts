@@ -126,6 +126,13 @@ const knobs = {
   AMPA_LEASE_RENEW_SECONDS: knob(positiveNumber, 60),
   // Fargate provisions and pulls the image before the worker can take its lease.
   AMPA_TASK_START_SECONDS: knob(positiveNumber, 300),
+  // Locally, run a `task` run's worker in this image (docker or podman on PATH) instead of
+  // as a detached node process.
+  AMPA_TASK_CONTAINER: knob(booleanish, false),
+  AMPA_TASK_IMAGE: knob(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/),
+    "ampa-worker:latest",
+  ),
   AMPA_MAX_OUTPUT_BYTES: knob(positiveInt.min(1024).max(300_000), 262_144),
   AMPA_DYNAMODB_ENDPOINT: knob(z.url().optional(), undefined),
   // Wherever a Lambda runtime (real or emulated) runs the handlers, runCommand is beside them.
@@ -344,6 +351,8 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       leaseTtlMs: r.AMPA_LEASE_TTL_SECONDS * 1000,
       leaseRenewMs: r.AMPA_LEASE_RENEW_SECONDS * 1000,
       taskStartMs: r.AMPA_TASK_START_SECONDS * 1000,
+      taskContainer: r.AMPA_TASK_CONTAINER,
+      taskImage: r.AMPA_TASK_IMAGE,
       maxOutputBytes: r.AMPA_MAX_OUTPUT_BYTES,
       dynamodbEndpoint: r.AMPA_DYNAMODB_ENDPOINT,
       dispatch: r.AMPA_DISPATCH,
@@ -424,4 +433,16 @@ export interface CliShellSettings {
  */
 export function cliShellSettings(env: Env = process.env): CliShellSettings {
   return { logLevelSet: Boolean(env.AMPA_LOG_LEVEL), tableName: env.AMPA_TABLE_NAME };
+}
+
+/** What a task worker (src/handlers/task.ts) takes from its environment besides settings. */
+export interface WorkerEnvironment {
+  /** The claim to run, as JSON (AMPA_CLAIM). */
+  claim: string | undefined;
+  /** The ECS task metadata endpoint (v4), set by Fargate: the worker names itself by it. */
+  ecsMetadataUri: string | undefined;
+}
+
+export function workerEnvironment(env: Env = process.env): WorkerEnvironment {
+  return { claim: env.AMPA_CLAIM, ecsMetadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined };
 }

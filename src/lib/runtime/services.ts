@@ -2,10 +2,16 @@ import { deliverToWebhook } from "../adapters/discord.js";
 import { processes } from "../adapters/process/index.js";
 import { opencodeSummarizer } from "../adapters/process/programs.js";
 import { setTimeout as sleep } from "node:timers/promises";
+import { dirname, join } from "node:path";
+import { findOnPath } from "../adapters/process/programs.js";
+import { workerDispatch } from "../adapters/process/worker-dispatch.js";
+import { commandRuntime, type Runtime } from "../core/command.js";
+import type { Dispatch } from "../core/ports.js";
 import type { App } from "./app.js";
+import { findProjectRoot } from "./config.js";
 import type { Logger } from "./log.js";
 import { Notifier } from "../app/notify/notifier.js";
-import type { RunDeps } from "../app/run.js";
+import { inlineDispatch, type RunDeps } from "../app/run.js";
 import { createRunners } from "../app/runners/index.js";
 import type { WorkflowDeps } from "../app/worklog/workflows.js";
 
@@ -58,4 +64,75 @@ export function services(
     ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
   };
   return { notifier, runDeps };
+}
+
+/** Sends each run to its runtime's target (core/command.ts: commandRuntime). */
+export function dispatchByRuntime(targets: Record<Runtime, Dispatch>): Dispatch {
+  return (command, claim) => targets[commandRuntime(command)](command, claim);
+}
+
+/**
+ * The ECS Fargate RunTask dispatch of a `task` run on AWS. Until the ECS target is wired
+ * in (adapters/ecs-dispatch.ts), it rejects: the tick then fails the claim with this
+ * message in the run record, as for any failed dispatch.
+ */
+export function ecsTaskDispatch(_app: App): Dispatch {
+  return () =>
+    Promise.reject(
+      new Error(
+        'the ECS task target is not available in this build: a "task" run cannot start on AWS (give the command runtime "function" meanwhile)',
+      ),
+    );
+}
+
+/** `.ampa/workers`, beside the local store: each local worker's log and record. */
+export function workersDir(storeDir: string): string {
+  return join(dirname(storeDir), "workers");
+}
+
+/**
+ * A `task` run off AWS: a detached worker process that reaches the same store (its
+ * endpoint and table passed on), or with AMPA_TASK_CONTAINER=1 and docker or podman on
+ * PATH the worker image on the host network.
+ */
+export function localTaskDispatch(app: App, env: NodeJS.ProcessEnv = process.env): Dispatch {
+  const { config } = app;
+  const program = config.taskContainer
+    ? (findOnPath("docker", env.PATH) ?? findOnPath("podman", env.PATH))
+    : undefined;
+  if (config.taskContainer && !program)
+    app.log.warn(
+      "AMPA_TASK_CONTAINER is on but neither docker nor podman is on PATH: running task workers as processes",
+    );
+  return workerDispatch({
+    root: findProjectRoot(process.cwd()),
+    workersDir: workersDir(config.storeDir),
+    env,
+    overrides: {
+      ...(app.endpoint ? { AMPA_DYNAMODB_ENDPOINT: app.endpoint } : {}),
+      AMPA_TABLE_NAME: config.tableName,
+      AWS_REGION: config.region,
+      AMPA_COMMAND_CWD: config.commandCwd,
+      // The worker's log is a file.
+      AMPA_LOG_FORMAT: "json",
+    },
+    ...(program ? { container: { program, image: config.taskImage } } : {}),
+  });
+}
+
+/**
+ * The tick's dispatch: `function` runs go to runCommand (or inline), `task` runs to ECS on
+ * AWS and to a local worker elsewhere; with AMPA_DISPATCH=inline (tests, `osls invoke
+ * local` by choice) every run is inline.
+ */
+export function runDispatch(
+  app: App,
+  runDeps: RunDeps,
+  functionDispatch: () => Dispatch,
+): Dispatch {
+  if (app.config.dispatch === "inline") return inlineDispatch(runDeps);
+  return dispatchByRuntime({
+    function: functionDispatch(),
+    task: app.config.onLambda ? ecsTaskDispatch(app) : localTaskDispatch(app),
+  });
 }

@@ -1,0 +1,29 @@
+// The task worker: a plain Node main, not a Lambda handler. On AWS it is the ECS Fargate
+// container's command (`node task.mjs`); locally `npm start` runs it as a detached process
+// (`node --import tsx src/handlers/task.ts`). The claim comes in AMPA_CLAIM (JSON, the
+// runCommand event's schema). Exit codes (src/lib/app/worker.ts, WORKER_EXIT):
+//   0 the command succeeded · 1 it failed, timed out or erred · 2 no valid claim ·
+//   3 not run: the lease is not this claim's (recovered, or a redelivery) ·
+//   4 the lease was lost mid-run: program killed, nothing recorded ·
+//   5 stopped by SIGTERM/SIGINT: program killed, recorded abandoned.
+import { createApp } from "../lib/runtime/app.js";
+import { workerEnvironment } from "../lib/runtime/config.js";
+import { runTaskWorker, workerName } from "../lib/runtime/worker.js";
+
+const env = workerEnvironment();
+const app = createApp();
+const stop = new AbortController();
+for (const signal of ["SIGTERM", "SIGINT"] as const)
+  process.once(signal, () => {
+    app.log.warn({ signal }, `task worker: ${signal}: stopping the run`);
+    stop.abort(new Error(`stopped: its worker got ${signal}`));
+  });
+
+const result = await runTaskWorker({
+  app,
+  claimJson: env.claim,
+  worker: await workerName(env.ecsMetadataUri),
+  stop: stop.signal,
+});
+app.dynamo.destroy();
+process.exit(result.code);

@@ -1,0 +1,92 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * A local task worker, as `.ampa/workers/<runId>.json` records it: enough for `npm start`
+ * and its guard to find and stop it after the process that dispatched it is gone.
+ */
+export interface WorkerRecord {
+  runId: string;
+  commandId: string;
+  /** `process`: a detached node process (its own group); `container`: docker/podman. */
+  kind: "process" | "container";
+  /** The worker's pid (process) or the container runtime's pid when it was started. */
+  pid: number;
+  /** The kernel's start time of `pid` (/proc), so a reused pid is not taken for it. */
+  pidStartTime?: string;
+  /** The container's id and the program that runs it (container). */
+  container?: { id: string; program: string };
+  log: string;
+  startedAt: string;
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // The state is field 3; fields after the name start there, so 22 is at index 19.
+    return fields[0] === "Z" ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeWorkerRecord(dir: string, record: WorkerRecord): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${record.runId}.json`);
+  // Written aside and renamed: a reader never sees half a record.
+  writeFileSync(`${path}.tmp`, JSON.stringify(record));
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
+function parseRecord(text: string): WorkerRecord | undefined {
+  try {
+    const r = JSON.parse(text) as Partial<WorkerRecord>;
+    if (typeof r.runId !== "string" || typeof r.pid !== "number" || !Number.isInteger(r.pid))
+      return undefined;
+    return r as WorkerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the recorded process is still the one that was started (not a reused pid). */
+export function workerAlive(record: WorkerRecord): boolean {
+  if (record.kind === "container") return true;
+  const start = processStartTime(record.pid);
+  return (
+    start !== undefined && (record.pidStartTime === undefined || start === record.pidStartTime)
+  );
+}
+
+/**
+ * The workers recorded under `dir` that still run; records of finished workers are
+ * removed (their logs are kept). Containers are listed while their record exists.
+ */
+export function liveWorkers(dir: string): WorkerRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  const live: WorkerRecord[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    let record: WorkerRecord | undefined;
+    try {
+      record = parseRecord(readFileSync(path, "utf8"));
+    } catch {
+      continue;
+    }
+    if (record && workerAlive(record)) live.push(record);
+    else rmSync(path, { force: true });
+  }
+  return live;
+}
+
+export function removeWorkerRecord(dir: string, runId: string): void {
+  rmSync(join(dir, `${runId}.json`), { force: true });
+}

@@ -1,0 +1,88 @@
+import { hostname } from "node:os";
+import { type WorkerDeps, WORKER_EXIT, type WorkerResult, workClaim } from "../app/worker.js";
+import { runClaimSchema } from "../core/run-record.js";
+import type { App } from "./app.js";
+import { asError } from "./log.js";
+import { services } from "./services.js";
+
+export { WORKER_EXIT } from "../app/worker.js";
+
+/**
+ * Who this worker is, as its lease records it: the ECS task's ARN from the task metadata
+ * endpoint (v4) on Fargate, else `pid:<pid>@<host>`.
+ */
+export async function workerName(
+  ecsMetadataUri: string | undefined,
+  fetcher: typeof fetch = fetch,
+): Promise<string> {
+  const local = `pid:${process.pid}@${hostname()}`;
+  if (!ecsMetadataUri) return local;
+  try {
+    const res = await fetcher(`${ecsMetadataUri}/task`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { TaskARN?: unknown };
+    if (res.ok && typeof body.TaskARN === "string" && body.TaskARN) return `ecs:${body.TaskARN}`;
+  } catch {
+    // The endpoint did not answer: the pid still names the worker.
+  }
+  return local;
+}
+
+export interface TaskWorkerOptions {
+  app: App;
+  /** The claim as JSON (AMPA_CLAIM). */
+  claimJson: string | undefined;
+  /** The lease's name for this worker (see workerName). */
+  worker: string;
+  /** Aborted on SIGTERM/SIGINT. */
+  stop: AbortSignal;
+  around?: WorkerDeps["around"];
+}
+
+/**
+ * The task worker: parse the claim, run it with the container's services (no Lambda time
+ * limit: the command's max runtime is the runner's deadline), report how it went.
+ */
+export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResult> {
+  const { app } = opts;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(opts.claimJson ?? "");
+  } catch {
+    raw = undefined;
+  }
+  const parsed = runClaimSchema.safeParse(raw);
+  if (!parsed.success) {
+    const reason =
+      opts.claimJson === undefined
+        ? "AMPA_CLAIM is not set: a task worker needs the claim to run"
+        : `AMPA_CLAIM is not a valid claim: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+    app.log.error(reason);
+    return { code: WORKER_EXIT.badClaim, reason };
+  }
+  const claim = parsed.data;
+  const log = app.log.child({ worker: opts.worker });
+  const { runDeps } = services(app, { log });
+  try {
+    const result = await workClaim(
+      {
+        runDeps: { ...runDeps, worker: opts.worker },
+        log,
+        stop: opts.stop,
+        ...(opts.around ? { around: opts.around } : {}),
+      },
+      claim,
+    );
+    log.info(
+      { commandId: claim.commandId, runId: claim.runId, exitCode: result.code },
+      result.run
+        ? `task worker: run recorded as ${result.run.outcome}`
+        : `task worker: nothing recorded (${result.reason ?? "unknown"})`,
+    );
+    return result;
+  } catch (err) {
+    // The store failed under the run: its lease expires and the next tick recovers it.
+    const reason = `task worker failed: ${asError(err).message}`;
+    log.error({ commandId: claim.commandId, runId: claim.runId }, reason);
+    return { code: WORKER_EXIT.failed, reason };
+  }
+}

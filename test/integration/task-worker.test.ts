@@ -1,0 +1,293 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { claimCommand } from "../../src/lib/app/run.js";
+import { type PassResult, tickPass } from "../../src/lib/app/tick.js";
+import type { Command } from "../../src/lib/core/command.js";
+import { MINUTE, must, spec } from "../support/commands.js";
+import { alive } from "../support/processes.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { tickDeps } from "../support/tick.js";
+import {
+  runRecorded,
+  SHORT_LEASES,
+  testWorkerDispatch,
+  workerExit,
+  workerOf,
+  workersTmpDir,
+} from "../support/task-workers.js";
+import { waitFor } from "../support/wait.js";
+
+let server: EmbeddedStore;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function table(): Promise<TestTable> {
+  return createTestTable(server.endpoint, SHORT_LEASES);
+}
+
+/** One scheduled pass now that hands a `task` run to a real detached worker. */
+async function dispatchTask(t: TestTable, workersDir: string, now = Date.now()) {
+  const deps = tickDeps(t.store, t.config, {
+    now,
+    dispatch: testWorkerDispatch(server.endpoint, t.tableName, workersDir),
+  });
+  const result = await tickPass(deps, now);
+  expect(result.kind).toBe("started");
+  return result as Extract<PassResult, { kind: "started" }>;
+}
+
+/** The worker's own log lines (JSON), to read its exit code from. */
+function workerLog(workersDir: string, runId: string): string {
+  const path = join(workersDir, `${runId}.log`);
+  return existsSync(path) ? readFileSync(path, "utf8") : "";
+}
+
+describe("task workers (real detached processes against the store)", () => {
+  it("a run longer than several TTLs outlives the tick process that started it, renews its lease and records its result", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const marks = join(dirname(workersDir), "marks");
+    await t.store.addCommand(
+      spec("long", { command: `echo ran >> ${marks}; sleep 8; echo done`, runtime: "task" }),
+      Date.now(),
+    );
+    // The tick runs in a process of its own that exits once it has dispatched.
+    const tick = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/support/tick-process.ts", server.endpoint, t.tableName, workersDir],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    tick.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    const code = await new Promise((r) => tick.once("exit", r));
+    expect(code).toBe(0);
+    const started = JSON.parse(out) as Extract<PassResult, { kind: "started" }>;
+    expect(started.kind).toBe("started");
+    const worker = await workerOf(workersDir, started);
+    expect(alive(worker.pid)).toBe(true);
+
+    // While it runs, the lease is renewed on the command item, well past one TTL.
+    const renewed = await waitFor(
+      "three renewals",
+      async () => {
+        const c = await t.store.getCommand("long");
+        return (c?.leaseRenewals ?? 0) >= 3 ? c : undefined;
+      },
+      30_000,
+    );
+    expect(renewed.leaseWorker).toBe(`pid:${worker.pid}@${(await import("node:os")).hostname()}`);
+    // Each renewal sets the lease one TTL past itself.
+    expect(must(renewed.leaseExpiresAt) - must(renewed.leaseRenewedAt)).toBe(3000);
+
+    const run = await runRecorded(t.store, "long", started.runId);
+    expect(run).toMatchObject({ outcome: "success", runtime: "task", exitReason: "exited with 0" });
+    expect(run.output).toContain("done");
+    expect(run.durationMs).toBeGreaterThan(3 * 3000 - 1500);
+    await workerExit(worker);
+    expect(workerLog(workersDir, started.runId)).toContain('"exitCode":0');
+    const metrics = await t.store.listMetrics();
+    const renewals = metrics.find(
+      (m) => m.name === "ampa_lease_renewals_total" && m.labels.command === "long",
+    );
+    expect(renewals?.value ?? 0).toBeGreaterThanOrEqual(5);
+    const after = must(await t.store.getCommand("long"));
+    expect(after.leaseRunId).toBeUndefined();
+    expect(readFileSync(marks, "utf8")).toBe("ran\n");
+  }, 90_000);
+
+  it("the same claim dispatched again (a redelivery) runs nothing and exits 3", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const marks = join(dirname(workersDir), "marks");
+    await t.store.addCommand(
+      spec("once", { command: `echo ran >> ${marks}; sleep 3`, runtime: "task" }),
+      Date.now(),
+    );
+    const now = Date.now();
+    const command = must(await t.store.getCommand("once"));
+    const claim = must(
+      await claimCommand(t.store, command, {
+        now,
+        owner: "test",
+        trigger: "schedule",
+        config: t.config,
+      }),
+    );
+    const dispatch = testWorkerDispatch(server.endpoint, t.tableName, workersDir);
+    await dispatch(command, claim);
+    const first = await workerOf(workersDir, claim);
+    await waitFor("the first worker to start the run", async () =>
+      (await t.store.getCommand("once"))?.leaseWorker ? true : undefined,
+    );
+    // Redelivered while the first runs, then again once it is recorded.
+    const secondLog = join(workersDir, `${claim.runId}.log`);
+    await dispatch(command, claim);
+    await runRecorded(t.store, "once", claim.runId);
+    await workerExit(first);
+    await dispatch(command, claim);
+    await waitFor(
+      "both redeliveries to exit 3",
+      () => (readFileSync(secondLog, "utf8").match(/"exitCode":3/g) ?? []).length === 2,
+      30_000,
+      () => readFileSync(secondLog, "utf8"),
+    );
+    expect(readFileSync(marks, "utf8")).toBe("ran\n");
+    expect(await t.store.listRuns("once")).toHaveLength(1);
+  }, 60_000);
+
+  it("SIGKILL of a worker: its program dies with it, the run is recorded abandoned within the TTL and the next tick starts the command again", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const pidFile = join(dirname(workersDir), "program.pid");
+    await t.store.addCommand(
+      spec("killed", {
+        command: `[ -e ${pidFile} ] && exit 0; echo $$ > ${pidFile}; sleep 60`,
+        runtime: "task",
+      }),
+      Date.now(),
+    );
+    const started = await dispatchTask(t, workersDir);
+    const worker = await workerOf(workersDir, started);
+    const program = await waitFor(
+      "the program",
+      () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
+      20_000,
+    );
+    process.kill(worker.pid, "SIGKILL");
+    const killedAt = Date.now();
+    await waitFor("the program to die with its worker", () => !alive(program));
+    // A tick every 250 ms stands in for the schedule's minute.
+    const recovered = await waitFor(
+      "the abandoned record",
+      async () => {
+        await tickPass(tickDeps(t.store, t.config), Date.now());
+        const runs = await t.store.listRuns("killed");
+        return runs.find((r) => r.runId === started.runId && r.outcome === "abandoned");
+      },
+      30_000,
+    );
+    const recoveryMs = Date.now() - killedAt;
+    process.stdout.write(
+      `[figures] task worker SIGKILL → abandoned in ${recoveryMs} ms (TTL 3 s)\n`,
+    );
+    expect(recovered.outcome).toBe("abandoned");
+    expect(recoveryMs).toBeLessThan(3000 + 15_000);
+    // Not before the TTL: the last renewal was at most 1 s before the kill.
+    expect(recoveryMs).toBeGreaterThan(3000 - 1000 - 500);
+    // The schedule allows the next start a minute on: it starts again (runs inline here).
+    const next = tickDeps(t.store, t.config, { now: Date.now() + MINUTE });
+    const result = await tickPass(next, Date.now() + MINUTE);
+    expect(result.kind).toBe("started");
+    const runs = await t.store.listRuns("killed");
+    expect(runs.find((r) => r.runId === next.starts[0]?.runId)?.outcome).toBe("success");
+  }, 60_000);
+
+  it("a worker whose lease was recovered and taken over kills its program and writes nothing over the newer run", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const pidFile = join(dirname(workersDir), "program.pid");
+    await t.store.addCommand(
+      spec("taken", { command: `echo $$ > ${pidFile}; sleep 60`, runtime: "task" }),
+      Date.now(),
+    );
+    const started = await dispatchTask(t, workersDir);
+    const worker = await workerOf(workersDir, started);
+    const program = await waitFor(
+      "the program",
+      () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
+      20_000,
+    );
+    // Frozen past its TTL, the worker cannot renew: a tick recovers the lease and a newer
+    // run claims it (held here, not run) before the worker wakes up.
+    process.kill(worker.pid, "SIGSTOP");
+    await waitFor(
+      "the recovery",
+      async () => {
+        await tickPass(tickDeps(t.store, t.config, { dispatch: async () => {} }), Date.now());
+        return (await t.store.listRuns("taken")).some((r) => r.outcome === "abandoned");
+      },
+      20_000,
+    );
+    const command = must(await t.store.getCommand("taken")) as Command;
+    const newer = must(
+      await claimCommand(t.store, command, {
+        now: Date.now(),
+        owner: "newer",
+        trigger: "run-once",
+        config: t.config,
+      }),
+    );
+    process.kill(worker.pid, "SIGCONT");
+    await workerExit(worker, 20_000);
+    expect(alive(program)).toBe(false);
+    expect(workerLog(workersDir, started.runId)).toContain('"exitCode":4');
+    const after = must(await t.store.getCommand("taken"));
+    expect(after.leaseRunId).toBe(newer.runId);
+    expect(after.leaseOwner).toBe("newer");
+    const runs = await t.store.listRuns("taken");
+    // Only the recovery's record of the old run: the worker wrote no result.
+    expect(runs.map((r) => [r.runId, r.outcome])).toEqual([[started.runId, "abandoned"]]);
+  }, 60_000);
+
+  it("SIGTERM of a worker: it kills its program and records the run abandoned itself, saying why", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const pidFile = join(dirname(workersDir), "program.pid");
+    await t.store.addCommand(
+      spec("stopped", { command: `echo $$ > ${pidFile}; echo working; sleep 60`, runtime: "task" }),
+      Date.now(),
+    );
+    const started = await dispatchTask(t, workersDir);
+    const worker = await workerOf(workersDir, started);
+    const program = await waitFor(
+      "the program",
+      () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
+      20_000,
+    );
+    process.kill(worker.pid, "SIGTERM");
+    const run = await runRecorded(t.store, "stopped", started.runId, 20_000);
+    await workerExit(worker, 20_000);
+    expect(alive(program)).toBe(false);
+    expect(run).toMatchObject({
+      outcome: "abandoned",
+      exitReason: "stopped: its worker got SIGTERM",
+    });
+    expect(run.output).toBe(
+      "working\n[ampa] stopped: its worker got SIGTERM; the run is abandoned",
+    );
+    expect(workerLog(workersDir, started.runId)).toContain('"exitCode":5');
+    expect(must(await t.store.getCommand("stopped")).leaseRunId).toBeUndefined();
+  }, 60_000);
+
+  it("a worker without a valid claim runs nothing and exits 2, saying what is wrong", async () => {
+    for (const [claim, says] of [
+      [undefined, "AMPA_CLAIM is not set"],
+      ['{"commandId":"x"}', "AMPA_CLAIM is not a valid claim: runId"],
+    ] as const) {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        AMPA_LOG_LEVEL: "info",
+        AMPA_LOG_FORMAT: "json",
+      };
+      delete env.AMPA_CLAIM;
+      if (claim !== undefined) env.AMPA_CLAIM = claim;
+      const child = spawn(process.execPath, ["--import", "tsx", "src/handlers/task.ts"], {
+        env: { ...env, AMPA_DYNAMODB_ENDPOINT: server.endpoint },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+      const code = await new Promise((r) => child.once("exit", r));
+      expect(code, out).toBe(2);
+      expect(out).toContain(says);
+    }
+  }, 60_000);
+});
