@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
@@ -265,6 +265,47 @@ describe("task workers (real detached processes against the store)", () => {
     expect(workerLog(workersDir, started.runId)).toContain('"exitCode":5');
     expect(must(await t.store.getCommand("stopped")).leaseRunId).toBeUndefined();
   }, 60_000);
+
+  it("runs a task in a fresh clone of AMPA_WORKSPACE_REPO and removes it afterwards", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    // A real bare repository with one commit, cloned over file://.
+    const base = dirname(workersDir);
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", args, { cwd, stdio: "pipe" }).toString();
+    git(base, "init", "-q", "--bare", "-b", "main", "origin.git");
+    git(base, "init", "-q", "-b", "main", "src");
+    writeFileSync(join(base, "src", "README.md"), "the workspace\n");
+    git(join(base, "src"), "add", "README.md");
+    git(join(base, "src"), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one");
+    git(join(base, "src"), "push", "-q", `file://${base}/origin.git`, "main");
+    await t.store.addCommand(
+      spec("in-clone", { command: 'cat README.md; echo "cwd=$PWD"', runtime: "task" }),
+      Date.now(),
+    );
+    const now = Date.now();
+    const command = must(await t.store.getCommand("in-clone"));
+    const claim = must(
+      await claimCommand(t.store, command, {
+        now,
+        owner: "test",
+        trigger: "schedule",
+        config: t.config,
+      }),
+    );
+    const scratch = join(base, "scratch");
+    mkdirSync(scratch);
+    await testWorkerDispatch(server.endpoint, t.tableName, workersDir, {
+      AMPA_WORKSPACE_REPO: `file://${base}/origin.git`,
+      AMPA_WORKSPACE_DIR: scratch,
+    })(command, claim);
+    const run = await runRecorded(t.store, "in-clone", claim.runId);
+    expect(run.outcome).toBe("success");
+    expect(run.output).toContain("the workspace");
+    expect(run.output).toMatch(new RegExp(`cwd=${scratch}/ampa-ws-`));
+    // The clone is removed before the run is recorded.
+    expect(readdirSync(scratch)).toEqual([]);
+  });
 
   it("a worker without a valid claim runs nothing and exits 2, saying what is wrong", async () => {
     for (const [claim, says] of [

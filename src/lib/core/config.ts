@@ -82,6 +82,11 @@ export interface Config {
    * the webhook may come from SSM.
    */
   onLambda: boolean;
+  /**
+   * On AWS: Lambda, or an ECS task (the task worker). Secrets (webhook, metrics token, a
+   * task's git token and environment) come from SSM; an invalid setting fails the start.
+   */
+  onAws: boolean;
   /** Running under `osls invoke local`: the store may be that of a running `npm start`. */
   invokedLocally: boolean;
 }

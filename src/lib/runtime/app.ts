@@ -68,12 +68,12 @@ export function createApp(opts: AppOptions = {}): App {
   const webhook = webhookSource(
     { ...config, region },
     {
-      useSsm: opts.useSsm ?? config.onLambda,
+      useSsm: opts.useSsm ?? config.onAws,
       ...(localWebhook ? { fallback: { url: localWebhook, origin: "local-inbox" as const } } : {}),
     },
   );
   const metricsToken = configuredSecret(config.metricsToken, {
-    useSsm: opts.useSsm ?? config.onLambda,
+    useSsm: opts.useSsm ?? config.onAws,
     name: config.metricsTokenParam,
     region,
     cacheMs: config.webhookCacheMs,

@@ -5,6 +5,20 @@ import * as z from "zod";
 import { type Config, LOG_FORMATS, LOG_LEVELS } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { redactSecrets } from "../core/secrets.js";
+import {
+  absolutePath,
+  booleanish,
+  editDistance,
+  gitRef,
+  gitRemote,
+  nonNegativeNumber,
+  port,
+  positiveInt,
+  positiveNumber,
+  unquote,
+} from "./config-values.js";
+
+export { editDistance } from "./config-values.js";
 
 export type { Config } from "../core/config.js";
 
@@ -16,21 +30,6 @@ export type { Config } from "../core/config.js";
  * that is no setting gets a warning with the nearest known name.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
-
-const booleanish = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine(
-    (v) => ["1", "0", "true", "false", "yes", "no", "on", "off"].includes(v),
-    "expected 1/0/true/false",
-  )
-  .transform((v) => ["1", "true", "yes", "on"].includes(v));
-
-const positiveNumber = z.coerce.number().finite().positive();
-const nonNegativeNumber = z.coerce.number().finite().nonnegative();
-const positiveInt = z.coerce.number().int().positive();
-const port = z.coerce.number().int().min(1).max(65_535);
 
 interface Knob<T> {
   schema: z.ZodType<T>;
@@ -66,39 +65,9 @@ export function lambdaRuntime(env: Env): LambdaRuntime {
 
 /** On AWS Lambda itself: a function name and neither emulator's flag. */
 export const onLambda = (env: Env): boolean => lambdaRuntime(env) === "lambda";
+/** On AWS: Lambda, or an ECS task (the task worker), which has a task metadata endpoint. */
+const onAws = (env: Env): boolean => onLambda(env) || Boolean(env.ECS_CONTAINER_METADATA_URI_V4);
 const stageOf = (env: Env) => env.AMPA_STAGE?.trim() || "dev";
-
-/**
- * A git remote for `git clone`: an https/http/ssh/git/file URL without a password, or
- * scp-like `user@host:path`. A bare path is refused (git ignores `--depth` for it: say
- * file://), and so is a password in the URL (the token belongs in SSM).
- */
-const gitRemote = z
-  .string()
-  .refine((v) => !/[\s\p{Cc}]/u.test(v) && !v.startsWith("-"), "no spaces or leading '-'")
-  .refine(
-    (v) => !v.startsWith("/"),
-    "a local path: use a file:// URL (git clones local paths in full)",
-  )
-  .refine((v) => {
-    if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]/.test(v)) return true;
-    try {
-      const url = new URL(v);
-      const http = url.protocol === "https:" || url.protocol === "http:";
-      if (http && url.username) return false;
-      return ["https:", "http:", "ssh:", "git:", "file:"].includes(url.protocol) && !url.password;
-    } catch {
-      return false;
-    }
-  }, "expected an https, http, ssh, git or file URL without credentials, or user@host:path");
-
-/** A branch or tag name as `git clone --branch` takes it (see git check-ref-format). */
-const gitRef = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/, "expected a branch or tag name")
-  .refine((v) => !/\.\.|\/\/|\/\.|\.lock$|[/.]$/.test(v), "not a valid branch or tag name");
-
-const absolutePath = z.string().refine((v) => v.startsWith("/"), "expected an absolute path");
 
 const knobs = {
   AMPA_STAGE: knob(z.string().regex(/^[A-Za-z0-9-]{1,32}$/), "dev"),
@@ -212,21 +181,6 @@ export interface ConfigWarning {
   problem: string;
 }
 
-/** Levenshtein distance, two rows at a time. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** The known variable nearest to `name` (first of the table on a tie). */
 export function nearestKnownVariable(name: string): string {
   let best = KNOWN_VARIABLES[0] ?? name;
   let bestDistance = Number.POSITIVE_INFINITY;
@@ -271,11 +225,6 @@ export function readEnvironment(env: Env = process.env, cwd: string = process.cw
   const fromFile = parseDotenv(readFileSync(file));
   const cleaned = Object.fromEntries(Object.entries(fromFile).map(([k, v]) => [k, v.trim()]));
   return { ...env, ...cleaned };
-}
-
-function unquote(value: string): string {
-  const quoted = /^(["'])(.*)\1$/s.exec(value);
-  return quoted ? (quoted[2] ?? "").trim() : value;
 }
 
 /** Each knob's parsed value, or its default with a warning when the value does not parse. */
@@ -386,6 +335,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       workspaceRef: r.AMPA_WORKSPACE_REF,
       workspaceDir: r.AMPA_WORKSPACE_DIR,
       onLambda: onLambda(env),
+      onAws: onAws(env),
       invokedLocally: lambdaRuntime(env) === "invoke-local",
     },
   };
@@ -405,7 +355,7 @@ export function loadConfig(
   const merged = readEnvironment(env, cwd);
   const { config, warnings } = parseConfig(merged);
   const invalid = warnings.filter((w) => w.kind === "invalid");
-  if (onLambda(merged) && invalid.length > 0) {
+  if (onAws(merged) && invalid.length > 0) {
     // Lambda's runtime logs the error itself, outside the redacting logger.
     const problems = invalid.map((w) => redactSecrets(w.problem));
     throw new ConfigError(

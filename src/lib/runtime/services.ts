@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, join } from "node:path";
 import { findOnPath } from "../adapters/process/programs.js";
 import { workerDispatch } from "../adapters/process/worker-dispatch.js";
+import { ecsDispatch } from "../adapters/ecs-dispatch.js";
 import { commandRuntime, type Runtime } from "../core/command.js";
 import type { Dispatch } from "../core/ports.js";
 import type { App } from "./app.js";
@@ -71,18 +72,9 @@ export function dispatchByRuntime(targets: Record<Runtime, Dispatch>): Dispatch 
   return (command, claim) => targets[commandRuntime(command)](command, claim);
 }
 
-/**
- * The ECS Fargate RunTask dispatch of a `task` run on AWS. Until the ECS target is wired
- * in (adapters/ecs-dispatch.ts), it rejects: the tick then fails the claim with this
- * message in the run record, as for any failed dispatch.
- */
-export function ecsTaskDispatch(_app: App): Dispatch {
-  return () =>
-    Promise.reject(
-      new Error(
-        'the ECS task target is not available in this build: a "task" run cannot start on AWS (give the command runtime "function" meanwhile)',
-      ),
-    );
+/** The ECS Fargate RunTask dispatch of a `task` run on AWS (adapters/ecs-dispatch.ts). */
+export function ecsTaskDispatch(app: App): Dispatch {
+  return ecsDispatch(app.config, { log: app.log });
 }
 
 /** `.ampa/workers`, beside the local store: each local worker's log and record. */

@@ -1,5 +1,11 @@
 import { hostname } from "node:os";
 import { type WorkerDeps, WORKER_EXIT, type WorkerResult, workClaim } from "../app/worker.js";
+import { processes } from "../adapters/process/index.js";
+import { git } from "../adapters/process/git.js";
+import { scratchDirs } from "../adapters/scratch-dirs.js";
+import { ssmTaskSecrets } from "../adapters/ssm-task-secrets.js";
+import { workspaceRunner, type WorkspaceDeps } from "../app/workspace.js";
+import type { Runners } from "../core/ports.js";
 import { runClaimSchema } from "../core/run-record.js";
 import type { App } from "./app.js";
 import { asError } from "./log.js";
@@ -25,6 +31,22 @@ export async function workerName(
     // The endpoint did not answer: the pid still names the worker.
   }
   return local;
+}
+
+/** Each runner run in a workspace (app/workspace.ts): a clone of AMPA_WORKSPACE_REPO, if set. */
+function inWorkspaces(app: App, runners: Runners): Runners {
+  const { config } = app;
+  const deps: WorkspaceDeps = {
+    secrets: ssmTaskSecrets({ stage: config.stage, region: config.region, useSsm: config.onAws }),
+    git,
+    dirs: scratchDirs(config.workspaceDir),
+    runTool: processes.runTool,
+    log: app.log,
+    clock: Date.now,
+  };
+  return Object.fromEntries(
+    Object.entries(runners).map(([type, runner]) => [type, workspaceRunner(deps, runner)]),
+  ) as Runners;
 }
 
 export interface TaskWorkerOptions {
@@ -61,7 +83,9 @@ export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResu
   }
   const claim = parsed.data;
   const log = app.log.child({ worker: opts.worker });
-  const { runDeps } = services(app, { log });
+  const { runDeps: plain } = services(app, { log });
+  // Every run of a task worker is a task run: in its workspace, with its run-time secrets.
+  const runDeps = { ...plain, runners: inWorkspaces(app, plain.runners) };
   try {
     const result = await workClaim(
       {
