@@ -187,7 +187,8 @@ describe("tick against a real store", () => {
       { stdio: "ignore", env: { ...process.env, AMPA_LOG_LEVEL: "silent" } },
     );
     let leased = await t.store.getCommand("slow");
-    for (let i = 0; i < 100 && !leased?.leaseRunId; i++) {
+    // Once started: the start record moves the lease's expiry on from the claim's.
+    for (let i = 0; i < 100 && !leased?.leaseWorker; i++) {
       await new Promise((r) => setTimeout(r, 100));
       leased = await t.store.getCommand("slow");
     }
