@@ -87,7 +87,11 @@ export interface FootprintResult {
 }
 
 /** The options serverless.yml gives serverless-esbuild for every function. */
-async function bundle(entry: string, outfile: string, sourcemap: boolean): Promise<Metafile> {
+export async function bundle(
+  entry: string,
+  outfile: string,
+  sourcemap: boolean,
+): Promise<Metafile> {
   const res = await build({
     entryPoints: [entry],
     outfile,
