@@ -1,4 +1,4 @@
-import type { Command, RunRecord } from "../lib/core/command.js";
+import { type Command, commandRuntime, type RunRecord } from "../lib/core/command.js";
 
 /** "3m ago", "in 45s": short relative times for an 80-column terminal. */
 export function relative(at: number | undefined, now: number): string {
@@ -29,6 +29,7 @@ export function commandToJson(c: Command): Record<string, unknown> {
     priority: c.priority,
     requiresLlm: c.requiresLlm,
     maxRuntimeMinutes: c.maxRuntimeMinutes,
+    runtime: commandRuntime(c),
     metadata: c.metadata,
     paused: c.paused,
     lastStartAt: iso(c.lastStartAt),
@@ -37,7 +38,14 @@ export function commandToJson(c: Command): Record<string, unknown> {
     lastDurationMs: c.lastDurationMs ?? null,
     lastOutcome: c.lastOutcome ?? null,
     lease: c.leaseRunId
-      ? { runId: c.leaseRunId, owner: c.leaseOwner ?? null, expiresAt: iso(c.leaseExpiresAt) }
+      ? {
+          runId: c.leaseRunId,
+          owner: c.leaseOwner ?? null,
+          expiresAt: iso(c.leaseExpiresAt),
+          worker: c.leaseWorker ?? null,
+          renewedAt: iso(c.leaseRenewedAt),
+          renewals: c.leaseRenewals ?? 0,
+        }
       : null,
   };
 }

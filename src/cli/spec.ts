@@ -14,6 +14,7 @@ export interface SpecFlags {
   maxRuntimeMinutes?: string;
   type?: string;
   title?: string;
+  runtime?: string;
 }
 
 /** The bad value for a message: quoted, escaped, and short even when the argument was 128 KiB. */
@@ -78,6 +79,7 @@ export function specFromArgs(
       flags.maxRuntimeMinutes === undefined
         ? null
         : integerArg("--max-runtime-minutes", flags.maxRuntimeMinutes, maxRuntimeMinutesSchema),
+    ...(flags.runtime !== undefined ? { runtime: flags.runtime } : {}),
     paused: false,
   };
   const parsed = commandSpecSchema.safeParse(candidate);

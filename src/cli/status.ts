@@ -1,4 +1,10 @@
-import type { Command, CommandType, RunOutcome } from "../lib/core/command.js";
+import {
+  type Command,
+  type CommandType,
+  commandRuntime,
+  type RunOutcome,
+  type Runtime,
+} from "../lib/core/command.js";
 import {
   commandShares,
   isRunning,
@@ -18,6 +24,7 @@ export type StatusState = "due" | "waiting" | "running" | "paused";
 export interface StatusRow {
   id: string;
   type: CommandType;
+  runtime: Runtime;
   frequencyMinutes: number;
   priority: number;
   paused: boolean;
@@ -31,14 +38,26 @@ export interface StatusRow {
   latenessMs: number | undefined;
   /** Selection score now (Infinity: never run); undefined while paused or running. */
   score: number | undefined;
-  lease:
-    { runId: string; owner: string | undefined; expiresAt: number; expired: boolean } | undefined;
+  lease: LeaseStatus | undefined;
   /** Its ideal interval under the rule (water-filling); undefined while paused. */
   idealIntervalMs: number | undefined;
   /** Its ideal fraction of all starts; undefined while paused. */
   idealShare: number | undefined;
   /** Why it is, or is not, what the tick would start now. */
   why: string;
+}
+
+export interface LeaseStatus {
+  runId: string;
+  owner: string | undefined;
+  expiresAt: number;
+  expired: boolean;
+  /** Who runs it (Lambda request id, ECS task ARN, local pid); undefined until it starts. */
+  worker: string | undefined;
+  renewedAt: number | undefined;
+  renewals: number;
+  /** When its max runtime ends the run (it is killed then). */
+  killAt: number | undefined;
 }
 
 export interface StatusReport {
@@ -87,12 +106,36 @@ function why(state: StatusState, position: number, fits: boolean, first?: string
     : `due, after ${first} (earlier virtual finish)`;
 }
 
+/** The run holding the command's lease, as status shows it. */
+function leaseStatus(
+  c: Command,
+  now: number,
+  defaultMaxRuntimeMinutes: number | undefined,
+): LeaseStatus | undefined {
+  if (c.leaseRunId === undefined) return undefined;
+  const maxMinutes = c.maxRuntimeMinutes ?? defaultMaxRuntimeMinutes;
+  const startedAt = c.lastRunId === c.leaseRunId ? c.lastStartAt : undefined;
+  return {
+    runId: c.leaseRunId,
+    owner: c.leaseOwner,
+    expiresAt: c.leaseExpiresAt ?? 0,
+    expired: !isRunning(c, now),
+    worker: c.leaseWorker,
+    renewedAt: c.leaseRenewedAt,
+    renewals: c.leaseRenewals ?? 0,
+    killAt:
+      startedAt === undefined || maxMinutes === undefined
+        ? undefined
+        : startedAt + maxMinutes * 60_000,
+  };
+}
+
 function row(
   c: Command,
   now: number,
   opts: SelectionOptions,
   state: StatusState,
-  extra: { ideal: Ideal; why: string },
+  extra: { ideal: Ideal; why: string; defaultMaxRuntimeMinutes: number | undefined },
 ): StatusRow {
   const lateness = latenessMs(c, now);
   const ideal = extra.ideal.get(c.id);
@@ -102,6 +145,7 @@ function row(
     why: extra.why,
     id: c.id,
     type: c.type,
+    runtime: commandRuntime(c),
     frequencyMinutes: c.frequencyMinutes,
     priority: c.priority,
     paused: c.paused,
@@ -112,15 +156,7 @@ function row(
     nextDueAt: nextDueAt(c, opts) ?? now,
     latenessMs: lateness ?? undefined,
     score: state === "due" || state === "waiting" ? score(c, now, opts) : undefined,
-    lease:
-      c.leaseRunId === undefined
-        ? undefined
-        : {
-            runId: c.leaseRunId,
-            owner: c.leaseOwner,
-            expiresAt: c.leaseExpiresAt ?? 0,
-            expired: !isRunning(c, now),
-          },
+    lease: leaseStatus(c, now, extra.defaultMaxRuntimeMinutes),
   };
 }
 
@@ -135,6 +171,7 @@ export function statusReport(
   opts: SelectionOptions,
   lastGlobalStartAt: number | undefined,
   scheduler: SchedulerState = { lastGlobalStartAt },
+  defaultMaxRuntimeMinutes?: number,
 ): StatusReport {
   const { candidates: due, fits } = rankDue(commands, now, opts, scheduler);
   const { ideal, load } = ideals(commands, opts);
@@ -142,7 +179,11 @@ export function statusReport(
   const as =
     (state: StatusState) =>
     (c: Command, i: number): StatusRow =>
-      row(c, now, opts, state, { ideal, why: why(state, i, fits, first) });
+      row(c, now, opts, state, {
+        ideal,
+        why: why(state, i, fits, first),
+        defaultMaxRuntimeMinutes,
+      });
   const dueIds = new Set(due.map((r) => r.command.id));
   const byId = (a: Command, b: Command) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const waiting = commands
@@ -253,6 +294,31 @@ export function statusCells(r: StatusRow, now: number): string[] {
   ];
 }
 
+/** A lease under its row: who holds it and until when; who runs it, renewals, time left. */
+function leaseLines(lease: LeaseStatus, runtime: Runtime, now: number): string[] {
+  const owner = lease.owner ?? "unknown";
+  if (lease.expired)
+    return [
+      `lease of ${owner} expired ${relative(lease.expiresAt, now)}: the next tick records it abandoned`,
+    ];
+  const until = `${relative(lease.expiresAt, now)} (${new Date(lease.expiresAt).toISOString().slice(11, 19)} UTC)`;
+  if (lease.worker === undefined)
+    return [`lease: ${owner} until ${until}; ${runtime} run not started yet`];
+  const renewed =
+    lease.renewedAt === undefined
+      ? ""
+      : `, renewed ${relative(lease.renewedAt, now)} (${lease.renewals}×)`;
+  const left = lease.killAt === undefined ? "" : `; ${hoursMinutes(lease.killAt - now)} left`;
+  return [`lease expires ${until}${renewed}${left}`, `${runtime} ${lease.worker}`];
+}
+
+/** 45s, 12m, 1h30m: the time a long run has left, to the minute. */
+function hoursMinutes(ms: number): string {
+  const minutes = Math.floor(Math.max(ms, 0) / 60_000);
+  if (minutes < 60) return shortDuration(Math.max(ms, 0));
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
 /** The report as text that fits 80 columns; a lease goes on its own line under its row. */
 export function statusTable(report: StatusReport): string {
   const { now } = report;
@@ -278,13 +344,9 @@ export function statusTable(report: StatusReport): string {
     lines.splice(2, 0, cell(`Next: ${top.id} (${top.why.replace(/^next: /, "")}).`, 80).trimEnd());
   for (const r of report.rows) {
     lines.push(line(statusCells(r, now)));
-    if (r.lease) {
-      const owner = r.lease.owner ?? "unknown";
-      const text = r.lease.expired
-        ? `lease of ${owner} expired ${relative(r.lease.expiresAt, now)}: the next tick records it abandoned`
-        : `lease: ${owner} until ${relative(r.lease.expiresAt, now)} (${new Date(r.lease.expiresAt).toISOString().slice(11, 19)} UTC)`;
-      lines.push(cell(`  └ ${text}`, 80).trimEnd());
-    }
+    if (r.lease)
+      for (const text of leaseLines(r.lease, r.runtime, now))
+        lines.push(cell(`  └ ${text}`, 80).trimEnd());
   }
   if (report.rows.length === 0) lines.push("(no commands)");
   return lines.join("\n");
@@ -304,6 +366,7 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       order: i + 1,
       id: r.id,
       type: r.type,
+      runtime: r.runtime,
       frequencyMinutes: r.frequencyMinutes,
       priority: r.priority,
       paused: r.paused,
@@ -324,6 +387,10 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
             owner: r.lease.owner ?? null,
             expiresAt: iso(r.lease.expiresAt),
             expired: r.lease.expired,
+            worker: r.lease.worker ?? null,
+            renewedAt: iso(r.lease.renewedAt),
+            renewals: r.lease.renewals,
+            killAt: iso(r.lease.killAt),
           }
         : null,
     })),

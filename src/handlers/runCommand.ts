@@ -15,7 +15,7 @@ import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 export const handler: (event: unknown, context: Context) => Promise<{ status: string }> =
   lambdaHandler(
     "runCommand",
-    async ({ app, log, event, services }) => {
+    async ({ app, log, event, requestId, services }) => {
       const parsed = runClaimSchema.safeParse(event);
       if (!parsed.success) {
         // Retrying a malformed event cannot help: log it and return.
@@ -32,8 +32,13 @@ export const handler: (event: unknown, context: Context) => Promise<{ status: st
         );
         return { status: "lease-not-held" };
       }
-      const run = await executeClaim(services.runDeps, command, claim);
-      return { status: run.outcome };
+      const run = await executeClaim(
+        { ...services.runDeps, worker: `lambda:${requestId ?? "unknown"}` },
+        command,
+        claim,
+      );
+      // Nothing ran (a redelivery) or nothing was recorded (the lease was lost): logged.
+      return { status: run?.outcome ?? "not-run" };
     },
     { onError: () => ({ status: "error" }) },
   );

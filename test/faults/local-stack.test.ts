@@ -299,8 +299,9 @@ describe("Local stack: kill -9 of npm start during a run, then restart", () => {
       // Poll every second inside the tick: a new command starts within a second or two.
       AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
       AMPA_SCHEDULER_POLL_INTERVAL_SECONDS: "1",
-      // Leases end 62 s after a 1-minute command starts.
-      AMPA_LEASE_GRACE_SECONDS: "2",
+      // An interrupted run's lease ends at most 30 s after its last renewal.
+      AMPA_LEASE_TTL_SECONDS: "30",
+      AMPA_LEASE_RENEW_SECONDS: "10",
     };
     const ports = [env.AMPA_METRICS_PORT, env.AMPA_LAMBDA_PORT, env.AMPA_INBOX_PORT].map(Number);
     const cli = { AMPA_SCHEDULER_STORE: storeDir };

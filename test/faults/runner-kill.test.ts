@@ -42,7 +42,8 @@ describe("runner killed mid-run", () => {
     // No global minimum: the cycles follow each other within seconds, and only the lease
     // may hold a start back here.
     const t = await createTestTable(server.endpoint, {
-      AMPA_LEASE_GRACE_SECONDS: "0",
+      AMPA_LEASE_TTL_SECONDS: "60",
+      AMPA_LEASE_RENEW_SECONDS: "20",
       AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
     });
     await t.store.addCommand(spec("slow", { command: script, maxRuntimeMinutes: 1 }), T0);

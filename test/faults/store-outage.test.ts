@@ -24,7 +24,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const ENV = { AMPA_LEASE_GRACE_SECONDS: "0" };
+const ENV = { AMPA_LEASE_TTL_SECONDS: "60", AMPA_LEASE_RENEW_SECONDS: "20" };
 
 /** A table with two due commands, and a Store that reaches it only through the proxy. */
 async function setup(): Promise<{ t: TestTable; viaProxy: Store }> {

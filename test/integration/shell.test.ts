@@ -18,6 +18,7 @@ describe("shell runner", () => {
       config,
       log: testLogger,
       clock: Date.now,
+      signal: new AbortController().signal,
       deadline: Date.now() + 10_000,
     });
     expect(result).toMatchObject({ exitCode: 0, outcome: "success" });

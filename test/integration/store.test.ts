@@ -67,7 +67,10 @@ describe("store", () => {
   });
 
   it("a late finisher does not overwrite the state of a newer run", async () => {
-    const t = await createTestTable(server.endpoint, { AMPA_LEASE_GRACE_SECONDS: "0" });
+    const t = await createTestTable(server.endpoint, {
+      AMPA_LEASE_TTL_SECONDS: "60",
+      AMPA_LEASE_RENEW_SECONDS: "20",
+    });
     await t.store.addCommand(spec("x", { maxRuntimeMinutes: 1 }), T0);
     const first = await claimCommand(t.store, must(await t.store.getCommand("x")), {
       now: T0,

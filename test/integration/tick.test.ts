@@ -24,6 +24,8 @@ function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
     listCommands: async () => ({ commands, corrupt: [] }),
     getCommand: (id) => store.getCommand(id),
     claimLease: (id, req) => store.claimLease(id, req),
+    startRun: (claim, worker, now, expiresAt) => store.startRun(claim, worker, now, expiresAt),
+    renewLease: (claim, now, expiresAt) => store.renewLease(claim, now, expiresAt),
     finishRun: (claim, run) => store.finishRun(claim, run),
     recoverExpiredLease: (command, run, now) => store.recoverExpiredLease(command, run, now),
     incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
@@ -172,7 +174,10 @@ describe("tick against a real store", () => {
   });
 
   it("runs a command again after its runner was killed mid-run, recording the run as abandoned", async () => {
-    const t = await createTestTable(server.endpoint, { AMPA_LEASE_GRACE_SECONDS: "0" });
+    const t = await createTestTable(server.endpoint, {
+      AMPA_LEASE_TTL_SECONDS: "60",
+      AMPA_LEASE_RENEW_SECONDS: "20",
+    });
     await t.store.addCommand(spec("slow", { command: "sleep 3", maxRuntimeMinutes: 1 }), T0);
     // A real worker process takes the lease and starts the command; then it is killed.
     const worker = spawn(
@@ -214,7 +219,10 @@ describe("tick against a real store", () => {
   });
 
   it("counts a run that finishes after its lease was recovered once, as abandoned", async () => {
-    const t = await createTestTable(server.endpoint, { AMPA_LEASE_GRACE_SECONDS: "0" });
+    const t = await createTestTable(server.endpoint, {
+      AMPA_LEASE_TTL_SECONDS: "60",
+      AMPA_LEASE_RENEW_SECONDS: "20",
+    });
     await t.store.addCommand(spec("late", { maxRuntimeMinutes: 1 }), T0);
     const command = must(await t.store.getCommand("late"), "command");
     const claim = must(
@@ -226,19 +234,26 @@ describe("tick against a real store", () => {
       }),
       "claim",
     );
-    // The lease expires and a tick recovers it (and runs the command anew, a success);
-    // then the slow runner finishes: its success must not be counted a second time.
-    await tickPass(
-      tickDeps(t.store, t.config, { now: claim.leaseExpiresAt + 1 }),
-      claim.leaseExpiresAt + 1,
-    );
+    // The slow runner starts; while it runs its lease expires unrenewed and a tick recovers
+    // it (and runs the command anew, a success); then the slow runner finishes: its
+    // success must not be counted a second time.
+    let now = T0 + 1;
+    const runners = createRunners(processes);
     const finished = await executeClaim(
       {
         store: t.store,
         config: t.config,
         log: testLogger,
-        clock: () => claim.leaseExpiresAt + 2,
-        runners: createRunners(processes),
+        clock: () => now,
+        runners: {
+          ...runners,
+          shell: async (cmd, ctx) => {
+            now = claim.leaseExpiresAt + t.config.leaseTtlMs;
+            await tickPass(tickDeps(t.store, t.config, { now }), now);
+            now++;
+            return runners.shell(cmd, ctx);
+          },
+        },
       },
       command,
       claim,

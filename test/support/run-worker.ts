@@ -11,7 +11,11 @@ import {
 import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 
 const [endpoint = "", tableName = "", id = ""] = process.argv.slice(2);
-const { config } = parseConfig({ AMPA_TABLE_NAME: tableName, AMPA_LEASE_GRACE_SECONDS: "0" });
+const { config } = parseConfig({
+  AMPA_TABLE_NAME: tableName,
+  AMPA_LEASE_TTL_SECONDS: "60",
+  AMPA_LEASE_RENEW_SECONDS: "20",
+});
 const store = new Store(
   createDocumentClient(createDynamoClient({ region: config.region, endpoint })),
   {

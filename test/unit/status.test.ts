@@ -136,6 +136,30 @@ describe("ampa status", () => {
     expect(table).toContain("lease of tick:x expired 1m ago: the next tick records it abandoned");
   });
 
+  it("shows a started run's worker, runtime, renewals and the time its max runtime leaves", () => {
+    const live = command("agent", {
+      type: "delegation",
+      maxRuntimeMinutes: 120,
+      lastStartAt: T0 - 30 * MINUTE,
+      lastRunId: "r9",
+      leaseRunId: "r9",
+      leaseOwner: "tick:y",
+      leaseExpiresAt: T0 + 2 * MINUTE,
+      leaseWorker: "ecs:arn:aws:ecs:us-east-1:1:task/ampa-dev/abc",
+      leaseRenewedAt: T0 - MINUTE,
+      leaseRenewals: 29,
+    });
+    const report = statusReport([live], T0, opts, undefined, undefined, 10);
+    const table = statusTable(report);
+    expect(table).toContain("lease expires in 2m (00:01:59 UTC), renewed 1m ago (29×); 1h30m left");
+    expect(table).toContain("task ecs:arn:aws:ecs:us-east-1:1:task/ampa-dev/abc");
+    const json = statusJson(report) as { commands: Record<string, unknown>[] };
+    expect(json.commands[0]).toMatchObject({
+      runtime: "task",
+      lease: { renewals: 29, killAt: new Date(T0 + 90 * MINUTE).toISOString() },
+    });
+  });
+
   it("gives scripts ISO times, seconds, and null where there is nothing", () => {
     const json = statusJson(report) as { commands: Record<string, unknown>[] };
     expect(json.commands[0]).toMatchObject({

@@ -23,6 +23,13 @@ function specCommand(program: Program, name: "add" | "update", description: stri
         "triage-audit",
       ]),
     )
+    .addOption(
+      new Option(
+        "--runtime <runtime>",
+        "where runs execute: function (Lambda, <= 14 min) or task (container, <= 24 h); " +
+          "default: task for delegation and triage-audit, function otherwise",
+      ).choices(["function", "task"]),
+    )
     .option("--title <title>", "human-facing title")
     .option(...JSON_FLAG)
     .action(

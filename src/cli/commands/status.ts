@@ -20,6 +20,7 @@ export function registerStatus(program: Program): void {
           selectionOptions(app.config),
           scheduler.lastGlobalStartAt,
           scheduler,
+          app.config.defaultMaxRuntimeMinutes,
         );
         if (flags.json) outJson(statusJson(report));
         else out(statusTable(report));

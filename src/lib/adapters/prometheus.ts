@@ -2,7 +2,7 @@
 import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";
 import Registry from "prom-client/lib/registry.js";
-import type { Command } from "../core/command.js";
+import { type Command, commandRuntime } from "../core/command.js";
 import { isRunning } from "../core/scheduler/select.js";
 import type { NotifyState, StoredMetric } from "../core/ports.js";
 
@@ -15,6 +15,10 @@ const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = 
     labelNames: ["command", "outcome"],
   },
   ampa_scheduler_ticks_total: { help: "Scheduler tick invocations", labelNames: [] },
+  ampa_lease_renewals_total: {
+    help: "Lease renewals by running workers, by command",
+    labelNames: ["command"],
+  },
   ampa_discord_messages_total: {
     help: "Discord messages by kind and outcome (sent, dead_letter, redriven)",
     labelNames: ["kind", "outcome"],
@@ -78,6 +82,11 @@ export async function renderMetrics(
     "command",
   ]);
   const states = gauge("ampa_commands", "Commands by state", ["state"]);
+  const inProgress = gauge(
+    "ampa_runs_in_progress",
+    "Runs holding a live lease (1) or not (0), by command and runtime",
+    ["command", "runtime"],
+  );
   gauge("ampa_store_corrupt_command_items", "Command items that do not parse and are skipped").set(
     s.corruptItems,
   );
@@ -87,7 +96,9 @@ export async function renderMetrics(
     if (c.lastDurationMs !== undefined)
       lastDuration.set({ command: c.id }, c.lastDurationMs / 1000);
     if (c.lastExitCode !== undefined) lastExit.set({ command: c.id }, c.lastExitCode);
-    counts[c.paused ? "paused" : isRunning(c, s.now) ? "running" : "idle"]++;
+    const running = isRunning(c, s.now);
+    inProgress.set({ command: c.id, runtime: commandRuntime(c) }, running ? 1 : 0);
+    counts[c.paused ? "paused" : running ? "running" : "idle"]++;
   }
   for (const [state, n] of Object.entries(counts)) states.set({ state }, n);
   return { contentType: registry.contentType, body: await registry.metrics() };

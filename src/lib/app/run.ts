@@ -1,11 +1,12 @@
-import type { Command, RunClaim, RunRecord } from "../core/command.js";
+import { type Command, commandRuntime, type RunClaim, type RunRecord } from "../core/command.js";
 import type { Config } from "../core/config.js";
-import { LeaseHeldError, UnknownCommandError } from "../core/errors.js";
+import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
 import type { Clock, CommandStore, CounterStore, Dispatch, Notify } from "../core/ports.js";
 import {
   abandonedRunRecord,
+  exitReason,
   leaseExpiry,
   maxRuntimeMs,
   newRunId,
@@ -13,6 +14,7 @@ import {
   runRecord,
 } from "../core/run-record.js";
 import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
+import { holdLease } from "./lease.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
@@ -31,6 +33,11 @@ export interface RunDeps {
   notifier?: Notify;
   /** Shortens long output for the post (opencode); without one it is cut. */
   summarize?: Summarizer;
+  /**
+   * Who runs the claim, as the lease records it: `lambda:<request id>`, `ecs:<task ARN>`,
+   * `pid:<pid>@<host>`; `inline` when absent.
+   */
+  worker?: string;
 }
 
 /**
@@ -83,43 +90,57 @@ export async function claimCommand(
 
 /**
  * Runs a claimed command with its type's runner and records the result, conditional on
- * still holding the lease. Never throws for a failing command: failures are results.
+ * still holding the lease. First it marks the run started (the attempt), so a redelivered
+ * dispatch of the same claim runs nothing; while the runner works the lease is renewed
+ * (app/lease.ts), and a lost lease stops the runner and records nothing. Undefined when
+ * nothing ran or nothing was recorded (logged); never throws for a failing command:
+ * failures are results.
  */
 export async function executeClaim(
   deps: RunDeps,
   command: Command,
   claim: RunClaim,
-): Promise<RunRecord> {
+): Promise<RunRecord | undefined> {
   const { config, clock } = deps;
+  const worker = deps.worker ?? "inline";
   const log = deps.log.child({ commandId: command.id, runId: claim.runId });
-  const safetyMs = 10_000;
-  const deadline = Math.min(
-    claim.startedAt + maxRuntimeMs(command, config),
-    deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
-  );
-  log.info({ type: command.type, trigger: claim.trigger }, "run started");
+  const startedAt = clock();
+  if (!(await deps.store.startRun(claim, worker, startedAt, startedAt + config.leaseTtlMs))) {
+    log.warn(
+      { worker },
+      "run not started: it was started already (a redelivery) or its lease is no longer held",
+    );
+    return undefined;
+  }
+  const lease = holdLease({ ...deps, log }, claim, startedAt + config.leaseTtlMs);
+  const runtime = commandRuntime(command);
+  log.info({ type: command.type, trigger: claim.trigger, runtime, worker }, "run started");
   let result: RunResult;
   try {
-    result = await deps.runners[command.type](command, { config, log, deadline, clock });
-  } catch (err) {
-    log.error({ err: asError(err).message }, "runner failed");
-    result = {
-      exitCode: null,
-      output: `Runner error: ${asError(err).message}`,
-      outputTruncatedBytes: 0,
-      outcome: "error",
-    };
+    result = await runCommand(deps, command, claim, { log, signal: lease.signal });
+  } finally {
+    lease.stop();
+  }
+  const lost = lease.lostReason();
+  if (lost !== undefined) {
+    log.warn({ reason: lost }, "run stopped, its lease lost: nothing recorded");
+    return undefined;
   }
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
-  const run = runRecord(
-    claim,
-    {
-      ...result,
-      output: bounded.text,
-      outputTruncatedBytes: (result.outputTruncatedBytes ?? 0) + bounded.droppedBytes,
-    },
-    clock(),
-  );
+  const run: RunRecord = {
+    ...runRecord(
+      claim,
+      {
+        ...result,
+        output: bounded.text,
+        outputTruncatedBytes: (result.outputTruncatedBytes ?? 0) + bounded.droppedBytes,
+      },
+      clock(),
+    ),
+    runtime,
+    worker,
+    exitReason: exitReason(result, maxRuntimeMs(command, config) / 60_000),
+  };
   const current = await deps.store.finishRun(claim, run);
   if (!current) {
     log.warn(
@@ -132,6 +153,32 @@ export async function executeClaim(
   );
   await afterRun(deps, log, command, run, { alreadyCounted: !current });
   return current ? run : { ...run, late: true };
+}
+
+/** The runner's result; a runner that throws gives an `error` result. */
+async function runCommand(
+  deps: RunDeps,
+  command: Command,
+  claim: RunClaim,
+  ctx: { log: Logger; signal: AbortSignal },
+): Promise<RunResult> {
+  const { config, clock } = deps;
+  const safetyMs = 10_000;
+  const deadline = Math.min(
+    claim.startedAt + maxRuntimeMs(command, config),
+    deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
+  );
+  try {
+    return await deps.runners[command.type](command, { config, deadline, clock, ...ctx });
+  } catch (err) {
+    ctx.log.error({ err: asError(err).message }, "runner failed");
+    return {
+      exitCode: null,
+      output: `Runner error: ${asError(err).message}`,
+      outputTruncatedBytes: 0,
+      outcome: "error",
+    };
+  }
 }
 
 /**
@@ -224,7 +271,9 @@ export async function runOnce(deps: RunDeps, id: string, owner: string): Promise
     if (!latest) throw new UnknownCommandError(id);
     throw new LeaseHeldError(id, latest.leaseOwner, latest.leaseExpiresAt);
   }
-  return executeClaim(deps, command, claim);
+  const run = await executeClaim(deps, command, claim);
+  if (!run) throw new LeaseLostError(id, claim.runId);
+  return run;
 }
 
 /** Runs the command in this process and waits for it (tests, CLI, `AMPA_DISPATCH=inline`). */

@@ -74,8 +74,45 @@ export const prioritySchema = z
   .min(0, "must be an integer between 0 and 1000")
   .max(1000, "must be an integer between 0 and 1000");
 
+/**
+ * Where a run executes: `function` in the runCommand Lambda (at most 14 minutes: Lambda
+ * stops at 15), `task` in a container task on ECS Fargate (locally a detached worker
+ * process), for up to 24 hours.
+ */
+export const RUNTIMES = ["function", "task"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** The longest max runtime a `function` run may have, leaving a minute to record it. */
+export const MAX_FUNCTION_RUNTIME_MINUTES = 14;
+
+/** Agent sessions need the workspace and run long: they default to a task. */
+const TASK_BY_DEFAULT: ReadonlySet<string> = new Set(["delegation", "triage-audit"]);
+
+/** The runtime a command runs in: its own, or its type's default. */
+export function commandRuntime(command: { type: string; runtime?: Runtime | undefined }): Runtime {
+  return command.runtime ?? (TASK_BY_DEFAULT.has(command.type) ? "task" : "function");
+}
+
+/** Why a spec cannot run in its runtime, or undefined. */
+export function runtimeProblem(spec: {
+  type: string;
+  runtime?: Runtime | undefined;
+  maxRuntimeMinutes: number | null;
+}): string | undefined {
+  if (
+    commandRuntime(spec) === "function" &&
+    spec.maxRuntimeMinutes !== null &&
+    spec.maxRuntimeMinutes > MAX_FUNCTION_RUNTIME_MINUTES
+  )
+    return (
+      `a max runtime of ${spec.maxRuntimeMinutes} minutes needs runtime "task": ` +
+      `a "function" run is cut by Lambda at 15 minutes (at most ${MAX_FUNCTION_RUNTIME_MINUTES})`
+    );
+  return undefined;
+}
+
 /** What the operator defines. Field names follow the TypeScript side; the store maps them. */
-export const commandSpecSchema = z.strictObject({
+export const commandSpecFields = z.strictObject({
   id: commandIdSchema,
   command: commandTextSchema,
   title: z.string().max(256, "must be at most 256 characters").optional(),
@@ -93,9 +130,17 @@ export const commandSpecSchema = z.strictObject({
     .positive("must be a positive integer")
     .max(1440, "must be at most 1440")
     .nullable(),
+  /** Absent: the type's default (see commandRuntime). */
+  runtime: z.enum(RUNTIMES).optional(),
   paused: z.boolean(),
 });
-export type CommandSpec = z.infer<typeof commandSpecSchema>;
+
+/** A spec as the operator may write it: its fields, and a max runtime its runtime allows. */
+export const commandSpecSchema = commandSpecFields.superRefine((spec, ctx) => {
+  const problem = runtimeProblem(spec);
+  if (problem) ctx.addIssue({ code: "custom", path: ["maxRuntimeMinutes"], message: problem });
+});
+export type CommandSpec = z.infer<typeof commandSpecFields>;
 
 export const RUN_OUTCOMES = ["success", "failure", "timeout", "abandoned", "error"] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
@@ -124,6 +169,14 @@ export const commandStateSchema = z.object({
   leaseRunId: z.string().optional(),
   leaseOwner: z.string().optional(),
   leaseExpiresAt: epochMsSchema.optional(),
+  /**
+   * Who runs the leased run (`lambda:<request id>`, `ecs:<task ARN>`, `pid:<pid>@<host>`),
+   * set once when it starts: a redelivered dispatch finds it set and runs nothing.
+   */
+  leaseWorker: z.string().optional(),
+  /** The last renewal of the lease by its worker, and how many there were. */
+  leaseRenewedAt: epochMsSchema.optional(),
+  leaseRenewals: z.number().int().nonnegative().optional(),
 });
 export type CommandState = z.infer<typeof commandStateSchema>;
 
@@ -144,6 +197,11 @@ export interface RunRecord {
   outputTruncatedBytes: number;
   /** True when the run finished after its lease had been recovered or replaced. */
   late?: boolean;
+  /** Where it ran, and who ran it (see CommandState.leaseWorker). */
+  runtime?: Runtime;
+  worker?: string;
+  /** How it ended, in words: "exited with 0", "killed at its max runtime (10 min)", … */
+  exitReason?: string;
 }
 
 /** A lease granted to one run of one command. */

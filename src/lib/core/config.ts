@@ -21,7 +21,12 @@ export interface Config {
   storeDir: string;
   commandCwd: string;
   defaultMaxRuntimeMinutes: number;
-  leaseGraceMs: number;
+  /** A lease lasts this long past its worker's last renewal (AMPA_LEASE_TTL_SECONDS). */
+  leaseTtlMs: number;
+  /** How often a running worker renews its lease (AMPA_LEASE_RENEW_SECONDS). */
+  leaseRenewMs: number;
+  /** Time a `task` run's worker has to start and take its lease (AMPA_TASK_START_SECONDS). */
+  taskStartMs: number;
   maxOutputBytes: number;
   dynamodbEndpoint: string | undefined;
   dispatch: "lambda" | "inline";

@@ -40,6 +40,17 @@ export class LeaseHeldError extends AmpaError {
   }
 }
 
+/** A run that lost its lease while it ran (recovered meanwhile): it recorded nothing. */
+export class LeaseLostError extends AmpaError {
+  override readonly name = "LeaseLostError";
+  constructor(commandId: string, runId: string) {
+    super(
+      `Run ${runId} of ${commandId} lost its lease before it finished (it was recovered as abandoned); its result was not recorded`,
+      "lease-held",
+    );
+  }
+}
+
 export class InvalidInputError extends AmpaError {
   override readonly name = "InvalidInputError";
   constructor(message: string) {

@@ -50,6 +50,13 @@ export interface CommandStore {
   getCommand(id: string): Promise<Command | undefined>;
   /** Takes the command's lease; undefined when another run holds it or it changed. */
   claimLease(id: string, req: ClaimRequest): Promise<Command | undefined>;
+  /**
+   * Marks the run started by `worker` with its lease at `expiresAt`; false when it was
+   * started already (a redelivery) or its lease is gone: then nothing may run.
+   */
+  startRun(claim: RunClaim, worker: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Extends the run's lease to `expiresAt`; false once the run no longer holds it. */
+  renewLease(claim: RunClaim, now: number, expiresAt: number): Promise<boolean>;
   /** Records the run and releases the lease while `claim` holds it; false for a late finisher. */
   finishRun(claim: RunClaim, run: RunRecord): Promise<boolean>;
   /** Writes `run` (an abandoned record) and frees the expired lease it stands for. */
@@ -233,6 +240,8 @@ export interface RunnerContext {
   /** Epoch ms by which the runner must have finished (max runtime, lease, Lambda time). */
   deadline: number;
   clock: Clock;
+  /** Aborts when the run loses its lease: the runner kills what it started and returns. */
+  signal: AbortSignal;
 }
 
 export interface RunnerResult {
@@ -262,6 +271,8 @@ export interface ShellOptions {
   env?: NodeJS.ProcessEnv;
   /** Time between SIGTERM and SIGKILL of the process group on timeout. */
   killGraceMs?: number;
+  /** Kills the process group when it aborts (the run lost its lease). */
+  signal?: AbortSignal;
 }
 
 /** Runs an operator-defined shell command line in its own process group; never throws. */
@@ -285,6 +296,8 @@ export interface ToolOptions {
   env?: NodeJS.ProcessEnv;
   /** PATH to look the program up in (defaults to the process's PATH). */
   path?: string;
+  /** Kills the program's process group when it aborts (the run lost its lease). */
+  signal?: AbortSignal;
 }
 
 /** Runs an external tool and returns its result; never throws. */

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
-import type { Command, RunClaim, RunOutcome, RunRecord } from "./command.js";
+import {
+  type Command,
+  commandRuntime,
+  type RunClaim,
+  type RunOutcome,
+  type RunRecord,
+} from "./command.js";
 import type { Config } from "./config.js";
 
 /** A new run's id (also used as an opaque claim token). */
@@ -16,13 +22,35 @@ export function maxRuntimeMs(
   return (command.maxRuntimeMinutes ?? config.defaultMaxRuntimeMinutes) * 60_000;
 }
 
-/** Lease for a run starting at `now`: max runtime plus a grace for recording the result. */
+/**
+ * The lease a claim at `now` takes: one TTL, plus the time a task's worker needs to start.
+ * The worker renews it while it runs (see app/lease.ts), so a dead run is recovered within
+ * a TTL whatever its max runtime, which the worker enforces itself.
+ */
 export function leaseExpiry(
-  command: Pick<Command, "maxRuntimeMinutes">,
+  command: Pick<Command, "type" | "runtime">,
   now: number,
-  config: Pick<Config, "defaultMaxRuntimeMinutes" | "leaseGraceMs">,
+  config: Pick<Config, "leaseTtlMs" | "taskStartMs">,
 ): number {
-  return now + maxRuntimeMs(command, config) + config.leaseGraceMs;
+  const startAllowance = commandRuntime(command) === "task" ? config.taskStartMs : 0;
+  return now + config.leaseTtlMs + startAllowance;
+}
+
+/** How a run ended, in words, for the run record and `ampa status`. */
+export function exitReason(
+  result: Pick<RunResult, "exitCode" | "outcome">,
+  maxRuntimeMinutes: number,
+): string {
+  switch (result.outcome) {
+    case "timeout":
+      return `killed at its max runtime (${maxRuntimeMinutes} min)`;
+    case "abandoned":
+      return "its worker stopped renewing the lease";
+    case "error":
+      return "did not run to an exit (runner or dispatch error)";
+    default:
+      return result.exitCode === null ? "ended by a signal" : `exited with ${result.exitCode}`;
+  }
 }
 
 /** A claim as it travels to a runner (the runCommand event); checked on arrival. */

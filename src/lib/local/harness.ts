@@ -116,11 +116,17 @@ export async function withHarness<T>(
       dispatch: async (command, claim) => {
         opts.onStart?.(command, claim);
         const runMs = opts.runMs?.(command) ?? 0;
-        if (runMs > 0)
-          clock.at(claim.startedAt + runMs, async () => {
+        if (runMs > 0) {
+          const end = claim.startedAt + runMs;
+          // A live worker renews its lease; on the virtual clock that is queued too.
+          for (let at = claim.startedAt + config.leaseRenewMs; at < end; at += config.leaseRenewMs)
+            clock.at(at, async () => {
+              await store.renewLease(claim, at, at + config.leaseTtlMs);
+            });
+          clock.at(end, async () => {
             await executeClaim(runDeps, command, claim);
           });
-        else await executeClaim(runDeps, command, claim);
+        } else await executeClaim(runDeps, command, claim);
       },
     };
     const tick = async (at: number) => {

@@ -90,7 +90,10 @@ const knobs = {
       : env.INIT_CWD || process.cwd(),
   ),
   AMPA_DEFAULT_MAX_RUNTIME_MINUTES: knob(positiveInt.max(1440), 10),
-  AMPA_LEASE_GRACE_SECONDS: knob(nonNegativeNumber, 60),
+  AMPA_LEASE_TTL_SECONDS: knob(positiveNumber, 180),
+  AMPA_LEASE_RENEW_SECONDS: knob(positiveNumber, 60),
+  // Fargate provisions and pulls the image before the worker can take its lease.
+  AMPA_TASK_START_SECONDS: knob(positiveNumber, 300),
   AMPA_MAX_OUTPUT_BYTES: knob(positiveInt.min(1024).max(300_000), 262_144),
   AMPA_DYNAMODB_ENDPOINT: knob(z.url().optional(), undefined),
   // Wherever a Lambda runtime (real or emulated) runs the handlers, runCommand is beside them.
@@ -251,8 +254,29 @@ function readKnobs(env: Env): { raw: RawConfig; warnings: ConfigWarning[] } {
   return { raw: raw as RawConfig, warnings };
 }
 
+/** A renewal period of at least the TTL would let live leases expire: a third of it instead. */
+function checkLeaseTiming(
+  r: { -readonly [K in keyof RawConfig]: RawConfig[K] },
+  env: Env,
+): ConfigWarning[] {
+  if (r.AMPA_LEASE_RENEW_SECONDS < r.AMPA_LEASE_TTL_SECONDS) return [];
+  const value = env.AMPA_LEASE_RENEW_SECONDS ?? "";
+  const problem = `AMPA_LEASE_RENEW_SECONDS=${JSON.stringify(value)} is invalid (must be less than AMPA_LEASE_TTL_SECONDS=${r.AMPA_LEASE_TTL_SECONDS})`;
+  r.AMPA_LEASE_RENEW_SECONDS = r.AMPA_LEASE_TTL_SECONDS / 3;
+  return [
+    {
+      kind: "invalid",
+      variable: "AMPA_LEASE_RENEW_SECONDS",
+      value,
+      problem,
+      message: `${problem}; using a third of the TTL, ${r.AMPA_LEASE_RENEW_SECONDS}`,
+    },
+  ];
+}
+
 export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning[] } {
-  const { raw: r, warnings } = readKnobs(env);
+  const { raw: r, warnings: knobWarnings } = readKnobs(env);
+  const warnings = [...knobWarnings, ...checkLeaseTiming(r, env)];
   return {
     warnings: [...warnings, ...unknownVariables(env)],
     config: {
@@ -268,7 +292,9 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       storeDir: r.AMPA_SCHEDULER_STORE,
       commandCwd: r.AMPA_COMMAND_CWD,
       defaultMaxRuntimeMinutes: r.AMPA_DEFAULT_MAX_RUNTIME_MINUTES,
-      leaseGraceMs: r.AMPA_LEASE_GRACE_SECONDS * 1000,
+      leaseTtlMs: r.AMPA_LEASE_TTL_SECONDS * 1000,
+      leaseRenewMs: r.AMPA_LEASE_RENEW_SECONDS * 1000,
+      taskStartMs: r.AMPA_TASK_START_SECONDS * 1000,
       maxOutputBytes: r.AMPA_MAX_OUTPUT_BYTES,
       dynamodbEndpoint: r.AMPA_DYNAMODB_ENDPOINT,
       dispatch: r.AMPA_DISPATCH,

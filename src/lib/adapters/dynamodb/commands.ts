@@ -20,7 +20,14 @@ import { queryAll, type Table, writeIf } from "./table-io.js";
 /** The CMD partition: each command's spec, schedule state and lease. */
 
 const SPEC_FIELDS = Object.keys(commandSpecSchema.shape) as (keyof CommandSpec)[];
-const LEASE_FIELDS = ["leaseRunId", "leaseOwner", "leaseExpiresAt"] as const;
+const LEASE_FIELDS = [
+  "leaseRunId",
+  "leaseOwner",
+  "leaseExpiresAt",
+  "leaseWorker",
+  "leaseRenewedAt",
+  "leaseRenewals",
+] as const;
 
 /** All commands with one paged Query; the corrupt items come back too (and are reported). */
 export async function listCommands(
@@ -161,6 +168,62 @@ export async function claimLease(
     if (isConditionalCheckFailed(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * Marks the claimed run started by `worker` and sets its lease to `expiresAt`, only while
+ * the claim holds an unexpired lease that no worker has started yet. False for a
+ * redelivered dispatch (the run was started already) and for a lost lease: either way the
+ * caller must run nothing.
+ */
+export async function startRun(
+  t: Table,
+  claim: Pick<RunClaim, "commandId" | "runId">,
+  worker: string,
+  now: number,
+  expiresAt: number,
+): Promise<boolean> {
+  return writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: commandKey(claim.commandId),
+      UpdateExpression:
+        "SET leaseWorker = :worker, leaseRenewedAt = :now, leaseExpiresAt = :exp, leaseRenewals = :zero",
+      ConditionExpression:
+        "leaseRunId = :run AND leaseExpiresAt > :now AND attribute_not_exists(leaseWorker)",
+      ExpressionAttributeValues: {
+        ":worker": worker,
+        ":now": now,
+        ":exp": expiresAt,
+        ":zero": 0,
+        ":run": claim.runId,
+      },
+    }),
+  );
+}
+
+/**
+ * Extends the run's lease to `expiresAt`, only while the run still holds it. A renewal
+ * after the expiry still succeeds when nobody has recovered the lease: the condition is
+ * on the holder, and recovery's on the holder and the expiry, so one of the two wins.
+ */
+export async function renewLease(
+  t: Table,
+  claim: Pick<RunClaim, "commandId" | "runId">,
+  now: number,
+  expiresAt: number,
+): Promise<boolean> {
+  return writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: commandKey(claim.commandId),
+      UpdateExpression: "SET leaseExpiresAt = :exp, leaseRenewedAt = :now ADD leaseRenewals :one",
+      ConditionExpression: "leaseRunId = :run",
+      ExpressionAttributeValues: { ":exp": expiresAt, ":now": now, ":one": 1, ":run": claim.runId },
+    }),
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   epochMsSchema,
   RUN_OUTCOMES,
   type RunRecord,
+  RUNTIMES,
 } from "../../core/command.js";
 import type {
   AuditTime,
@@ -123,6 +124,9 @@ export const runItemSchema: z.ZodType<RunRecord> = z.object({
   output: z.string(),
   outputTruncatedBytes: z.number(),
   late: z.boolean().optional(),
+  runtime: z.enum(RUNTIMES).optional(),
+  worker: z.string().optional(),
+  exitReason: z.string().optional(),
 });
 
 /** Only the last global start is read back; a value that is not a time reads as none. */

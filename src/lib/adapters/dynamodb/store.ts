@@ -95,6 +95,16 @@ export class Store
     return commands.claimLease(this.t, id, req);
   }
 
+  /** Marks the run started by `worker`; false for a redelivery or a lost lease. */
+  startRun(claim: RunClaim, worker: string, now: number, expiresAt: number): Promise<boolean> {
+    return commands.startRun(this.t, claim, worker, now, expiresAt);
+  }
+
+  /** Extends the run's lease; false once the run no longer holds it. */
+  renewLease(claim: RunClaim, now: number, expiresAt: number): Promise<boolean> {
+    return commands.renewLease(this.t, claim, now, expiresAt);
+  }
+
   /** Records the run and releases the lease while `claim` holds it; false for a late finisher. */
   finishRun(claim: RunClaim, run: RunRecord): Promise<boolean> {
     return commands.finishRun(this.t, claim, run, this.options.maxRunHistory);

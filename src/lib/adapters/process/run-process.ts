@@ -19,6 +19,8 @@ export interface ProcessOptions {
   onStderr: (chunk: Buffer) => void;
   /** Called once at the timeout, before the first signal is sent. */
   onTimeout?: () => void;
+  /** Kills the group as the timeout does when it aborts (its run lost its lease). */
+  signal?: AbortSignal;
 }
 
 /** How a process run ended. */
@@ -48,32 +50,41 @@ export function runProcess(
     const child = spawnInGroup(file, args, { cwd: opts.cwd, env: opts.env });
     let timedOut = false;
     let settled = false;
+    let killing = false;
     let killTimer: NodeJS.Timeout | undefined;
     const finish = (exit: Omit<ProcessExit, "timedOut">) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
+      opts.signal?.removeEventListener("abort", kill);
       resolve({ ...exit, timedOut });
+    };
+    const kill = () => {
+      if (killing) return;
+      killing = true;
+      if (opts.termGraceMs === undefined) {
+        killGroup(child, "SIGKILL");
+        return;
+      }
+      killGroup(child, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(child, "SIGKILL"), opts.termGraceMs);
     };
     const timer = setTimeout(
       () => {
         timedOut = true;
         opts.onTimeout?.();
-        if (opts.termGraceMs === undefined) {
-          killGroup(child, "SIGKILL");
-          return;
-        }
-        killGroup(child, "SIGTERM");
-        killTimer = setTimeout(() => killGroup(child, "SIGKILL"), opts.termGraceMs);
+        kill();
       },
       Math.max(opts.timeoutMs, 1),
     );
+    if (opts.signal?.aborted) kill();
+    else opts.signal?.addEventListener("abort", kill, { once: true });
     child.stdout.on("data", (chunk: Buffer) => settled || opts.onStdout(chunk));
     child.stderr.on("data", (chunk: Buffer) => settled || opts.onStderr(chunk));
     child.on("error", (error) => finish({ code: null, signal: null, error }));
     child.on("exit", (code, signal) => {
-      if (timedOut) killGroup(child, "SIGKILL");
+      if (killing) killGroup(child, "SIGKILL");
       // A background child of the program may hold the pipes open after it has exited:
       // collect what is buffered, then stop waiting for it.
       setTimeout(() => {

@@ -40,6 +40,7 @@ export const runTool: ToolRunner = async (program, args, opts) => {
     env: opts.env ?? process.env,
     timeoutMs: opts.timeoutMs,
     onStdout: stdout.push,
+    ...(opts.signal ? { signal: opts.signal } : {}),
     onStderr: stderr.push,
   });
   return {

@@ -13,6 +13,7 @@ export const shellRunner =
       cwd: ctx.config.commandCwd,
       timeoutMs: Math.max(ctx.deadline - ctx.clock(), 1000),
       maxOutputBytes: ctx.config.maxOutputBytes,
+      signal: ctx.signal,
     });
     return {
       exitCode: result.exitCode,

@@ -29,6 +29,7 @@ export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): Workf
     ...(deps.notifier ? { notifier: deps.notifier } : {}),
     ...(deps.summarize ? { summarize: deps.summarize } : {}),
     runTool: deps.runTool,
+    signal: ctx.signal,
   };
 }
 

@@ -20,6 +20,8 @@ export interface WorkflowDeps {
   summarize?: Summarizer;
   /** Runs wl, opencode and gh (adapters/process/tool.ts). */
   runTool: ToolRunner;
+  /** Aborts when the run loses its lease: the agent is killed. */
+  signal?: AbortSignal;
 }
 
 export function worklogFor(deps: WorkflowDeps): Worklog {
@@ -35,7 +37,11 @@ export function worklogFor(deps: WorkflowDeps): Worklog {
 
 /** Options for an agent run: the time left before the deadline. */
 export function agentOptions(deps: WorkflowDeps): () => ToolOptions {
-  return () => ({ cwd: deps.cwd, timeoutMs: Math.max(deps.deadline - deps.clock(), 1000) });
+  return () => ({
+    cwd: deps.cwd,
+    timeoutMs: Math.max(deps.deadline - deps.clock(), 1000),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
 }
 
 export const DELEGATION_REPORT_TITLE = "Delegation Report";
