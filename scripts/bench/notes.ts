@@ -42,7 +42,7 @@ export function notes(
   const slow = fp.functions.filter((f) => f.loadWithSdkMs > limit);
   if (slow.length > 0) {
     out.push(
-      `**Cold module load misses ≤ ${limit} ms** for ${slow.map((f) => `${f.name} (${fmt(f.loadWithSdkMs)} ms, ${fmt(f.loadWithSdkMs - limit)} ms over)`).join(", ")}. Of that, loading the AWS SDK clients alone takes ${fmt(fp.sdkMs)} ms; the bundles alone take at most ${fmt(Math.max(...fp.functions.map((f) => f.loadAloneMs)))} ms with the SDK preloaded. The SDK is external (the runtime's copy), so only fewer clients per function or loading them lazily, in the handlers, would cut it.`,
+      `**Cold module load misses ≤ ${limit} ms** for ${slow.map((f) => `${f.name} (${fmt(f.loadWithSdkMs)} ms, ${fmt(f.loadWithSdkMs - limit)} ms over)`).join(", ")}. Of that, loading the two DynamoDB clients every function needs takes ${fmt(fp.sdkMs)} ms alone; the bundles alone take at most ${fmt(Math.max(...fp.functions.map((f) => f.loadAloneMs)))} ms with the SDK preloaded. The SSM and Lambda clients already load on first use; the DynamoDB clients serve every function's first request, so deferring them would only move their cost from the init phase into that request.`,
       "",
     );
   }

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type * as z from "zod";
 import type { Config } from "../core/config.js";
 import type { Dispatch } from "../core/ports.js";
@@ -16,11 +16,17 @@ export function runCommandEvent(claim: RunCommandEvent): RunCommandEvent {
   return runClaimSchema.parse({ commandId, runId, startedAt, leaseExpiresAt, trigger });
 }
 
-/** Asynchronous invocation of runCommand (on AWS, or serverless-offline's Lambda endpoint). */
+/**
+ * Asynchronous invocation of runCommand (on AWS, or serverless-offline's Lambda endpoint).
+ * The Lambda client is loaded on the first dispatch rather than at cold start: it is a
+ * large share of tick's load time (see lambda-sdk.ts for how it stays in the bundle).
+ */
 export function lambdaDispatch(config: Config, client?: LambdaClient): Dispatch {
-  const lambda =
-    client ??
-    new LambdaClient({
+  let lambda = client;
+  return async (_command, claim) => {
+    const payload = runCommandEvent(claim);
+    const sdk = await import("./lambda-sdk.js");
+    lambda ??= new sdk.LambdaClient({
       region: config.region,
       ...(config.lambdaEndpoint
         ? {
@@ -29,10 +35,8 @@ export function lambdaDispatch(config: Config, client?: LambdaClient): Dispatch 
           }
         : {}),
     });
-  return async (_command, claim) => {
-    const payload = runCommandEvent(claim);
     const res = await lambda.send(
-      new InvokeCommand({
+      new sdk.InvokeCommand({
         FunctionName: config.runCommandFunction,
         InvocationType: "Event",
         Payload: new TextEncoder().encode(JSON.stringify(payload)),

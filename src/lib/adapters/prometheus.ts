@@ -1,4 +1,7 @@
-import { Counter, Gauge, Registry } from "prom-client";
+// By file, not from the package index: see src/types/prom-client-lib.d.ts.
+import Counter from "prom-client/lib/counter.js";
+import Gauge from "prom-client/lib/gauge.js";
+import Registry from "prom-client/lib/registry.js";
 import { type Command, commandRuntime } from "../core/command.js";
 import { isRunning } from "../core/scheduler/select.js";
 import type { NotifyState, StoredMetric } from "../core/ports.js";

@@ -1,5 +1,11 @@
-import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import { registerSecret } from "../core/secrets.js";
+
+/**
+ * The SSM client, loaded on the first read rather than at cold start: most invocations
+ * read no secret, and the client is a large share of a function's load time.
+ */
+const loadSsm = () => import("./ssm-sdk.js");
 
 /** A secret read on demand: undefined when it is not configured. */
 export type SecretSource = () => Promise<string | undefined>;
@@ -26,18 +32,19 @@ export function ssmSecret(opts: SsmSecretOptions): SecretSource {
   let client = opts.ssm;
   return async () => {
     if (cached && clock() - cached.at < opts.cacheMs) return cached.value;
-    client ??= new SSMClient({ region: opts.region });
+    const sdk = await loadSsm();
+    client ??= new sdk.SSMClient({ region: opts.region });
     let value: string | undefined;
     try {
       const { Parameter } = await client.send(
-        new GetParameterCommand({ Name: opts.name, WithDecryption: true }),
+        new sdk.GetParameterCommand({ Name: opts.name, WithDecryption: true }),
       );
       value =
         Parameter?.Value?.trim()
           .replace(/^(["'])(.*)\1$/s, "$2")
           .trim() || undefined;
     } catch (err) {
-      if (!(err instanceof ParameterNotFound)) throw err;
+      if (!(err instanceof sdk.ParameterNotFound)) throw err;
     }
     if (value) registerSecret(value);
     cached = { value, at: clock() };
