@@ -108,7 +108,7 @@ export function ecsDispatch(config: Config, opts: EcsDispatchOptions): Dispatch 
     let res: RunTaskCommandOutput;
     try {
       // Loaded on first use: most containers (and cold starts) never start a task.
-      const { ECSClient, RunTaskCommand } = await import("@aws-sdk/client-ecs");
+      const { ECSClient, RunTaskCommand } = await import("./ecs-sdk.js");
       ecs ??= new ECSClient({ region: config.region });
       res = await ecs.send(new RunTaskCommand(input));
     } catch (err) {
@@ -129,7 +129,7 @@ function taskNetworkReader(config: Config, client?: SSMClient): () => Promise<Ta
   let ssm = client;
   const read = async (): Promise<TaskNetwork> => {
     const name = config.taskNetworkParam;
-    const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
+    const { SSMClient, GetParameterCommand } = await import("./ssm-sdk.js");
     ssm ??= new SSMClient({ region: config.region });
     let value: string | undefined;
     try {

@@ -41,7 +41,7 @@ export interface SsmTaskSecretsOptions {
   ssm?: SSMClient;
 }
 
-type SsmModule = typeof import("@aws-sdk/client-ssm");
+type SsmModule = typeof import("./ssm-sdk.js");
 
 /**
  * The task secrets from SSM, read with decryption on every call (a task reads them once):
@@ -57,7 +57,7 @@ export function ssmTaskSecrets(opts: SsmTaskSecretsOptions): TaskSecretsSource {
   const prefix = `/ampa/${opts.stage}`;
   let client: SSMClient | undefined = opts.ssm;
   return async () => {
-    const sdk = await import("@aws-sdk/client-ssm");
+    const sdk = await import("./ssm-sdk.js");
     client ??= new sdk.SSMClient({ region: opts.region });
     const gitToken = await readGitToken(sdk, client, `${prefix}/git-token`);
     const { env, warnings } = toVariables(await readEnvParameters(sdk, client, `${prefix}/env/`));
