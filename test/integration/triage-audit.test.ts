@@ -401,6 +401,17 @@ describe("delegation command type", () => {
     expect(posts()[0]).toMatch(/\n\nDelegation: dispatched intake SA-42$/);
   });
 
+  it("records its live delegation's claim in the table, as the delegation command does", async () => {
+    // No item in progress: nothing to audit, and live delegation dispatches the open idea.
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-43", title: "New idea" })] } });
+    await auditCommand();
+    const result = await runAudit(d);
+    expect(result.code).toBe(0);
+    expect(argvOf(d, "opencode")).toEqual([["run", expect.stringMatching(/^\/intake SA-43 /)]]);
+    const [claim] = await t.store.listDispatches();
+    expect(claim).toMatchObject({ workItemId: "SA-43", commandId: "audit", action: "intake" });
+  });
+
   it("does not dispatch when audit_only is set", async () => {
     const d = createDoubles({ wl: { items: [workItem({ id: "SA-42" })] } });
     await auditCommand({ audit_only: true }, "delegation");

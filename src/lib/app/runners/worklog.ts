@@ -85,6 +85,12 @@ export function triageAuditRunner(deps: WorklogRunnerDeps): Runner {
           ...(deps.notifier ? { notifier: deps.notifier } : {}),
           clock: ctx.clock,
           agent: agentOptions(wf),
+          claim: {
+            commandId: ctx.commandId,
+            runId: ctx.runId,
+            assignee: ctx.config.delegateAssignee,
+          },
+          ...(deps.dispatches ? { dispatchStore: deps.dispatches } : {}),
           gh: () => ({
             cwd: wf.cwd,
             ...(wf.extraEnv ? { extraEnv: wf.extraEnv } : {}),

@@ -1,4 +1,10 @@
-import type { AuditStore, Notify, ToolResult, ToolRunner } from "../../core/ports.js";
+import type {
+  AuditStore,
+  DispatchStore,
+  Notify,
+  ToolResult,
+  ToolRunner,
+} from "../../core/ports.js";
 import {
   AUDIT_COMMENT_HEADING,
   auditComment,
@@ -8,6 +14,7 @@ import {
   PR_MERGED,
   READY_TO_CLOSE,
 } from "./audit-text.js";
+import type { ClaimContext } from "./claim.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
 import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type WorkItem, type Worklog } from "./wl.js";
@@ -85,6 +92,9 @@ export interface AuditDeps {
   agent: () => { cwd: string; timeoutMs: number };
   /** cwd and timeout for gh. */
   gh: () => { cwd: string; timeoutMs: number };
+  /** Who claims the item live delegation dispatches, and where the claim is recorded. */
+  claim?: ClaimContext;
+  dispatchStore?: DispatchStore;
 }
 
 export interface AuditOutcome {
@@ -353,7 +363,14 @@ async function postAudit(
 
 function delegate(deps: AuditDeps, s: AuditSettings): Promise<DelegationResult> {
   return runLiveDelegation(
-    { wl: deps.wl, runTool: deps.runTool, opencode: deps.agent },
+    {
+      wl: deps.wl,
+      runTool: deps.runTool,
+      opencode: deps.agent,
+      clock: deps.clock,
+      ...(deps.claim ? { claim: deps.claim } : {}),
+      ...(deps.dispatchStore ? { dispatchStore: deps.dispatchStore } : {}),
+    },
     { auditOnly: s.auditOnly },
   );
 }
