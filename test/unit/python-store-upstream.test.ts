@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { spec as exportSpec } from "../../src/lib/app/python-store/export.js";
 import { parsePythonStore } from "../../src/lib/app/python-store/parse.js";
+import { must } from "../support/commands.js";
 
 /**
  * A store in the shape of upstream AMPA's newest scheduler_store_example.json (our own
@@ -81,6 +83,25 @@ describe("importing upstream's newest store", () => {
       ]),
     );
     expect(parsed.warnings.some((w) => w.includes("agent: not part"))).toBe(false);
+  });
+
+  it("a command longer than a function run may take comes in as a task; a runtime in the file is kept", () => {
+    const store = upstreamStore();
+    store.commands.stats.max_runtime_minutes = 90;
+    Object.assign(store.commands.cleanup, { runtime: "task" });
+    const parsed = parse(store);
+    const byId = Object.fromEntries(parsed.commands.map((c) => [c.spec.id, c.spec]));
+    expect(byId.stats?.runtime).toBe("task");
+    expect(byId.cleanup?.runtime).toBe("task");
+    expect(byId.prs?.runtime).toBeUndefined();
+    expect(parsed.warnings).toContain(
+      'commands.stats.max_runtime_minutes: 90 minutes is more than a "function" run may take; imported with runtime "task"',
+    );
+    expect(parsed.warnings.some((w) => w.startsWith("commands.cleanup.runtime"))).toBe(false);
+    // And an export writes it back (only when set), so the next import keeps it.
+    const cleanup = { ...must(byId.cleanup), paused: false };
+    expect(exportSpec(cleanup)).toMatchObject({ runtime: "task" });
+    expect(exportSpec({ ...cleanup, runtime: undefined })).not.toHaveProperty("runtime");
   });
 
   it("an upstream command disabled by metadata.enabled false comes in paused", () => {

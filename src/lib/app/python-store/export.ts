@@ -59,6 +59,7 @@ export function spec(c: Command): Record<string, unknown> {
     max_runtime_minutes: c.maxRuntimeMinutes,
     type: c.type,
     ...(c.paused ? { paused: true } : {}),
+    ...(c.runtime ? { runtime: c.runtime } : {}),
   };
 }
 

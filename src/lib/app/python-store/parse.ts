@@ -1,6 +1,8 @@
 import {
   COMMAND_ID_PATTERN,
   type CommandSpec,
+  type Runtime,
+  runtimeProblem,
   type CommandState,
   commandIdSchema,
   type RunOutcome,
@@ -160,7 +162,12 @@ function convertCommand(
   if (mapped.note) warnings.push(`commands.${id}.type: ${mapped.note}`);
   if (mapped.pausedBecause)
     warnings.push(`commands.${id}: imported paused: ${mapped.pausedBecause}`);
-  const spec = { ...commandSpec(id, py), type: mapped.type, metadata: mapped.metadata };
+  const spec = withRuntime(
+    id,
+    { ...commandSpec(id, py), type: mapped.type, metadata: mapped.metadata },
+    py.runtime,
+    warnings,
+  );
   const paused = mapped.pausedBecause ? true : py.paused;
   if (!pyState) return { spec, paused, state: {}, runs: [], audits: [], abandonedRun: false };
   const ctx = stateContext(id, maxOutputBytes, warnings);
@@ -201,6 +208,24 @@ function commandSpec(id: string, py: PythonSpec): ParsedCommand["spec"] {
     metadata: py.metadata ?? {},
     maxRuntimeMinutes: py.max_runtime_minutes ?? null,
   };
+}
+
+/**
+ * The spec with its runtime: as the file gives it, else its type's default, except that a
+ * max runtime Lambda cannot give makes it a task (the daemon ran everything in-process).
+ */
+function withRuntime(
+  id: string,
+  spec: ParsedCommand["spec"],
+  runtime: Runtime | undefined,
+  warnings: string[],
+): ParsedCommand["spec"] {
+  const given = runtime === undefined ? spec : { ...spec, runtime };
+  if (!runtimeProblem(given)) return given;
+  warnings.push(
+    `commands.${id}.max_runtime_minutes: ${spec.maxRuntimeMinutes} minutes is more than a "function" run may take; imported with runtime "task"`,
+  );
+  return { ...spec, runtime: "task" };
 }
 
 /** Converting one command's state: the paths of its fields, and where warnings go. */

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import {
+  RUNTIMES,
   commandTextSchema,
   metadataProblem,
   prioritySchema,
@@ -65,6 +66,8 @@ export const specShape = {
   /** Upstream's named agent (its LLM endpoint); kept in metadata.agent. */
   agent: text.max(256, "must be at most 256 characters").nullable().optional(),
   paused: z.boolean({ error: "must be true or false" }).optional(),
+  /** Ours, not the daemon's: where runs execute (absent: the type's default). */
+  runtime: z.enum(RUNTIMES, { error: `must be one of ${RUNTIMES.join(", ")}` }).optional(),
 };
 
 /** One entry of a command's `run_history`. */
