@@ -7,6 +7,7 @@ import { claimCommand } from "../../src/lib/app/run.js";
 import { type PassResult, tickPass } from "../../src/lib/app/tick.js";
 import type { Command } from "../../src/lib/core/command.js";
 import { MINUTE, must, spec } from "../support/commands.js";
+import { createDoubles, delegable } from "../support/doubles.js";
 import { alive } from "../support/processes.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
@@ -305,6 +306,31 @@ describe("task workers (real detached processes against the store)", () => {
     expect(run.output).toMatch(new RegExp(`cwd=${scratch}/ampa-ws-`));
     // The clone is removed before the run is recorded.
     expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it("a delegation, a task by default, claims and dispatches its item from the worker process", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-7", title: "Idea" })] } });
+    await t.store.addCommand(spec("delegate", { type: "delegation", command: "" }), Date.now());
+    const command = must(await t.store.getCommand("delegate"));
+    const claim = must(
+      await claimCommand(t.store, command, {
+        now: Date.now(),
+        owner: "test",
+        trigger: "schedule",
+        config: t.config,
+      }),
+    );
+    await testWorkerDispatch(server.endpoint, t.tableName, workersDir, d.env)(command, claim);
+    const run = await runRecorded(t.store, "delegate", claim.runId);
+    expect(run).toMatchObject({ outcome: "success", runtime: "task" });
+    expect(run.worker).toMatch(/^pid:\d+@/);
+    const agent = d.calls().filter((c) => c.program === "opencode");
+    expect(agent.map((c) => c.argv[1])).toEqual([expect.stringMatching(/^\/intake SA-7 /)]);
+    expect(await t.store.listDispatches()).toEqual([
+      expect.objectContaining({ workItemId: "SA-7", runId: claim.runId, action: "intake" }),
+    ]);
   });
 
   it("a worker without a valid claim runs nothing and exits 2, saying what is wrong", async () => {
