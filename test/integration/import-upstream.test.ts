@@ -51,7 +51,7 @@ describe("ampa import of upstream's newest store", () => {
     expect(imported.code).toBe(0);
     const summary = JSON.parse(imported.stdout) as { warnings: string[] };
     expect(summary.warnings).toContain(
-      "dispatches: 0 upstream dispatch record(s) not imported yet",
+      "dispatches: 0 upstream dispatch record(s) not imported: a log of past dispatches, not claims",
     );
     const list = JSON.parse((await runCli(["list", "--json"], env)).stdout) as {
       id: string;

@@ -126,7 +126,7 @@ describe("parsePythonStore", () => {
     store.state.removed = { running: false };
     expect(parse(store).warnings).toEqual(
       expect.arrayContaining([
-        "dispatches: 0 upstream dispatch record(s) not imported yet",
+        "dispatches: 0 upstream dispatch record(s) not imported: a log of past dispatches, not claims",
         "state.wl-triage-audit.last_attempt_at_by_item: not part of the AMPA store format; ignored",
         'state.removed: no command "removed" in commands; ignored',
       ]),

@@ -136,7 +136,9 @@ export function parsePythonStore(
     warnings.push(`${key}: not part of the AMPA store format; ignored`);
   const dispatches = countOf(data.dispatches);
   if (dispatches !== undefined)
-    warnings.push(`dispatches: ${dispatches} upstream dispatch record(s) not imported yet`);
+    warnings.push(
+      `dispatches: ${dispatches} upstream dispatch record(s) not imported: a log of past dispatches, not claims`,
+    );
   const states = data.state ?? {};
   for (const key of Object.keys(states)) {
     if (!(key in data.commands))

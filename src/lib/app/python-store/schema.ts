@@ -115,7 +115,7 @@ export const rootShape = {
     })
     .optional(),
   last_global_start_ts: time.nullable().optional(),
-  /** Upstream's dispatch records: counted in the import's notes, not imported yet. */
+  /** Upstream's dispatch log (work item, action, pid, time): counted in the notes, not imported. */
   dispatches: z.unknown().optional(),
 };
 
