@@ -215,6 +215,7 @@ describe("deployable template (osls package)", () => {
     // The claim is a per-run override (AMPA_CLAIM); secrets never sit in the definition.
     expect(env?.map((e) => e.Name).sort()).toEqual(
       [
+        "AMPA_COMMAND_CWD",
         "AMPA_LOG_FORMAT",
         "AMPA_STAGE",
         "AMPA_TABLE_NAME",
