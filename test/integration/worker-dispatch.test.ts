@@ -1,6 +1,9 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { tickPass } from "../../src/lib/app/tick.js";
@@ -15,6 +18,8 @@ import { createTestTable, startTestServer } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
 
 let server: EmbeddedStore;
+const ecs = mockClient(ECSClient);
+const ssm = mockClient(SSMClient);
 beforeAll(async () => {
   server = await startTestServer();
 });
@@ -135,7 +140,7 @@ describe("local task dispatch", () => {
     app.dynamo.destroy();
   });
 
-  it("routes by runtime: function runs to runCommand, task runs to a local worker, or on AWS to ECS (rejecting until it is wired in)", async () => {
+  it("routes by runtime: function runs to runCommand, task runs to a local worker, or on AWS to ECS RunTask", async () => {
     const docker = fakeDocker();
     const app = appFor(server.endpoint, { AMPA_TASK_CONTAINER: "1" });
     const sent: string[] = [];
@@ -156,16 +161,25 @@ describe("local task dispatch", () => {
       expect(sent).toEqual(["sh"]);
       expect(readFileSync(docker.calls, "utf8").trim().split("\n")).toHaveLength(2);
 
+      // On AWS a task run is an ECS RunTask. No local ECS or SSM exists: both clients are
+      // answered by aws-sdk-client-mock here (the request itself: ecs-dispatch.test.ts).
+      ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: "arn:aws:ecs:task/1" }], failures: [] });
+      ssm.on(GetParameterCommand).resolves({
+        Parameter: { Value: JSON.stringify({ subnets: ["subnet-1"], securityGroups: ["sg-1"] }) },
+      });
       const onAws = { ...app, config: { ...app.config, onLambda: true } };
       const aws = runDispatch(onAws, runDeps, () => functionDispatch);
-      await expect(aws(command("long", { runtime: "task" }), claim("long"))).rejects.toThrow(
-        'the ECS task target is not available in this build: a "task" run cannot start on AWS',
-      );
+      await aws(command("long", { runtime: "task" }), claim("long"));
+      const started = ecs.commandCalls(RunTaskCommand);
+      expect(started).toHaveLength(1);
+      expect(started[0]?.args[0].input.clientToken).toBe(claim("long").runId);
       await aws(command("sh2"), claim("sh2"));
       expect(sent).toEqual(["sh", "sh2"]);
     } finally {
       process.env.PATH = previousPath;
       app.dynamo.destroy();
+      ecs.reset();
+      ssm.reset();
     }
   });
 });
