@@ -1,4 +1,11 @@
-import type { Command, RunOutcome, RunRecord } from "../../core/command.js";
+import {
+  type Command,
+  commandRuntime,
+  type RunOutcome,
+  type RunRecord,
+  type Runtime,
+  runtimeProblem,
+} from "../../core/command.js";
 import type { CorruptItem, TransferStore } from "../../core/ports.js";
 import { formatPythonTime } from "./time.js";
 
@@ -47,6 +54,12 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** The runtime an import gives a command whose file names none (see parse.ts withRuntime). */
+function importedRuntime(c: Command): Runtime {
+  const { runtime: _given, ...rest } = c;
+  return runtimeProblem(rest) ? "task" : commandRuntime(rest);
+}
+
 export function spec(c: Command): Record<string, unknown> {
   return {
     id: c.id,
@@ -59,7 +72,8 @@ export function spec(c: Command): Record<string, unknown> {
     max_runtime_minutes: c.maxRuntimeMinutes,
     type: c.type,
     ...(c.paused ? { paused: true } : {}),
-    ...(c.runtime ? { runtime: c.runtime } : {}),
+    // Only where an import would not infer it, so an imported file exports unchanged.
+    ...(c.runtime && c.runtime !== importedRuntime(c) ? { runtime: c.runtime } : {}),
   };
 }
 
