@@ -322,5 +322,5 @@ describe("npm start (local stack)", () => {
       lastOutcome: string;
     };
     expect(stopped.lastOutcome).toBe("abandoned");
-  });
+  }, 120_000);
 });
