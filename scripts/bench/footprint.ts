@@ -140,13 +140,24 @@ function sampleLoads(bundles: Built[]): Map<string, { printed: number; wallMs: n
   return samples;
 }
 
+/**
+ * The handler files of serverless.yml's functions. The task worker (src/handlers/task.ts)
+ * is not a Lambda function: it is an ES module for the container, sized by build-worker.
+ */
+function lambdaHandlers(): string[] {
+  const yml = readFileSync(join(root, "serverless.yml"), "utf8");
+  const files = [...yml.matchAll(/^\s+handler: src\/handlers\/(\w+)\.handler$/gm)].map(
+    (m) => `${m[1]}.ts`,
+  );
+  if (files.length === 0) throw new Error("no handler: lines found in serverless.yml");
+  return files.sort();
+}
+
 export async function footprint(): Promise<FootprintResult> {
   const out = mkdtempSync(join(tmpdir(), "ampa-bench-bundles-"));
   const zips = packageZips();
   try {
-    const handlers = readdirSync(join(root, "src/handlers"))
-      .filter((f) => f.endsWith(".ts"))
-      .sort();
+    const handlers = lambdaHandlers();
     const bundles: Built[] = [];
     const metafiles = new Map<string, Metafile>();
     for (const file of handlers) {

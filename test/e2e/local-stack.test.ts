@@ -132,37 +132,69 @@ describe("npm start (local stack)", () => {
     expect(stack.output()).toContain("added example commands date, heartbeat");
     expect(stack.output()).toContain("messages go to a LOCAL INBOX");
     await waitFor(
-      "the startup message, a heartbeat and the date output in the inbox",
-      () =>
-        ["# Scheduler Started", "# AMPA Heartbeat", "# Date"].every((m) =>
-          stack.output().includes(m),
-        ),
+      "the startup message and the date output in the inbox",
+      () => ["# Scheduler Started", "# Date"].every((m) => stack.output().includes(m)),
       STACK_WAIT_MS,
       () => stack.output(),
     );
     const cli = { AMPA_SCHEDULER_STORE: storeDir };
     await waitFor(
-      "the date run to be recorded",
+      "the date and heartbeat runs to be recorded",
       async () => {
         const listed = JSON.parse((await runCli(["list", "--json"], cli)).stdout) as {
           id: string;
           lastOutcome: string;
         }[];
-        return listed.find((c) => c.id === "date")?.lastOutcome === "success";
+        const outcome = (id: string) => listed.find((c) => c.id === id)?.lastOutcome;
+        return outcome("date") === "success" && outcome("heartbeat") === "success";
       },
       STACK_WAIT_MS,
     );
+    // With no global minimum both examples start in the first tick, so which one finishes
+    // first is a race: a heartbeat stays quiet when the date message went out just before
+    // it (the seed's rule). Each heartbeat run must have done one of the two, and said so.
+    const store = stackStore(storeDir);
+    try {
+      const heartbeats = await store.listRuns("heartbeat");
+      expect(heartbeats.length).toBeGreaterThan(0);
+      for (const run of heartbeats) {
+        expect(run.output).toMatch(/^(Heartbeat sent\.|Heartbeat skipped: a message went out \d+ s ago\.)$/);
+      }
+      const sent = heartbeats.filter((r) => r.output === "Heartbeat sent.").length;
+      await waitFor(
+        "every heartbeat sent to be in the inbox",
+        () => (stack.output().match(/# AMPA Heartbeat/g) ?? []).length >= sent,
+        STACK_WAIT_MS,
+      );
+    } finally {
+      store.close();
+    }
   }, 120_000);
 
   it("serves /health marked as AMPA's own, and /metrics from the store", async () => {
     const health = await fetch(`http://127.0.0.1:${env.AMPA_METRICS_PORT}/health`);
     expect(health.status).toBe(200);
     expect(health.headers.get("x-ampa-service")).toBe("health");
+    const store = stackStore(storeDir);
+    let recorded: { sent: number; dateRuns: number };
+    try {
+      const heartbeats = await store.listRuns("heartbeat");
+      recorded = {
+        sent: heartbeats.filter((r) => r.output === "Heartbeat sent.").length,
+        dateRuns: (await store.listRuns("date")).length,
+      };
+    } finally {
+      store.close();
+    }
     const metrics = await fetch(`http://127.0.0.1:${env.AMPA_METRICS_PORT}/metrics`);
     expect(metrics.headers.get("content-type")).toContain("text/plain");
     const text = await metrics.text();
     expect(text).toMatch(/ampa_command_last_exit_code\{command="date"\} 0/);
-    expect(text).toMatch(/ampa_heartbeat_sent_total [1-9]/);
+    expect(text).toMatch(/ampa_command_last_exit_code\{command="heartbeat"\} 0/);
+    // The counter agrees with the runs on record (more may have run since they were read).
+    const counter = Number(/^ampa_heartbeat_sent_total (\d+)$/m.exec(text)?.[1]);
+    expect(counter).toBeGreaterThanOrEqual(recorded.sent);
+    expect(recorded.dateRuns).toBeGreaterThan(0);
   });
 
   it("refuses a second npm start on the same store directory with a clear message", async () => {
