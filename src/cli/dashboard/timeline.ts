@@ -1,0 +1,90 @@
+import type { RunOutcome, RunRecord } from "../../lib/core/command.js";
+import { markup, type Html } from "./html.js";
+import type { Snapshot } from "./snapshot.js";
+
+/** The timeline: one lane per command, one bar per run, the last 24 hours, as inline SVG. */
+
+export const TIMELINE_SPAN_MS = 24 * 3_600_000;
+/** Shown past now, so the next due times can be ticked. */
+const FUTURE_MS = 3_600_000;
+const LABEL_W = 160;
+const PLOT_W = 1000;
+const LANE_H = 18;
+const AXIS_H = 20;
+/** Bars narrower than this are widened, so a one-second run can still be hovered. */
+const MIN_BAR_W = 2;
+/** The first line of output in a hover, at most this long. */
+const HOVER_OUTPUT_CHARS = 160;
+
+export const OUTCOME_CLASS: Record<RunOutcome, string> = {
+  success: "ok",
+  failure: "failed",
+  timeout: "timeout",
+  abandoned: "abandoned",
+  error: "failed",
+};
+
+/** The first line of a run's output, cut, for a hover. */
+export function firstLine(output: string, max = HOVER_OUTPUT_CHARS): string {
+  const line = output.split("\n", 1)[0] ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+const utc = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+function bar(run: RunRecord, x: Scale, y: number): Html {
+  const left = x(Math.max(run.startedAt, x.from));
+  const width = Math.max(x(Math.min(run.endedAt, x.to)) - left, MIN_BAR_W);
+  const hover = [
+    `${run.commandId}: ${run.outcome}, exit ${run.exitCode ?? "none"}`,
+    `${duration(run.durationMs)} from ${utc(run.startedAt)} UTC, ${run.trigger}`,
+    firstLine(run.output),
+  ].join("\n");
+  return markup`<rect class="run ${OUTCOME_CLASS[run.outcome]}" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-run="${run.runId}"><title>${hover}</title></rect>`;
+}
+
+type Scale = ((t: number) => number) & { from: number; to: number };
+
+function scale(from: number, to: number): Scale {
+  const f = (t: number) => LABEL_W + ((t - from) / (to - from)) * PLOT_W;
+  return Object.assign(f, { from, to });
+}
+
+function hourGrid(x: Scale, height: number): Html[] {
+  const lines: Html[] = [];
+  const firstHour = Math.ceil(x.from / 3_600_000) * 3_600_000;
+  for (let t = firstHour; t <= x.to; t += 3_600_000) {
+    const label = new Date(t).getUTCHours() % 3 === 0 ? utc(t).slice(0, 5) : "";
+    lines.push(
+      markup`<line class="grid" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${AXIS_H}" y2="${height}"/>${label ? markup`<text class="hour" x="${x(t).toFixed(1)}" y="14">${label}</text>` : ""}`,
+    );
+  }
+  return lines;
+}
+
+/** The SVG for the snapshot's commands, in the status order, over the last 24 hours. */
+export function timelineSvg(snapshot: Snapshot): Html {
+  const { now, report } = snapshot;
+  const x = scale(now - TIMELINE_SPAN_MS, now + FUTURE_MS);
+  const height = AXIS_H + report.rows.length * LANE_H + 4;
+  const lanes = report.rows.map((row, i) => {
+    const y = AXIS_H + i * LANE_H;
+    const runs = (snapshot.runs.get(row.id) ?? []).filter(
+      (r) => r.endedAt >= x.from && r.startedAt <= now,
+    );
+    const due =
+      row.state !== "paused" && row.nextDueAt !== undefined && row.nextDueAt <= x.to
+        ? markup`<line class="due" x1="${x(Math.max(row.nextDueAt, now)).toFixed(1)}" x2="${x(Math.max(row.nextDueAt, now)).toFixed(1)}" y1="${y + 1}" y2="${y + LANE_H - 1}"><title>${row.id} next due ${utc(row.nextDueAt)} UTC</title></line>`
+        : "";
+    return markup`<g class="lane" data-command="${row.id}"><text class="label" x="4" y="${y + 13}">${row.id}</text><line class="lane-line" x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y + LANE_H}" y2="${y + LANE_H}"/>${runs.map((r) => bar(r, x, y))}${due}</g>`;
+  });
+  const nowX = x(now).toFixed(1);
+  return markup`<svg id="timeline-svg" role="img" aria-label="Runs of the last 24 hours, one lane per command" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${hourGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">now</text></svg>`;
+}
