@@ -1,4 +1,7 @@
+import { mkdtempSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import {
@@ -6,6 +9,7 @@ import {
   seedDashboardStore,
   startDashboardCli,
 } from "../support/dashboard.js";
+import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { waitFor } from "../support/wait.js";
@@ -169,5 +173,28 @@ describe("ampa dashboard", () => {
         .map((r) => r.body)
         .join(),
     ).toContain("undelivered");
+  });
+});
+
+describe("ampa dashboard on the local store", () => {
+  it("serves the store it opened to the other verbs while it runs", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ampa-dashboard-")), "data");
+    const local = { AMPA_SCHEDULER_STORE: dir, AMPA_DYNAMODB_ENDPOINT: "" };
+    const running = await startDashboardCli(local);
+    try {
+      const added = await runCli(["add", "beside", "echo hi", "5", "0"], local);
+      expect(added).toMatchObject({ code: 0, stdout: "Added beside\n" });
+      const page = await waitFor("the added command on the page", async () => {
+        const text = await (await fetch(running.url)).text();
+        return text.includes('data-command="beside"') && text;
+      });
+      expect(page).toContain("<strong>beside</strong>");
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+    // Stopped, it gave the store back: a verb opens it itself.
+    expect(JSON.parse((await runCli(["list", "--json"], local)).stdout)).toMatchObject([
+      { id: "beside" },
+    ]);
   });
 });
