@@ -87,4 +87,32 @@ describe("dashboard markup", () => {
     expect(page).toContain("&lt;b&gt;done&lt;/b&gt;");
     expect(page).toContain("&lt;target&gt;");
   });
+
+  it("draws the same timeline for two reads in one minute, and a new one the next", () => {
+    const c = command("a", { lastStartAt: T0 - HOUR });
+    const runs = [seededRun("a", T0, HOUR)];
+    const at = (now: number) => timelineSvg(snapshot([c], runs, now)).text;
+    const minute = Math.floor(T0 / 60_000) * 60_000;
+    expect(at(minute + 5_000)).toBe(at(minute + 50_000));
+    expect(at(minute + 65_000)).not.toBe(at(minute + 50_000));
+  });
+
+  it("draws the run holding the lease as a bar from its start to now", () => {
+    const c = command("busy", {
+      lastStartAt: T0 - 6 * HOUR,
+      lastRunId: "r1",
+      leaseRunId: "r1",
+      leaseOwner: "tick:1",
+      leaseExpiresAt: T0 + 60_000,
+      leaseWorker: "pid:42@host",
+    });
+    const svg = timelineSvg(snapshot([c], [])).text;
+    const m =
+      /<rect class="run running" x="([\d.]+)"[^>]* width="([\d.]+)"[^>]*><title>([^<]*)</.exec(svg);
+    expect(Number(m?.[1])).toBeCloseTo(160 + (18 / 25) * 1000, 0);
+    expect(Number(m?.[2])).toBeCloseTo((6 / 25) * 1000, 0);
+    expect(m?.[3]).toContain("pid:42@host");
+    const expired = { ...c, leaseExpiresAt: T0 - 1 };
+    expect(timelineSvg(snapshot([expired], [])).text).not.toContain("run running");
+  });
 });

@@ -19,7 +19,7 @@ th{background:#f0f0f0;position:sticky;top:0}td.num{text-align:right;white-space:
 td.actions{white-space:nowrap}form{display:inline;margin:0 .15rem}
 button{font:inherit;padding:.1rem .5rem;cursor:pointer}
 button:focus-visible,a:focus-visible{outline:3px solid #0a60d0;outline-offset:1px}
-tr.state-paused{color:#777}.ok{color:#16794a}.failed{color:#b3261e}.timeout{color:#a05a00}.abandoned{color:#666}
+tr.state-paused{color:#777}.ok{color:#16794a}.running{color:#3b78e7}.failed{color:#b3261e}.timeout{color:#a05a00}.abandoned{color:#666}
 #notice{padding:.4rem .6rem;background:#e8f0fe;border:1px solid #aac4f0;margin:.5rem 0}
 #notice.error{background:#fdecea;border-color:#f0aaa5}
 svg{background:#fff;border:1px solid #ddd;font-size:11px}
@@ -28,6 +28,7 @@ svg .grid{stroke:#eee}svg .lane-line{stroke:#f3f3f3}svg .now{stroke:#0a60d0;stro
 svg .due{stroke:#0a60d0;stroke-width:2}
 svg rect.run.ok{fill:#2e9e64}svg rect.run.failed{fill:#d93025}
 svg rect.run.timeout{fill:#f29900}svg rect.run.abandoned{fill:#9e9e9e}
+svg rect.run.running{fill:#7baaf7}
 .legend span{margin-right:1rem}.muted{color:#666}
 `;
 
@@ -35,6 +36,7 @@ svg rect.run.timeout{fill:#f29900}svg rect.run.abandoned{fill:#9e9e9e}
 const SCRIPT = `
 (() => {
   const token = document.body.dataset.token;
+  const shown = {};
   document.addEventListener("submit", (e) => {
     const message = e.target.dataset && e.target.dataset.confirm;
     if (message && !window.confirm(message)) e.preventDefault();
@@ -47,7 +49,9 @@ const SCRIPT = `
       const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined;
       for (const [id, markup] of Object.entries(data.sections)) {
         const el = document.getElementById(id);
-        if (el) el.innerHTML = markup;
+        // Unchanged sections stay as they are: a hovered bar keeps its tooltip.
+        if (el && shown[id] !== markup) el.innerHTML = markup;
+        shown[id] = markup;
       }
       if (focused) {
         const again = document.querySelector('[data-key="' + CSS.escape(focused) + '"]');

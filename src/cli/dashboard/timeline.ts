@@ -1,5 +1,6 @@
 import type { RunOutcome, RunRecord } from "../../lib/core/command.js";
 import { markup, type Html } from "./html.js";
+import type { StatusRow } from "../status.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** The timeline: one lane per command, one bar per run, the last 24 hours, as inline SVG. */
@@ -50,11 +51,11 @@ function bar(run: RunRecord, x: Scale, y: number): Html {
   return markup`<rect class="run ${OUTCOME_CLASS[run.outcome]}" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-run="${run.runId}"><title>${hover}</title></rect>`;
 }
 
-type Scale = ((t: number) => number) & { from: number; to: number };
+type Scale = ((t: number) => number) & { from: number; to: number; now: number };
 
-function scale(from: number, to: number): Scale {
+function scale(from: number, to: number, now: number): Scale {
   const f = (t: number) => LABEL_W + ((t - from) / (to - from)) * PLOT_W;
-  return Object.assign(f, { from, to });
+  return Object.assign(f, { from, to, now });
 }
 
 function hourGrid(x: Scale, height: number): Html[] {
@@ -69,22 +70,45 @@ function hourGrid(x: Scale, height: number): Html[] {
   return lines;
 }
 
-/** The SVG for the snapshot's commands, in the status order, over the last 24 hours. */
+/** The run holding the command's lease, as a bar growing to now; undefined when none runs. */
+function runningBar(row: StatusRow, snapshot: Snapshot, x: Scale, y: number): Html | undefined {
+  const command = snapshot.commands.get(row.id);
+  const lease = row.lease;
+  if (!lease || lease.expired || command?.lastStartAt === undefined) return undefined;
+  if (command.lastRunId !== lease.runId) return undefined;
+  const left = x(Math.max(command.lastStartAt, x.from));
+  const width = Math.max(x(x.now) - left, MIN_BAR_W);
+  const hover = `${row.id}: running since ${utc(command.lastStartAt)} UTC\n${lease.worker ?? "starting"}`;
+  return markup`<rect class="run running" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-run="${lease.runId}"><title>${hover}</title></rect>`;
+}
+
+function lane(row: StatusRow, i: number, snapshot: Snapshot, x: Scale): Html {
+  const y = AXIS_H + i * LANE_H;
+  const runs = (snapshot.runs.get(row.id) ?? []).filter(
+    (r) => r.endedAt >= x.from && r.startedAt <= x.now,
+  );
+  const dueX =
+    row.state !== "paused" && row.nextDueAt !== undefined && row.nextDueAt <= x.to
+      ? x(Math.max(row.nextDueAt, x.now)).toFixed(1)
+      : undefined;
+  const due =
+    dueX === undefined || row.nextDueAt === undefined
+      ? ""
+      : markup`<line class="due" x1="${dueX}" x2="${dueX}" y1="${y + 1}" y2="${y + LANE_H - 1}"><title>${row.id} next due ${utc(row.nextDueAt)} UTC</title></line>`;
+  return markup`<g class="lane" data-command="${row.id}"><text class="label" x="4" y="${y + 13}">${row.id}</text><line class="lane-line" x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y + LANE_H}" y2="${y + LANE_H}"/>${runs.map((r) => bar(r, x, y))}${runningBar(row, snapshot, x, y)}${due}</g>`;
+}
+
+/**
+ * The SVG for the snapshot's commands, in the status order, over the last 24 hours. Its
+ * "now" is the end of the current minute: the markup stays the same from one refresh to
+ * the next until a run starts or ends or the minute turns, so a hovered bar stays put.
+ */
 export function timelineSvg(snapshot: Snapshot): Html {
-  const { now, report } = snapshot;
-  const x = scale(now - TIMELINE_SPAN_MS, now + FUTURE_MS);
+  const { report } = snapshot;
+  const now = Math.ceil(snapshot.now / 60_000) * 60_000;
+  const x = scale(now - TIMELINE_SPAN_MS, now + FUTURE_MS, now);
   const height = AXIS_H + report.rows.length * LANE_H + 4;
-  const lanes = report.rows.map((row, i) => {
-    const y = AXIS_H + i * LANE_H;
-    const runs = (snapshot.runs.get(row.id) ?? []).filter(
-      (r) => r.endedAt >= x.from && r.startedAt <= now,
-    );
-    const due =
-      row.state !== "paused" && row.nextDueAt !== undefined && row.nextDueAt <= x.to
-        ? markup`<line class="due" x1="${x(Math.max(row.nextDueAt, now)).toFixed(1)}" x2="${x(Math.max(row.nextDueAt, now)).toFixed(1)}" y1="${y + 1}" y2="${y + LANE_H - 1}"><title>${row.id} next due ${utc(row.nextDueAt)} UTC</title></line>`
-        : "";
-    return markup`<g class="lane" data-command="${row.id}"><text class="label" x="4" y="${y + 13}">${row.id}</text><line class="lane-line" x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y + LANE_H}" y2="${y + LANE_H}"/>${runs.map((r) => bar(r, x, y))}${due}</g>`;
-  });
+  const lanes = report.rows.map((row, i) => lane(row, i, snapshot, x));
   const nowX = x(now).toFixed(1);
   return markup`<svg id="timeline-svg" role="img" aria-label="Runs of the last 24 hours, one lane per command" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${hourGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">now</text></svg>`;
 }
