@@ -63,6 +63,18 @@ describe("the dashboard in a browser", () => {
     expect(await pwned()).toBeUndefined();
   });
 
+  it("opens a command's page with its whole output shown as text", async () => {
+    await page.goto(dashboard.url);
+    await Promise.all([page.waitForURL(/\/command\?/), page.click('a:has-text("hostile")')]);
+    await page.click("#runs details summary");
+    const output = await page.textContent("#runs details pre");
+    expect(output?.startsWith("<script>window.__pwned = 1</script><img src=x")).toBe(true);
+    expect(output).toContain("second line");
+    expect(await page.locator("#runs img").count()).toBe(0);
+    expect(await pwned()).toBeUndefined();
+    await page.goto(dashboard.url);
+  });
+
   it("draws the seeded runs where they belong on the timeline", async () => {
     const svg = page.locator("#timeline-svg");
     const from = Number(await svg.getAttribute("data-from"));

@@ -99,6 +99,20 @@ describe("ampa dashboard", () => {
     expect(page.match(/<rect class="run /g)?.length).toBe(4);
   });
 
+  it("shows a command's page with its runs' whole outputs, escaped", async () => {
+    const url = (id: string, token = dashboard.token) =>
+      `${dashboard.origin}/command?${new URLSearchParams({ id, token })}`;
+    const res = await fetch(url("hostile"));
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain("&lt;script&gt;window.__pwned = 1&lt;/script&gt;");
+    expect(page).toContain("second line");
+    expect(page).not.toContain("<script>window.__pwned");
+    expect(page).not.toContain("<img src=x");
+    expect((await fetch(url("nosuch"))).status).toBe(404);
+    expect((await fetch(url("hostile", "wrong"))).status).toBe(403);
+  });
+
   it("serves the sections as JSON for the page's refresh", async () => {
     const res = await fetch(`${dashboard.origin}/api/snapshot?token=${dashboard.token}`);
     expect(res.headers.get("content-type")).toBe("application/json");

@@ -10,7 +10,7 @@ import { timelineSvg } from "./timeline.js";
 /** How often the page script asks for fresh sections. */
 export const REFRESH_MS = 3000;
 
-const CSS = `
+export const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem 1.5rem;color:#1d1d1f;background:#fafafa}
 h1{font-size:1.3rem;margin:0 0 .3rem}h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
 table{border-collapse:collapse;width:100%;background:#fff}
@@ -30,6 +30,8 @@ svg rect.run.ok{fill:#2e9e64}svg rect.run.failed{fill:#d93025}
 svg rect.run.timeout{fill:#f29900}svg rect.run.abandoned{fill:#9e9e9e}
 svg rect.run.running{fill:#7baaf7}
 .legend span{margin-right:1rem}.muted{color:#666}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:30rem;overflow:auto;background:#f4f4f4;padding:.4rem;margin:.2rem 0}
+details summary{cursor:pointer}
 `;
 
 /** Confirms actions, and swaps in fresh sections every REFRESH_MS keeping keyboard focus. */
@@ -133,7 +135,7 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
         <p class="legend">
           <span class="ok">■ ok</span><span class="failed">■ failed</span
           ><span class="timeout">■ timeout</span><span class="abandoned">■ abandoned</span
-          ><span class="muted">| next due</span>
+          ><span class="running">■ running</span><span class="muted">| next due</span>
         </p>
         <div id="timeline">${rawHtml(s.timeline ?? "")}</div>
         <h2>Dead letters</h2>

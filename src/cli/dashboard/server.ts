@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { asError } from "../../lib/runtime/log.js";
+import { commandPage } from "./command-page.js";
 import { dashboardPage, sections } from "./page.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -149,6 +150,14 @@ async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
     const snapshot = await ctx.read();
     const body = JSON.stringify({ now: snapshot.now, sections: sections(snapshot, ctx.token) });
     return { status: 200, type: "application/json", body };
+  }
+  if (url.pathname === "/command") {
+    const body = commandPage(await ctx.read(), url.searchParams.get("id") ?? "", {
+      token: ctx.token,
+      nonce,
+    });
+    if (body === undefined) throw new HttpError(404, "no such command");
+    return { status: 200, type: "text/html; charset=utf-8", body };
   }
   if (url.pathname !== "/") throw new HttpError(404, "not found");
   const text = url.searchParams.get("notice");

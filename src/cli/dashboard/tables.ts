@@ -18,6 +18,10 @@ export function actionForm(
   return markup`<form method="post" action="/action" data-confirm="${confirm}"><input type="hidden" name="token" value="${token}" /><input type="hidden" name="action" value="${action}"/>${id === undefined ? "" : markup`<input type="hidden" name="id" value="${id}" />`}<button type="submit" data-key="${action}:${id ?? ""}">${label}</button></form>`;
 }
 
+/** The page of one command: its runs with their outputs. */
+export const commandHref = (id: string, token: string) =>
+  `/command?${new URLSearchParams({ id, token })}`;
+
 const percent = (share: number | undefined) =>
   share === undefined ? "-" : `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 
@@ -65,7 +69,7 @@ function commandRow(row: StatusRow, snapshot: Snapshot, token: string, share: nu
     ? actionForm(token, "resume", "Resume", `Resume ${row.id}?`, row.id)
     : actionForm(token, "pause", "Pause", `Pause ${row.id}?`, row.id);
   const runOnce = actionForm(token, "run-once", "Run once", `Run ${row.id} once now?`, row.id);
-  return markup`<tr data-command="${row.id}" class="state-${row.state}"><td><strong>${row.id}</strong>${command?.title ? markup`<br /><small>${command.title}</small>` : ""}</td><td>${row.type}</td><td>${row.runtime}</td><td class="num">${every(row.frequencyMinutes)}</td><td class="num">${row.priority}</td><td>${row.paused ? "paused" : "no"}</td><td>${leaseCell(row, now, command?.lastStartAt)}</td><td>${lastCell(row)}</td><td title="${row.why}">${nextDue}</td><td class="num">${late}</td><td class="num">${percent(share)} / ${percent(row.idealShare)}</td><td class="actions">${toggle}${runOnce}</td></tr>`;
+  return markup`<tr data-command="${row.id}" class="state-${row.state}"><td><a href="${commandHref(row.id, token)}"><strong>${row.id}</strong></a>${command?.title ? markup`<br /><small>${command.title}</small>` : ""}</td><td>${row.type}</td><td>${row.runtime}</td><td class="num">${every(row.frequencyMinutes)}</td><td class="num">${row.priority}</td><td>${row.paused ? "paused" : "no"}</td><td>${leaseCell(row, now, command?.lastStartAt)}</td><td>${lastCell(row)}</td><td title="${row.why}">${nextDue}</td><td class="num">${late}</td><td class="num">${percent(share)} / ${percent(row.idealShare)}</td><td class="actions">${toggle}${runOnce}</td></tr>`;
 }
 
 export function commandsTable(snapshot: Snapshot, token: string): Html {
