@@ -131,4 +131,18 @@ describe("the dashboard in a browser", () => {
       (await page.textContent('tr[data-command="sleepy"]'))?.includes("failure"),
     );
   });
+
+  it("zooms to 7 days and keeps the zoom and the keyboard focus across refreshes", async () => {
+    await Promise.all([page.waitForURL(/span=7d/), page.click('a:has-text("7 d")')]);
+    const label = () => page.getAttribute("#timeline-svg", "aria-label");
+    expect(await label()).toContain("7 days");
+    await page.focus('tr[data-command="alpha"] button:has-text("Run once")');
+    // Browser-side expressions as text: the tests are compiled without the DOM types.
+    const refreshedAt = () => page.evaluate<string>('document.body.dataset.refreshed ?? ""');
+    const before = await refreshedAt();
+    await waitFor("a refresh", async () => (await refreshedAt()) !== before, 20_000);
+    expect(await label()).toContain("7 days");
+    const focused = await page.evaluate<string | undefined>("document.activeElement.dataset.key");
+    expect(focused).toBe("run-once:alpha");
+  });
 });

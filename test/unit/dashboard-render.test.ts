@@ -6,7 +6,7 @@ import { statusReport } from "../../src/cli/status.js";
 import { escapeHtml, markup, rawHtml } from "../../src/cli/dashboard/html.js";
 import type { Snapshot } from "../../src/cli/dashboard/snapshot.js";
 import { dashboardPage } from "../../src/cli/dashboard/page.js";
-import { timelineSvg } from "../../src/cli/dashboard/timeline.js";
+import { timelineSvg, WEEK_MS } from "../../src/cli/dashboard/timeline.js";
 import { command, T0 } from "../support/commands.js";
 import { HOSTILE_OUTPUT, HOUR, seededRun } from "../support/dashboard.js";
 
@@ -114,5 +114,15 @@ describe("dashboard markup", () => {
     expect(m?.[3]).toContain("pid:42@host");
     const expired = { ...c, leaseExpiresAt: T0 - 1 };
     expect(timelineSvg(snapshot([expired], [])).text).not.toContain("run running");
+  });
+
+  it("zooms out to 7 days: a run of yesterday's yesterday is drawn, days labelled", () => {
+    const runs = [seededRun("a", T0, 30 * HOUR)];
+    const svg = timelineSvg(snapshot([command("a")], runs), WEEK_MS).text;
+    // 7 days back and 7 hours ahead of the minute's end (T0 + 1 s): 175 hours in 1000 px.
+    const expected = 160 + ((7 * 24 - 30 - 1 / 3600) / 175) * 1000;
+    expect([...barXs(svg).values()][0]).toBeCloseTo(expected, 0);
+    expect(svg).toContain(">02-29</text>");
+    expect(svg).toContain("Runs of the last 7 days");
   });
 });

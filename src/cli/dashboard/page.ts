@@ -3,7 +3,7 @@ import { shortDuration } from "../status.js";
 import { markup, type Html, rawHtml } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
 import { commandsTable, deadLettersSection } from "./tables.js";
-import { timelineSvg } from "./timeline.js";
+import { TIMELINE_SPAN_MS, timelineSvg, WEEK_MS } from "./timeline.js";
 
 /** The dashboard page, server-rendered; a small script swaps in fresh sections. */
 
@@ -45,7 +45,8 @@ const SCRIPT = `
   });
   async function refresh() {
     try {
-      const res = await fetch("/api/snapshot?token=" + encodeURIComponent(token), { cache: "no-store" });
+      const query = new URLSearchParams({ token, span: document.body.dataset.span });
+      const res = await fetch("/api/snapshot?" + query, { cache: "no-store" });
       if (!res.ok) throw new Error("HTTP " + res.status);
       const data = await res.json();
       const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined;
@@ -88,11 +89,11 @@ function summary(snapshot: Snapshot): Html {
 }
 
 /** The sections the page script replaces, by element id. */
-export function sections(snapshot: Snapshot, token: string): Record<string, string> {
+export function sections(snapshot: Snapshot, token: string, week = false): Record<string, string> {
   return {
     summary: summary(snapshot).text,
     commands: commandsTable(snapshot, token).text,
-    timeline: timelineSvg(snapshot).text,
+    timeline: timelineSvg(snapshot, week ? WEEK_MS : TIMELINE_SPAN_MS).text,
     deadletters: deadLettersSection(snapshot, token).text,
   };
 }
@@ -103,10 +104,16 @@ export interface PageOptions {
   /** Where the page reads from, e.g. "the local store .ampa/data". */
   target: string;
   notice?: { text: string; error: boolean } | undefined;
+  /** The timeline over 7 days instead of 24 hours. */
+  week?: boolean;
 }
 
 export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
-  const s = sections(snapshot, opts.token);
+  const s = sections(snapshot, opts.token, opts.week);
+  const zoom = (week: boolean, label: string) =>
+    week === Boolean(opts.week)
+      ? markup`<strong>${label}</strong>`
+      : markup`<a href="/?${String(new URLSearchParams({ token: opts.token, ...(week ? { span: "7d" } : {}) }))}">${label}</a>`;
   const notice = opts.notice
     ? markup`<div id="notice" role="status" class="${opts.notice.error ? "error" : ""}">
         ${opts.notice.text}
@@ -123,7 +130,7 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
           ${rawHtml(CSS)}
         </style>
       </head>
-      <body data-token="${opts.token}">
+      <body data-token="${opts.token}" data-span="${opts.week ? "7d" : "24h"}">
         <h1>AMPA dashboard</h1>
         <p class="muted">${opts.target}</p>
         ${notice}
@@ -131,7 +138,7 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
         <p id="summary">${rawHtml(s.summary ?? "")}</p>
         <h2>Commands</h2>
         <div id="commands">${rawHtml(s.commands ?? "")}</div>
-        <h2>Last 24 hours</h2>
+        <h2>Last ${opts.week ? "7 days" : "24 hours"} <small>(${zoom(false, "24 h")} | ${zoom(true, "7 d")})</small></h2>
         <p class="legend">
           <span class="ok">■ ok</span><span class="failed">■ failed</span
           ><span class="timeout">■ timeout</span><span class="abandoned">■ abandoned</span

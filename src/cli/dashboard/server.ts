@@ -148,7 +148,11 @@ async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
   if (!sameToken(url.searchParams.get("token"), ctx.token)) throw new HttpError(403, "forbidden");
   if (url.pathname === "/api/snapshot") {
     const snapshot = await ctx.read();
-    const body = JSON.stringify({ now: snapshot.now, sections: sections(snapshot, ctx.token) });
+    const week = url.searchParams.get("span") === "7d";
+    const body = JSON.stringify({
+      now: snapshot.now,
+      sections: sections(snapshot, ctx.token, week),
+    });
     return { status: 200, type: "application/json", body };
   }
   if (url.pathname === "/command") {
@@ -166,6 +170,7 @@ async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
     nonce,
     target: ctx.target,
     notice: text ? { text, error: url.searchParams.has("error") } : undefined,
+    week: url.searchParams.get("span") === "7d",
   });
   return { status: 200, type: "text/html; charset=utf-8", body };
 }

@@ -6,6 +6,8 @@ import type { Snapshot } from "./snapshot.js";
 /** The timeline: one lane per command, one bar per run, the last 24 hours, as inline SVG. */
 
 export const TIMELINE_SPAN_MS = 24 * 3_600_000;
+/** The zoomed-out timeline: as far back as the stored runs (AMPA_SCHEDULER_MAX_RUN_HISTORY) go. */
+export const WEEK_MS = 7 * TIMELINE_SPAN_MS;
 /** Shown past now, so the next due times can be ticked. */
 const FUTURE_MS = 3_600_000;
 const LABEL_W = 160;
@@ -58,11 +60,16 @@ function scale(from: number, to: number, now: number): Scale {
   return Object.assign(f, { from, to, now });
 }
 
-function hourGrid(x: Scale, height: number): Html[] {
+/** A line every hour (every 6 h over a week), labelled every 3 h (every day at 00:00). */
+function timeGrid(x: Scale, height: number): Html[] {
+  const week = x.to - x.from > 2 * TIMELINE_SPAN_MS;
+  const stepMs = (week ? 6 : 1) * 3_600_000;
   const lines: Html[] = [];
-  const firstHour = Math.ceil(x.from / 3_600_000) * 3_600_000;
-  for (let t = firstHour; t <= x.to; t += 3_600_000) {
-    const label = new Date(t).getUTCHours() % 3 === 0 ? utc(t).slice(0, 5) : "";
+  for (let t = Math.ceil(x.from / stepMs) * stepMs; t <= x.to; t += stepMs) {
+    const hour = new Date(t).getUTCHours();
+    const label = week
+      ? hour === 0 && new Date(t).toISOString().slice(5, 10)
+      : hour % 3 === 0 && utc(t).slice(0, 5);
     lines.push(
       markup`<line class="grid" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${AXIS_H}" y2="${height}"/>${label ? markup`<text class="hour" x="${x(t).toFixed(1)}" y="14">${label}</text>` : ""}`,
     );
@@ -99,16 +106,17 @@ function lane(row: StatusRow, i: number, snapshot: Snapshot, x: Scale): Html {
 }
 
 /**
- * The SVG for the snapshot's commands, in the status order, over the last 24 hours. Its
+ * The SVG for the snapshot's commands, in the status order, over the last 24 hours (or
+ * `spanMs`). Its
  * "now" is the end of the current minute: the markup stays the same from one refresh to
  * the next until a run starts or ends or the minute turns, so a hovered bar stays put.
  */
-export function timelineSvg(snapshot: Snapshot): Html {
+export function timelineSvg(snapshot: Snapshot, spanMs = TIMELINE_SPAN_MS): Html {
   const { report } = snapshot;
   const now = Math.ceil(snapshot.now / 60_000) * 60_000;
-  const x = scale(now - TIMELINE_SPAN_MS, now + FUTURE_MS, now);
+  const x = scale(now - spanMs, now + FUTURE_MS * (spanMs / TIMELINE_SPAN_MS), now);
   const height = AXIS_H + report.rows.length * LANE_H + 4;
   const lanes = report.rows.map((row, i) => lane(row, i, snapshot, x));
   const nowX = x(now).toFixed(1);
-  return markup`<svg id="timeline-svg" role="img" aria-label="Runs of the last 24 hours, one lane per command" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${hourGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">now</text></svg>`;
+  return markup`<svg id="timeline-svg" role="img" aria-label="Runs of the last ${spanMs > TIMELINE_SPAN_MS ? "7 days" : "24 hours"}, one lane per command" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${timeGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">now</text></svg>`;
 }
