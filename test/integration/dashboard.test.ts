@@ -126,6 +126,23 @@ describe("ampa dashboard", () => {
     expect(body.sections.commands).toContain('data-command="alpha"');
   });
 
+  it("sends back only the sections whose version the page does not show", async () => {
+    type Refresh = { sections: Record<string, string>; versions: Record<string, string> };
+    const refresh = async (known: string) =>
+      (await (
+        await fetch(
+          `${dashboard.origin}/api/snapshot?${new URLSearchParams({ token: dashboard.token, known })}`,
+        )
+      ).json()) as Refresh;
+    const first = await refresh("");
+    const shown = `deadletters:${first.versions.deadletters}`;
+    const second = await refresh(shown);
+    expect(Object.keys(second.sections)).not.toContain("deadletters");
+    expect(Object.keys(second.sections)).toContain("commands");
+    expect(second.versions.deadletters).toBe(first.versions.deadletters);
+    expect(Object.keys((await refresh("deadletters:stale")).sections)).toContain("deadletters");
+  });
+
   it("pauses and resumes with a POST carrying the token", async () => {
     const paused = await post({ token: dashboard.token, action: "pause", id: "alpha" });
     expect(paused.status).toBe(303);

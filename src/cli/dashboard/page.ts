@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { relative } from "../format.js";
 import { shortDuration } from "../status.js";
 import { markup, type Html, rawHtml } from "./html.js";
@@ -38,24 +39,25 @@ details summary{cursor:pointer}
 const SCRIPT = `
 (() => {
   const token = document.body.dataset.token;
-  const shown = {};
+  let versions = JSON.parse(document.body.dataset.versions);
   document.addEventListener("submit", (e) => {
     const message = e.target.dataset && e.target.dataset.confirm;
     if (message && !window.confirm(message)) e.preventDefault();
   });
   async function refresh() {
     try {
-      const query = new URLSearchParams({ token, span: document.body.dataset.span });
+      const known = Object.entries(versions).map(([id, v]) => id + ":" + v).join(",");
+      const query = new URLSearchParams({ token, span: document.body.dataset.span, known });
       const res = await fetch("/api/snapshot?" + query, { cache: "no-store" });
       if (!res.ok) throw new Error("HTTP " + res.status);
       const data = await res.json();
       const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined;
+      // Only changed sections come back: a hovered bar keeps its tooltip, less to parse.
       for (const [id, markup] of Object.entries(data.sections)) {
         const el = document.getElementById(id);
-        // Unchanged sections stay as they are: a hovered bar keeps its tooltip.
-        if (el && shown[id] !== markup) el.innerHTML = markup;
-        shown[id] = markup;
+        if (el) el.innerHTML = markup;
       }
+      versions = data.versions;
       if (focused) {
         const again = document.querySelector('[data-key="' + CSS.escape(focused) + '"]');
         if (again) again.focus();
@@ -86,6 +88,32 @@ function summary(snapshot: Snapshot): Html {
   return markup`Global minimum ${shortDuration(report.globalMinIntervalMs)}: ${last}.
     ${load.fits ? `Load fits (${wanted}): every command on time.` : `Overloaded (${wanted}): shared by weight.`}
     <span class="muted">Read ${new Date(now).toISOString().slice(0, 19)} UTC.</span>${corrupt}`;
+}
+
+/** A short hash of each section's markup: the page sends back what it shows. */
+export function versionsOf(sections: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(sections).map(([id, text]) => [
+      id,
+      createHash("sha256").update(text).digest("base64url").slice(0, 16),
+    ]),
+  );
+}
+
+/**
+ * The refresh: the sections whose version differs from `known` (`id:version,…`, what the
+ * page shows) and every section's version.
+ */
+export function changedSections(
+  all: Record<string, string>,
+  known: string,
+): { sections: Record<string, string>; versions: Record<string, string> } {
+  const shown = new Map(known.split(",").map((pair) => pair.split(":") as [string, string]));
+  const versions = versionsOf(all);
+  const sections = Object.fromEntries(
+    Object.entries(all).filter(([id]) => shown.get(id) !== versions[id]),
+  );
+  return { sections, versions };
 }
 
 /** The sections the page script replaces, by element id. */
@@ -130,7 +158,7 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
           ${rawHtml(CSS)}
         </style>
       </head>
-      <body data-token="${opts.token}" data-span="${opts.week ? "7d" : "24h"}">
+      <body data-token="${opts.token}" data-span="${opts.week ? "7d" : "24h"}" data-versions="${JSON.stringify(versionsOf(s))}">
         <h1>AMPA dashboard</h1>
         <p class="muted">${opts.target}</p>
         ${notice}

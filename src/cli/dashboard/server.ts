@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { asError } from "../../lib/runtime/log.js";
 import { commandPage } from "./command-page.js";
-import { dashboardPage, sections } from "./page.js";
+import { changedSections, dashboardPage, sections } from "./page.js";
 import type { Snapshot } from "./snapshot.js";
 
 /**
@@ -149,10 +149,9 @@ async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
   if (url.pathname === "/api/snapshot") {
     const snapshot = await ctx.read();
     const week = url.searchParams.get("span") === "7d";
-    const body = JSON.stringify({
-      now: snapshot.now,
-      sections: sections(snapshot, ctx.token, week),
-    });
+    const all = sections(snapshot, ctx.token, week);
+    const known = url.searchParams.get("known") ?? "";
+    const body = JSON.stringify({ now: snapshot.now, ...changedSections(all, known) });
     return { status: 200, type: "application/json", body };
   }
   if (url.pathname === "/command") {
