@@ -67,9 +67,12 @@ function timeGrid(x: Scale, height: number): Html[] {
   const lines: Html[] = [];
   for (let t = Math.ceil(x.from / stepMs) * stepMs; t <= x.to; t += stepMs) {
     const hour = new Date(t).getUTCHours();
-    const label = week
-      ? hour === 0 && new Date(t).toISOString().slice(5, 10)
-      : hour % 3 === 0 && utc(t).slice(0, 5);
+    // No label next to "now" (it would overlap) or past it.
+    const label =
+      t < x.now - (x.to - x.from) / 25 &&
+      (week
+        ? hour === 0 && new Date(t).toISOString().slice(5, 10)
+        : hour % 3 === 0 && utc(t).slice(0, 5));
     lines.push(
       markup`<line class="grid" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${AXIS_H}" y2="${height}"/>${label ? markup`<text class="hour" x="${x(t).toFixed(1)}" y="14">${label}</text>` : ""}`,
     );
