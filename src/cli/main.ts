@@ -16,6 +16,7 @@ import { registerRunOnce } from "./commands/run-once.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerStatus } from "./commands/status.js";
 import { registerCompletion } from "./commands/completion.js";
+import { registerDashboard } from "./commands/dashboard.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { printable, terminalSafeJson } from "./format.js";
 import { CliExit } from "./shared.js";
@@ -38,6 +39,7 @@ const REGISTRARS: readonly ((program: Program) => void)[] = [
   registerImport,
   registerExport,
   registerSimulate,
+  registerDashboard,
   registerCompletion,
 ];
 

@@ -63,8 +63,9 @@ export const cliServices = (app: App) => services(app, { maxSendMs: CLI_MAX_SEND
 export async function withTarget<T>(
   program: Program,
   fn: (target: Target) => Promise<T>,
+  opts: { serving?: boolean } = {},
 ): Promise<T> {
-  const target = await openTarget(program.opts<TargetOptions>());
+  const target = await openTarget(program.opts<TargetOptions>(), opts);
   try {
     return await fn(target);
   } finally {

@@ -23,9 +23,14 @@ export interface Target {
  * - `--stage`/`--region`: the deployed table `ampa-<stage>-state` on AWS;
  * - `AMPA_DYNAMODB_ENDPOINT`: that DynamoDB-compatible server;
  * - otherwise the local store: through a running `npm start` when there is one (never
- *   opening its directory twice), else by opening the directory here for this command.
+ *   opening its directory twice) or a running `ampa dashboard`, else by opening the
+ *   directory here for this command. A `serving` command (the dashboard: it runs for
+ *   hours) publishes the store it opened, so other verbs use it meanwhile.
  */
-export async function openTarget(opts: TargetOptions): Promise<Target> {
+export async function openTarget(
+  opts: TargetOptions,
+  { serving = false }: { serving?: boolean } = {},
+): Promise<Target> {
   const shell = cliShellSettings();
   const warnings: string[] = [];
   const loaded = loadConfig((message) => warnings.push(message));
@@ -74,7 +79,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       close: async () => app.dynamo.destroy(),
     };
   }
-  const lock = acquireLock(config.storeDir, "cli");
+  const lock = acquireLock(config.storeDir, serving ? "dashboard" : "cli");
   try {
     const embedded = await startEmbeddedStore({ dir: config.storeDir });
     lock.publish(embedded.endpoint);
@@ -96,14 +101,14 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
 }
 
 /**
- * The endpoint of a live `npm start` holding the store, waiting briefly for another
+ * The endpoint of a live `npm start` or dashboard holding the store, waiting briefly for another
  * short-lived ampa command to finish with the directory.
  */
 async function waitForLock(storeDir: string): Promise<LockInfo | undefined> {
   for (let i = 0; i < 100; i++) {
     const holder = readLock(storeDir);
     if (!holder) return undefined;
-    if (holder.owner === "npm-start" && holder.endpoint) return holder;
+    if (holder.owner !== "cli" && holder.endpoint) return holder;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new AmpaError(

@@ -12,6 +12,7 @@ import { runCli } from "../support/cli.js";
 import { createDoubles } from "../support/doubles.js";
 import { pythonStore } from "../support/python-store.js";
 import { createTestTable, startTestServer } from "../support/store.js";
+import { startDashboardCli } from "../support/dashboard.js";
 import { waitFor } from "../support/wait.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
 
@@ -67,6 +68,7 @@ describe("the CLI's definition", () => {
       "import",
       "export",
       "simulate",
+      "dashboard",
       "completion",
     ]);
   });
@@ -273,6 +275,10 @@ describe("--json on every verb", () => {
         { message: { receivedAt: expect.any(String), content: "# Hello\n\nfrom the test" } },
       ]);
       done.add("inbox");
+      const dashboard = await startDashboardCli(env);
+      expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
+      expect(await dashboard.stop()).toBe(0);
+      done.add("dashboard");
       expect([...done].sort()).toEqual([...verbNames].sort());
     } finally {
       await webhook.close();

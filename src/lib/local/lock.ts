@@ -5,6 +5,12 @@ import { type LockInfo, lockPath, readLock } from "../runtime/local-stack.js";
 
 export { type LockInfo, lockPath, readLock } from "../runtime/local-stack.js";
 
+const HOLDERS: Record<LockInfo["owner"], string> = {
+  "npm-start": "`npm start`",
+  dashboard: "`ampa dashboard`",
+  cli: "another ampa command",
+};
+
 export interface HeldLock {
   /** Records the endpoint (and local inbox) once the servers listen. */
   publish(endpoint: string, webhook?: string): void;
@@ -55,7 +61,7 @@ export function acquireLock(storeDir: string, owner: LockInfo["owner"]): HeldLoc
       const holder = readLock(storeDir);
       if (holder) {
         throw new AmpaError(
-          `The local store ${resolve(storeDir)} is in use by ${holder.owner === "npm-start" ? "`npm start`" : "another ampa command"} (pid ${holder.pid}${holder.endpoint ? `, ${holder.endpoint}` : ""}). Stop it first, or point AMPA_SCHEDULER_STORE at another directory.`,
+          `The local store ${resolve(storeDir)} is in use by ${HOLDERS[holder.owner]} (pid ${holder.pid}${holder.endpoint ? `, ${holder.endpoint}` : ""}). Stop it first, or point AMPA_SCHEDULER_STORE at another directory.`,
           "locked",
         );
       }

@@ -9,7 +9,8 @@ import { resolve } from "node:path";
 export interface LockInfo {
   pid: number;
   endpoint: string;
-  owner: "npm-start" | "cli";
+  /** `dashboard`: a long-lived `ampa dashboard` that serves the store to other verbs too. */
+  owner: "npm-start" | "cli" | "dashboard";
   startedAt: string;
   /** The local Discord inbox of a running `npm start`, when it has one. */
   webhook?: string;

@@ -1,0 +1,112 @@
+import { spawn } from "node:child_process";
+import type { Command as Program } from "commander";
+import { runOnce } from "../../lib/app/run.js";
+import { InvalidInputError } from "../../lib/core/errors.js";
+import { asError } from "../../lib/runtime/log.js";
+import type { App } from "../../lib/runtime/app.js";
+import { startDashboard, type DashboardActions } from "../dashboard/server.js";
+import { SnapshotReader } from "../dashboard/snapshot.js";
+import { terminalSafeJson } from "../format.js";
+import { cliServices, idArgument, JSON_FLAG, out, withTarget } from "../shared.js";
+
+/** A run-once that has not ended by then is reported as started; it goes on here. */
+const RUN_ONCE_NOTICE_MS = 1500;
+
+function portOption(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidInputError(`Invalid port ${value}: an integer from 0 to 65535`);
+  return port;
+}
+
+/** The actions of the page, over the same store and services as the CLI verbs. */
+function actions(app: App, running: Set<Promise<unknown>>): DashboardActions {
+  return {
+    async pause(id) {
+      await app.store.setPaused(idArgument(id), true);
+      return `Paused ${id}`;
+    },
+    async resume(id) {
+      await app.store.setPaused(idArgument(id), false);
+      return `Resumed ${id}`;
+    },
+    async runOnce(id) {
+      const run = runOnce(cliServices(app).runDeps, idArgument(id), `dashboard:${process.pid}`);
+      running.add(run);
+      void run.catch(() => {}).finally(() => running.delete(run));
+      const ended = await Promise.race([
+        run.then((r) => `Ran ${id} once: ${r.outcome}, exit ${r.exitCode ?? "none"}`),
+        new Promise<undefined>((resolve) =>
+          setTimeout(() => resolve(undefined), RUN_ONCE_NOTICE_MS),
+        ),
+      ]);
+      return ended ?? `Started ${id} once; its run shows on the timeline when it ends`;
+    },
+    async redrive() {
+      const r = await cliServices(app).notifier.redrive();
+      return `Redrive: ${r.delivered} delivered, ${r.failed} failed, ${r.skipped} held by another redrive, of ${r.total}`;
+    },
+  };
+}
+
+/** Opens the URL in the desktop's browser; argv only, and a failure only says so. */
+function openBrowser(url: string): void {
+  const program = process.platform === "darwin" ? "open" : "xdg-open";
+  const child = spawn(program, [url], { stdio: "ignore", detached: true });
+  child.on("error", (err) =>
+    process.stderr.write(`ampa: could not open a browser (${asError(err).message})\n`),
+  );
+  child.unref();
+}
+
+const untilSignal = () =>
+  new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, resolve);
+  });
+
+interface DashboardFlags {
+  port: number;
+  open?: boolean;
+  json?: boolean;
+}
+
+/** Serves the page until SIGINT or SIGTERM, then waits for the run-once it started. */
+async function serve(app: App, description: string, flags: DashboardFlags): Promise<void> {
+  const running = new Set<Promise<unknown>>();
+  const reader = new SnapshotReader(app);
+  const dashboard = await startDashboard({
+    port: flags.port,
+    read: () => reader.read(),
+    actions: actions(app, running),
+    target: `Reading ${description}`,
+  });
+  // A long-running verb: with --json its result is the one line saying where it listens.
+  if (flags.json)
+    out(terminalSafeJson({ listening: { url: dashboard.url, target: description } }, 0));
+  else out(`Dashboard of ${description}:\n  ${dashboard.url}\nCtrl-C stops it.`);
+  if (flags.open) openBrowser(dashboard.url);
+  await untilSignal();
+  await dashboard.close();
+  if (running.size > 0) {
+    process.stderr.write(`ampa: waiting for ${running.size} run-once to end\n`);
+    await Promise.allSettled(running);
+  }
+}
+
+/** `ampa dashboard [--port 8080] [--open]`: the schedule, runs and shares in a browser. */
+export function registerDashboard(program: Program): void {
+  program
+    .command("dashboard")
+    .description("serve a web page of the commands and their runs on 127.0.0.1")
+    .option("--port <port>", "port on 127.0.0.1 (0: any free port)", portOption, 8080)
+    .option("--open", "open the page in the default browser")
+    .option(JSON_FLAG[0], "print one JSON line with the URL once it listens")
+    .action(async (flags: DashboardFlags) => {
+      await withTarget(
+        program,
+        ({ app, description }) => serve(app, description, flags),
+        // It runs for hours: other verbs use the local store it opened meanwhile.
+        { serving: true },
+      );
+    });
+}

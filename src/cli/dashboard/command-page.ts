@@ -1,0 +1,71 @@
+import type { Command, RunRecord } from "../../lib/core/command.js";
+import { every } from "../status.js";
+import { type Html, markup, rawHtml } from "./html.js";
+import { CSS } from "./page.js";
+import type { Snapshot } from "./snapshot.js";
+import { actionForm } from "./tables.js";
+import { firstLine, OUTCOME_CLASS } from "./timeline.js";
+
+/** One command's page: what it is, its actions, and its stored runs with their outputs. */
+
+const iso = (ms: number | undefined) =>
+  ms === undefined ? "-" : new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+
+function runRow(run: RunRecord): Html {
+  const truncated = run.outputTruncatedBytes
+    ? markup`<br><small>${run.outputTruncatedBytes} bytes cut</small>`
+    : "";
+  const output = run.output
+    ? markup`<details><summary>${firstLine(run.output, 100)}</summary><pre>${run.output}</pre></details>`
+    : markup`<span class="muted">(no output)</span>`;
+  return markup`<tr data-run="${run.runId}"><td>${iso(run.startedAt)}</td><td class="num">${(run.durationMs / 1000).toFixed(1)} s</td><td class="${OUTCOME_CLASS[run.outcome]}">${run.outcome}${run.late ? " (late)" : ""}</td><td class="num">${run.exitCode ?? "-"}</td><td>${run.trigger}</td><td>${run.worker ?? "-"}<br><small>${run.exitReason ?? ""}</small></td><td>${output}${truncated}</td></tr>`;
+}
+
+function facts(c: Command): Html {
+  const rows: [string, string][] = [
+    ["command", c.command],
+    ["type", c.type],
+    ["every", every(c.frequencyMinutes)],
+    ["priority", String(c.priority)],
+    ["paused", c.paused ? "yes" : "no"],
+    ["requires LLM", c.requiresLlm ? "yes" : "no"],
+    ["max runtime", c.maxRuntimeMinutes === null ? "default" : `${c.maxRuntimeMinutes} min`],
+    ["metadata", JSON.stringify(c.metadata)],
+    ["last start", `${iso(c.lastStartAt)} UTC`],
+  ];
+  return markup`<table class="facts">${rows.map(([k, v]) => markup`<tr><th scope="row">${k}</th><td><code>${v}</code></td></tr>`)}</table>`;
+}
+
+export interface CommandPageOptions {
+  token: string;
+  nonce: string;
+}
+
+/** The page, or undefined when the snapshot has no such command. */
+export function commandPage(
+  snapshot: Snapshot,
+  id: string,
+  opts: CommandPageOptions,
+): string | undefined {
+  const c = snapshot.commands.get(id);
+  if (!c) return undefined;
+  const runs = snapshot.runs.get(id) ?? [];
+  const { token } = opts;
+  const toggle = c.paused
+    ? actionForm(token, "resume", "Resume", `Resume ${id}?`, id)
+    : actionForm(token, "pause", "Pause", `Pause ${id}?`, id);
+  const back = `/?${new URLSearchParams({ token })}`;
+  return markup`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${id} · AMPA dashboard</title>
+<style nonce="${opts.nonce}">${rawHtml(CSS)}</style></head>
+<body data-token="${token}">
+<p><a href="${back}">← all commands</a></p>
+<h1>${id}</h1>${c.title ? markup`<p>${c.title}</p>` : ""}
+${facts(c)}
+<p>${toggle}${actionForm(token, "run-once", "Run once", `Run ${id} once now?`, id)}</p>
+<h2>Runs (${runs.length} stored, newest first)</h2>
+${runs.length ? markup`<table id="runs"><thead><tr><th scope="col">started (UTC)</th><th scope="col">duration</th><th scope="col">outcome</th><th scope="col">exit</th><th scope="col">trigger</th><th scope="col">worker</th><th scope="col">output</th></tr></thead><tbody>${runs.map(runRow)}</tbody></table>` : markup`<p>No runs stored.</p>`}
+<script nonce="${opts.nonce}">document.addEventListener("submit", (e) => { const m = e.target.dataset && e.target.dataset.confirm; if (m && !window.confirm(m)) e.preventDefault(); });</script>
+</body></html>`.text;
+}

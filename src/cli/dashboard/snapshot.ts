@@ -1,0 +1,80 @@
+import type { Command, RunRecord } from "../../lib/core/command.js";
+import type { CorruptItem, DeadLetter } from "../../lib/core/ports.js";
+import { selectionOptions } from "../../lib/app/tick.js";
+import type { App } from "../../lib/runtime/app.js";
+import { statusReport, type StatusReport } from "../status.js";
+
+/** What one refresh of the dashboard shows, read from the store at one time. */
+export interface Snapshot {
+  now: number;
+  report: StatusReport;
+  commands: ReadonlyMap<string, Command>;
+  /** Each command's stored runs, newest first (at most AMPA_SCHEDULER_MAX_RUN_HISTORY). */
+  runs: ReadonlyMap<string, readonly RunRecord[]>;
+  deadLetters: readonly DeadLetter[];
+  corrupt: readonly CorruptItem[];
+}
+
+/** Queries in flight at once when a refresh reads run histories. */
+const RUN_QUERY_CONCURRENCY = 8;
+
+/** What changes on a command's item whenever a run of it starts or ends. */
+const runsVersion = (c: Command) =>
+  [c.lastRunId, c.leaseRunId, c.lastStartAt, c.lastEndAt].map((v) => v ?? "").join("|");
+
+async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+/**
+ * Reads snapshots of one store. A command's run history is read again only when its item
+ * says a run started or ended since the last read, so a refresh every few seconds costs
+ * one paged Query of the commands (plus the scheduler item and dead letters) while nothing
+ * runs, and not one Query per command.
+ */
+export class SnapshotReader {
+  private readonly runCache = new Map<string, { version: string; runs: RunRecord[] }>();
+
+  constructor(
+    private readonly app: App,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async read(): Promise<Snapshot> {
+    const { store, config } = this.app;
+    const [{ commands, corrupt }, scheduler, deadLetters] = await Promise.all([
+      store.listCommands(),
+      store.getSchedulerState(),
+      store.listDeadLetters(),
+    ]);
+    await this.refreshRuns(commands);
+    const now = this.clock();
+    const report = statusReport(
+      commands,
+      now,
+      selectionOptions(config),
+      scheduler.lastGlobalStartAt,
+      scheduler,
+      config.defaultMaxRuntimeMinutes,
+    );
+    const runs = new Map(commands.map((c) => [c.id, this.runCache.get(c.id)?.runs ?? []]));
+    return {
+      now,
+      report,
+      commands: new Map(commands.map((c) => [c.id, c])),
+      runs,
+      deadLetters,
+      corrupt,
+    };
+  }
+
+  private async refreshRuns(commands: readonly Command[]): Promise<void> {
+    const ids = new Set(commands.map((c) => c.id));
+    for (const id of this.runCache.keys()) if (!ids.has(id)) this.runCache.delete(id);
+    const stale = commands.filter((c) => this.runCache.get(c.id)?.version !== runsVersion(c));
+    await inBatches(stale, RUN_QUERY_CONCURRENCY, async (c) => {
+      const runs = c.lastStartAt === undefined ? [] : await this.app.store.listRuns(c.id);
+      this.runCache.set(c.id, { version: runsVersion(c), runs });
+    });
+  }
+}

@@ -1,0 +1,93 @@
+import type { RunRecord } from "../../lib/core/command.js";
+import { relative } from "../format.js";
+import { every, shortDuration, type StatusRow } from "../status.js";
+import { markup, type Html } from "./html.js";
+import type { Snapshot } from "./snapshot.js";
+import { firstLine, OUTCOME_CLASS, TIMELINE_SPAN_MS } from "./timeline.js";
+
+/** The commands table and the dead letters, with their action forms. */
+
+/** A POST form for one action; the page script asks `confirm` before it is sent. */
+export function actionForm(
+  token: string,
+  action: string,
+  label: string,
+  confirm: string,
+  id?: string,
+): Html {
+  return markup`<form method="post" action="/action" data-confirm="${confirm}"><input type="hidden" name="token" value="${token}" /><input type="hidden" name="action" value="${action}"/>${id === undefined ? "" : markup`<input type="hidden" name="id" value="${id}" />`}<button type="submit" data-key="${action}:${id ?? ""}">${label}</button></form>`;
+}
+
+/** The page of one command: its runs with their outputs. */
+export const commandHref = (id: string, token: string) =>
+  `/command?${new URLSearchParams({ id, token })}`;
+
+const percent = (share: number | undefined) =>
+  share === undefined ? "-" : `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+
+/** Each command's fraction of the starts of the last 24 hours (what the timeline shows). */
+function measuredShares(snapshot: Snapshot): Map<string, number> {
+  const since = snapshot.now - TIMELINE_SPAN_MS;
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const [id, runs] of snapshot.runs) {
+    const n = runs.filter((r: RunRecord) => r.startedAt >= since).length;
+    counts.set(id, n);
+    total += n;
+  }
+  return new Map([...counts].map(([id, n]) => [id, total === 0 ? 0 : n / total]));
+}
+
+function leaseCell(row: StatusRow, now: number, startedAt: number | undefined): Html {
+  const lease = row.lease;
+  if (!lease) return markup`-`;
+  if (lease.expired)
+    return markup`<span class="failed">lease expired ${relative(lease.expiresAt, now)}</span>`;
+  const since = startedAt === undefined ? "" : `since ${relative(startedAt, now)}`;
+  return markup`<span title="${lease.owner ?? ""}">${lease.worker ?? "starting"}</span><br /><small>${since}, ${lease.renewals} renewals</small>`;
+}
+
+function lastCell(row: StatusRow): Html {
+  if (!row.lastOutcome) return markup`-`;
+  return markup`<span class="${OUTCOME_CLASS[row.lastOutcome]}">${row.lastOutcome}</span>${row.lastExitCode === undefined ? "" : markup` <small>(${row.lastExitCode})</small>`}`;
+}
+
+function commandRow(row: StatusRow, snapshot: Snapshot, token: string, share: number): Html {
+  const { now } = snapshot;
+  const command = snapshot.commands.get(row.id);
+  const late =
+    row.latenessMs === undefined
+      ? "-"
+      : `${row.latenessMs > 0 ? "+" : row.latenessMs < 0 ? "-" : ""}${shortDuration(row.latenessMs)}`;
+  const nextDue =
+    row.state === "paused"
+      ? "-"
+      : row.nextDueAt === undefined || row.nextDueAt <= now
+        ? "now"
+        : relative(row.nextDueAt, now);
+  const toggle = row.paused
+    ? actionForm(token, "resume", "Resume", `Resume ${row.id}?`, row.id)
+    : actionForm(token, "pause", "Pause", `Pause ${row.id}?`, row.id);
+  const runOnce = actionForm(token, "run-once", "Run once", `Run ${row.id} once now?`, row.id);
+  return markup`<tr data-command="${row.id}" class="state-${row.state}"><td><a href="${commandHref(row.id, token)}"><strong>${row.id}</strong></a>${command?.title ? markup`<br /><small>${command.title}</small>` : ""}</td><td>${row.type}</td><td>${row.runtime}</td><td class="num">${every(row.frequencyMinutes)}</td><td class="num">${row.priority}</td><td>${row.paused ? "paused" : "no"}</td><td>${leaseCell(row, now, command?.lastStartAt)}</td><td>${lastCell(row)}</td><td title="${row.why}">${nextDue}</td><td class="num">${late}</td><td class="num">${percent(share)} / ${percent(row.idealShare)}</td><td class="actions">${toggle}${runOnce}</td></tr>`;
+}
+
+export function commandsTable(snapshot: Snapshot, token: string): Html {
+  const shares = measuredShares(snapshot);
+  const rows = snapshot.report.rows.map((r) =>
+    commandRow(r, snapshot, token, shares.get(r.id) ?? 0),
+  );
+  return markup`<table id="commands-table"><thead><tr><th scope="col">id</th><th scope="col">type</th><th scope="col">runtime</th><th scope="col">every</th><th scope="col">pri</th><th scope="col">paused</th><th scope="col">running</th><th scope="col">last</th><th scope="col">next due</th><th scope="col">late</th><th scope="col" title="share of the starts of the last 24 h / ideal share under the rule">share / ideal</th><th scope="col">actions</th></tr></thead><tbody>${
+    rows.length ? rows : markup`<tr><td colspan="12">(no commands)</td></tr>`
+  } </tbody></table>`;
+}
+
+export function deadLettersSection(snapshot: Snapshot, token: string): Html {
+  const letters = snapshot.deadLetters;
+  if (letters.length === 0) return markup`<p>No dead letters.</p>`;
+  const rows = letters.map(
+    (l) =>
+      markup`<tr><td>${new Date(l.createdAt).toISOString()}</td><td>${l.kind}</td><td>${firstLine(l.content, 80)}</td><td>${l.reason}</td><td class="num">${l.attempts}</td></tr>`,
+  );
+  return markup`<table id="dead-letters"><thead><tr><th scope="col">created</th><th scope="col">kind</th><th scope="col">message</th><th scope="col">reason</th><th scope="col">attempts</th></tr></thead><tbody>${rows} </tbody></table>${actionForm(token, "redrive", `Redrive ${letters.length}`, `Resend all ${letters.length} dead letters to Discord?`)}`;
+}

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { RunRecord } from "../../src/lib/core/command.js";
+import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { scanForCanary } from "./canary.js";
+import { command } from "./commands.js";
+import { waitFor } from "./wait.js";
+
+export const HOUR = 3_600_000;
+
+const BIN = resolve(import.meta.dirname, "../../bin/ampa.mjs");
+
+export interface RunningDashboard {
+  url: string;
+  origin: string;
+  token: string;
+  child: ChildProcess;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The real `ampa dashboard --port 0 --json` in a child process, once it listens. */
+export async function startDashboardCli(env: Record<string, string>): Promise<RunningDashboard> {
+  const child = spawn(process.execPath, [BIN, "dashboard", "--port", "0", "--json"], {
+    env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "warn", ...env },
+  });
+  const lines: string[] = [];
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += String(chunk)));
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    scanForCanary("ampa dashboard stdout", line);
+    lines.push(line);
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const first = await waitFor(
+    "the dashboard URL",
+    () => lines[0],
+    30_000,
+    () => stderr,
+  );
+  const { url } = (JSON.parse(first) as { listening: { url: string } }).listening;
+  const parsed = new URL(url);
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.searchParams.get("token") ?? "",
+    child,
+    stop: () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+/** A run record of `id`, `startedAgoMs` before `now`, lasting `durationMs`. */
+export function seededRun(
+  id: string,
+  now: number,
+  startedAgoMs: number,
+  overrides: Partial<RunRecord> = {},
+): RunRecord {
+  const startedAt = now - startedAgoMs;
+  const durationMs = overrides.durationMs ?? 30_000;
+  return {
+    commandId: id,
+    runId: `${id}-${startedAt}`,
+    trigger: "schedule",
+    startedAt,
+    endedAt: startedAt + durationMs,
+    durationMs,
+    exitCode: 0,
+    outcome: "success",
+    output: "all good",
+    outputTruncatedBytes: 0,
+    ...overrides,
+  };
+}
+
+/** What a hostile run prints: markup that must stay text, then one very long line. */
+export const HOSTILE_OUTPUT = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">${"A".repeat(300_000)}\nsecond line`;
+
+/**
+ * A store with three commands: `alpha` with an ok, a failed and a timed-out run over the
+ * last day, `hostile` whose title and output are markup, and `sleepy`, paused.
+ */
+export async function seedDashboardStore(store: Store, now: number): Promise<void> {
+  const alphaRuns = [
+    seededRun("alpha", now, 12 * HOUR),
+    seededRun("alpha", now, 6 * HOUR, { outcome: "failure", exitCode: 2, output: "boom\nmore" }),
+    seededRun("alpha", now, 2 * HOUR, { outcome: "timeout", exitCode: null, durationMs: 600_000 }),
+  ];
+  const hostileRun = seededRun("hostile", now, 3 * HOUR, { output: HOSTILE_OUTPUT });
+  for (const run of [...alphaRuns, hostileRun]) await store.putRunRecord(run);
+  const last = (runs: RunRecord[]) => runs[runs.length - 1] as RunRecord;
+  const state = (run: RunRecord) => ({
+    lastStartAt: run.startedAt,
+    lastEndAt: run.endedAt,
+    lastRunId: run.runId,
+    lastOutcome: run.outcome,
+    ...(run.exitCode === null ? {} : { lastExitCode: run.exitCode }),
+  });
+  await store.putCommandWithState(
+    command("alpha", { frequencyMinutes: 5, priority: 1, ...state(last(alphaRuns)) }),
+  );
+  await store.putCommandWithState(
+    command("hostile", {
+      title: `<img src=x onerror="window.__pwned = 3">`,
+      frequencyMinutes: 60,
+      ...state(hostileRun),
+    }),
+  );
+  await store.putCommandWithState(command("sleepy", { paused: true, frequencyMinutes: 10 }));
+}
+
+/**
+ * The system Chromium (Debian's `chromium`; `AMPA_CHROMIUM` names another). Missing, the
+ * browser tests fail saying how to install it: they are never skipped silently.
+ */
+export function chromiumPath(): string {
+  const candidates = [
+    process.env.AMPA_CHROMIUM,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+  ];
+  const found = candidates.find((p) => p !== undefined && p !== "" && existsSync(p));
+  if (!found)
+    throw new Error("No Chromium found: `apt-get install -y chromium`, or set AMPA_CHROMIUM");
+  return found;
+}

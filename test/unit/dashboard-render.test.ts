@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import type { Command, RunRecord } from "../../src/lib/core/command.js";
+import { parseConfig } from "../../src/lib/runtime/config.js";
+import { selectionOptions } from "../../src/lib/app/tick.js";
+import { statusReport } from "../../src/cli/status.js";
+import { escapeHtml, markup, rawHtml } from "../../src/cli/dashboard/html.js";
+import type { Snapshot } from "../../src/cli/dashboard/snapshot.js";
+import { dashboardPage } from "../../src/cli/dashboard/page.js";
+import { timelineSvg, WEEK_MS } from "../../src/cli/dashboard/timeline.js";
+import { command, T0 } from "../support/commands.js";
+import { HOSTILE_OUTPUT, HOUR, seededRun } from "../support/dashboard.js";
+
+const { config } = parseConfig({});
+
+function snapshot(commands: Command[], runs: RunRecord[], now = T0): Snapshot {
+  return {
+    now,
+    report: statusReport(commands, now, selectionOptions(config), undefined),
+    commands: new Map(commands.map((c) => [c.id, c])),
+    runs: new Map(commands.map((c) => [c.id, runs.filter((r) => r.commandId === c.id)])),
+    deadLetters: [],
+    corrupt: [],
+  };
+}
+
+/** The x of each run bar, by run id. */
+function barXs(svg: string): Map<string, number> {
+  const xs = new Map<string, number>();
+  for (const m of svg.matchAll(/<rect class="run [a-z]+" x="([\d.]+)"[^>]*data-run="([^"]+)"/g))
+    xs.set(m[2] ?? "", Number(m[1]));
+  return xs;
+}
+
+describe("dashboard markup", () => {
+  it("escapes every interpolated value and keeps only markup made by markup", () => {
+    const evil = `<script>"x" & 'y'</script>`;
+    expect(escapeHtml(evil)).toBe("&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;");
+    expect(markup`<td title="${evil}">${[evil, markup`<b>${evil}</b>`]}</td>`.text).toBe(
+      `<td title="${escapeHtml(evil)}">${escapeHtml(evil)}<b>${escapeHtml(evil)}</b></td>`,
+    );
+    expect(markup`${rawHtml("<i>ok</i>")}${undefined}${null}${false}${0}`.text).toBe("<i>ok</i>0");
+  });
+
+  it("draws each run where it belongs: a 25-hour axis ending an hour after now", () => {
+    const runs = [seededRun("a", T0, 12 * HOUR), seededRun("a", T0, 1 * HOUR)];
+    const svg = timelineSvg(snapshot([command("a", { lastStartAt: T0 - HOUR })], runs)).text;
+    const xs = barXs(svg);
+    // Label column 160 px, then 1000 px for 25 hours: now − 12 h is at 160 + 12/25 × 1000.
+    expect(xs.get(`a-${T0 - 12 * HOUR}`)).toBeCloseTo(160 + (12 / 25) * 1000, 0);
+    expect(xs.get(`a-${T0 - HOUR}`)).toBeCloseTo(160 + (23 / 25) * 1000, 0);
+  });
+
+  it("leaves out runs older than the window and colours bars by outcome", () => {
+    const runs = [
+      seededRun("a", T0, 30 * HOUR),
+      seededRun("a", T0, 5 * HOUR, { outcome: "failure", exitCode: 3 }),
+      seededRun("a", T0, 4 * HOUR, { outcome: "abandoned", exitCode: null }),
+    ];
+    const svg = timelineSvg(snapshot([command("a")], runs)).text;
+    expect(barXs(svg).size).toBe(2);
+    expect(svg).toContain('class="run failed"');
+    expect(svg).toContain('class="run abandoned"');
+  });
+
+  it("shows exit code, duration, trigger and the cut first line of output on hover", () => {
+    const run = seededRun("h", T0, HOUR, { output: HOSTILE_OUTPUT, durationMs: 95_000 });
+    const svg = timelineSvg(snapshot([command("h")], [run])).text;
+    const title = /<title>([^<]*)<\/title><\/rect>/.exec(svg)?.[1] ?? "";
+    expect(title).toContain("h: success, exit 0");
+    expect(title).toContain("1m35s from");
+    expect(title).toContain("schedule");
+    expect(title).toContain("&lt;script&gt;window.__pwned = 1&lt;/script&gt;");
+    expect(title).not.toContain("second line");
+    expect(title.length).toBeLessThan(400);
+  });
+
+  it("renders a page whose only scripts and styles carry the nonce", () => {
+    const c = command("x", { title: "<script>alert(1)</script>" });
+    const page = dashboardPage(snapshot([c], []), {
+      token: "tok",
+      nonce: "n0nce",
+      target: "<target>",
+      notice: { text: "<b>done</b>", error: false },
+    });
+    expect(page.match(/<script/g)).toEqual(["<script"]);
+    expect(page).toContain('<script nonce="n0nce">');
+    expect(page).toContain("&lt;b&gt;done&lt;/b&gt;");
+    expect(page).toContain("&lt;target&gt;");
+  });
+
+  it("draws the same timeline for two reads in one minute, and a new one the next", () => {
+    const c = command("a", { lastStartAt: T0 - HOUR });
+    const runs = [seededRun("a", T0, HOUR)];
+    const at = (now: number) => timelineSvg(snapshot([c], runs, now)).text;
+    const minute = Math.floor(T0 / 60_000) * 60_000;
+    expect(at(minute + 5_000)).toBe(at(minute + 50_000));
+    expect(at(minute + 65_000)).not.toBe(at(minute + 50_000));
+  });
+
+  it("draws the run holding the lease as a bar from its start to now", () => {
+    const c = command("busy", {
+      lastStartAt: T0 - 6 * HOUR,
+      lastRunId: "r1",
+      leaseRunId: "r1",
+      leaseOwner: "tick:1",
+      leaseExpiresAt: T0 + 60_000,
+      leaseWorker: "pid:42@host",
+    });
+    const svg = timelineSvg(snapshot([c], [])).text;
+    const m =
+      /<rect class="run running" x="([\d.]+)"[^>]* width="([\d.]+)"[^>]*><title>([^<]*)</.exec(svg);
+    expect(Number(m?.[1])).toBeCloseTo(160 + (18 / 25) * 1000, 0);
+    expect(Number(m?.[2])).toBeCloseTo((6 / 25) * 1000, 0);
+    expect(m?.[3]).toContain("pid:42@host");
+    const expired = { ...c, leaseExpiresAt: T0 - 1 };
+    expect(timelineSvg(snapshot([expired], [])).text).not.toContain("run running");
+  });
+
+  it("zooms out to 7 days: a run of yesterday's yesterday is drawn, days labelled", () => {
+    const runs = [seededRun("a", T0, 30 * HOUR)];
+    const svg = timelineSvg(snapshot([command("a")], runs), WEEK_MS).text;
+    // 7 days back and 7 hours ahead of the minute's end (T0 + 1 s): 175 hours in 1000 px.
+    const expected = 160 + ((7 * 24 - 30 - 1 / 3600) / 175) * 1000;
+    expect([...barXs(svg).values()][0]).toBeCloseTo(expected, 0);
+    expect(svg).toContain(">02-29</text>");
+    expect(svg).toContain("Runs of the last 7 days");
+  });
+});
