@@ -158,7 +158,9 @@ describe("npm start (local stack)", () => {
       const heartbeats = await store.listRuns("heartbeat");
       expect(heartbeats.length).toBeGreaterThan(0);
       for (const run of heartbeats) {
-        expect(run.output).toMatch(/^(Heartbeat sent\.|Heartbeat skipped: a message went out \d+ s ago\.)$/);
+        expect(run.output).toMatch(
+          /^(Heartbeat sent\.|Heartbeat skipped: a message went out \d+ s ago\.)$/,
+        );
       }
       const sent = heartbeats.filter((r) => r.output === "Heartbeat sent.").length;
       await waitFor(
