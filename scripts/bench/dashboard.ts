@@ -14,7 +14,7 @@ import { startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { createApp } from "../../src/lib/runtime/app.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 
-const CHROMIUM = process.env.AMPA_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TYPES = ["shell", "heartbeat", "triage-audit", "shell", "delegation"] as const;
 const OUTCOMES: RunOutcome[] = ["success", "success", "success", "success", "failure", "timeout"];
 

@@ -115,18 +115,18 @@ export async function seedDashboardStore(store: Store, now: number): Promise<voi
 }
 
 /**
- * The system Chromium (Debian's `chromium`; `AMPA_CHROMIUM` names another). Missing, the
+ * The system Chromium (Debian's `chromium`; `CHROMIUM_PATH` names another). Missing, the
  * browser tests fail saying how to install it: they are never skipped silently.
  */
 export function chromiumPath(): string {
   const candidates = [
-    process.env.AMPA_CHROMIUM,
+    process.env.CHROMIUM_PATH,
     "/usr/bin/chromium",
     "/usr/bin/chromium-browser",
     "/usr/bin/google-chrome",
   ];
   const found = candidates.find((p) => p !== undefined && p !== "" && existsSync(p));
   if (!found)
-    throw new Error("No Chromium found: `apt-get install -y chromium`, or set AMPA_CHROMIUM");
+    throw new Error("No Chromium found: `apt-get install -y chromium`, or set CHROMIUM_PATH");
   return found;
 }
