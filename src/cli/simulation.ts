@@ -21,6 +21,17 @@ function cell(text: string, width: number, right = true): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+/** What was simulated and how the load compares with the capacity: three lines. */
+export function simulationSummary(r: SimulationResult): string[] {
+  const polling =
+    r.globalMinIntervalMs < r.tickMs ? ` Ticks poll every ${hms(r.pollIntervalMs)}.` : "";
+  return [
+    `Simulated ${hms(r.durationMs)}: ${r.ticks} ticks of ${hms(r.tickMs)}, global minimum ${hms(r.globalMinIntervalMs)}, priority weight ${r.priorityWeight}.`,
+    `Runs are instant unless given run_seconds.${polling}`,
+    `Wanted: ${r.wantedStartsPerMinute.toFixed(2)} starts a minute of ${r.capacityPerMinute.toFixed(2)} possible (${r.fits ? "fits" : "overloaded"}); ${r.totalStarts} starts made.`,
+  ];
+}
+
 export function simulationTable(r: SimulationResult): string {
   const header = [
     cell("ID", 12, false),
@@ -48,12 +59,8 @@ export function simulationTable(r: SimulationResult): string {
       cell(pct(c.idealDeviation), 9),
     ].join(" "),
   );
-  const polling =
-    r.globalMinIntervalMs < r.tickMs ? ` Ticks poll every ${hms(r.pollIntervalMs)}.` : "";
   return [
-    `Simulated ${hms(r.durationMs)}: ${r.ticks} ticks of ${hms(r.tickMs)}, global minimum ${hms(r.globalMinIntervalMs)}, priority weight ${r.priorityWeight}.`,
-    `Runs are instant unless given run_seconds.${polling}`,
-    `Wanted: ${r.wantedStartsPerMinute.toFixed(2)} starts a minute of ${r.capacityPerMinute.toFixed(2)} possible (${r.fits ? "fits" : "overloaded"}); ${r.totalStarts} starts made.`,
+    ...simulationSummary(r),
     "",
     header,
     ...rows,

@@ -85,5 +85,15 @@ describe("simulate (the real tick on a fake clock, instant runs)", () => {
         '[{"id":"a","frequency_minutes":1,"priority":0},{"id":"a","frequency_minutes":1,"priority":0}]',
       ),
     ).toThrow("[1].id: duplicate id a");
+    expect(() =>
+      parseWorkload(
+        JSON.stringify([
+          { id: "a", title: 7, frequency_minutes: 1, priority: 0 },
+          { id: "b", title: "x".repeat(257), frequency_minutes: 1, priority: 0 },
+        ]),
+      ),
+    ).toThrow(
+      ["  [0].title: must be a string", "  [1].title: must be at most 256 characters"].join("\n"),
+    );
   });
 });

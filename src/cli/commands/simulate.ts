@@ -2,6 +2,9 @@ import type { Command as Program } from "commander";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { parseWorkload, simulate } from "../../lib/local/simulate.js";
 import { loadConfig } from "../../lib/runtime/config.js";
+import { simulationPage } from "../dashboard/simulation-page.js";
+import { checkOutputFile, writeOutputFile } from "../output-file.js";
+import { printable } from "../format.js";
 import { simulationJson, simulationTable } from "../simulation.js";
 import { out, readInput } from "../shared.js";
 
@@ -11,6 +14,7 @@ interface SimulateFlags {
   tick: string;
   globalMinInterval?: string;
   weight?: string;
+  html?: string;
   json?: boolean;
 }
 
@@ -34,6 +38,8 @@ function secondsOption(name: string, raw: string, { positive }: { positive: bool
 
 async function runSimulation(flags: SimulateFlags): Promise<void> {
   const workload = parseWorkload(readInput(flags.workload, "workload file"), flags.workload);
+  // Refused before the simulation, which may take a while.
+  const html = flags.html === undefined ? undefined : checkOutputFile(flags.html, "--html");
   const config = loadConfig((message) => process.stderr.write(`ampa: ${message}\n`));
   const durationMs = secondsOption("--duration", flags.duration, { positive: true });
   const tickMs = secondsOption("--tick", flags.tick, { positive: true });
@@ -55,7 +61,13 @@ async function runSimulation(flags: SimulateFlags): Promise<void> {
       flags.weight === undefined ? config.priorityWeight : numberOption("--weight", flags.weight),
     config,
   });
-  out(flags.json ? JSON.stringify(simulationJson(result), null, 2) : simulationTable(result));
+  if (html !== undefined) {
+    const page = simulationPage(result, workload, { source: flags.workload });
+    writeOutputFile(html, page, "--html");
+    if (!flags.json) process.stderr.write(printable(`Wrote the timeline to ${html}\n`));
+  }
+  const json = () => ({ ...simulationJson(result), ...(html === undefined ? {} : { html }) });
+  out(flags.json ? JSON.stringify(json(), null, 2) : simulationTable(result));
 }
 
 /** `ampa simulate --workload <file> --duration <s>`: the real scheduler on a fake clock. */
@@ -67,7 +79,7 @@ export function registerSimulate(program: Program): void {
     )
     .requiredOption(
       "--workload <file>",
-      "JSON array of {id, frequency_minutes, priority, requires_llm?, added_at_seconds?, paused?, run_seconds?}, or {commands, llm_down?}",
+      "JSON array of {id, frequency_minutes, priority, title?, requires_llm?, added_at_seconds?, paused?, run_seconds?}, or {commands, llm_down?}",
     )
     .requiredOption("--duration <seconds>", "simulated time")
     .option("--tick <seconds>", "tick period (EventBridge fires every 60 s)", "60")
@@ -76,6 +88,7 @@ export function registerSimulate(program: Program): void {
       "minimum gap between starts (default: as configured)",
     )
     .option("--weight <w>", "priority weight (default: as configured)")
+    .option("--html <file>", "also write the timeline and the shares to this HTML file")
     .option("--json", "machine-readable output")
     .action(runSimulation);
 }

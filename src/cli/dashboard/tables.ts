@@ -22,7 +22,8 @@ export function actionForm(
 export const commandHref = (id: string, token: string) =>
   `/command?${new URLSearchParams({ id, token })}`;
 
-const percent = (share: number | undefined) =>
+/** A share of the starts: 42%, 3.5% (one decimal below 10 %). */
+export const percent = (share: number | undefined) =>
   share === undefined ? "-" : `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 
 /** Each command's fraction of the starts of the last 24 hours (what the timeline shows). */

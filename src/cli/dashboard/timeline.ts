@@ -60,19 +60,29 @@ function scale(from: number, to: number, now: number): Scale {
   return Object.assign(f, { from, to, now });
 }
 
-/** A line every hour (every 6 h over a week), labelled every 3 h (every day at 00:00). */
+/** Grid steps for spans up to two days: the finest that draws at most MAX_GRID_LINES. */
+const GRID_STEPS_MS = [1, 5, 10, 30, 60].map((minutes) => minutes * 60_000);
+const MAX_GRID_LINES = 30;
+
+/**
+ * A line every hour (every 6 h over a week; finer over a span of a few hours, as a short
+ * simulation draws), labelled every third line (every day at 00:00 over a week).
+ */
 function timeGrid(x: Scale, height: number): Html[] {
-  const week = x.to - x.from > 2 * TIMELINE_SPAN_MS;
-  const stepMs = (week ? 6 : 1) * 3_600_000;
+  const span = x.to - x.from;
+  const week = span > 2 * TIMELINE_SPAN_MS;
+  const stepMs = week
+    ? 6 * 3_600_000
+    : (GRID_STEPS_MS.find((step) => span / step <= MAX_GRID_LINES) ?? 3_600_000);
   const lines: Html[] = [];
   for (let t = Math.ceil(x.from / stepMs) * stepMs; t <= x.to; t += stepMs) {
     const hour = new Date(t).getUTCHours();
     // No label next to "now" (it would overlap) or past it.
     const label =
-      t < x.now - (x.to - x.from) / 25 &&
+      t < x.now - span / 25 &&
       (week
         ? hour === 0 && new Date(t).toISOString().slice(5, 10)
-        : hour % 3 === 0 && utc(t).slice(0, 5));
+        : Math.round(t / stepMs) % 3 === 0 && utc(t).slice(0, 5));
     lines.push(
       markup`<line class="grid" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${AXIS_H}" y2="${height}"/>${label ? markup`<text class="hour" x="${x(t).toFixed(1)}" y="14">${label}</text>` : ""}`,
     );
@@ -108,18 +118,35 @@ function lane(row: StatusRow, i: number, snapshot: Snapshot, x: Scale): Html {
   return markup`<g class="lane" data-command="${row.id}"><text class="label" x="4" y="${y + 13}">${row.id}</text><line class="lane-line" x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y + LANE_H}" y2="${y + LANE_H}"/>${runs.map((r) => bar(r, x, y))}${runningBar(row, snapshot, x, y)}${due}</g>`;
 }
 
+/** The id and the words of one timeline; the dashboard's when absent. */
+export interface TimelineOptions {
+  /** The element id (`timeline-svg`). */
+  id?: string;
+  /** The image's accessible name. */
+  description?: string;
+  /** The label on the line at "now". */
+  now?: string;
+}
+
 /**
  * The SVG for the snapshot's commands, in the status order, over the last 24 hours (or
  * `spanMs`). Its
  * "now" is the end of the current minute: the markup stays the same from one refresh to
  * the next until a run starts or ends or the minute turns, so a hovered bar stays put.
  */
-export function timelineSvg(snapshot: Snapshot, spanMs = TIMELINE_SPAN_MS): Html {
+export function timelineSvg(
+  snapshot: Snapshot,
+  spanMs = TIMELINE_SPAN_MS,
+  opts: TimelineOptions = {},
+): Html {
   const { report } = snapshot;
   const now = Math.ceil(snapshot.now / 60_000) * 60_000;
   const x = scale(now - spanMs, now + FUTURE_MS * (spanMs / TIMELINE_SPAN_MS), now);
   const height = AXIS_H + report.rows.length * LANE_H + 4;
   const lanes = report.rows.map((row, i) => lane(row, i, snapshot, x));
   const nowX = x(now).toFixed(1);
-  return markup`<svg id="timeline-svg" role="img" aria-label="Runs of the last ${spanMs > TIMELINE_SPAN_MS ? "7 days" : "24 hours"}, one lane per command" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${timeGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">now</text></svg>`;
+  const description =
+    opts.description ??
+    `Runs of the last ${spanMs > TIMELINE_SPAN_MS ? "7 days" : "24 hours"}, one lane per command`;
+  return markup`<svg id="${opts.id ?? "timeline-svg"}" role="img" aria-label="${description}" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${timeGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">${opts.now ?? "now"}</text></svg>`;
 }

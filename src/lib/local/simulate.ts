@@ -1,7 +1,12 @@
-import type { CommandSpec } from "../core/command.js";
+import type { Command, CommandSpec } from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { capacityPerMs } from "../core/scheduler/fair-share.js";
-import { commandShares } from "../core/scheduler/select.js";
+import {
+  commandShares,
+  type SchedulerState,
+  type SelectionOptions,
+} from "../core/scheduler/select.js";
+import { selectionOptions } from "../app/tick.js";
 import { type Harness, withHarness } from "./harness.js";
 import { type CommandStats, commandStats } from "./simulation-stats.js";
 import {
@@ -63,6 +68,19 @@ export interface SimulationResult {
   /** Windows (ms from the first tick) in which the LLM probe answered false. */
   llmDownMs: Windows;
   commands: CommandStats[];
+  /** The store when the simulated time was up (what `ampa simulate --html` draws). */
+  end: SimulationEnd;
+}
+
+export interface SimulationEnd {
+  /** Simulated time of the first tick, and the end: the first tick plus the duration. */
+  startAt: number;
+  at: number;
+  /** The commands as stored at `at` (runs that ended by then recorded); none added later. */
+  commands: Command[];
+  scheduler: SchedulerState;
+  /** The rule as the simulated ticks applied it. */
+  selection: SelectionOptions;
 }
 
 const SIMULATION_EPOCH = Date.parse("2030-01-07T00:00:00.000Z");
@@ -139,6 +157,13 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
     }
     const totalStarts = [...starts.values()].reduce((n, s) => n + s.length, 0);
     const ideal = idealIntervals(specs, opts);
+    const endAt = startAt + opts.durationMs;
+    // Runs ending by then are recorded; no tick runs, so no start is added.
+    await harness.advanceTo(endAt);
+    const [{ commands: stored }, scheduler] = await Promise.all([
+      harness.store.listCommands(),
+      harness.store.getSchedulerState(),
+    ]);
     return {
       durationMs: opts.durationMs,
       tickMs: opts.tickMs,
@@ -162,6 +187,13 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
           unavailableWindowsMs(w, llmDown),
         );
       }),
+      end: {
+        startAt,
+        at: endAt,
+        commands: stored,
+        scheduler,
+        selection: selectionOptions(config),
+      },
     };
   });
 }

@@ -41,6 +41,11 @@ export type Windows = z.infer<typeof windowsSchema>;
 
 const workloadCommandSchema = z.strictObject({
   id: commandIdSchema,
+  /** Shown beside the id in `ampa simulate --html`. */
+  title: z
+    .string({ error: "must be a string" })
+    .max(256, "must be at most 256 characters")
+    .optional(),
   // A value that is not a number at all gets the same message as a bad number.
   frequency_minutes: z.number({ error: "must be a positive integer" }).pipe(frequencyMinutesSchema),
   priority: z.number({ error: "must be an integer between 0 and 1000" }).pipe(prioritySchema),
@@ -126,6 +131,7 @@ export function parseWorkload(text: string, source = "workload"): WorkloadWithDy
 export function workloadSpecs(workload: Workload): CommandSpec[] {
   return workload.map((w) => ({
     id: w.id,
+    ...(w.title === undefined ? {} : { title: w.title }),
     command: "true",
     type: "shell",
     frequencyMinutes: w.frequency_minutes,
