@@ -86,6 +86,12 @@ describe("the dashboard in a browser", () => {
     expect(bars.map((b) => b.cls).sort()).toEqual(["run failed", "run ok", "run timeout"]);
     const xs = bars.map((b) => b.x).sort((a, b) => a - b);
     [12, 6, 2].forEach((hours, i) => expect(xs[i]).toBeCloseTo(expectedX(hours * HOUR), 0));
+    // Each scheduled start (alpha's three, hostile's one) holds a global slot.
+    const slots = await page.$$eval('#timeline g[data-lane="global-slots"] rect.slot', (rects) =>
+      rects.map((r) => Number(r.getAttribute("x"))),
+    );
+    expect(slots).toHaveLength(4);
+    [12, 6, 3, 2].forEach((hours, i) => expect(slots[i]).toBeCloseTo(expectedX(hours * HOUR), 0));
   });
 
   it("asks before pausing, pauses on yes, and the store changes", async () => {

@@ -211,7 +211,8 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
         <p class="legend">
           <span class="ok">■ ok</span><span class="failed">■ failed</span
           ><span class="timeout">■ timeout</span><span class="abandoned">■ abandoned</span
-          ><span class="running">■ running</span><span class="muted">| next due</span>
+          ><span class="running">■ running</span><span class="muted">| next due</span
+          ><span class="muted">▮ global slot (a scheduled start)</span>
         </p>
         <div id="timeline">${rawHtml(s.timeline ?? "")}</div>
         <h2>Dead letters</h2>
