@@ -6,8 +6,10 @@ import { statusReport } from "../../src/cli/status.js";
 import { escapeHtml, markup, rawHtml } from "../../src/cli/dashboard/html.js";
 import { scheduledStarts, type Snapshot } from "../../src/cli/dashboard/snapshot.js";
 import { dashboardPage } from "../../src/cli/dashboard/page.js";
+import { commandPage, deadLettersOf } from "../../src/cli/dashboard/command-page.js";
+import type { DeadLetter } from "../../src/lib/core/ports.js";
 import { timelineSvg, WEEK_MS } from "../../src/cli/dashboard/timeline.js";
-import { command, T0 } from "../support/commands.js";
+import { command, must, T0 } from "../support/commands.js";
 import { HOSTILE_OUTPUT, HOUR, seededRun } from "../support/dashboard.js";
 
 const { config } = parseConfig({});
@@ -170,5 +172,51 @@ describe("dashboard markup", () => {
     expect(marks).toHaveLength(1);
     expect(svg).toContain("120 scheduled starts from");
     expect(svg).toContain("120 of 1440 global slots used (8.3%)");
+  });
+
+  it("shows on a command's page what became of each run's post, and the command's dead letters", () => {
+    const c = command("report", { title: "Nightly <report>" });
+    const runs = (
+      ["sent", "dead_letter", "dead_letter", "unchanged", "self", "none", undefined] as const
+    ).map((notified, i) => seededRun("report", T0, (i + 1) * HOUR, notified ? { notified } : {}));
+    const letter = (over: Partial<DeadLetter>): DeadLetter => ({
+      id: `l-${Object.values(over).join("-")}`,
+      kind: "command",
+      content: "# Nightly <report>\n\n<b>undelivered</b>",
+      reason: "HTTP 400",
+      attempts: 1,
+      createdAt: T0,
+      ...over,
+    });
+    const letters = [
+      letter({ commandId: "report", runId: runs[1]?.runId }),
+      // An older letter names no run: its title says whose it is.
+      letter({}),
+      letter({ commandId: "other", runId: "x" }),
+      letter({ content: "# Someone else\n\nhi" }),
+      letter({ kind: "heartbeat", content: "# Nightly <report>" }),
+    ];
+    expect(deadLettersOf(letters, c).map((l) => l.id)).toEqual([letters[0]?.id, letters[1]?.id]);
+    const page = must(
+      commandPage({ ...snapshot([c], runs), deadLetters: letters }, "report", {
+        token: "tok",
+        nonce: "n",
+      }),
+    );
+    const cells = [
+      ...page.matchAll(/<tr data-run="[^"]+">(?:<td[^>]*>.*?<\/td>){6}<td>(.*?)<\/td>/g),
+    ].map((m) => m[1]?.replace(/<[^>]+>/g, ""));
+    expect(cells).toEqual([
+      "posted",
+      "dead letter",
+      "dead letter, since redriven",
+      "not posted: unchanged",
+      "its type posts its own",
+      "not posted: no notifier",
+      "-",
+    ]);
+    expect(page).toContain("<h2>Dead letters (2)</h2>");
+    expect(page).toContain("&lt;b&gt;undelivered&lt;/b&gt;");
+    expect(page).not.toContain("<b>undelivered");
   });
 });
