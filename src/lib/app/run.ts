@@ -182,8 +182,9 @@ export async function executeClaim(
     { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
     "run finished",
   );
-  await afterRun(deps, log, command, run, { post, alreadyCounted: !current });
-  return current ? run : { ...run, late: true };
+  const notified = await afterRun(deps, log, command, run, { post, alreadyCounted: !current });
+  const done = notified === undefined ? run : { ...run, notified };
+  return current ? done : { ...done, late: true };
 }
 
 function stopReason(stop: AbortSignal): string {
@@ -255,7 +256,7 @@ function postPlan(deps: RunDeps, command: Command, run: RunRecord): RunNotified 
 
 /**
  * Counts the run and announces it as `post` (postPlan) says; a post's fate (sent, or kept
- * as a dead letter naming the run) is noted on the run's record. Never throws.
+ * as a dead letter naming the run) is noted on the run's record and returned. Never throws.
  */
 async function afterRun(
   deps: RunDeps,
@@ -263,7 +264,7 @@ async function afterRun(
   command: Command,
   run: RunRecord,
   { post, alreadyCounted }: { post: RunNotified | "post"; alreadyCounted: boolean },
-): Promise<void> {
+): Promise<RunNotified | undefined> {
   try {
     // A late finisher's run was counted as abandoned when its lease was recovered.
     if (!alreadyCounted)
@@ -280,11 +281,14 @@ async function afterRun(
         commandId: command.id,
         runId: run.runId,
       });
-      await deps.store.recordRunNotified(run, sent.delivered ? "sent" : "dead_letter");
+      const notified = sent.delivered ? "sent" : "dead_letter";
+      await deps.store.recordRunNotified(run, notified);
+      return notified;
     }
   } catch (err) {
     log.error({ err: asError(err).message }, "could not record or announce the run");
   }
+  return undefined;
 }
 
 /**
