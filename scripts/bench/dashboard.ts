@@ -1,11 +1,13 @@
 // `node --import tsx scripts/bench/dashboard.ts [--commands 100] [--runs 50] [--screenshot docs/dashboard.png]`
 // Seeds an in-memory store, serves `ampa dashboard` over it in this process and measures
-// page weight and time to first render in the system Chromium (playwright-core). With
+// page weight, time to first render and how soon a recorded run shows (the event stream) in
+// the system Chromium (playwright-core). With
 // --screenshot it writes a picture of the page for the README instead of timing figures.
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { storeFingerprint } from "../../src/cli/dashboard/events.js";
 import { startDashboard } from "../../src/cli/dashboard/server.js";
 import { SnapshotReader } from "../../src/cli/dashboard/snapshot.js";
 import type { Command, RunOutcome, RunRecord } from "../../src/lib/core/command.js";
@@ -94,6 +96,7 @@ const reader = new SnapshotReader(app);
 const dashboard = await startDashboard({
   port: 0,
   read: () => reader.read(),
+  watch: () => storeFingerprint(app),
   actions: {
     pause: async () => "not in the benchmark",
     resume: async () => "not in the benchmark",
@@ -102,6 +105,55 @@ const dashboard = await startDashboard({
   },
   target: `Reading a seeded store: ${commandCount} commands, ${seeded.runs.length} runs`,
 });
+
+/** A finished run of `id`, recorded as a runner records it: the run, then the command. */
+async function recordRun(id: string, k: number): Promise<RunRecord> {
+  const endedAt = Date.now();
+  const run: RunRecord = {
+    commandId: id,
+    runId: `${id}-live-${k}`,
+    trigger: "schedule",
+    startedAt: endedAt - 2_000,
+    endedAt,
+    durationMs: 2_000,
+    exitCode: 0,
+    outcome: "success",
+    output: "live",
+    outputTruncatedBytes: 0,
+  };
+  await app.store.putRunRecord(run);
+  const command = seeded.commands.find((c) => c.id === id);
+  if (command)
+    await app.store.putCommandWithState({
+      ...command,
+      lastStartAt: run.startedAt,
+      lastEndAt: run.endedAt,
+      lastRunId: run.runId,
+      lastOutcome: "success",
+      lastExitCode: 0,
+    });
+  return run;
+}
+
+/** Listens to the event stream as the page does; each `change` event's arrival time. */
+async function listenForChanges(url: string): Promise<{ changes: number[]; stop: () => void }> {
+  const abort = new AbortController();
+  const changes: number[] = [];
+  const res = await fetch(url, { signal: abort.signal });
+  const chunks = (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  // Changes count once the stream says it is ready (it watches for this listener).
+  for (let text = ""; !text.includes("event: ready");)
+    text += Buffer.from((await chunks.next()).value ?? "").toString();
+  void (async () => {
+    try {
+      for (let r = await chunks.next(); !r.done; r = await chunks.next())
+        if (Buffer.from(r.value).toString().includes("event: change")) changes.push(Date.now());
+    } catch {
+      // Stopped.
+    }
+  })();
+  return { changes, stop: () => abort.abort() };
+}
 
 async function timedGet(url: string): Promise<{ ms: number; body: string }> {
   const t0 = performance.now();
@@ -138,6 +190,21 @@ try {
       );
     }
     paints.sort((a, b) => a - b);
+    // Live: from a run's recorded end to its bar on the open page (event, then refresh).
+    await page.goto(dashboard.url, { waitUntil: "load" });
+    await page.waitForSelector('body[data-live="open"]');
+    const listener = await listenForChanges(dashboard.url.replace("/?", "/events?"));
+    const live: number[] = [];
+    const events: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const run = await recordRun(`cmd-${String(k * 7).padStart(3, "0")}`, k);
+      await page.waitForSelector(`rect[data-run="${run.runId}"]`, { timeout: 30_000 });
+      live.push(Date.now() - run.endedAt);
+      events.push((listener.changes.find((t) => t >= run.endedAt) ?? Number.NaN) - run.endedAt);
+    }
+    listener.stop();
+    live.sort((a, b) => a - b);
+    events.sort((a, b) => a - b);
     const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
     const figures = {
       commands: commandCount,
@@ -152,6 +219,9 @@ try {
       steadyRefreshMs: Math.round(steady.ms),
       firstContentfulPaintMedianMs: Math.round(paints[2] ?? Number.NaN),
       firstContentfulPaintMs: paints.map(Math.round),
+      liveRunToBarMedianMs: live[2],
+      liveRunToBarMs: live,
+      liveRunToEventMs: events,
     };
     console.log(JSON.stringify(figures, null, 2));
     if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify(figures));

@@ -86,6 +86,12 @@ describe("the dashboard in a browser", () => {
     expect(bars.map((b) => b.cls).sort()).toEqual(["run failed", "run ok", "run timeout"]);
     const xs = bars.map((b) => b.x).sort((a, b) => a - b);
     [12, 6, 2].forEach((hours, i) => expect(xs[i]).toBeCloseTo(expectedX(hours * HOUR), 0));
+    // Each scheduled start (alpha's three, hostile's one) holds a global slot.
+    const slots = await page.$$eval('#timeline g[data-lane="global-slots"] rect.slot', (rects) =>
+      rects.map((r) => Number(r.getAttribute("x"))),
+    );
+    expect(slots).toHaveLength(4);
+    [12, 6, 3, 2].forEach((hours, i) => expect(slots[i]).toBeCloseTo(expectedX(hours * HOUR), 0));
   });
 
   it("asks before pausing, pauses on yes, and the store changes", async () => {
@@ -111,8 +117,10 @@ describe("the dashboard in a browser", () => {
     expect((await t.store.getCommand("alpha"))?.paused).toBe(false);
   });
 
-  it("shows a new run by itself, without reloading the page", async () => {
+  it("shows a new run by itself within a second or two, without reloading the page", async () => {
     await page.evaluate(() => ((globalThis as unknown as { __same?: boolean }).__same = true));
+    // The page listens to the dashboard's event stream.
+    await page.waitForSelector('body[data-live="open"]', { timeout: 10_000 });
     const run = seededRun("sleepy", Date.now(), 60_000, { outcome: "failure", exitCode: 9 });
     await t.store.putRunRecord(run);
     await t.store.putCommandWithState({
@@ -123,7 +131,10 @@ describe("the dashboard in a browser", () => {
       lastOutcome: "failure",
       lastExitCode: 9,
     });
+    const recordedAt = Date.now();
     await page.waitForSelector(`rect[data-run="${run.runId}"]`, { timeout: 20_000 });
+    // An event, not the 15 s poll, brought it (a generous bound for a loaded machine).
+    expect(Date.now() - recordedAt).toBeLessThan(5_000);
     expect(await page.evaluate(() => (globalThis as unknown as { __same?: boolean }).__same)).toBe(
       true,
     );
@@ -140,6 +151,8 @@ describe("the dashboard in a browser", () => {
     // Browser-side expressions as text: the tests are compiled without the DOM types.
     const refreshedAt = () => page.evaluate<string>('document.body.dataset.refreshed ?? ""');
     const before = await refreshedAt();
+    // A change in the store: the page is told and refreshes.
+    await t.store.setPaused("hostile", true);
     await waitFor("a refresh", async () => (await refreshedAt()) !== before, 20_000);
     expect(await label()).toContain("7 days");
     const focused = await page.evaluate<string | undefined>("document.activeElement.dataset.key");

@@ -1,33 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { must, spec } from "../support/commands.js";
-import { readLock } from "../../src/lib/runtime/local-stack.js";
-import {
-  createDocumentClient,
-  createDynamoClient,
-} from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
+import { ROOT, type Started, stackStore, startStack } from "../support/local-stack.js";
 import { alive, freePort } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-
-/** The store of the running stack, found as the CLI finds it (its lock file). */
-function stackStore(storeDir: string): Store & { close: () => void } {
-  const lock = must(readLock(storeDir), "the stack's lock");
-  const dynamo = createDynamoClient({ region: "us-east-1", endpoint: lock.endpoint });
-  const store = new Store(createDocumentClient(dynamo), {
-    tableName: "ampa-dev-state",
-    maxRunHistory: 50,
-  });
-  return Object.assign(store, { close: () => dynamo.destroy() });
-}
 
 /** serverless-offline's pid: npm start's child running osls's `offline start`. */
 function serverlessOfflinePid(stackPid: number): number | undefined {
@@ -45,29 +26,6 @@ function serverlessOfflinePid(stackPid: number): number | undefined {
 }
 
 const tickLines = (output: string) => (output.match(/"msg":"tick: /g) ?? []).length;
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startStack(env: Record<string, string>): Started {
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    output += c.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, output: () => output, exited };
-}
 
 /** How long the stack may take to boot, build and run what a test waits for. */
 const STACK_WAIT_MS = 90_000;

@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import {
+  openEvents,
   type RunningDashboard,
   seedDashboardStore,
+  seededRun,
   startDashboardCli,
 } from "../support/dashboard.js";
 import { runCli } from "../support/cli.js";
-import { spec } from "../support/commands.js";
+import { must, spec } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { waitFor } from "../support/wait.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
@@ -143,6 +145,33 @@ describe("ampa dashboard", () => {
     expect(Object.keys((await refresh("deadletters:stale")).sections)).toContain("deadletters");
   });
 
+  it("tells an open event stream within a second that a run was recorded", async () => {
+    const stream = await openEvents(`${dashboard.origin}/events?token=${dashboard.token}`);
+    try {
+      expect(stream.status).toBe(200);
+      await stream.next("ready", 0);
+      const run = seededRun("sleepy", Date.now(), 5_000, { outcome: "failure", exitCode: 4 });
+      await t.store.putRunRecord(run);
+      await t.store.putCommandWithState({
+        ...must(await t.store.getCommand("sleepy"), "sleepy"),
+        lastStartAt: run.startedAt,
+        lastEndAt: run.endedAt,
+        lastRunId: run.runId,
+        lastOutcome: "failure",
+      });
+      const recordedAt = Date.now();
+      const change = await stream.next("change", 0);
+      expect(change.at - recordedAt).toBeLessThan(1000);
+      // The page it tells then fetches the new bar.
+      const refresh = (await (
+        await fetch(`${dashboard.origin}/api/snapshot?token=${dashboard.token}`)
+      ).json()) as { sections: Record<string, string> };
+      expect(refresh.sections.timeline).toContain(`data-run="${run.runId}"`);
+    } finally {
+      stream.close();
+    }
+  });
+
   it("pauses and resumes with a POST carrying the token", async () => {
     const paused = await post({ token: dashboard.token, action: "pause", id: "alpha" });
     expect(paused.status).toBe(303);
@@ -204,6 +233,23 @@ describe("ampa dashboard", () => {
         .map((r) => r.body)
         .join(),
     ).toContain("undelivered");
+  });
+});
+
+describe("ampa dashboard stopped with a page listening", () => {
+  it("exits at once on SIGINT, the event stream open", async () => {
+    const running = await startDashboardCli({
+      AMPA_DYNAMODB_ENDPOINT: server.endpoint,
+      AMPA_TABLE_NAME: t.tableName,
+    });
+    const stream = await openEvents(`${running.origin}/events?token=${running.token}`);
+    await stream.next("ready", 0);
+    const exited = new Promise<number | null>((r) => running.child.once("exit", (code) => r(code)));
+    const t0 = Date.now();
+    running.child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    stream.close();
   });
 });
 

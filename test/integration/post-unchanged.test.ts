@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+import { type FakeWebhook, reply, startFakeWebhook } from "../support/webhook-server.js";
 
 /** A run's result post is skipped when outcome, exit code and output equal the previous run's. */
 
@@ -59,6 +59,8 @@ const add = async (metadata: Record<string, unknown> = {}) => {
 };
 const run = () => runCli(["run-once", "echo"], env);
 const posts = () => webhook.requests.length;
+/** What each stored run's record says became of its post, oldest first. */
+const notified = async () => (await t.store.listRuns("echo")).map((r) => r.notified).reverse();
 
 // Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("post only what changed", () => {
@@ -79,6 +81,7 @@ describe("post only what changed", () => {
     say("4 items");
     await run();
     expect(posts()).toBe(4);
+    expect(await notified()).toEqual(["sent", "unchanged", "sent", "sent", "sent"]);
   }, 120_000);
 
   it("metadata.post_unchanged posts every result", async () => {
@@ -87,5 +90,20 @@ describe("post only what changed", () => {
     await run();
     await run();
     expect(posts()).toBe(2);
+    expect(await notified()).toEqual(["sent", "sent"]);
+  }, 120_000);
+
+  it("notes a post Discord refused as a dead letter on the run, and the letter names the run", async () => {
+    await webhook.close();
+    webhook = await startFakeWebhook([], reply.status(400, "bad request"));
+    env.AMPA_DISCORD_WEBHOOK = webhook.url;
+    await add();
+    say("refused");
+    await run();
+    const [stored] = await t.store.listRuns("echo");
+    expect(stored?.notified).toBe("dead_letter");
+    const letters = await t.store.listDeadLetters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ kind: "command", commandId: "echo", runId: stored?.runId });
   }, 120_000);
 });

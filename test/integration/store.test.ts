@@ -1,5 +1,5 @@
 import { testLogger } from "../support/logger.js";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
@@ -9,6 +9,7 @@ import { createRunners } from "../../src/lib/app/runners/index.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer } from "../support/store.js";
+import { runKey } from "../../src/lib/adapters/dynamodb/keys.js";
 
 let server: EmbeddedStore;
 beforeAll(async () => {
@@ -163,6 +164,31 @@ describe("store", () => {
     expect(stored?.outputTruncatedBytes).toBe(1_048_580 - (t.config.maxOutputBytes - 64));
     expect(Buffer.byteLength(stored?.output ?? "")).toBeLessThanOrEqual(t.config.maxOutputBytes);
     expect(stored?.output.endsWith("END\n")).toBe(true);
+  });
+
+  it("notes a run's post on its record, and reads the note leniently", async () => {
+    const t = await createTestTable(server.endpoint);
+    const old = run("c", "r-old", T0);
+    const odd = run("c", "r-odd", T0 + MINUTE);
+    for (const r of [old, odd]) await t.store.putRunRecord(r);
+    // An older record has no note; a value this version does not know reads as none.
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.tableName,
+        Key: runKey(odd),
+        UpdateExpression: "SET notified = :n",
+        ExpressionAttributeValues: { ":n": "carrier-pigeon" },
+      }),
+    );
+    const notes = async () =>
+      Object.fromEntries((await t.store.listRuns("c")).map((r) => [r.runId, r.notified]));
+    expect(await notes()).toEqual({ "r-old": undefined, "r-odd": undefined });
+    await t.store.recordRunNotified(old, "dead_letter");
+    expect(await notes()).toEqual({ "r-old": "dead_letter", "r-odd": undefined });
+    // A record trimmed meanwhile is not brought back by the note.
+    await t.store.deleteRun(odd);
+    await t.store.recordRunNotified(odd, "sent");
+    expect(await notes()).toEqual({ "r-old": "dead_letter" });
   });
 
   it("removing a command deletes its run history too", async () => {

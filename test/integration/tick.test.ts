@@ -29,6 +29,7 @@ function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
     finishRun: (claim, run) => store.finishRun(claim, run),
     recoverExpiredLease: (command, run, now) => store.recoverExpiredLease(command, run, now),
     recordResultHash: (id, hash) => store.recordResultHash(id, hash),
+    recordRunNotified: (run, notified) => store.recordRunNotified(run, notified),
     incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
     getLastGlobalStart: () => store.getLastGlobalStart(),
     getSchedulerState: () => store.getSchedulerState(),

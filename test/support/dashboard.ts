@@ -130,3 +130,54 @@ export function chromiumPath(): string {
     throw new Error("No Chromium found: `apt-get install -y chromium`, or set CHROMIUM_PATH");
   return found;
 }
+
+/** An open `GET /events` stream: the events it received, in order, with when they came. */
+export interface EventStream {
+  status: number;
+  events: { event: string; data: string; at: number }[];
+  /** Resolves with the first `event` received after `since` (epoch ms), or fails. */
+  next(event: string, since: number, timeoutMs?: number): Promise<{ data: string; at: number }>;
+  close(): void;
+}
+
+/** Opens the dashboard's event stream with fetch (as EventSource would) and parses it. */
+export async function openEvents(url: string, headers: Record<string, string> = {}) {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers, signal: abort.signal });
+  const events: EventStream["events"] = [];
+  if (res.ok && res.body) {
+    void (async () => {
+      let buffer = "";
+      try {
+        for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+          buffer += Buffer.from(chunk).toString();
+          let end: number;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end).split("\n");
+            buffer = buffer.slice(end + 2);
+            const field = (name: string) =>
+              block.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+            const event = field("event");
+            if (event !== undefined)
+              events.push({ event, data: field("data") ?? "", at: Date.now() });
+          }
+        }
+      } catch {
+        // Aborted by close(), or the server went away.
+      }
+    })();
+  }
+  const stream: EventStream = {
+    status: res.status,
+    events,
+    next: (event, since, timeoutMs = 5_000) =>
+      waitFor(
+        `a ${event} event`,
+        () => events.find((e) => e.event === event && e.at >= since),
+        timeoutMs,
+      ),
+    close: () => abort.abort(),
+  };
+  if (!res.ok) await res.body?.cancel();
+  return stream;
+}

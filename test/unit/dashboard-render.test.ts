@@ -4,10 +4,12 @@ import { parseConfig } from "../../src/lib/runtime/config.js";
 import { selectionOptions } from "../../src/lib/app/tick.js";
 import { statusReport } from "../../src/cli/status.js";
 import { escapeHtml, markup, rawHtml } from "../../src/cli/dashboard/html.js";
-import type { Snapshot } from "../../src/cli/dashboard/snapshot.js";
+import { scheduledStarts, type Snapshot } from "../../src/cli/dashboard/snapshot.js";
 import { dashboardPage } from "../../src/cli/dashboard/page.js";
+import { commandPage, deadLettersOf } from "../../src/cli/dashboard/command-page.js";
+import type { DeadLetter } from "../../src/lib/core/ports.js";
 import { timelineSvg, WEEK_MS } from "../../src/cli/dashboard/timeline.js";
-import { command, T0 } from "../support/commands.js";
+import { command, must, T0 } from "../support/commands.js";
 import { HOSTILE_OUTPUT, HOUR, seededRun } from "../support/dashboard.js";
 
 const { config } = parseConfig({});
@@ -124,5 +126,97 @@ describe("dashboard markup", () => {
     expect([...barXs(svg).values()][0]).toBeCloseTo(expected, 0);
     expect(svg).toContain(">02-29</text>");
     expect(svg).toContain("Runs of the last 7 days");
+  });
+
+  it("marks the scheduled starts on a global slots lane, each a slot wide, with the capacity used", () => {
+    const runs = [
+      seededRun("a", T0, 10 * HOUR),
+      seededRun("b", T0, 5 * HOUR),
+      seededRun("b", T0, 4 * HOUR, { trigger: "run-once" }),
+    ];
+    const commands = [command("a"), command("b")];
+    const base = snapshot(commands, runs);
+    const slots = scheduledStarts(base.runs, T0 - 2 * HOUR, 60_000);
+    expect(slots.starts).toEqual([
+      { at: T0 - 10 * HOUR, commandId: "a" },
+      { at: T0 - 5 * HOUR, commandId: "b" },
+      { at: T0 - 2 * HOUR },
+    ]);
+    const svg = timelineSvg({ ...base, globalSlots: slots }).text;
+    const marks = [
+      ...svg.matchAll(
+        /<rect class="slot" x="([\d.]+)"[^>]* width="([\d.]+)"[^>]*><title>([^<]*)</g,
+      ),
+    ].map((m) => ({ x: Number(m[1]), width: Number(m[2]), hover: m[3] }));
+    // 25 hours in 1000 px (the axis ends at the minute's end, T0 + 1 s): a 60 s slot is 0.67 px, drawn 1 px.
+    expect(marks.map((m) => m.x)).toEqual(
+      [10, 5, 2].map((h) => Number((160 + ((24 - h - 1 / 3600) / 25) * 1000).toFixed(1))),
+    );
+    expect(marks.every((m) => m.width === 1)).toBe(true);
+    expect(marks[0]?.hover).toMatch(/^a: scheduled start \d\d:\d\d:\d\d UTC$/);
+    expect(marks[2]?.hover).toMatch(/^the last global start, \d\d:\d\d:\d\d UTC$/);
+    expect(svg).toContain("3 of 1440 global slots used (0.2%), one per 1m00s");
+    // The command lanes move down one lane for it; without slots there is no such lane.
+    expect(svg).toMatch(/<g class="lane" data-command="a"><text class="label" x="4" y="51">/);
+    expect(timelineSvg(base).text).not.toContain("global slots");
+  });
+
+  it("draws slots closer than a pixel as one mark: a full capacity is one band", () => {
+    const minute = 60_000;
+    const starts = Array.from({ length: 120 }, (_, i) => ({ at: T0 - 3 * HOUR + i * minute }));
+    const svg = timelineSvg({
+      ...snapshot([command("a")], []),
+      globalSlots: { starts, minIntervalMs: minute },
+    }).text;
+    const marks = svg.match(/<rect class="slot"/g) ?? [];
+    expect(marks).toHaveLength(1);
+    expect(svg).toContain("120 scheduled starts from");
+    expect(svg).toContain("120 of 1440 global slots used (8.3%)");
+  });
+
+  it("shows on a command's page what became of each run's post, and the command's dead letters", () => {
+    const c = command("report", { title: "Nightly <report>" });
+    const runs = (
+      ["sent", "dead_letter", "dead_letter", "unchanged", "self", "none", undefined] as const
+    ).map((notified, i) => seededRun("report", T0, (i + 1) * HOUR, notified ? { notified } : {}));
+    const letter = (over: Partial<DeadLetter>): DeadLetter => ({
+      id: `l-${Object.values(over).join("-")}`,
+      kind: "command",
+      content: "# Nightly <report>\n\n<b>undelivered</b>",
+      reason: "HTTP 400",
+      attempts: 1,
+      createdAt: T0,
+      ...over,
+    });
+    const letters = [
+      letter({ commandId: "report", runId: runs[1]?.runId }),
+      // An older letter names no run: its title says whose it is.
+      letter({}),
+      letter({ commandId: "other", runId: "x" }),
+      letter({ content: "# Someone else\n\nhi" }),
+      letter({ kind: "heartbeat", content: "# Nightly <report>" }),
+    ];
+    expect(deadLettersOf(letters, c).map((l) => l.id)).toEqual([letters[0]?.id, letters[1]?.id]);
+    const page = must(
+      commandPage({ ...snapshot([c], runs), deadLetters: letters }, "report", {
+        token: "tok",
+        nonce: "n",
+      }),
+    );
+    const cells = [
+      ...page.matchAll(/<tr data-run="[^"]+">(?:<td[^>]*>.*?<\/td>){6}<td>(.*?)<\/td>/g),
+    ].map((m) => m[1]?.replace(/<[^>]+>/g, ""));
+    expect(cells).toEqual([
+      "posted",
+      "dead letter",
+      "dead letter, since redriven",
+      "not posted: unchanged",
+      "its type posts its own",
+      "not posted: no notifier",
+      "-",
+    ]);
+    expect(page).toContain("<h2>Dead letters (2)</h2>");
+    expect(page).toContain("&lt;b&gt;undelivered&lt;/b&gt;");
+    expect(page).not.toContain("<b>undelivered");
   });
 });

@@ -4,6 +4,7 @@ import { runOnce } from "../../lib/app/run.js";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { asError } from "../../lib/runtime/log.js";
 import type { App } from "../../lib/runtime/app.js";
+import { storeFingerprint } from "../dashboard/events.js";
 import { startDashboard, type DashboardActions } from "../dashboard/server.js";
 import { SnapshotReader } from "../dashboard/snapshot.js";
 import { terminalSafeJson } from "../format.js";
@@ -77,6 +78,7 @@ async function serve(app: App, description: string, flags: DashboardFlags): Prom
   const dashboard = await startDashboard({
     port: flags.port,
     read: () => reader.read(),
+    watch: () => storeFingerprint(app),
     actions: actions(app, running),
     target: `Reading ${description}`,
   });

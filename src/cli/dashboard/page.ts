@@ -8,8 +8,13 @@ import { TIMELINE_SPAN_MS, timelineSvg, WEEK_MS } from "./timeline.js";
 
 /** The dashboard page, server-rendered; a small script swaps in fresh sections. */
 
-/** How often the page script asks for fresh sections. */
+/** How often the page asks for fresh sections while no event stream is open. */
 export const REFRESH_MS = 3000;
+/**
+ * How often it asks while the stream is open: changes come as events, and this keeps
+ * the relative times (next due, lateness) and the "now" line moving.
+ */
+export const LIVE_REFRESH_MS = 15_000;
 
 export const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem 1.5rem;color:#1d1d1f;background:#fafafa}
@@ -29,22 +34,34 @@ svg .grid{stroke:#eee}svg .lane-line{stroke:#f3f3f3}svg .now{stroke:#0a60d0;stro
 svg .due{stroke:#0a60d0;stroke-width:2}
 svg rect.run.ok{fill:#2e9e64}svg rect.run.failed{fill:#d93025}
 svg rect.run.timeout{fill:#f29900}svg rect.run.abandoned{fill:#9e9e9e}
-svg rect.run.running{fill:#7baaf7}
+svg rect.run.running{fill:#7baaf7}svg rect.slot{fill:#5f6368}svg .slots-lane{fill:#f6f6f6}
 .legend span{margin-right:1rem}.muted{color:#666}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;max-height:30rem;overflow:auto;background:#f4f4f4;padding:.4rem;margin:.2rem 0}
 details summary{cursor:pointer}
 `;
 
-/** Confirms actions, and swaps in fresh sections every REFRESH_MS keeping keyboard focus. */
+/**
+ * Confirms actions, and swaps in fresh sections keeping keyboard focus: after each event
+ * of the stream (GET /events, when the page is live), else every REFRESH_MS; every
+ * LIVE_REFRESH_MS while the stream is open. Refreshes never overlap: one asked for
+ * during another runs after it.
+ */
 const SCRIPT = `
 (() => {
   const token = document.body.dataset.token;
   let versions = JSON.parse(document.body.dataset.versions);
+  let running = false;
+  let again = false;
+  let live = false;
+  let lastRefresh = Date.now();
   document.addEventListener("submit", (e) => {
     const message = e.target.dataset && e.target.dataset.confirm;
     if (message && !window.confirm(message)) e.preventDefault();
   });
   async function refresh() {
+    if (running) return void (again = true);
+    running = true;
+    lastRefresh = Date.now();
     try {
       const known = Object.entries(versions).map(([id, v]) => id + ":" + v).join(",");
       const query = new URLSearchParams({ token, span: document.body.dataset.span, known });
@@ -59,8 +76,8 @@ const SCRIPT = `
       }
       versions = data.versions;
       if (focused) {
-        const again = document.querySelector('[data-key="' + CSS.escape(focused) + '"]');
-        if (again) again.focus();
+        const back = document.querySelector('[data-key="' + CSS.escape(focused) + '"]');
+        if (back) back.focus();
       }
       document.body.dataset.refreshed = String(data.now);
       document.getElementById("stale").hidden = true;
@@ -68,9 +85,31 @@ const SCRIPT = `
       const stale = document.getElementById("stale");
       stale.textContent = "Refresh failed (" + err.message + "); retrying.";
       stale.hidden = false;
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        void refresh();
+      }
     }
   }
-  setInterval(refresh, ${REFRESH_MS});
+  if (document.body.dataset.live === "1" && window.EventSource) {
+    // The browser reconnects a dropped stream by itself; meanwhile the page polls.
+    const events = new EventSource("/events?" + new URLSearchParams({ token }));
+    events.addEventListener("open", () => {
+      live = true;
+      document.body.dataset.live = "open";
+    });
+    events.addEventListener("error", () => {
+      live = false;
+      document.body.dataset.live = "1";
+    });
+    // Ready: the stream watches from now on; what changed before it is fetched once.
+    for (const kind of ["ready", "change"]) events.addEventListener(kind, () => void refresh());
+  }
+  setInterval(() => {
+    if (Date.now() - lastRefresh >= (live ? ${LIVE_REFRESH_MS} : ${REFRESH_MS})) void refresh();
+  }, 1000);
 })();
 `;
 
@@ -134,6 +173,8 @@ export interface PageOptions {
   notice?: { text: string; error: boolean } | undefined;
   /** The timeline over 7 days instead of 24 hours. */
   week?: boolean;
+  /** The server streams changes (GET /events): the page refreshes on each. */
+  live?: boolean;
 }
 
 export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
@@ -158,7 +199,7 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
           ${rawHtml(CSS)}
         </style>
       </head>
-      <body data-token="${opts.token}" data-span="${opts.week ? "7d" : "24h"}" data-versions="${JSON.stringify(versionsOf(s))}">
+      <body data-token="${opts.token}" data-live="${opts.live ? "1" : "0"}" data-span="${opts.week ? "7d" : "24h"}" data-versions="${JSON.stringify(versionsOf(s))}">
         <h1>AMPA dashboard</h1>
         <p class="muted">${opts.target}</p>
         ${notice}
@@ -170,7 +211,8 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
         <p class="legend">
           <span class="ok">■ ok</span><span class="failed">■ failed</span
           ><span class="timeout">■ timeout</span><span class="abandoned">■ abandoned</span
-          ><span class="running">■ running</span><span class="muted">| next due</span>
+          ><span class="running">■ running</span><span class="muted">| next due</span
+          ><span class="muted">▮ global slot (a scheduled start)</span>
         </p>
         <div id="timeline">${rawHtml(s.timeline ?? "")}</div>
         <h2>Dead letters</h2>

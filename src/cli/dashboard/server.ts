@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { asError } from "../../lib/runtime/log.js";
 import { commandPage } from "./command-page.js";
+import { ChangeFeed, streamChanges } from "./events.js";
 import { changedSections, dashboardPage, sections } from "./page.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -25,6 +26,11 @@ export interface DashboardOptions {
   read: () => Promise<Snapshot>;
   actions: DashboardActions;
   target: string;
+  /**
+   * A string that changes when the store does (events.ts storeFingerprint): with it the
+   * page is told of changes over `GET /events`; without it the page only polls.
+   */
+  watch?: () => Promise<string>;
   /** Fixed in tests; random otherwise. */
   token?: string;
 }
@@ -104,6 +110,8 @@ interface Reply {
   type: string;
   body: string;
   location?: string;
+  /** The event stream: the response stays open (body unused). */
+  events?: ChangeFeed;
 }
 
 interface Context {
@@ -113,6 +121,7 @@ interface Context {
   read: () => Promise<Snapshot>;
   actions: DashboardActions;
   target: string;
+  feed: ChangeFeed | undefined;
 }
 
 /**
@@ -146,6 +155,10 @@ async function postAction(req: IncomingMessage, url: URL, ctx: Context): Promise
 
 async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
   if (!sameToken(url.searchParams.get("token"), ctx.token)) throw new HttpError(403, "forbidden");
+  if (url.pathname === "/events") {
+    if (!ctx.feed) throw new HttpError(404, "no live updates here");
+    return { status: 200, type: "text/event-stream", body: "", events: ctx.feed };
+  }
   if (url.pathname === "/api/snapshot") {
     const snapshot = await ctx.read();
     const week = url.searchParams.get("span") === "7d";
@@ -170,6 +183,7 @@ async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
     target: ctx.target,
     notice: text ? { text, error: url.searchParams.has("error") } : undefined,
     week: url.searchParams.get("span") === "7d",
+    live: ctx.feed !== undefined,
   });
   return { status: 200, type: "text/html; charset=utf-8", body };
 }
@@ -195,6 +209,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     r = { status: known ? err.status : 500, type: "text/plain; charset=utf-8", body: `${body}\n` };
   }
   if (res.headersSent) return void res.destroy();
+  if (r.events) {
+    res.writeHead(200, headers(nonce, r.type));
+    return streamChanges(res, r.events);
+  }
   res.writeHead(r.status, {
     ...headers(nonce, r.type),
     ...(r.location ? { location: r.location } : {}),
@@ -210,6 +228,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     read: sharedRead(opts.read),
     actions: opts.actions,
     target: opts.target,
+    feed: opts.watch && new ChangeFeed(opts.watch),
   };
   const server: Server = createServer((req, res) => void handle(req, res, ctx));
   await new Promise<void>((resolve, reject) => {
@@ -224,6 +243,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        ctx.feed?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

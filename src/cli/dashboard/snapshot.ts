@@ -3,6 +3,7 @@ import type { CorruptItem, DeadLetter } from "../../lib/core/ports.js";
 import { selectionOptions } from "../../lib/app/tick.js";
 import type { App } from "../../lib/runtime/app.js";
 import { statusReport, type StatusReport } from "../status.js";
+import type { GlobalSlots } from "./timeline.js";
 
 /** What one refresh of the dashboard shows, read from the store at one time. */
 export interface Snapshot {
@@ -13,6 +14,8 @@ export interface Snapshot {
   runs: ReadonlyMap<string, readonly RunRecord[]>;
   deadLetters: readonly DeadLetter[];
   corrupt: readonly CorruptItem[];
+  /** The scheduled starts holding the global slot, for the timeline's slots lane. */
+  globalSlots?: GlobalSlots;
 }
 
 /** Queries in flight at once when a refresh reads run histories. */
@@ -21,6 +24,26 @@ const RUN_QUERY_CONCURRENCY = 8;
 /** What changes on a command's item whenever a run of it starts or ends. */
 const runsVersion = (c: Command) =>
   [c.lastRunId, c.leaseRunId, c.lastStartAt, c.lastEndAt].map((v) => v ?? "").join("|");
+
+/**
+ * The scheduled starts on record: each stored run the schedule started (a run once takes
+ * no global slot), and the scheduler's last global start (a run still going, or one whose
+ * record was trimmed).
+ */
+export function scheduledStarts(
+  runs: ReadonlyMap<string, readonly RunRecord[]>,
+  lastGlobalStartAt: number | undefined,
+  minIntervalMs: number,
+): GlobalSlots {
+  const starts: { at: number; commandId?: string }[] = [];
+  for (const [commandId, list] of runs)
+    for (const run of list)
+      if (run.trigger === "schedule") starts.push({ at: run.startedAt, commandId });
+  if (lastGlobalStartAt !== undefined && !starts.some((s) => s.at === lastGlobalStartAt))
+    starts.push({ at: lastGlobalStartAt });
+  starts.sort((a, b) => a.at - b.at);
+  return { starts, minIntervalMs };
+}
 
 async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>) {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
@@ -65,6 +88,7 @@ export class SnapshotReader {
       runs,
       deadLetters,
       corrupt,
+      globalSlots: scheduledStarts(runs, scheduler.lastGlobalStartAt, config.globalMinIntervalMs),
     };
   }
 

@@ -27,6 +27,17 @@ export const OUTCOME_CLASS: Record<RunOutcome, string> = {
   error: "failed",
 };
 
+/**
+ * The global slots (optional: drawn as a lane above the commands when given). Capacity is
+ * one scheduled start per `minIntervalMs` (AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS);
+ * each start holds the slot for that long.
+ */
+export interface GlobalSlots {
+  /** The scheduled starts, oldest first; `commandId` when known. */
+  starts: readonly { at: number; commandId?: string | undefined }[];
+  minIntervalMs: number;
+}
+
 /** The first line of a run's output, cut, for a hover. */
 export function firstLine(output: string, max = HOVER_OUTPUT_CHARS): string {
   const line = output.split("\n", 1)[0] ?? "";
@@ -102,6 +113,57 @@ function runningBar(row: StatusRow, snapshot: Snapshot, x: Scale, y: number): Ht
   return markup`<rect class="run running" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-run="${lease.runId}"><title>${hover}</title></rect>`;
 }
 
+/** Slots closer than this many pixels are drawn as one mark: the lane stays small. */
+const SLOT_MERGE_PX = 1;
+
+/** One mark: the slots held from `from` to `to`, by `starts` scheduled starts. */
+interface SlotMark {
+  from: number;
+  to: number;
+  starts: GlobalSlots["starts"];
+}
+
+function slotMarks(slots: GlobalSlots, x: Scale): SlotMark[] {
+  const marks: SlotMark[] = [];
+  const inView = slots.starts.filter((s) => s.at + slots.minIntervalMs >= x.from && s.at <= x.to);
+  for (const start of inView) {
+    const to = start.at + slots.minIntervalMs;
+    const last = marks[marks.length - 1];
+    if (last && x(start.at) - x(last.to) < SLOT_MERGE_PX) {
+      last.to = Math.max(last.to, to);
+      last.starts = [...last.starts, start];
+    } else marks.push({ from: start.at, to, starts: [start] });
+  }
+  return marks;
+}
+
+function slotHover(mark: SlotMark): string {
+  const [first] = mark.starts;
+  if (mark.starts.length === 1 && first)
+    return first.commandId === undefined
+      ? `the last global start, ${utc(first.at)} UTC`
+      : `${first.commandId}: scheduled start ${utc(first.at)} UTC`;
+  return `${mark.starts.length} scheduled starts from ${utc(mark.from)} to ${utc(mark.to)} UTC`;
+}
+
+/** What the lane's label says on hover: how much of the window's capacity was used. */
+function slotsSummary(slots: GlobalSlots, x: Scale): string {
+  const used = slots.starts.filter((s) => s.at >= x.from && s.at <= x.now).length;
+  if (slots.minIntervalMs <= 0) return `${used} scheduled starts (no global minimum)`;
+  const capacity = Math.floor((x.now - x.from) / slots.minIntervalMs);
+  return `${used} of ${capacity} global slots used (${((used / capacity) * 100).toFixed(1)}%), one per ${duration(slots.minIntervalMs)}`;
+}
+
+function slotsLane(slots: GlobalSlots, x: Scale): Html {
+  const y = AXIS_H;
+  const marks = slotMarks(slots, x).map((m) => {
+    const left = x(Math.max(m.from, x.from));
+    const width = Math.max(x(Math.min(m.to, x.to)) - left, SLOT_MERGE_PX);
+    return markup`<rect class="slot" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-slot="${m.from}"><title>${slotHover(m)}</title></rect>`;
+  });
+  return markup`<g class="lane slots" data-lane="global-slots"><rect class="slots-lane" x="${LABEL_W}" y="${y}" width="${PLOT_W}" height="${LANE_H}"/><text class="label" x="4" y="${y + 13}">global slots<title>${slotsSummary(slots, x)}</title></text>${marks}</g>`;
+}
+
 function lane(row: StatusRow, i: number, snapshot: Snapshot, x: Scale): Html {
   const y = AXIS_H + i * LANE_H;
   const runs = (snapshot.runs.get(row.id) ?? []).filter(
@@ -130,7 +192,7 @@ export interface TimelineOptions {
 
 /**
  * The SVG for the snapshot's commands, in the status order, over the last 24 hours (or
- * `spanMs`). Its
+ * `spanMs`), below a lane of the global slots when the snapshot has them. Its
  * "now" is the end of the current minute: the markup stays the same from one refresh to
  * the next until a run starts or ends or the minute turns, so a hovered bar stays put.
  */
@@ -142,11 +204,13 @@ export function timelineSvg(
   const { report } = snapshot;
   const now = Math.ceil(snapshot.now / 60_000) * 60_000;
   const x = scale(now - spanMs, now + FUTURE_MS * (spanMs / TIMELINE_SPAN_MS), now);
-  const height = AXIS_H + report.rows.length * LANE_H + 4;
-  const lanes = report.rows.map((row, i) => lane(row, i, snapshot, x));
+  const slots = snapshot.globalSlots;
+  const first = slots ? 1 : 0;
+  const height = AXIS_H + (first + report.rows.length) * LANE_H + 4;
+  const lanes = report.rows.map((row, i) => lane(row, first + i, snapshot, x));
   const nowX = x(now).toFixed(1);
   const description =
     opts.description ??
     `Runs of the last ${spanMs > TIMELINE_SPAN_MS ? "7 days" : "24 hours"}, one lane per command`;
-  return markup`<svg id="${opts.id ?? "timeline-svg"}" role="img" aria-label="${description}" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${timeGrid(x, height)}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">${opts.now ?? "now"}</text></svg>`;
+  return markup`<svg id="${opts.id ?? "timeline-svg"}" role="img" aria-label="${description}" viewBox="0 0 ${LABEL_W + PLOT_W + 10} ${height}" width="100%" data-from="${x.from}" data-to="${x.to}">${timeGrid(x, height)}${slots ? slotsLane(slots, x) : ""}${lanes}<line class="now" x1="${nowX}" x2="${nowX}" y1="${AXIS_H - 4}" y2="${height}" /><text class="hour" x="${nowX}" y="${AXIS_H - 6}">${opts.now ?? "now"}</text></svg>`;
 }

@@ -1,4 +1,10 @@
-import { type Command, commandRuntime, type RunClaim, type RunRecord } from "../core/command.js";
+import {
+  type Command,
+  commandRuntime,
+  type RunClaim,
+  type RunNotified,
+  type RunRecord,
+} from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
@@ -10,6 +16,7 @@ import type {
   Dispatch,
   Notify,
   ResultHashStore,
+  RunNotifiedStore,
 } from "../core/ports.js";
 import {
   abandonedRunRecord,
@@ -27,7 +34,7 @@ import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
 /** The store as runs use it: commands, leases, run records, counters, result hashes. */
-export type RunStore = CommandStore & CounterStore & ResultHashStore;
+export type RunStore = CommandStore & CounterStore & ResultHashStore & RunNotifiedStore;
 
 export interface RunDeps {
   store: RunStore;
@@ -148,7 +155,7 @@ export async function executeClaim(
   const stopped = deps.stop?.aborted ? stopReason(deps.stop) : undefined;
   if (stopped !== undefined) result = stoppedResult(result, stopped);
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
-  const run: RunRecord = {
+  const recorded: RunRecord = {
     ...runRecord(
       claim,
       {
@@ -162,6 +169,9 @@ export async function executeClaim(
     worker,
     exitReason: stopped ?? exitReason(result, maxRuntimeMs(command, config) / 60_000),
   };
+  // A run that is not posted says why on its record; a posted one once the post is done.
+  const post = postPlan(deps, command, recorded);
+  const run: RunRecord = post === "post" ? recorded : { ...recorded, notified: post };
   const current = await deps.store.finishRun(claim, run);
   if (!current) {
     log.warn(
@@ -172,8 +182,9 @@ export async function executeClaim(
     { exitCode: run.exitCode, outcome: run.outcome, durationMs: run.durationMs },
     "run finished",
   );
-  await afterRun(deps, log, command, run, { alreadyCounted: !current });
-  return current ? run : { ...run, late: true };
+  const notified = await afterRun(deps, log, command, run, { post, alreadyCounted: !current });
+  const done = notified === undefined ? run : { ...run, notified };
+  return current ? done : { ...done, late: true };
 }
 
 function stopReason(stop: AbortSignal): string {
@@ -225,19 +236,35 @@ async function runCommand(
 }
 
 /**
- * Counts the run and announces it. Heartbeat, delegation and triage-audit runs announce
+ * Whether the run is posted: heartbeat, delegation and triage-audit runs announce
  * themselves with their own titles, so they get no generic post (unless a delegation or
- * triage-audit runner crashed before it could post). A result identical to the previous
+ * triage-audit runner crashed before it could post); a result identical to the previous
  * run's (outcome, exit code and output) is not posted again unless
- * `metadata.post_unchanged`. Never throws.
+ * `metadata.post_unchanged`; without a notifier nothing is.
+ */
+function postPlan(deps: RunDeps, command: Command, run: RunRecord): RunNotified | "post" {
+  // A self-announcing runner that crashed posted nothing: announce the error generically.
+  const selfAnnounced =
+    SELF_ANNOUNCING_TYPES.has(command.type) &&
+    (command.type === "heartbeat" || run.outcome !== "error");
+  if (selfAnnounced) return "self";
+  // `command` was read before this run: its hash is the previous run's result.
+  if (command.lastResultHash === resultHash(run) && !postsUnchanged(command.metadata))
+    return "unchanged";
+  return deps.notifier ? "post" : "none";
+}
+
+/**
+ * Counts the run and announces it as `post` (postPlan) says; a post's fate (sent, or kept
+ * as a dead letter naming the run) is noted on the run's record and returned. Never throws.
  */
 async function afterRun(
   deps: RunDeps,
   log: Logger,
   command: Command,
   run: RunRecord,
-  { alreadyCounted }: { alreadyCounted: boolean },
-): Promise<void> {
+  { post, alreadyCounted }: { post: RunNotified | "post"; alreadyCounted: boolean },
+): Promise<RunNotified | undefined> {
   try {
     // A late finisher's run was counted as abandoned when its lease was recovered.
     if (!alreadyCounted)
@@ -245,23 +272,23 @@ async function afterRun(
         command: command.id,
         outcome: run.outcome,
       });
-    // A self-announcing runner that crashed posted nothing: announce the error generically.
-    const selfAnnounced =
-      SELF_ANNOUNCING_TYPES.has(command.type) &&
-      (command.type === "heartbeat" || run.outcome !== "error");
-    // `command` was read before this run: its hash is the previous run's result.
-    const hash = resultHash(run);
-    const unchanged = command.lastResultHash === hash && !postsUnchanged(command.metadata);
     // A late finisher's result is not the latest: the newer run keeps its hash.
-    if (!alreadyCounted) await deps.store.recordResultHash(command.id, hash);
-    if (unchanged && !selfAnnounced) log.info("result unchanged since the last run: not posted");
-    else if (deps.notifier && !selfAnnounced) {
+    if (!alreadyCounted) await deps.store.recordResultHash(command.id, resultHash(run));
+    if (post === "unchanged") log.info("result unchanged since the last run: not posted");
+    else if (post === "post" && deps.notifier) {
       const message = await commandMessage(command, run, deps.summarize);
-      await deps.notifier.send("command", message);
+      const sent = await deps.notifier.send("command", message, {
+        commandId: command.id,
+        runId: run.runId,
+      });
+      const notified = sent.delivered ? "sent" : "dead_letter";
+      await deps.store.recordRunNotified(run, notified);
+      return notified;
     }
   } catch (err) {
     log.error({ err: asError(err).message }, "could not record or announce the run");
   }
+  return undefined;
 }
 
 /**

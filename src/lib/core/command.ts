@@ -254,6 +254,15 @@ export type CommandState = z.infer<typeof commandStateSchema>;
 
 export type Command = CommandSpec & CommandState;
 
+/**
+ * What became of a run's Discord post: `sent`, kept as a `dead_letter` (undelivered),
+ * not posted because its result was `unchanged` since the previous run, not posted
+ * because its type posts its own messages (`self`: heartbeats, Worklog types), or not
+ * posted because the process had no notifier (`none`). Absent on older records.
+ */
+export const RUN_NOTIFIED = ["sent", "dead_letter", "unchanged", "self", "none"] as const;
+export type RunNotified = (typeof RUN_NOTIFIED)[number];
+
 /** One finished (or abandoned) run. */
 export interface RunRecord {
   commandId: string;
@@ -274,6 +283,8 @@ export interface RunRecord {
   worker?: string;
   /** How it ended, in words: "exited with 0", "killed at its max runtime (10 min)", … */
   exitReason?: string;
+  /** What became of its Discord post (set after the post, when there is one). */
+  notified?: RunNotified;
 }
 
 /** A lease granted to one run of one command. */

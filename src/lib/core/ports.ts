@@ -9,6 +9,7 @@ import type {
   CommandSpec,
   CommandType,
   RunClaim,
+  RunNotified,
   RunOutcome,
   RunRecord,
 } from "./command.js";
@@ -67,6 +68,14 @@ export interface CommandStore {
 /** The hash of each command's latest result, kept on its item (core/result-hash.ts). */
 export interface ResultHashStore {
   recordResultHash(id: string, hash: string): Promise<void>;
+}
+
+/** Notes on a stored run what became of its Discord post (a trimmed record: nothing). */
+export interface RunNotifiedStore {
+  recordRunNotified(
+    run: Pick<RunRecord, "commandId" | "startedAt" | "runId">,
+    notified: RunNotified,
+  ): Promise<void>;
 }
 
 /** Operator edits of commands (CLI, import). */
@@ -132,6 +141,9 @@ export interface DeadLetter {
   createdAt: number;
   redriveAttempts?: number | undefined;
   lastAttemptAt?: number | undefined;
+  /** The run whose post this is, when it is one (older letters and other kinds: none). */
+  commandId?: string | undefined;
+  runId?: string | undefined;
 }
 
 /** Message times (heartbeat suppression) and dead letters. */
@@ -286,9 +298,15 @@ export interface SendResult {
   reason?: string;
 }
 
+/** The run a message is about: kept on its dead letter, if it becomes one. */
+export interface MessageAbout {
+  commandId: string;
+  runId: string;
+}
+
 /** Posts markdown messages (app/notify/notifier.ts implements it over Discord). */
 export interface Notify {
-  send(kind: MessageKind, markdown: string): Promise<SendResult>;
+  send(kind: MessageKind, markdown: string, about?: MessageAbout): Promise<SendResult>;
   /** True when a webhook resolves (environment, SSM or the local inbox). */
   configured(): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import {
   commandSpecSchema,
   commandStateSchema,
   epochMsSchema,
+  RUN_NOTIFIED,
   RUN_OUTCOMES,
   type RunRecord,
   RUNTIMES,
@@ -129,6 +130,8 @@ export const runItemSchema: z.ZodType<RunRecord> = z.object({
   runtime: z.enum(RUNTIMES).optional(),
   worker: z.string().optional(),
   exitReason: z.string().optional(),
+  // Older records have none; a value this version does not know reads as none.
+  notified: z.enum(RUN_NOTIFIED).optional().catch(undefined),
 });
 
 /** Only the last global start is read back; a value that is not a time reads as none. */
@@ -155,6 +158,9 @@ export const deadLetterSchema: z.ZodType<DeadLetter> = z.object({
   createdAt: epochMsSchema,
   redriveAttempts: z.number().optional(),
   lastAttemptAt: z.number().optional(),
+  // Only on letters of a run's post (older ones have none): a bad value reads as none.
+  commandId: z.string().optional().catch(undefined),
+  runId: z.string().optional().catch(undefined),
 });
 
 export const storedMetricSchema: z.ZodType<StoredMetric> = z

@@ -1,10 +1,10 @@
-import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { RunRecord } from "../../core/command.js";
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { RunNotified, RunRecord } from "../../core/command.js";
 import { isConditionalCheckFailed } from "../../core/errors.js";
 import type { OnCorrupt } from "../../core/ports.js";
 import { readItems, parseItem, runItemSchema } from "./items.js";
 import { runKey, runPartition } from "./keys.js";
-import { queryAll, type Table } from "./table-io.js";
+import { queryAll, type Table, writeIf } from "./table-io.js";
 
 /** The RUN#<id> partitions: one item per run of a command, newest `maxRunHistory` kept. */
 
@@ -84,4 +84,22 @@ export async function deleteRun(
   run: Pick<RunRecord, "commandId" | "startedAt" | "runId">,
 ): Promise<void> {
   await t.doc.send(new DeleteCommand({ TableName: t.name, Key: runKey(run) }));
+}
+
+/** Notes what became of the run's post on its record; a record trimmed meanwhile stays gone. */
+export async function recordRunNotified(
+  t: Table,
+  run: Pick<RunRecord, "commandId" | "startedAt" | "runId">,
+  notified: RunNotified,
+): Promise<void> {
+  await writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: runKey(run),
+      UpdateExpression: "SET notified = :n",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":n": notified },
+    }),
+  );
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Command, CommandSpec, RunClaim, RunRecord } from "../../core/command.js";
+import type { Command, CommandSpec, RunClaim, RunNotified, RunRecord } from "../../core/command.js";
 import type {
   AuditStore,
   AuditTime,
@@ -20,6 +20,7 @@ import type {
   PrReportKey,
   PrReportStore,
   ResultHashStore,
+  RunNotifiedStore,
   SchedulerStore,
   StoredMetric,
   TransferStore,
@@ -61,6 +62,7 @@ export class Store
     TransferStore,
     PrReportStore,
     ResultHashStore,
+    RunNotifiedStore,
     DispatchStore
 {
   private readonly t: Table;
@@ -161,6 +163,14 @@ export class Store
 
   deleteRun(run: Pick<RunRecord, "commandId" | "startedAt" | "runId">): Promise<void> {
     return runs.deleteRun(this.t, run);
+  }
+
+  /** Notes what became of the run's Discord post on its record. */
+  recordRunNotified(
+    run: Pick<RunRecord, "commandId" | "startedAt" | "runId">,
+    notified: RunNotified,
+  ): Promise<void> {
+    return runs.recordRunNotified(this.t, run, notified);
   }
 
   // ── Scheduler (GLOBAL/SCHEDULER) ────────────────────────────────────────────────────

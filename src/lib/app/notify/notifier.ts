@@ -7,6 +7,7 @@ import type {
   DeadLetter,
   DeliverToWebhook,
   DeliveryPolicy,
+  MessageAbout,
   MessageKind,
   Notify,
   NotifyStore,
@@ -92,11 +93,17 @@ export class Notifier implements Notify {
     return (await this.deps.webhook()) !== undefined;
   }
 
-  async send(kind: MessageKind, markdown: string): Promise<SendResult> {
+  async send(kind: MessageKind, markdown: string, about?: MessageAbout): Promise<SendResult> {
     const { store, log, clock } = this.deps;
     const webhook = await this.deps.webhook();
     if (!webhook) {
-      const letter = await this.deadLetter(kind, markdown, "no Discord webhook configured", 0);
+      const letter = await this.deadLetter(
+        kind,
+        markdown,
+        "no Discord webhook configured",
+        0,
+        about,
+      );
       return { delivered: false, attempts: 0, deadLetterId: letter.id, reason: letter.reason };
     }
     const result = await this.deps.deliver(webhook.url, discordPayload(markdown), this.policy, {
@@ -110,7 +117,7 @@ export class Notifier implements Notify {
       await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "sent" });
       return { delivered: true, attempts: result.attempts };
     }
-    const letter = await this.deadLetter(kind, markdown, result.reason, result.attempts);
+    const letter = await this.deadLetter(kind, markdown, result.reason, result.attempts, about);
     return {
       delivered: false,
       attempts: result.attempts,
@@ -124,6 +131,7 @@ export class Notifier implements Notify {
     content: string,
     reason: string,
     attempts: number,
+    about: MessageAbout | undefined,
   ): Promise<DeadLetter> {
     const { store, log, config, clock } = this.deps;
     log.error(
@@ -138,6 +146,7 @@ export class Notifier implements Notify {
       reason,
       attempts,
       createdAt: clock(),
+      ...about,
     });
     await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "dead_letter" });
     if (config.deadLetterFile) {

@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spec } from "../support/commands.js";
+import { chromiumPath, type RunningDashboard, startDashboardCli } from "../support/dashboard.js";
+import { ROOT, stackEnv, stackStore, type Started, startStack } from "../support/local-stack.js";
+import { waitFor } from "../support/wait.js";
+
+/**
+ * `ampa dashboard` against a running `npm start`, in Chromium: each run the stack's tick
+ * starts shows on the timeline as it starts, and as a finished bar soon after it is
+ * recorded. The latencies are measured from the run's recorded start and end times.
+ */
+
+const STACK_WAIT_MS = 90_000;
+/** Runs measured: one command added at a time, each started by the stack's tick. */
+const SAMPLES = 5;
+/** A generous bound for a loaded 2-core machine; the medians are what the README reports. */
+const MAX_LATENCY_MS = 5_000;
+
+/** Installed in the page: when each run's bar, running and finished, first appeared. */
+const OBSERVER = `(() => {
+  const w = window;
+  w.__running = {};
+  w.__ended = {};
+  const note = () => {
+    for (const r of document.querySelectorAll("#timeline rect.run[data-run]")) {
+      const seen = r.classList.contains("running") ? w.__running : w.__ended;
+      const id = r.getAttribute("data-run");
+      if (!(id in seen)) seen[id] = Date.now();
+    }
+  };
+  note();
+  new MutationObserver(note).observe(document.getElementById("timeline"), {
+    childList: true,
+    subtree: true,
+  });
+})()`;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+describe("ampa dashboard against a running npm start", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ampa-dashboard-live-"));
+  const storeDir = join(dir, "data");
+  const esbuildDir = `.ampa/esbuild-dashboard-${process.pid}`;
+  let stack: Started;
+  let dashboard: RunningDashboard | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+
+  beforeAll(async () => {
+    stack = startStack({
+      ...(await stackEnv(storeDir, esbuildDir)),
+      // Poll every 5 s inside the tick: an added command starts within seconds.
+      AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+    });
+    await waitFor(
+      "the stack's first tick",
+      () => stack.output().includes('"msg":"tick: '),
+      STACK_WAIT_MS,
+      () => stack.output(),
+    );
+    // The CLI finds the running stack through its lock, as an operator's would.
+    dashboard = await startDashboardCli({
+      AMPA_SCHEDULER_STORE: storeDir,
+      AMPA_DYNAMODB_ENDPOINT: "",
+    });
+    // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(dashboard.url);
+    await page.waitForSelector('body[data-live="open"]', { timeout: 20_000 });
+    await page.evaluate(OBSERVER);
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    if (stack.child.exitCode === null) {
+      stack.child.kill("SIGINT");
+      const stopped = await Promise.race([
+        stack.exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 30_000)),
+      ]);
+      if (!stopped) {
+        stack.child.kill("SIGKILL");
+        await stack.exited;
+      }
+    }
+    rmSync(join(ROOT, esbuildDir), { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("shows each run on the timeline as it starts and soon after its end is recorded", async () => {
+    const store = stackStore(storeDir);
+    const started: number[] = [];
+    const ended: number[] = [];
+    try {
+      for (let i = 0; i < SAMPLES; i++) {
+        const id = `live-${i}`;
+        // Long enough for its running bar to be drawn before it ends.
+        await store.addCommand(
+          spec(id, { command: "sleep 3; echo live", frequencyMinutes: 60 }),
+          Date.now(),
+        );
+        const run = await waitFor(
+          `the run of ${id} to be recorded`,
+          async () => (await store.listRuns(id))[0],
+          STACK_WAIT_MS,
+          () => stack.output(),
+        );
+        expect(run).toMatchObject({ outcome: "success", trigger: "schedule" });
+        const seen = (table: string) =>
+          page.evaluate<number | undefined>(`window.${table}[${JSON.stringify(run.runId)}]`);
+        const endedAt = await waitFor(`the finished bar of ${id}`, () => seen("__ended"), 15_000);
+        const startedAt = await seen("__running");
+        expect(startedAt, `the running bar of ${id}`).toBeDefined();
+        started.push((startedAt ?? NaN) - run.startedAt);
+        ended.push(endedAt - run.endedAt);
+      }
+    } finally {
+      store.close();
+    }
+    console.log(
+      `dashboard live latency over ${SAMPLES} runs: start→running bar ${started.join(", ")} ms (median ${median(started)}), ` +
+        `recorded end→finished bar ${ended.join(", ")} ms (median ${median(ended)})`,
+    );
+    for (const ms of [...started, ...ended]) expect(ms).toBeLessThan(MAX_LATENCY_MS);
+  }, 300_000);
+});
