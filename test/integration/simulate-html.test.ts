@@ -85,6 +85,15 @@ describe("ampa simulate --html", () => {
     expect(bars).toBe(json.totalStarts);
   });
 
+  it("marks the global slots the simulated starts took", () => {
+    const svg = svgById(html, "timeline-svg");
+    const summary = /data-lane="global-slots".*?global slots<title>([^<]*)<\/title>/s.exec(
+      svg,
+    )?.[1];
+    expect(summary).toMatch(new RegExp(`^${json.totalStarts} of \\d+ global slots used`));
+    expect(svg).toMatch(/<rect class="slot" /);
+  });
+
   it("draws each run as long as the simulator holds it, the one unfinished at the end as running", () => {
     const slow = json.commands.find((c) => c.id === "slow");
     const last = slow?.startsSeconds.at(-1) ?? 0;

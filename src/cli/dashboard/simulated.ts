@@ -59,15 +59,25 @@ export function simulationSnapshot(
   );
   report.rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const stored = new Set(end.commands.map((c) => c.id));
+  const runs = new Map(
+    result.commands
+      .filter((c) => stored.has(c.id))
+      .map((c) => [c.id, simulatedRuns(c, runMs.get(c.id) ?? 0, end.startAt, end.at)]),
+  );
   return {
     now: end.at,
     report,
     commands: new Map(end.commands.map((c) => [c.id, c])),
-    runs: new Map(
-      result.commands
-        .filter((c) => stored.has(c.id))
-        .map((c) => [c.id, simulatedRuns(c, runMs.get(c.id) ?? 0, end.startAt, end.at)]),
-    ),
+    runs,
+    // Every simulated start took a slot, the runs still going at the end included.
+    globalSlots: {
+      starts: result.commands
+        .flatMap((c) =>
+          c.startsMs.map((offsetMs) => ({ at: end.startAt + offsetMs, commandId: c.id })),
+        )
+        .sort((a, b) => a.at - b.at),
+      minIntervalMs: end.selection.globalMinIntervalMs,
+    },
     deadLetters: [],
     corrupt: [],
   };
