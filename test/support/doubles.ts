@@ -130,6 +130,14 @@ export function createDoubles(
   };
 }
 
+/** The argv of each call the doubles recorded for one program, in order. */
+export function argvOf(d: Doubles, program: string): string[][] {
+  return d
+    .calls()
+    .filter((c) => c.program === program)
+    .map((c) => c.argv);
+}
+
 /** Files an injected command would have created: PWNED anywhere in the doubles dir or cwd. */
 export function pwnedFiles(d: Doubles): string[] {
   return [d.dir, process.cwd()].flatMap((where) =>
