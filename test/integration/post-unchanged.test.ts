@@ -1,40 +1,19 @@
-import { writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+import { cliHarness } from "../support/cli-harness.js";
 
 /** A run's result post is skipped when outcome, exit code and output equal the previous run's. */
 
-let server: EmbeddedStore;
-let webhook: FakeWebhook;
-let t: TestTable;
-let env: Record<string, string>;
+const cli = cliHarness();
 let dir: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  webhook = await startFakeWebhook();
-  t = await createTestTable(server.endpoint);
+// Runs after the harness's beforeEach (registered later): each test's command gets its own folder.
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "ampa-unchanged-"));
-  env = {
-    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_DISCORD_WEBHOOK: webhook.url,
-    AMPA_COMMAND_CWD: dir,
-  };
-});
-afterEach(async () => {
-  await webhook.close();
+  cli.env.AMPA_COMMAND_CWD = dir;
 });
 
 /** The command prints out.txt and exits with the code in code.txt. */
@@ -53,12 +32,12 @@ const add = async (metadata: Record<string, unknown> = {}) => {
       "--metadata",
       JSON.stringify(metadata),
     ],
-    env,
+    cli.env,
   );
   expect(added.code).toBe(0);
 };
-const run = () => runCli(["run-once", "echo"], env);
-const posts = () => webhook.requests.length;
+const run = () => runCli(["run-once", "echo"], cli.env);
+const posts = () => cli.webhook.requests.length;
 
 // Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("post only what changed", () => {
