@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { cliHarness } from "../support/cli-harness.js";
+import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
 
 /**
@@ -62,7 +62,7 @@ describe("stage runners through ampa run-once", () => {
       /^AMPA claimed this item for intake: command intake, run /,
     );
     expect(
-      (await cli.t.store.listDispatches()).map((r) => [r.workItemId, r.commandId]).sort(),
+      (await cli.store.listDispatches()).map((r) => [r.workItemId, r.commandId]).sort(),
     ).toEqual([
       ["SA-1", "intake"],
       ["SA-2", "planning"],
@@ -80,7 +80,7 @@ describe("stage runners through ampa run-once", () => {
     expect(added.stderr).toContain("Invalid metadata.checks.min_description_chars");
     const stages = await add("bad2", "delegation", { stages: "idea" });
     expect(stages.stderr).toContain("Invalid metadata.stages");
-    expect(await cli.t.store.getCommand("bad")).toBeUndefined();
+    expect(await cli.store.getCommand("bad")).toBeUndefined();
   });
 });
 
@@ -126,7 +126,7 @@ describe("stale-delegation watchdog", () => {
         ],
       },
     });
-    await cli.t.store.claimDispatch(
+    await cli.store.claimDispatch(
       {
         workItemId: "SA-1",
         action: "implement",
@@ -155,7 +155,7 @@ describe("stale-delegation watchdog", () => {
     expect(d.wlState().comments["SA-1"]?.[0]?.comment).toContain(
       "stale-delegation watchdog put this item back",
     );
-    expect((await cli.t.store.listDispatches())[0]).toMatchObject({
+    expect((await cli.store.listDispatches())[0]).toMatchObject({
       workItemId: "SA-1",
       releaseReason: "stale",
     });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { cliHarness } from "../support/cli-harness.js";
+import { cliHarness } from "../support/harness.js";
 
 /** A run's result post is skipped when outcome, exit code and output equal the previous run's. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { cliHarness } from "../support/cli-harness.js";
+import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, type Doubles, pwnedFiles } from "../support/doubles.js";
 
 /** The pr-monitor type end to end: `ampa run-once` with the gh and wl doubles. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { cliHarness } from "../support/cli-harness.js";
+import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
 
 /** The review-audit type end to end: `ampa run-once` with the wl and opencode doubles. */

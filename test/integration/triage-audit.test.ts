@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { cliHarness } from "../support/cli-harness.js";
+import { cliHarness } from "../support/harness.js";
 import {
   argvOf,
   createDoubles,
@@ -118,7 +118,7 @@ describe("triage audit", () => {
     });
     await auditCommand();
     expect((await runAudit(d)).code).toBe(0);
-    expect(await cli.t.store.getLastAudit("SA-42")).toBeGreaterThan(0);
+    expect(await cli.store.getLastAudit("SA-42")).toBeGreaterThan(0);
     // Forget the comment: the DynamoDB record alone keeps the cooldown.
     const second = await runAudit(
       createDoubles({
@@ -362,7 +362,7 @@ describe("delegation command type", () => {
     const result = await runAudit(d);
     expect(result.code).toBe(0);
     expect(argvOf(d, "opencode")).toEqual([["run", expect.stringMatching(/^\/intake SA-43 /)]]);
-    const [claim] = await cli.t.store.listDispatches();
+    const [claim] = await cli.store.listDispatches();
     expect(claim).toMatchObject({ workItemId: "SA-43", commandId: "audit", action: "intake" });
   });
 
