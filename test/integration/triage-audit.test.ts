@@ -188,12 +188,8 @@ describe("triage audit", () => {
       wl: {
         items: [
           workItem({ id: "SA-1", status: "blocked", stage: "idea", updatedAt: ago(50 * HOUR) }),
-          inProgress("SA-2", {
-            updatedAt: ago(40 * HOUR),
-          }),
-          inProgress("SA-3", {
-            updatedAt: ago(30 * HOUR),
-          }),
+          inProgress("SA-2", { updatedAt: ago(40 * HOUR) }),
+          inProgress("SA-3", { updatedAt: ago(30 * HOUR) }),
         ],
         comments: { "SA-1": [comment("SA-1", 2)], "SA-2": [comment("SA-2", 2)] },
       },
@@ -278,11 +274,7 @@ describe("triage audit", () => {
   it("posts the id, title and exit code when the audit fails", async () => {
     const d = createDoubles({
       wl: {
-        items: [
-          inProgress("SA-42", {
-            title: "Fix login",
-          }),
-        ],
+        items: [inProgress("SA-42", { title: "Fix login" })],
       },
       opencode: { responses: [{ prefix: "/audit", stderr: "boom", exit: 4 }] },
     });
@@ -305,9 +297,7 @@ describe("triage audit", () => {
             updatedAt: ago(9 * HOUR),
           }),
           workItem({ id: "$(touch PWNED)", status: "in-progress", updatedAt: ago(8 * HOUR) }),
-          inProgress("SA-42", {
-            title: "$(touch PWNED) `touch PWNED`",
-          }),
+          inProgress("SA-42", { title: "$(touch PWNED) `touch PWNED`" }),
         ],
       },
       opencode: {
