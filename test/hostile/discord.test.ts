@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { createDoubles, workItem } from "../support/doubles.js";
-import { startTestServer } from "../support/store.js";
 import { refusedUrl } from "../support/webhook-server.js";
-import { type FreshStack, freshStack, PLAIN_PATH, type Post } from "./hostile.js";
+import { type FreshStack, freshStacks, PLAIN_PATH, type Post } from "./hostile.js";
 
 /**
  * Mentions and huge titles on their way to Discord: every post carries
@@ -12,14 +10,7 @@ import { type FreshStack, freshStack, PLAIN_PATH, type Post } from "./hostile.js
  * delivered — or, with Discord down, kept whole as a dead letter for redrive.
  */
 
-let server: EmbeddedStore;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-const fresh = <T>(fn: (s: FreshStack) => Promise<T>) => freshStack(server.endpoint, fn);
+const fresh = freshStacks();
 
 const MENTIONS = "@everyone @here <@123456789> <@!42> <@&987654321> <#555> @​everyone";
 const HUGE = (length: number) => `${"@everyone 👋🏽 ".repeat(length / 10)}`.slice(0, length);

@@ -2,8 +2,11 @@ import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll } from "vitest";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { must } from "../support/commands.js";
 import type { Doubles } from "../support/doubles.js";
-import { createTestTable, type TestTable } from "../support/store.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
 
 /**
@@ -132,4 +135,19 @@ export async function freshStack<T>(
   } finally {
     await webhook.close();
   }
+}
+
+/**
+ * One store server for the test file (this registers the hooks that start and stop it),
+ * and a function that runs one test's body on a freshStack of its own there.
+ */
+export function freshStacks(): <T>(fn: (s: FreshStack) => Promise<T>) => Promise<T> {
+  let server: EmbeddedStore | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return (fn) => freshStack(must(server, "the store server").endpoint, fn);
 }

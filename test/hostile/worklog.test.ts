@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { oneLine } from "../../src/lib/app/worklog/busy.js";
 import { runCli } from "../support/cli.js";
-import { createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
-import { startTestServer } from "../support/store.js";
+import { argvOf, createDoubles, delegable, workItem } from "../support/doubles.js";
 import {
   allPayloads,
   executed,
-  type FreshStack,
-  freshStack,
+  freshStacks,
   markerDir,
   rawResponses,
   shellPayloads,
@@ -20,22 +17,7 @@ import {
  * every value passed on to a tool is one argv element (the doubles record argv).
  */
 
-let server: EmbeddedStore;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-
-const fresh = <T>(fn: (s: FreshStack) => Promise<T>) => freshStack(server.endpoint, fn);
-
-const argvOf = (d: Doubles, program: string) =>
-  d
-    .calls()
-    .filter((c) => c.program === program)
-    .map((c) => c.argv);
+const fresh = freshStacks();
 
 /** An open item at stage idea: what live delegation would dispatch if it misread wl. */
 const OPEN = workItem({ id: "SA-1", title: "Open item", stage: "idea" });

@@ -1,47 +1,24 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+import { cliHarness } from "../support/harness.js";
+import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
 
 /**
  * Stage runners and the stale-delegation watchdog end to end: `ampa add` and
  * `ampa run-once` as child processes, the wl and opencode doubles, dynalite, a webhook.
  */
 
-let server: EmbeddedStore;
-let webhook: FakeWebhook;
-let t: TestTable;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  webhook = await startFakeWebhook();
-  t = await createTestTable(server.endpoint);
-  env = {
-    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_DISCORD_WEBHOOK: webhook.url,
-  };
-});
-afterEach(async () => {
-  await webhook.close();
-});
-
-const posts = () => webhook.requests.map((r) => JSON.parse(r.body).content as string);
-const opencode = (d: Doubles) =>
-  d
-    .calls()
-    .filter((c) => c.program === "opencode")
-    .map((c) => c.argv[1]);
+const cli = cliHarness();
+const posts = cli.posts;
+/** The prompt of each opencode run, in order. */
+const opencode = (d: Doubles) => argvOf(d, "opencode").map((argv) => argv[1]);
 const add = (id: string, type: string, metadata: Record<string, unknown>) =>
-  runCli(["add", id, "", "60", "0", "--type", type, "--metadata", JSON.stringify(metadata)], env);
+  runCli(
+    ["add", id, "", "60", "0", "--type", type, "--metadata", JSON.stringify(metadata)],
+    cli.env,
+  );
+
+const runOnce = (id: string, d: Doubles) => runCli(["run-once", id], { ...cli.env, ...d.env });
 
 describe("stage runners through ampa run-once", () => {
   it("intake and planning run as separate commands, each only its stage, each claiming once", async () => {
@@ -62,16 +39,16 @@ describe("stage runners through ampa run-once", () => {
         })
       ).code,
     ).toBe(0);
-    const intake = await runCli(["run-once", "intake"], { ...env, ...d.env });
+    const intake = await runOnce("intake", d);
     expect(intake.code).toBe(0);
     expect(intake.stdout).toContain("Delegation: dispatched intake SA-1");
     expect(opencode(d)).toEqual([
       expect.stringMatching(/^\/intake SA-1 Work without asking questions/),
     ]);
-    const planning = await runCli(["run-once", "planning"], { ...env, ...d.env });
+    const planning = await runOnce("planning", d);
     expect(planning.stdout).toContain("Delegation: dispatched plan SA-2");
     // The idea is still claimed (its agent left it at idea): the next intake run holds.
-    const again = await runCli(["run-once", "intake"], { ...env, ...d.env });
+    const again = await runOnce("intake", d);
     expect(again.stdout).toContain("Delegation: skipped (in_progress items)");
     expect(again.stdout).toMatch(/── Idea - SA-1 \(claimed for intake, run [0-9a-f-]+\)/);
     expect(opencode(d)).toHaveLength(2);
@@ -84,12 +61,12 @@ describe("stage runners through ampa run-once", () => {
     expect(comments[0]?.comment).toMatch(
       /^AMPA claimed this item for intake: command intake, run /,
     );
-    expect((await t.store.listDispatches()).map((r) => [r.workItemId, r.commandId]).sort()).toEqual(
-      [
-        ["SA-1", "intake"],
-        ["SA-2", "planning"],
-      ],
-    );
+    expect(
+      (await cli.store.listDispatches()).map((r) => [r.workItemId, r.commandId]).sort(),
+    ).toEqual([
+      ["SA-1", "intake"],
+      ["SA-2", "planning"],
+    ]);
     expect(posts().map((p) => p.split("\n")[0])).toEqual([
       "# Delegation Report",
       "# Delegation Report",
@@ -103,7 +80,7 @@ describe("stage runners through ampa run-once", () => {
     expect(added.stderr).toContain("Invalid metadata.checks.min_description_chars");
     const stages = await add("bad2", "delegation", { stages: "idea" });
     expect(stages.stderr).toContain("Invalid metadata.stages");
-    expect(await t.store.getCommand("bad")).toBeUndefined();
+    expect(await cli.store.getCommand("bad")).toBeUndefined();
   });
 });
 
@@ -149,7 +126,7 @@ describe("stale-delegation watchdog", () => {
         ],
       },
     });
-    await t.store.claimDispatch(
+    await cli.store.claimDispatch(
       {
         workItemId: "SA-1",
         action: "implement",
@@ -164,7 +141,7 @@ describe("stale-delegation watchdog", () => {
     expect(
       (await add("watchdog", "stale-delegation-watchdog", { stale_after_minutes: 60 })).code,
     ).toBe(0);
-    const result = await runCli(["run-once", "watchdog"], { ...env, ...d.env });
+    const result = await runOnce("watchdog", d);
     expect(result.code).toBe(0);
     const byId = new Map(d.wlState().items.map((i) => [i.id, i]));
     expect(byId.get("SA-1")).toMatchObject({
@@ -178,7 +155,7 @@ describe("stale-delegation watchdog", () => {
     expect(d.wlState().comments["SA-1"]?.[0]?.comment).toContain(
       "stale-delegation watchdog put this item back",
     );
-    expect((await t.store.listDispatches())[0]).toMatchObject({
+    expect((await cli.store.listDispatches())[0]).toMatchObject({
       workItemId: "SA-1",
       releaseReason: "stale",
     });
@@ -187,7 +164,7 @@ describe("stale-delegation watchdog", () => {
       /^# Stale Delegation Recovery\n\nPut back 2 of 2 stale item\(s\):\n- Stuck - SA-1: /,
     );
     // Nothing stale any more: no post.
-    const quiet = await runCli(["run-once", "watchdog"], { ...env, ...d.env });
+    const quiet = await runOnce("watchdog", d);
     expect(quiet.stdout).toContain("nothing held by ampa is stale");
     expect(posts()).toHaveLength(1);
   }, 120_000);

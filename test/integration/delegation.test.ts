@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
 import { DEFAULT_SETTINGS, delegationSettings } from "../../src/lib/app/worklog/checks.js";
 import {
@@ -7,45 +7,28 @@ import {
   runLiveDelegation,
 } from "../../src/lib/app/worklog/delegation.js";
 import { Worklog } from "../../src/lib/app/worklog/wl.js";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import {
   createDoubles,
   delegable,
   type Doubles,
+  doublesOnPath,
   pwnedFiles,
   workItem,
 } from "../support/doubles.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { tablePerTest } from "../support/harness.js";
 
 /**
  * Live delegation through the wl and opencode doubles (which follow the real wl's facts in
  * shared/contracts/worklog-cli.md) with claims recorded in a real table on dynalite.
  */
 
-let server: EmbeddedStore;
-let t: TestTable;
-const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
 // A table per test: claims of one test must not make another's items busy.
-beforeEach(async () => {
-  t = await createTestTable(server.endpoint);
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  process.env.PATH = saved.PATH;
-  if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
-  else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
-});
+const table = tablePerTest();
+const useDoubles = doublesOnPath();
 
 let runs = 0;
 function deps(d: Doubles, over: Partial<DelegationDeps> = {}): DelegationDeps {
-  process.env.PATH = d.env.PATH;
-  process.env.AMPA_DOUBLES_DIR = d.dir;
+  useDoubles(d);
   runs += 1;
   return {
     wl: new Worklog({ run: runTool, cwd: d.dir, timeoutMs: 10_000 }),
@@ -53,7 +36,7 @@ function deps(d: Doubles, over: Partial<DelegationDeps> = {}): DelegationDeps {
     opencode: () => ({ cwd: d.dir, timeoutMs: 10_000 }),
     settings: DEFAULT_SETTINGS,
     claim: { commandId: "delegate", runId: `run-${runs}`, assignee: "ampa" },
-    dispatchStore: t.store,
+    dispatchStore: table.store,
     ...over,
   };
 }
@@ -110,7 +93,7 @@ describe("live delegation against the real wl's facts", () => {
       status: stage === "idea" ? "open" : "in-progress",
       stage,
     });
-    const records = await t.store.listDispatches();
+    const records = await table.store.listDispatches();
     expect(records.find((r) => r.runId === `run-${runs}`)).toMatchObject({
       workItemId: "SA-42",
       action,
@@ -137,8 +120,7 @@ describe("live delegation against the real wl's facts", () => {
         ],
       },
     });
-    process.env.PATH = d.env.PATH;
-    process.env.AMPA_DOUBLES_DIR = d.dir;
+    useDoubles(d);
     await runTool("wl", ["update", "SA-1", "--do-not-delegate", "true", "--json"], {
       cwd: d.dir,
       timeoutMs: 10_000,
@@ -162,8 +144,7 @@ describe("live delegation against the real wl's facts", () => {
         ],
       },
     });
-    process.env.PATH = d.env.PATH;
-    process.env.AMPA_DOUBLES_DIR = d.dir;
+    useDoubles(d);
     await runTool("wl", ["dep", "add", "SA-1", "SA-9", "--json"], {
       cwd: d.dir,
       timeoutMs: 10_000,
@@ -314,20 +295,20 @@ describe("the DISPATCH partition", () => {
 
   it("lets one claim hold an item until it is released, stale, or the stage moves on", async () => {
     const first = record();
-    expect(await t.store.claimDispatch(first, 0)).toBe(true);
-    expect(await t.store.claimDispatch({ ...first, runId: "r2" }, 0)).toBe(false);
+    expect(await table.store.claimDispatch(first, 0)).toBe(true);
+    expect(await table.store.claimDispatch({ ...first, runId: "r2" }, 0)).toBe(false);
     expect(
-      await t.store.claimDispatch({ ...first, runId: "r2", stage: "intake_complete" }, 0),
+      await table.store.claimDispatch({ ...first, runId: "r2", stage: "intake_complete" }, 0),
     ).toBe(true);
     const other = record();
-    await t.store.claimDispatch(other, 0);
-    expect(await t.store.claimDispatch({ ...other, runId: "r3" }, 2_000_000)).toBe(true);
+    await table.store.claimDispatch(other, 0);
+    expect(await table.store.claimDispatch({ ...other, runId: "r3" }, 2_000_000)).toBe(true);
     const third = record();
-    await t.store.claimDispatch(third, 0);
-    expect(await t.store.releaseDispatch(third.workItemId, "someone-else", 5, "x")).toBe(false);
-    expect(await t.store.releaseDispatch(third.workItemId, "r1", 5, "stale")).toBe(true);
-    expect(await t.store.claimDispatch({ ...third, runId: "r4" }, 0)).toBe(true);
-    const listed = await t.store.listDispatches();
+    await table.store.claimDispatch(third, 0);
+    expect(await table.store.releaseDispatch(third.workItemId, "someone-else", 5, "x")).toBe(false);
+    expect(await table.store.releaseDispatch(third.workItemId, "r1", 5, "stale")).toBe(true);
+    expect(await table.store.claimDispatch({ ...third, runId: "r4" }, 0)).toBe(true);
+    const listed = await table.store.listDispatches();
     expect(listed.find((r) => r.workItemId === third.workItemId)).toEqual({
       ...third,
       runId: "r4",

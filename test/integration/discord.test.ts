@@ -37,6 +37,17 @@ function fakeTime(deadlineIn = 15 * MINUTE) {
   return { ctx, waits, waited: () => waits.map((w) => w.ms) };
 }
 
+/** Delivers `content` (default "x") to `url` under `policy` (default POLICY) on a fakeTime clock. */
+async function deliver(
+  url: string,
+  opts: { policy?: DeliveryPolicy; content?: string; deadlineIn?: number } = {},
+) {
+  const time = fakeTime(opts.deadlineIn);
+  const payload = discordPayload(opts.content ?? "x");
+  const result = await deliverToWebhook(url, payload, opts.policy ?? POLICY, time.ctx);
+  return { result, ...time };
+}
+
 let webhook: FakeWebhook | undefined;
 async function serve(script: Reply[], then?: Reply): Promise<FakeWebhook> {
   webhook = await startFakeWebhook(script, then);
@@ -52,8 +63,7 @@ const sent = (w: FakeWebhook) => w.requests.map((r) => JSON.parse(r.body) as unk
 describe("deliverToWebhook (real HTTP on loopback)", () => {
   it("delivers on 204 with exactly {content, allowed_mentions: {parse: []}} as JSON", async () => {
     const w = await serve([reply.noContent]);
-    const { ctx, waited } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("hello"), POLICY, ctx);
+    const { result, waited } = await deliver(w.url, { content: "hello" });
     expect(result).toEqual({ delivered: true, attempts: 1, status: 204 });
     expect(w.requests).toHaveLength(1);
     expect(w.requests[0]).toMatchObject({
@@ -67,8 +77,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("backs off 2 s then 4 s after two failures, then delivers", async () => {
     const w = await serve([reply.status(500), reply.status(502), reply.noContent]);
-    const { ctx, waited } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result, waited } = await deliver(w.url);
     expect(result).toEqual({ delivered: true, attempts: 3, status: 204 });
     expect(waited()).toEqual([2000, 4000]);
     expect(w.requests).toHaveLength(3);
@@ -76,9 +85,8 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("gives up on a persistent 500 after maxRetries + 1 attempts, with the final status", async () => {
     const w = await serve([], reply.status(500));
-    const { ctx, waited } = fakeTime();
     const policy = { ...POLICY, maxRetries: 3 };
-    const result = await deliverToWebhook(w.url, discordPayload("x"), policy, ctx);
+    const { result, waited } = await deliver(w.url, { policy });
     expect(result).toEqual({
       delivered: false,
       attempts: 4,
@@ -97,8 +105,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
       reply.rateLimited({ header: "soon" }),
       reply.noContent,
     ]);
-    const { ctx, waited } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result, waited } = await deliver(w.url);
     expect(result).toEqual({ delivered: true, attempts: 5, status: 204 });
     // The fourth retry has nothing usable to go on: 2 s × 2^3.
     expect(waited()).toEqual([1500, 3000, 250, 16_000]);
@@ -106,10 +113,9 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("times out a request the server never answers, then retries", async () => {
     const w = await serve([reply.hang, reply.noContent]);
-    const { ctx, waited } = fakeTime();
     const policy = { ...POLICY, requestTimeoutMs: 200 };
     const started = performance.now();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), policy, ctx);
+    const { result, waited } = await deliver(w.url, { policy });
     expect(result).toEqual({ delivered: true, attempts: 2, status: 204 });
     expect(waited()).toEqual([2000]);
     expect(performance.now() - started).toBeLessThan(3000);
@@ -117,9 +123,8 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("reports the timeout when a hanging server outlasts every retry", async () => {
     const w = await serve([], reply.hang);
-    const { ctx } = fakeTime();
     const policy = { ...POLICY, maxRetries: 1, requestTimeoutMs: 100 };
-    const result = await deliverToWebhook(w.url, discordPayload("x"), policy, ctx);
+    const { result } = await deliver(w.url, { policy });
     expect(result).toEqual({
       delivered: false,
       attempts: 2,
@@ -129,9 +134,8 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("counts a 2xx as delivered even when its body stalls, so the message is not posted twice", async () => {
     const w = await serve([{ kind: "stall", status: 200 }]);
-    const { ctx, waited } = fakeTime();
     const policy = { ...POLICY, requestTimeoutMs: 200 };
-    const result = await deliverToWebhook(w.url, discordPayload("x"), policy, ctx);
+    const { result, waited } = await deliver(w.url, { policy });
     expect(result).toEqual({ delivered: true, attempts: 1, status: 200 });
     expect(w.requests).toHaveLength(1);
     expect(waited()).toEqual([]);
@@ -139,17 +143,15 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("retries after the connection is reset or closed without an answer", async () => {
     const w = await serve([reply.reset, reply.close, reply.noContent]);
-    const { ctx, waited } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result, waited } = await deliver(w.url);
     expect(result).toEqual({ delivered: true, attempts: 3, status: 204 });
     expect(waited()).toEqual([2000, 4000]);
   });
 
   it("names a reset connection in the reason when it persists", async () => {
     const w = await serve([], reply.reset);
-    const { ctx } = fakeTime();
     const policy = { ...POLICY, maxRetries: 1 };
-    const result = await deliverToWebhook(w.url, discordPayload("x"), policy, ctx);
+    const { result } = await deliver(w.url, { policy });
     expect(result).toEqual({
       delivered: false,
       attempts: 2,
@@ -158,9 +160,8 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
   });
 
   it("retries a refused connection", async () => {
-    const { ctx, waited } = fakeTime();
     const policy = { ...POLICY, maxRetries: 2 };
-    const result = await deliverToWebhook(await refusedUrl(), discordPayload("x"), policy, ctx);
+    const { result, waited } = await deliver(await refusedUrl(), { policy });
     expect(result).toEqual({
       delivered: false,
       attempts: 3,
@@ -174,8 +175,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
       [],
       reply.status(status, '{"message": "Unknown Webhook", "code": 10015}'),
     );
-    const { ctx, waited } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result, waited } = await deliver(w.url);
     expect(result).toEqual({ delivered: false, attempts: 1, status, reason: `HTTP ${status}` });
     expect(w.requests).toHaveLength(1);
     expect(waited()).toEqual([]);
@@ -187,8 +187,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
       status: 302,
       headers: { location: "http://127.0.0.1:9/elsewhere" },
     });
-    const { ctx } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result } = await deliver(w.url);
     expect(result).toMatchObject({
       delivered: false,
       attempts: 1,
@@ -200,8 +199,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("fails at once on a URL that is not http(s), without repeating it", async () => {
     const url = "ftp://discord.com/api/webhooks/1/ftp-token-0123456789";
-    const { ctx } = fakeTime();
-    const result = await deliverToWebhook(url, discordPayload("x"), POLICY, ctx);
+    const { result } = await deliver(url);
     expect(result).toEqual({
       delivered: false,
       attempts: 1,
@@ -211,8 +209,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("stops retrying when the next wait would pass the deadline", async () => {
     const w = await serve([], reply.status(503));
-    const { ctx, waits, waited } = fakeTime(10_000);
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result, ctx, waits, waited } = await deliver(w.url, { deadlineIn: 10_000 });
     expect(result).toEqual({
       delivered: false,
       attempts: 3,
@@ -225,8 +222,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("does not wait for a 429 whose retry_after passes the deadline", async () => {
     const w = await serve([], reply.rateLimited({ bodySeconds: 90 }));
-    const { ctx, waited } = fakeTime(MINUTE);
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result, waited } = await deliver(w.url, { deadlineIn: MINUTE });
     expect(result).toMatchObject({ delivered: false, attempts: 1, status: 429 });
     expect(result.delivered || result.reason).toMatch(/^out of time: next retry in 90 s/);
     expect(waited()).toEqual([]);
@@ -253,8 +249,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
 
   it("fails at once, without a request, when called after the deadline", async () => {
     const w = await serve([]);
-    const { ctx } = fakeTime(0);
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result } = await deliver(w.url, { deadlineIn: 0 });
     expect(result).toEqual({
       delivered: false,
       attempts: 0,
@@ -266,15 +261,13 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
   it("sends @everyone and other mentions as text, with mention parsing off", async () => {
     const w = await serve([reply.noContent]);
     const content = "@everyone @here <@123456789> <@&987654321> deploy finished";
-    const { ctx } = fakeTime();
-    await deliverToWebhook(w.url, discordPayload(content), POLICY, ctx);
+    await deliver(w.url, { content });
     expect(sent(w)).toEqual([{ content, allowed_mentions: { parse: [] } }]);
   });
 
   it("sends 10,000 characters cut to the limit, ending with the marker", async () => {
     const w = await serve([reply.noContent]);
-    const { ctx } = fakeTime();
-    await deliverToWebhook(w.url, discordPayload("a".repeat(10_000)), POLICY, ctx);
+    await deliver(w.url, { content: "a".repeat(10_000) });
     const [received] = sent(w) as { content: string }[];
     expect(received?.content.length).toBeLessThanOrEqual(DISCORD_CONTENT_LIMIT);
     expect(received?.content.endsWith(TRUNCATION_MARKER)).toBe(true);
@@ -288,8 +281,7 @@ describe("deliverToWebhook (real HTTP on loopback)", () => {
       { kind: "answer", status: 429, body: big },
       reply.status(200, big),
     ]);
-    const { ctx } = fakeTime();
-    const result = await deliverToWebhook(w.url, discordPayload("x"), POLICY, ctx);
+    const { result } = await deliver(w.url);
     expect(result).toEqual({ delivered: true, attempts: 3, status: 200 });
     // A body left unread would hold its connection open until garbage collection; an
     // aborted one is closed by fetch's connection pool within its 4 s keep-alive timeout.

@@ -1,36 +1,16 @@
-import type { Context } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { spec } from "../support/commands.js";
-import { createDoubles, delegable } from "../support/doubles.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { createDoubles, delegable, doublesOnPath } from "../support/doubles.js";
+import { handlerTable, lambdaContext as context } from "../support/lambda.js";
 
-let server: EmbeddedStore;
-let t: TestTable;
-
-function context(remainingMs = 60_000): Context {
-  return {
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    getRemainingTimeInMillis: () => remainingMs,
-  } as Context;
-}
-
-beforeAll(async () => {
-  server = await startTestServer();
-  t = await createTestTable(server.endpoint);
-  // The handlers build their App from the environment on first use, as on Lambda.
-  process.env.AMPA_DYNAMODB_ENDPOINT = server.endpoint;
-  process.env.AMPA_TABLE_NAME = t.tableName;
-  process.env.AMPA_DISPATCH = "inline";
-});
-afterAll(async () => {
-  await server.close();
-});
+// A tick runs the command it starts in this process: there is no Lambda to invoke.
+const handlers = handlerTable({ AMPA_DISPATCH: "inline" });
+const useDoubles = doublesOnPath();
 
 describe("Lambda handlers", () => {
   it("runOnce runs a command synchronously and returns its result", async () => {
     const { handler } = await import("../../src/handlers/runOnce.js");
-    await t.store.addCommand(spec("hello", { command: "echo hello" }), Date.now());
+    await handlers.store.addCommand(spec("hello", { command: "echo hello" }), Date.now());
     const result = await handler({ id: "hello" }, context());
     expect(result).toMatchObject({
       id: "hello",
@@ -56,12 +36,12 @@ describe("Lambda handlers", () => {
 
   it("tick uses the schedule's own time and runs the chosen command", async () => {
     const { handler } = await import("../../src/handlers/tick.js");
-    await t.store.addCommand(spec("ticked", { command: "echo ticked" }), Date.now());
+    await handlers.store.addCommand(spec("ticked", { command: "echo ticked" }), Date.now());
     const scheduled = new Date(Math.floor(Date.now() / 1000) * 1000 - 2000).toISOString();
     const { passes } = await handler({ time: scheduled }, context());
     expect(passes).toHaveLength(1);
     expect(passes[0]).toMatchObject({ kind: "started" });
-    expect(await t.store.getLastGlobalStart()).toBe(Date.parse(scheduled));
+    expect(await handlers.store.getLastGlobalStart()).toBe(Date.parse(scheduled));
   });
 
   it("runCommand refuses a run whose lease it does not hold, and never throws", async () => {
@@ -94,20 +74,12 @@ describe("Lambda handlers", () => {
   it("the delegation function returns the report and dispatches nothing on a dry run", async () => {
     const { handler } = await import("../../src/handlers/delegation.js");
     const d = createDoubles({ wl: { items: [delegable({ id: "SA-42", title: "Fix login" })] } });
-    const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
-    process.env.PATH = d.env.PATH;
-    process.env.AMPA_DOUBLES_DIR = d.dir;
-    try {
-      const result = await handler({ dryRun: true }, context());
-      expect(result.ok).toBe(true);
-      expect(result.report).toContain("Top candidate:\n- Fix login - SA-42");
-      expect(result.note).toBeUndefined();
-      expect(d.calls().map((c) => c.argv[0])).toEqual(["in_progress", "list", "next", "dep"]);
-      expect(await handler({ dryRun: "yes" }, context())).toMatchObject({ ok: false });
-    } finally {
-      process.env.PATH = saved.PATH;
-      if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
-      else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
-    }
+    useDoubles(d);
+    const result = await handler({ dryRun: true }, context());
+    expect(result.ok).toBe(true);
+    expect(result.report).toContain("Top candidate:\n- Fix login - SA-42");
+    expect(result.note).toBeUndefined();
+    expect(d.calls().map((c) => c.argv[0])).toEqual(["in_progress", "list", "next", "dep"]);
+    expect(await handler({ dryRun: "yes" }, context())).toMatchObject({ ok: false });
   });
 });

@@ -5,7 +5,7 @@ import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { Notifier } from "../../src/lib/app/notify/notifier.js";
 import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
-import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
+import { executeClaim } from "../../src/lib/app/run.js";
 import { createRunners } from "../../src/lib/app/runners/index.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/app/runners/heartbeat.js";
@@ -15,7 +15,8 @@ import {
 } from "../../src/lib/adapters/dynamodb/client.js";
 import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { scanForCanary } from "../support/canary.js";
-import { must, spec } from "../support/commands.js";
+import { claimStored } from "../support/claims.js";
+import { spec } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { type FakeWebhook, reply, startFakeWebhook } from "../support/webhook-server.js";
@@ -69,7 +70,9 @@ function notifierFor(
     },
     ...(maxSendMs === undefined ? {} : { maxSendMs }),
   });
-  return { notifier, clock, waits, config };
+  // What sendHeartbeat takes: the same notifier, table and clock.
+  const heartbeat = { notifier, store: t.store, clock: () => clock.now };
+  return { notifier, clock, waits, config, heartbeat };
 }
 
 async function counter(
@@ -134,15 +137,7 @@ describe("notifier against a real webhook server", () => {
       spec("wl-stats", { command: "echo '@everyone 4 open items'", title: "Stats" }),
       Date.now(),
     );
-    const command = must(await t.store.getCommand("wl-stats"));
-    const claim = must(
-      await claimCommand(t.store, command, {
-        now: Date.now(),
-        owner: "t",
-        trigger: "schedule",
-        config,
-      }),
-    );
+    const { command, claim } = await claimStored(t, "wl-stats", { owner: "t", config });
     await executeClaim(
       {
         store: t.store,
@@ -190,15 +185,11 @@ describe("notifier against a real webhook server", () => {
       ["audit", "triage-audit"],
     ] as const) {
       await t.store.addCommand(spec(id, { type, title: id }), Date.now());
-      const command = must(await t.store.getCommand(id));
-      const claim = must(
-        await claimCommand(t.store, command, {
-          now: Date.now(),
-          owner: "t",
-          trigger: "run-once",
-          config,
-        }),
-      );
+      const { command, claim } = await claimStored(t, id, {
+        owner: "t",
+        trigger: "run-once",
+        config,
+      });
       await executeClaim(
         { store: t.store, runners, config, log: logs.log, clock: Date.now, notifier },
         command,
@@ -263,11 +254,8 @@ describe("heartbeat", () => {
   it("is sent when there is no notification state", async () => {
     const t = await createTestTable(server.endpoint);
     const webhook = await fakeWebhook();
-    const { notifier, clock } = notifierFor(t, webhook.url);
-    const result = await sendHeartbeat(
-      { notifier, store: t.store, clock: () => clock.now },
-      { force: false },
-    );
+    const { heartbeat, clock } = notifierFor(t, webhook.url);
+    const result = await sendHeartbeat(heartbeat, { force: false });
     expect(result).toMatchObject({ exitCode: 0, outcome: "success" });
     expect(JSON.parse(webhook.requests[0]?.body ?? "{}").content).toBe("# AMPA Heartbeat");
     expect(await counter(t.store, "ampa_heartbeat_sent_total")).toBe(1);
@@ -277,8 +265,7 @@ describe("heartbeat", () => {
   it("is skipped when another message went out 30 s ago, and sent when 6 minutes ago", async () => {
     const t = await createTestTable(server.endpoint);
     const webhook = await fakeWebhook();
-    const { notifier, clock } = notifierFor(t, webhook.url);
-    const deps = { notifier, store: t.store, clock: () => clock.now };
+    const { heartbeat: deps, clock } = notifierFor(t, webhook.url);
     await t.store.recordMessageSent("command", clock.now - 30_000, true);
     const skipped = await sendHeartbeat(deps, { force: false });
     expect(skipped).toMatchObject({
@@ -296,11 +283,8 @@ describe("heartbeat", () => {
 
   it("fails with exit code 2 and counts a failure when no webhook resolves", async () => {
     const t = await createTestTable(server.endpoint);
-    const { notifier, clock } = notifierFor(t, undefined);
-    const result = await sendHeartbeat(
-      { notifier, store: t.store, clock: () => clock.now },
-      { force: true },
-    );
+    const { heartbeat } = notifierFor(t, undefined);
+    const result = await sendHeartbeat(heartbeat, { force: true });
     expect(result.exitCode).toBe(2);
     expect(result.output).toContain("No Discord webhook configured");
     expect(await counter(t.store, "ampa_heartbeat_failure_total")).toBe(1);
@@ -311,8 +295,8 @@ describe("metrics", () => {
   it("exposes the seed's three metrics and agrees across two containers", async () => {
     const t = await createTestTable(server.endpoint);
     const webhook = await fakeWebhook();
-    const { notifier, clock } = notifierFor(t, webhook.url);
-    await sendHeartbeat({ notifier, store: t.store, clock: () => clock.now }, { force: true });
+    const { heartbeat, clock } = notifierFor(t, webhook.url);
+    await sendHeartbeat(heartbeat, { force: true });
     await t.store.incrementCounter("ampa_scheduler_ticks_total");
     // Another "container": its own client, the same table.
     const otherContainer = new Store(

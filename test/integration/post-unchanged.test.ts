@@ -1,40 +1,20 @@
-import { writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, reply, startFakeWebhook } from "../support/webhook-server.js";
+import { cliHarness } from "../support/harness.js";
+import { reply, startFakeWebhook } from "../support/webhook-server.js";
 
 /** A run's result post is skipped when outcome, exit code and output equal the previous run's. */
 
-let server: EmbeddedStore;
-let webhook: FakeWebhook;
-let t: TestTable;
-let env: Record<string, string>;
+const cli = cliHarness();
 let dir: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  webhook = await startFakeWebhook();
-  t = await createTestTable(server.endpoint);
+// Runs after the harness's beforeEach (registered later): each test's command gets its own folder.
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "ampa-unchanged-"));
-  env = {
-    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_DISCORD_WEBHOOK: webhook.url,
-    AMPA_COMMAND_CWD: dir,
-  };
-});
-afterEach(async () => {
-  await webhook.close();
+  cli.env.AMPA_COMMAND_CWD = dir;
 });
 
 /** The command prints out.txt and exits with the code in code.txt. */
@@ -53,14 +33,14 @@ const add = async (metadata: Record<string, unknown> = {}) => {
       "--metadata",
       JSON.stringify(metadata),
     ],
-    env,
+    cli.env,
   );
   expect(added.code).toBe(0);
 };
-const run = () => runCli(["run-once", "echo"], env);
-const posts = () => webhook.requests.length;
+const run = () => runCli(["run-once", "echo"], cli.env);
+const posts = () => cli.webhook.requests.length;
 /** What each stored run's record says became of its post, oldest first. */
-const notified = async () => (await t.store.listRuns("echo")).map((r) => r.notified).reverse();
+const notified = async () => (await cli.store.listRuns("echo")).map((r) => r.notified).reverse();
 
 // Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("post only what changed", () => {
@@ -94,16 +74,23 @@ describe("post only what changed", () => {
   }, 120_000);
 
   it("notes a post Discord refused as a dead letter on the run, and the letter names the run", async () => {
-    await webhook.close();
-    webhook = await startFakeWebhook([], reply.status(400, "bad request"));
-    env.AMPA_DISCORD_WEBHOOK = webhook.url;
-    await add();
-    say("refused");
-    await run();
-    const [stored] = await t.store.listRuns("echo");
-    expect(stored?.notified).toBe("dead_letter");
-    const letters = await t.store.listDeadLetters();
-    expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ kind: "command", commandId: "echo", runId: stored?.runId });
+    const refusing = await startFakeWebhook([], reply.status(400, "bad request"));
+    try {
+      cli.env.AMPA_DISCORD_WEBHOOK = refusing.url;
+      await add();
+      say("refused");
+      await run();
+      const [stored] = await cli.store.listRuns("echo");
+      expect(stored?.notified).toBe("dead_letter");
+      const letters = await cli.store.listDeadLetters();
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        kind: "command",
+        commandId: "echo",
+        runId: stored?.runId,
+      });
+    } finally {
+      await refusing.close();
+    }
   }, 120_000);
 });

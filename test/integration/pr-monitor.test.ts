@@ -1,37 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createDoubles, type Doubles, pwnedFiles } from "../support/doubles.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+import { cliHarness } from "../support/harness.js";
+import { argvOf, createDoubles, type Doubles, pwnedFiles } from "../support/doubles.js";
 
 /** The pr-monitor type end to end: `ampa run-once` with the gh and wl doubles. */
 
-let server: EmbeddedStore;
-let webhook: FakeWebhook;
-let t: TestTable;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  webhook = await startFakeWebhook();
-  t = await createTestTable(server.endpoint);
-  env = {
-    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_DISCORD_WEBHOOK: webhook.url,
-  };
-});
-afterEach(async () => {
-  await webhook.close();
-});
-
-const posts = () => webhook.requests.map((r) => JSON.parse(r.body).content as string);
+const cli = cliHarness();
+const posts = cli.posts;
 const created = (d: Doubles) =>
   d.wlState().items.filter((i) => (i.tags as string[]).includes("pr-monitor"));
 
@@ -46,14 +21,14 @@ const pr = (number: number, headRefOid: string, title = `PR ${number}`) => ({
   isDraft: false,
 });
 
+/** `ampa add <id>` of type pr-monitor with the metadata as given (JSON text). */
+const addPrMonitor = (id: string, metadataJson: string) =>
+  runCli(["add", id, "", "60", "0", "--type", "pr-monitor", "--metadata", metadataJson], cli.env);
 async function addMonitor(metadata: Record<string, unknown> = {}) {
-  const added = await runCli(
-    ["add", "prs", "", "60", "0", "--type", "pr-monitor", "--metadata", JSON.stringify(metadata)],
-    env,
-  );
+  const added = await addPrMonitor("prs", JSON.stringify(metadata));
   expect(added.code).toBe(0);
 }
-const runMonitor = (d: Doubles) => runCli(["run-once", "prs"], { ...env, ...d.env });
+const runMonitor = (d: Doubles) => runCli(["run-once", "prs"], { ...cli.env, ...d.env });
 
 // Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("PR monitor", () => {
@@ -89,12 +64,13 @@ describe("PR monitor", () => {
       /^# PR Monitor — PR #7 failing\n\nFix login\nhttps:\/\/github.com\/acme\/app\/pull\/7/,
     );
     expect(posts()[0]).toContain(`Work item: ${String(items[0]?.id)}`);
-    expect(
-      d
-        .calls()
-        .filter((c) => c.program === "gh")
-        .map((c) => c.argv),
-    ).toContainEqual(["pr", "checks", "7", "--json", "name,bucket,state,link"]);
+    expect(argvOf(d, "gh")).toContainEqual([
+      "pr",
+      "checks",
+      "7",
+      "--json",
+      "name,bucket,state,link",
+    ]);
 
     const second = await runMonitor(d);
     expect(second.code).toBe(0);
@@ -196,12 +172,7 @@ describe("PR monitor", () => {
     expect(posts()[0]).not.toContain("\n# Forged");
     expect(posts()[0]).not.toContain("javascript:");
     // Only PR 7 was valid: its checks were the one other gh call.
-    expect(
-      d
-        .calls()
-        .filter((c) => c.program === "gh")
-        .map((c) => c.argv.slice(0, 3)),
-    ).toEqual([
+    expect(argvOf(d, "gh").map((argv) => argv.slice(0, 3))).toEqual([
       ["pr", "list", "--state"],
       ["pr", "checks", "7"],
     ]);
@@ -235,10 +206,7 @@ describe("PR monitor", () => {
     await addMonitor({ max_prs: 1, repo: "acme/app" });
     const run = await runMonitor(d);
     expect(run.stdout).toContain("PR monitor: 1 open PR(s)");
-    const gh = d
-      .calls()
-      .filter((c) => c.program === "gh")
-      .map((c) => c.argv);
+    const gh = argvOf(d, "gh");
     expect(gh[0]).toEqual([
       "pr",
       "list",
@@ -260,20 +228,7 @@ describe("PR monitor", () => {
       "--repo",
       "acme/app",
     ]);
-    const bad = await runCli(
-      [
-        "add",
-        "prs2",
-        "",
-        "60",
-        "0",
-        "--type",
-        "pr-monitor",
-        "--metadata",
-        '{"repo":"--upload-pack=x"}',
-      ],
-      env,
-    );
+    const bad = await addPrMonitor("prs2", '{"repo":"--upload-pack=x"}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid --metadata: repo: must be owner/repo");
   }, 120_000);

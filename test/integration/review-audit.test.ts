@@ -1,61 +1,25 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
+import { cliHarness } from "../support/harness.js";
+import { argvOf, createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
 
 /** The review-audit type end to end: `ampa run-once` with the wl and opencode doubles. */
 
-let server: EmbeddedStore;
-let webhook: FakeWebhook;
-let t: TestTable;
-let env: Record<string, string>;
+const cli = cliHarness();
+const posts = cli.posts;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  webhook = await startFakeWebhook();
-  t = await createTestTable(server.endpoint);
-  env = {
-    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_DISCORD_WEBHOOK: webhook.url,
-  };
-});
-afterEach(async () => {
-  await webhook.close();
-});
-
-const posts = () => webhook.requests.map((r) => JSON.parse(r.body).content as string);
-const argvOf = (d: Doubles, program: string) =>
-  d
-    .calls()
-    .filter((c) => c.program === program)
-    .map((c) => c.argv);
-
-async function addReviewAudit(metadata: Record<string, unknown> = {}) {
-  const added = await runCli(
-    [
-      "add",
-      "review",
-      "",
-      "60",
-      "0",
-      "--type",
-      "review-audit",
-      "--metadata",
-      JSON.stringify(metadata),
-    ],
-    env,
+/** `ampa add review` of type review-audit with the metadata as given (JSON text). */
+const addReview = (metadataJson: string) =>
+  runCli(
+    ["add", "review", "", "60", "0", "--type", "review-audit", "--metadata", metadataJson],
+    cli.env,
   );
+async function addReviewAudit(metadata: Record<string, unknown> = {}) {
+  const added = await addReview(JSON.stringify(metadata));
   expect(added.stderr).toBe("");
   expect(added.code).toBe(0);
 }
+const runReview = (d: Doubles) => runCli(["run-once", "review"], { ...cli.env, ...d.env });
 
 const inReview = (id: string, fields: Record<string, unknown> = {}) =>
   workItem({ id, title: `Review ${id}`, status: "completed", stage: "in_review", ...fields });
@@ -92,7 +56,7 @@ describe("review audit", () => {
       opencode: { responses: [{ prefix: "/audit", stdout: PASSING }] },
     });
     await addReviewAudit();
-    const run = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const run = await runReview(d);
     expect(run.stdout).toContain("Audited SA-OLDER: verdict pass");
     expect(run.code).toBe(0);
     expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-OLDER"]]);
@@ -111,7 +75,7 @@ describe("review audit", () => {
     );
 
     // The audited item is in its cooldown now; the other one is next.
-    const second = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const second = await runReview(d);
     expect(second.code).toBe(0);
     expect(argvOf(d, "opencode").at(-1)).toEqual(["run", "/audit SA-NEWER"]);
   }, 120_000);
@@ -129,13 +93,13 @@ describe("review audit", () => {
       },
     });
     await addReviewAudit();
-    const first = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const first = await runReview(d);
     expect(first.code).toBe(0);
     expect(d.wlState().items.find((i) => i.id === "SA-FAIL")).toMatchObject({
       status: "in-progress",
       stage: "in_progress",
     });
-    const second = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const second = await runReview(d);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("SA-HUH left in review.");
     expect(d.wlState().items.find((i) => i.id === "SA-HUH")).toMatchObject({
@@ -153,7 +117,7 @@ describe("review audit", () => {
       opencode: { responses: [{ prefix: "/audit", stdout: PASSING }] },
     });
     await addReviewAudit({ audit_only: true });
-    const run = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const run = await runReview(d);
     expect(run.code).toBe(0);
     expect(d.wlState().items[0]).toMatchObject({ status: "completed", stage: "in_review" });
     expect(d.wlState().comments["SA-KEEP"]).toHaveLength(1);
@@ -165,13 +129,13 @@ describe("review audit", () => {
       opencode: { responses: [{ prefix: "/audit", stderr: "model unavailable", exit: 3 }] },
     });
     await addReviewAudit();
-    const run = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const run = await runReview(d);
     expect(run.code).toBe(1);
     expect(d.wlState().comments["SA-ERR"] ?? []).toHaveLength(0);
     expect(d.wlState().items[0]).toMatchObject({ stage: "in_review" });
     expect(posts()[0]).toContain("SA-ERR — audit failed: opencode run exited 3: model unavailable");
     // Retried next run: no cooldown was recorded.
-    await runCli(["run-once", "review"], { ...env, ...d.env });
+    await runReview(d);
     expect(argvOf(d, "opencode")).toHaveLength(2);
   }, 120_000);
 
@@ -191,7 +155,7 @@ describe("review audit", () => {
       },
     });
     await addReviewAudit();
-    const run = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const run = await runReview(d);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Review audit: no items in review.");
     expect(argvOf(d, "opencode")).toHaveLength(0);
@@ -211,7 +175,7 @@ describe("review audit", () => {
       },
     });
     await addReviewAudit();
-    const run = await runCli(["run-once", "review"], { ...env, ...d.env });
+    const run = await runReview(d);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Skipped a work item with a malformed id");
     expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-OK"]]);
@@ -219,22 +183,9 @@ describe("review audit", () => {
   }, 120_000);
 
   it("ampa add refuses bad review-audit metadata with exit 2", async () => {
-    const bad = await runCli(
-      [
-        "add",
-        "review",
-        "",
-        "60",
-        "0",
-        "--type",
-        "review-audit",
-        "--metadata",
-        '{"audit_cooldown_hours":"soon"}',
-      ],
-      env,
-    );
+    const bad = await addReview('{"audit_cooldown_hours":"soon"}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid --metadata: audit_cooldown_hours:");
-    expect((await runCli(["list", "--json"], env)).stdout).toBe("[]\n");
+    expect((await runCli(["list", "--json"], cli.env)).stdout).toBe("[]\n");
   }, 120_000);
 });

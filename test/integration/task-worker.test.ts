@@ -3,11 +3,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { claimCommand } from "../../src/lib/app/run.js";
 import { type PassResult, tickPass } from "../../src/lib/app/tick.js";
-import type { Command } from "../../src/lib/core/command.js";
+import { claimStored } from "../support/claims.js";
 import { MINUTE, must, spec } from "../support/commands.js";
-import { createDoubles, delegable } from "../support/doubles.js";
+import { argvOf, createDoubles, delegable } from "../support/doubles.js";
 import { alive } from "../support/processes.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
@@ -48,6 +47,25 @@ async function dispatchTask(t: TestTable, workersDir: string, now = Date.now()) 
 function workerLog(workersDir: string, runId: string): string {
   const path = join(workersDir, `${runId}.log`);
   return existsSync(path) ? readFileSync(path, "utf8") : "";
+}
+
+/**
+ * A fresh table with the task command `id`, whose shell command (given a pid file's path)
+ * writes its program's pid there, dispatched by a pass to a real worker; once that program runs.
+ */
+async function startedTask(id: string, command: (pidFile: string) => string) {
+  const t = await table();
+  const workersDir = workersTmpDir();
+  const pidFile = join(dirname(workersDir), "program.pid");
+  await t.store.addCommand(spec(id, { command: command(pidFile), runtime: "task" }), Date.now());
+  const started = await dispatchTask(t, workersDir);
+  const worker = await workerOf(workersDir, started);
+  const program = await waitFor(
+    "the program",
+    () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
+    20_000,
+  );
+  return { t, workersDir, started, worker, program };
 }
 
 describe("task workers (real detached processes against the store)", () => {
@@ -111,16 +129,7 @@ describe("task workers (real detached processes against the store)", () => {
       spec("once", { command: `echo ran >> ${marks}; sleep 3`, runtime: "task" }),
       Date.now(),
     );
-    const now = Date.now();
-    const command = must(await t.store.getCommand("once"));
-    const claim = must(
-      await claimCommand(t.store, command, {
-        now,
-        owner: "test",
-        trigger: "schedule",
-        config: t.config,
-      }),
-    );
+    const { command, claim } = await claimStored(t, "once");
     const dispatch = testWorkerDispatch(server.endpoint, t.tableName, workersDir);
     await dispatch(command, claim);
     const first = await workerOf(workersDir, claim);
@@ -144,22 +153,9 @@ describe("task workers (real detached processes against the store)", () => {
   }, 60_000);
 
   it("SIGKILL of a worker: its program dies with it, the run is recorded abandoned within the TTL and the next tick starts the command again", async () => {
-    const t = await table();
-    const workersDir = workersTmpDir();
-    const pidFile = join(dirname(workersDir), "program.pid");
-    await t.store.addCommand(
-      spec("killed", {
-        command: `[ -e ${pidFile} ] && exit 0; echo $$ > ${pidFile}; sleep 60`,
-        runtime: "task",
-      }),
-      Date.now(),
-    );
-    const started = await dispatchTask(t, workersDir);
-    const worker = await workerOf(workersDir, started);
-    const program = await waitFor(
-      "the program",
-      () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
-      20_000,
+    const { t, started, worker, program } = await startedTask(
+      "killed",
+      (pidFile) => `[ -e ${pidFile} ] && exit 0; echo $$ > ${pidFile}; sleep 60`,
     );
     process.kill(worker.pid, "SIGKILL");
     const killedAt = Date.now();
@@ -191,19 +187,9 @@ describe("task workers (real detached processes against the store)", () => {
   }, 60_000);
 
   it("a worker whose lease was recovered and taken over kills its program and writes nothing over the newer run", async () => {
-    const t = await table();
-    const workersDir = workersTmpDir();
-    const pidFile = join(dirname(workersDir), "program.pid");
-    await t.store.addCommand(
-      spec("taken", { command: `echo $$ > ${pidFile}; sleep 60`, runtime: "task" }),
-      Date.now(),
-    );
-    const started = await dispatchTask(t, workersDir);
-    const worker = await workerOf(workersDir, started);
-    const program = await waitFor(
-      "the program",
-      () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
-      20_000,
+    const { t, workersDir, started, worker, program } = await startedTask(
+      "taken",
+      (pidFile) => `echo $$ > ${pidFile}; sleep 60`,
     );
     // Frozen past its TTL, the worker cannot renew: a tick recovers the lease and a newer
     // run claims it (held here, not run) before the worker wakes up.
@@ -216,15 +202,7 @@ describe("task workers (real detached processes against the store)", () => {
       },
       20_000,
     );
-    const command = must(await t.store.getCommand("taken")) as Command;
-    const newer = must(
-      await claimCommand(t.store, command, {
-        now: Date.now(),
-        owner: "newer",
-        trigger: "run-once",
-        config: t.config,
-      }),
-    );
+    const { claim: newer } = await claimStored(t, "taken", { owner: "newer", trigger: "run-once" });
     process.kill(worker.pid, "SIGCONT");
     await workerExit(worker, 20_000);
     expect(alive(program)).toBe(false);
@@ -238,19 +216,9 @@ describe("task workers (real detached processes against the store)", () => {
   }, 60_000);
 
   it("SIGTERM of a worker: it kills its program and records the run abandoned itself, saying why", async () => {
-    const t = await table();
-    const workersDir = workersTmpDir();
-    const pidFile = join(dirname(workersDir), "program.pid");
-    await t.store.addCommand(
-      spec("stopped", { command: `echo $$ > ${pidFile}; echo working; sleep 60`, runtime: "task" }),
-      Date.now(),
-    );
-    const started = await dispatchTask(t, workersDir);
-    const worker = await workerOf(workersDir, started);
-    const program = await waitFor(
-      "the program",
-      () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")),
-      20_000,
+    const { t, workersDir, started, worker, program } = await startedTask(
+      "stopped",
+      (pidFile) => `echo $$ > ${pidFile}; echo working; sleep 60`,
     );
     process.kill(worker.pid, "SIGTERM");
     const run = await runRecorded(t.store, "stopped", started.runId, 20_000);
@@ -284,16 +252,7 @@ describe("task workers (real detached processes against the store)", () => {
       spec("in-clone", { command: 'cat README.md; echo "cwd=$PWD"', runtime: "task" }),
       Date.now(),
     );
-    const now = Date.now();
-    const command = must(await t.store.getCommand("in-clone"));
-    const claim = must(
-      await claimCommand(t.store, command, {
-        now,
-        owner: "test",
-        trigger: "schedule",
-        config: t.config,
-      }),
-    );
+    const { command, claim } = await claimStored(t, "in-clone");
     const scratch = join(base, "scratch");
     mkdirSync(scratch);
     await testWorkerDispatch(server.endpoint, t.tableName, workersDir, {
@@ -313,21 +272,14 @@ describe("task workers (real detached processes against the store)", () => {
     const workersDir = workersTmpDir();
     const d = createDoubles({ wl: { items: [delegable({ id: "SA-7", title: "Idea" })] } });
     await t.store.addCommand(spec("delegate", { type: "delegation", command: "" }), Date.now());
-    const command = must(await t.store.getCommand("delegate"));
-    const claim = must(
-      await claimCommand(t.store, command, {
-        now: Date.now(),
-        owner: "test",
-        trigger: "schedule",
-        config: t.config,
-      }),
-    );
+    const { command, claim } = await claimStored(t, "delegate");
     await testWorkerDispatch(server.endpoint, t.tableName, workersDir, d.env)(command, claim);
     const run = await runRecorded(t.store, "delegate", claim.runId);
     expect(run).toMatchObject({ outcome: "success", runtime: "task" });
     expect(run.worker).toMatch(/^pid:\d+@/);
-    const agent = d.calls().filter((c) => c.program === "opencode");
-    expect(agent.map((c) => c.argv[1])).toEqual([expect.stringMatching(/^\/intake SA-7 /)]);
+    expect(argvOf(d, "opencode").map((argv) => argv[1])).toEqual([
+      expect.stringMatching(/^\/intake SA-7 /),
+    ]);
     expect(await t.store.listDispatches()).toEqual([
       expect.objectContaining({ workItemId: "SA-7", runId: claim.runId, action: "intake" }),
     ]);

@@ -1,51 +1,26 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { cliHarness } from "../support/harness.js";
 import {
+  argvOf,
   createDoubles,
   delegable,
   type Doubles,
   pwnedFiles,
   workItem,
 } from "../support/doubles.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
-import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
 
-let server: EmbeddedStore;
-let webhook: FakeWebhook;
-let t: TestTable;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  webhook = await startFakeWebhook();
-  t = await createTestTable(server.endpoint);
-  env = {
-    AMPA_DYNAMODB_ENDPOINT: server.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_DISCORD_WEBHOOK: webhook.url,
-  };
-});
-afterEach(async () => {
-  await webhook.close();
-});
+const cli = cliHarness();
+const posts = cli.posts;
 
 const HOUR = 3_600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const posts = () => webhook.requests.map((r) => JSON.parse(r.body).content as string);
-const argvOf = (d: Doubles, program: string) =>
-  d
-    .calls()
-    .filter((c) => c.program === program)
-    .map((c) => c.argv);
+/** A work item being worked on: what the triage audit looks at. */
+const inProgress = (id: string, fields: Record<string, unknown> = {}) =>
+  workItem({ id, status: "in-progress", stage: "in_progress", ...fields });
 
 async function auditCommand(metadata: Record<string, unknown> = {}, type = "triage-audit") {
   const added = await runCli(
@@ -62,13 +37,13 @@ async function auditCommand(metadata: Record<string, unknown> = {}, type = "tria
       "--metadata",
       JSON.stringify(metadata),
     ],
-    env,
+    cli.env,
   );
   expect(added.code).toBe(0);
 }
 
 const runAudit = (d: Doubles, extra: Record<string, string> = {}) =>
-  runCli(["run-once", "audit"], { ...env, ...d.env, ...extra });
+  runCli(["run-once", "audit"], { ...cli.env, ...d.env, ...extra });
 
 const AUDIT_OUTPUT = [
   "## Findings",
@@ -84,11 +59,8 @@ describe("triage audit", () => {
     const d = createDoubles({
       wl: {
         items: [
-          workItem({
-            id: "SA-42",
+          inProgress("SA-42", {
             title: "Fix login",
-            status: "in-progress",
-            stage: "in_progress",
             description: "See https://github.com/acme/app/pull/7",
           }),
         ],
@@ -141,16 +113,16 @@ describe("triage audit", () => {
 
   it("skips an item audited within its cooldown, by AMPA's own record", async () => {
     const d = createDoubles({
-      wl: { items: [workItem({ id: "SA-42", status: "in-progress", stage: "in_progress" })] },
+      wl: { items: [inProgress("SA-42")] },
       opencode: { responses: [{ prefix: "/audit", stdout: "## Summary\nStill going." }] },
     });
     await auditCommand();
     expect((await runAudit(d)).code).toBe(0);
-    expect(await t.store.getLastAudit("SA-42")).toBeGreaterThan(0);
+    expect(await cli.store.getLastAudit("SA-42")).toBeGreaterThan(0);
     // Forget the comment: the DynamoDB record alone keeps the cooldown.
     const second = await runAudit(
       createDoubles({
-        wl: { items: [workItem({ id: "SA-42", status: "in-progress", stage: "in_progress" })] },
+        wl: { items: [inProgress("SA-42")] },
       }),
     );
     expect(second.stdout).toContain("SA-42 is in its audit cooldown (6 h).");
@@ -196,7 +168,7 @@ describe("triage audit", () => {
         "--metadata",
         '{"include_blocked":true,"audit_only":true}',
       ],
-      env,
+      cli.env,
     );
     await runAudit(withBlocked);
     expect(argvOf(withBlocked, "wl")).toContainEqual(["list", "--status", "blocked", "--json"]);
@@ -216,18 +188,8 @@ describe("triage audit", () => {
       wl: {
         items: [
           workItem({ id: "SA-1", status: "blocked", stage: "idea", updatedAt: ago(50 * HOUR) }),
-          workItem({
-            id: "SA-2",
-            status: "in-progress",
-            stage: "in_progress",
-            updatedAt: ago(40 * HOUR),
-          }),
-          workItem({
-            id: "SA-3",
-            status: "in-progress",
-            stage: "in_progress",
-            updatedAt: ago(30 * HOUR),
-          }),
+          inProgress("SA-2", { updatedAt: ago(40 * HOUR) }),
+          inProgress("SA-3", { updatedAt: ago(30 * HOUR) }),
         ],
         comments: { "SA-1": [comment("SA-1", 2)], "SA-2": [comment("SA-2", 2)] },
       },
@@ -246,10 +208,7 @@ describe("triage audit", () => {
   it("with audit_only, comments but neither completes nor dispatches", async () => {
     const d = createDoubles({
       wl: {
-        items: [
-          workItem({ id: "SA-42", status: "in-progress", stage: "in_progress" }),
-          workItem({ id: "SA-43", stage: "idea" }),
-        ],
+        items: [inProgress("SA-42"), workItem({ id: "SA-43", stage: "idea" })],
       },
       opencode: { responses: [{ prefix: "/audit", stdout: "PR merged, ready to close" }] },
     });
@@ -263,11 +222,8 @@ describe("triage audit", () => {
 
   it('completes on "PR merged" with no URL only when no child is open', async () => {
     const items = [
-      workItem({ id: "SA-42", status: "in-progress", stage: "in_progress" }),
-      workItem({
-        id: "SA-44",
-        status: "in-progress",
-        stage: "in_progress",
+      inProgress("SA-42"),
+      inProgress("SA-44", {
         parentId: "SA-42",
         updatedAt: "2030-01-01T00:00:00.000Z",
       }),
@@ -286,7 +242,7 @@ describe("triage audit", () => {
   it("does not complete when gh is missing (the PR is not verified)", async () => {
     const d = createDoubles(
       {
-        wl: { items: [workItem({ id: "SA-42", status: "in-progress", stage: "in_progress" })] },
+        wl: { items: [inProgress("SA-42")] },
         opencode: {
           responses: [{ prefix: "/audit", stdout: "Merged: https://github.com/acme/app/pull/7" }],
         },
@@ -302,7 +258,7 @@ describe("triage audit", () => {
   it("truncates a long audit comment and keeps the full output in the run record", async () => {
     const long = `## Summary\nok\n${"y".repeat(3000)}END`;
     const d = createDoubles({
-      wl: { items: [workItem({ id: "SA-42", status: "in-progress", stage: "in_progress" })] },
+      wl: { items: [inProgress("SA-42")] },
       opencode: { responses: [{ prefix: "/audit", stdout: long }] },
     });
     await auditCommand({ truncate_chars: 1000, audit_only: true });
@@ -318,14 +274,7 @@ describe("triage audit", () => {
   it("posts the id, title and exit code when the audit fails", async () => {
     const d = createDoubles({
       wl: {
-        items: [
-          workItem({
-            id: "SA-42",
-            title: "Fix login",
-            status: "in-progress",
-            stage: "in_progress",
-          }),
-        ],
+        items: [inProgress("SA-42", { title: "Fix login" })],
       },
       opencode: { responses: [{ prefix: "/audit", stderr: "boom", exit: 4 }] },
     });
@@ -348,12 +297,7 @@ describe("triage audit", () => {
             updatedAt: ago(9 * HOUR),
           }),
           workItem({ id: "$(touch PWNED)", status: "in-progress", updatedAt: ago(8 * HOUR) }),
-          workItem({
-            id: "SA-42",
-            title: "$(touch PWNED) `touch PWNED`",
-            status: "in-progress",
-            stage: "in_progress",
-          }),
+          inProgress("SA-42", { title: "$(touch PWNED) `touch PWNED`" }),
         ],
       },
       opencode: {
@@ -408,7 +352,7 @@ describe("delegation command type", () => {
     const result = await runAudit(d);
     expect(result.code).toBe(0);
     expect(argvOf(d, "opencode")).toEqual([["run", expect.stringMatching(/^\/intake SA-43 /)]]);
-    const [claim] = await t.store.listDispatches();
+    const [claim] = await cli.store.listDispatches();
     expect(claim).toMatchObject({ workItemId: "SA-43", commandId: "audit", action: "intake" });
   });
 
@@ -422,7 +366,7 @@ describe("delegation command type", () => {
 
   it("run-once of an unknown id exits 2 and runs nothing", async () => {
     const d = createDoubles({ wl: { items: [workItem({ id: "SA-42" })] } });
-    const result = await runCli(["run-once", "nope"], { ...env, ...d.env });
+    const result = await runCli(["run-once", "nope"], { ...cli.env, ...d.env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("Unknown command id: nope");
     expect(d.calls()).toEqual([]);

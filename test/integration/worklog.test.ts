@@ -1,19 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
 import { Worklog, WorklogError } from "../../src/lib/app/worklog/wl.js";
-import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
+import { createDoubles, type Doubles, doublesOnPath, workItem } from "../support/doubles.js";
 
-const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
-afterEach(() => {
-  process.env.PATH = saved.PATH;
-  if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
-  else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
-});
+const useDoubles = doublesOnPath();
 
 /** The doubles on this process's PATH, and a Worklog adapter using them. */
 function setup(d: Doubles, timeoutMs = 10_000): Worklog {
-  process.env.PATH = d.env.PATH;
-  process.env.AMPA_DOUBLES_DIR = d.dir;
+  useDoubles(d);
   return new Worklog({ run: runTool, cwd: d.dir, timeoutMs });
 }
 

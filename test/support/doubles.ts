@@ -9,6 +9,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { afterEach } from "vitest";
 
 const DOUBLES = resolve(import.meta.dirname, "../doubles");
 
@@ -127,6 +128,32 @@ export function createDoubles(
       comments: {},
       ...(JSON.parse(readFileSync(join(dir, "wl.json"), "utf8")) as WlFixture),
     }),
+  };
+}
+
+/** The argv of each call the doubles recorded for one program, in order. */
+export function argvOf(d: Doubles, program: string): string[][] {
+  return d
+    .calls()
+    .filter((c) => c.program === program)
+    .map((c) => c.argv);
+}
+
+/**
+ * For code under test that runs wl, opencode or gh in this process (the tool runner passes
+ * on this process's environment): returns a function that puts a set of doubles on PATH,
+ * and registers an afterEach that puts PATH and AMPA_DOUBLES_DIR back as they were.
+ */
+export function doublesOnPath(): (d: Doubles) => void {
+  const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
+  afterEach(() => {
+    process.env.PATH = saved.PATH;
+    if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
+    else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
+  });
+  return (d) => {
+    process.env.PATH = d.env.PATH;
+    process.env.AMPA_DOUBLES_DIR = d.dir;
   };
 }
 

@@ -80,8 +80,12 @@ export function cooldownMs(item: WorkItem, s: AuditSettings): number {
   return ((key && s.cooldownHoursBy[key]) ?? s.cooldownHours) * HOUR;
 }
 
-export interface AuditDeps {
-  /** The triage-audit command running this audit (recorded with the audit time). */
+/**
+ * What an audit of one work item needs, the triage audit's and the review audit's alike:
+ * opencode's `/audit` run, its time on record, its comment on the item, and a post.
+ */
+export interface ItemAuditDeps {
+  /** The command running this audit (recorded with the audit time). */
   commandId: string;
   wl: Worklog;
   store: AuditStore;
@@ -90,6 +94,9 @@ export interface AuditDeps {
   clock: () => number;
   /** cwd and timeout for opencode (the run's remaining time). */
   agent: () => { cwd: string; timeoutMs: number };
+}
+
+export interface AuditDeps extends ItemAuditDeps {
   /** cwd and timeout for gh. */
   gh: () => { cwd: string; timeoutMs: number };
   /** Who claims the item live delegation dispatches, and where the claim is recorded. */

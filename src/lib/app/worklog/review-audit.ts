@@ -1,6 +1,5 @@
 import { metadataSettings, reviewAuditMetadataSchema } from "../../core/command-metadata.js";
-import type { AuditStore, Notify, ToolRunner } from "../../core/ports.js";
-import { AUDIT_AUTHOR } from "./audit.js";
+import { AUDIT_AUTHOR, type ItemAuditDeps } from "./audit.js";
 import { auditComment, extractSummary, lastAuditComment } from "./audit-text.js";
 import { type AuditVerdict, auditVerdict } from "./audit-verdict.js";
 import { describeFailure } from "./tool-failure.js";
@@ -51,15 +50,7 @@ export const VERDICT_MOVES: Record<AuditVerdict, { status: string; stage: string
   unclear: undefined,
 };
 
-export interface ReviewAuditDeps {
-  commandId: string;
-  wl: Worklog;
-  store: AuditStore;
-  runTool: ToolRunner;
-  notifier?: Notify;
-  clock: () => number;
-  agent: () => { cwd: string; timeoutMs: number };
-}
+export type ReviewAuditDeps = ItemAuditDeps;
 
 export interface ReviewAuditOutcome {
   ok: boolean;
