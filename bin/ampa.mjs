@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// The `ampa` admin CLI: runs the TypeScript source through tsx (a runtime dependency).
-import { register } from "tsx/esm/api";
+// The `ampa` admin CLI: the TypeScript sources, bundled on first use (see cli-bundle.mjs).
+import { loadCli } from "./cli-bundle.mjs";
 
 // The SDK warns on every run that Node 20 support ends soon; the CLI says so once in the README instead.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-register();
-const { main } = await import("../src/cli/main.ts");
+const main = await loadCli();
 process.exitCode = await main(process.argv.slice(2));

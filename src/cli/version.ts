@@ -6,8 +6,8 @@ const PACKAGE_NAME = "ampa-serverless";
 
 /**
  * The version in the project's package.json, found by walking up from this file: the CLI
- * runs from source (bin/ampa.mjs through tsx), so no build step can inline it, and the
- * walk does not depend on how deep this file sits or on the working directory.
+ * runs from its sources or from a bundle of them under .ampa/cli (bin/cli-bundle.mjs), so
+ * the walk must not depend on how deep this file sits or on the working directory.
  */
 export function cliVersion(from = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
