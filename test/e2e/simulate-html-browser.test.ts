@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe("the simulation's HTML file in a browser", () => {
   it("draws one visible bar per simulated start in each command's lane", async () => {
-    const drawn = await page.$$eval("#timeline-svg g.lane", (lanes) =>
+    const drawn = await page.$$eval("#timeline-svg g.lane[data-command]", (lanes) =>
       lanes.map((lane) => ({
         id: lane.getAttribute("data-command"),
         bars: [...lane.querySelectorAll("rect.run")].filter((r) => {
@@ -50,6 +50,14 @@ describe("the simulation's HTML file in a browser", () => {
       })),
     );
     expect(drawn).toEqual(Object.entries(starts).map(([id, bars]) => ({ id, bars })));
+  });
+
+  it("draws the global slots lane above the commands' lanes", async () => {
+    const slots = await page.$$eval(
+      '#timeline-svg g[data-lane="global-slots"] rect.slot',
+      (r) => r.filter((el) => el.getBoundingClientRect().width > 0).length,
+    );
+    expect(slots).toBeGreaterThan(0);
   });
 
   it("shows the hostile titles as text and runs nothing", async () => {
