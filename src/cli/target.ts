@@ -2,7 +2,7 @@ import { type App, createApp } from "../lib/runtime/app.js";
 import { cliShellSettings, type Config, loadConfig } from "../lib/runtime/config.js";
 import { AmpaError } from "../lib/core/errors.js";
 import { startEmbeddedStore } from "../lib/local/embedded-store.js";
-import { acquireLock, type LockInfo, readLock } from "../lib/local/lock.js";
+import { acquireLock, type HeldLock, type LockInfo, readLock } from "../lib/local/lock.js";
 import { createLogger } from "../lib/runtime/log.js";
 import { ensureTable } from "../lib/adapters/dynamodb/table.js";
 
@@ -65,8 +65,9 @@ export async function openTarget(
     };
   }
 
-  const running = await waitForLock(config.storeDir);
-  if (running) {
+  const store = await joinOrLock(config.storeDir, serving ? "dashboard" : "cli");
+  if ("running" in store) {
+    const { running } = store;
     const app = createApp({
       config,
       logDestination,
@@ -79,7 +80,7 @@ export async function openTarget(
       close: async () => app.dynamo.destroy(),
     };
   }
-  const lock = acquireLock(config.storeDir, serving ? "dashboard" : "cli");
+  const { lock } = store;
   try {
     const embedded = await startEmbeddedStore({ dir: config.storeDir });
     lock.publish(embedded.endpoint);
@@ -101,14 +102,27 @@ export async function openTarget(
 }
 
 /**
- * The endpoint of a live `npm start` or dashboard holding the store, waiting briefly for another
- * short-lived ampa command to finish with the directory.
+ * The live `npm start` or dashboard holding the store, or the store's lock for this
+ * process. Another short-lived ampa command holding the directory is waited for (up to
+ * 10 s), also when it took the lock between our look and our attempt: CLIs started
+ * together take turns.
  */
-async function waitForLock(storeDir: string): Promise<LockInfo | undefined> {
+async function joinOrLock(
+  storeDir: string,
+  owner: LockInfo["owner"],
+): Promise<{ running: LockInfo } | { lock: HeldLock }> {
   for (let i = 0; i < 100; i++) {
     const holder = readLock(storeDir);
-    if (!holder) return undefined;
-    if (holder.owner !== "cli" && holder.endpoint) return holder;
+    if (holder && holder.owner !== "cli" && holder.endpoint) return { running: holder };
+    if (!holder) {
+      try {
+        return { lock: acquireLock(storeDir, owner) };
+      } catch (err) {
+        const winner = readLock(storeDir);
+        // Lost the race to another ampa command (or to a stack still starting): wait for it.
+        if (!(err instanceof AmpaError && err.code === "locked" && winner)) throw err;
+      }
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new AmpaError(

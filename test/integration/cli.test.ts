@@ -155,12 +155,12 @@ describe("ampa CLI", () => {
   it("opens the local store directory itself when no stack is running, one process at a time", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "ampa-local-")), "data");
     const local = { AMPA_SCHEDULER_STORE: dir, AMPA_DYNAMODB_ENDPOINT: "" };
-    const adds = await Promise.all(
-      ["a", "b", "c"].map((id) => runCli(["add", id, "true", "1", "0"], local)),
-    );
-    expect(adds.map((r) => r.code)).toEqual([0, 0, 0]);
+    // Started together, they race for the lock: each must wait its turn, none give up.
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    const adds = await Promise.all(ids.map((id) => runCli(["add", id, "true", "1", "0"], local)));
+    expect(adds.map((r) => [r.code, r.stderr])).toEqual(ids.map(() => [0, ""]));
     const listed = JSON.parse((await runCli(["list", "--json"], local)).stdout);
-    expect(listed.map((c: { id: string }) => c.id)).toEqual(["a", "b", "c"]);
+    expect(listed.map((c: { id: string }) => c.id)).toEqual(ids);
   });
 
   it("says the store is unreachable, naming table and endpoint, and exits 1", async () => {
