@@ -1,8 +1,7 @@
-import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Dashboard, startDashboard } from "../../src/cli/dashboard/server.js";
 import type { Snapshot } from "../../src/cli/dashboard/snapshot.js";
-import { openEvents } from "../support/dashboard.js";
+import { openEvents, statusWithHost } from "../support/dashboard.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -75,17 +74,9 @@ describe("the dashboard's event stream", () => {
     const { dashboard: d } = await watched();
     expect((await openEvents(`http://127.0.0.1:${d.port}/events`)).status).toBe(403);
     expect((await openEvents(`http://127.0.0.1:${d.port}/events?token=wrong`)).status).toBe(403);
-    const rebound = await new Promise<number | undefined>((resolve, reject) =>
-      request(
-        `http://127.0.0.1:${d.port}/events?token=${d.token}`,
-        { headers: { host: `attacker.example:${d.port}` } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        },
-      )
-        .on("error", reject)
-        .end(),
+    const rebound = await statusWithHost(
+      `http://127.0.0.1:${d.port}/events?token=${d.token}`,
+      `attacker.example:${d.port}`,
     );
     expect(rebound).toBe(403);
     await d.close();

@@ -1,5 +1,4 @@
 import { mkdtempSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import {
   seedDashboardStore,
   seededRun,
   startDashboardCli,
+  statusWithHost,
 } from "../support/dashboard.js";
 import { runCli } from "../support/cli.js";
 import { must, spec } from "../support/commands.js";
@@ -59,18 +59,9 @@ describe("ampa dashboard", () => {
   });
 
   it("refuses a request for another host name (DNS rebinding) and a cross-site post", async () => {
-    // fetch cannot set Host: a plain request can, as a rebound page's browser would send it.
-    const rebound = await new Promise<number | undefined>((resolve, reject) =>
-      request(
-        dashboard.url,
-        { headers: { host: `attacker.example:${new URL(dashboard.url).port}` } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        },
-      )
-        .on("error", reject)
-        .end(),
+    const rebound = await statusWithHost(
+      dashboard.url,
+      `attacker.example:${new URL(dashboard.url).port}`,
     );
     expect(rebound).toBe(403);
     const crossSite = await post(

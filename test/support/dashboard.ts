@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -180,4 +181,19 @@ export async function openEvents(url: string, headers: Record<string, string> = 
   };
   if (!res.ok) await res.body?.cancel();
   return stream;
+}
+
+/**
+ * The status of a GET of `url` sent with another Host header, as a page rebound to
+ * loopback by DNS would send it (fetch cannot set Host).
+ */
+export function statusWithHost(url: string, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) =>
+    request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    })
+      .on("error", reject)
+      .end(),
+  );
 }
