@@ -59,13 +59,13 @@ describe("runner killed mid-run", () => {
       rmSync(pidFile, { force: true });
       rmSync(quick, { force: true });
       const worker = startWorker(t);
-      const leased = await waitFor("the lease", async () => {
-        const c = await t.store.getCommand("slow");
-        return c?.leaseRunId ? c : undefined;
-      });
+      await waitFor("the lease", async () => (await t.store.getCommand("slow"))?.leaseRunId);
       const pid = await waitFor("the command", () =>
         existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined,
       );
+      // Read once the command runs: the worker's start record moves the expiry on from the
+      // claim's, so a lease read before it would end too early.
+      const leased = (await t.store.getCommand("slow")) as Command;
       worker.kill("SIGKILL");
       await new Promise((r) => worker.once("exit", r));
       figures.kills++;
