@@ -267,18 +267,19 @@ function line(values: readonly string[]): string {
     .trimEnd();
 }
 
+/** When the row's command is next due, for people: "-" while paused, "now" once due. */
+export function nextDueLabel(r: StatusRow, now: number): string {
+  if (r.state === "paused") return "-";
+  return r.nextDueAt === undefined || r.nextDueAt <= now ? "now" : relative(r.nextDueAt, now);
+}
+
+/** The row's lateness with its sign ("+2m" behind, "-30s" early), "-" when unknown. */
+export function latenessLabel({ latenessMs: ms }: StatusRow): string {
+  return ms === undefined ? "-" : `${ms > 0 ? "+" : ms < 0 ? "-" : ""}${shortDuration(ms)}`;
+}
+
 /** The cells of one row, as the table shows them. */
 export function statusCells(r: StatusRow, now: number): string[] {
-  const nextDue =
-    r.state === "paused"
-      ? "-"
-      : r.nextDueAt === undefined || r.nextDueAt <= now
-        ? "now"
-        : relative(r.nextDueAt, now);
-  const late =
-    r.latenessMs === undefined
-      ? "-"
-      : `${r.latenessMs > 0 ? "+" : r.latenessMs < 0 ? "-" : ""}${shortDuration(r.latenessMs)}`;
   return [
     r.id,
     TYPE_LABELS[r.type] ?? r.type,
@@ -287,8 +288,8 @@ export function statusCells(r: StatusRow, now: number): string[] {
     r.state,
     relative(r.lastStartAt, now),
     r.lastExitCode === undefined ? "-" : String(r.lastExitCode),
-    nextDue,
-    late,
+    nextDueLabel(r, now),
+    latenessLabel(r),
     formatScore(r.score),
   ];
 }

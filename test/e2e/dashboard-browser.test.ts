@@ -6,10 +6,11 @@ import {
   HOUR,
   type RunningDashboard,
   seedDashboardStore,
+  recordFinishedRun,
   seededRun,
   startDashboardCli,
 } from "../support/dashboard.js";
-import { must } from "../support/commands.js";
+
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { waitFor } from "../support/wait.js";
 
@@ -122,15 +123,7 @@ describe("the dashboard in a browser", () => {
     // The page listens to the dashboard's event stream.
     await page.waitForSelector('body[data-live="open"]', { timeout: 10_000 });
     const run = seededRun("sleepy", Date.now(), 60_000, { outcome: "failure", exitCode: 9 });
-    await t.store.putRunRecord(run);
-    await t.store.putCommandWithState({
-      ...must(await t.store.getCommand("sleepy"), "sleepy"),
-      lastStartAt: run.startedAt,
-      lastEndAt: run.endedAt,
-      lastRunId: run.runId,
-      lastOutcome: "failure",
-      lastExitCode: 9,
-    });
+    await recordFinishedRun(t.store, run);
     const recordedAt = Date.now();
     await page.waitForSelector(`rect[data-run="${run.runId}"]`, { timeout: 20_000 });
     // An event, not the 15 s poll, brought it (a generous bound for a loaded machine).

@@ -7,12 +7,13 @@ import {
   openEvents,
   type RunningDashboard,
   seedDashboardStore,
+  recordFinishedRun,
   seededRun,
   startDashboardCli,
   statusWithHost,
 } from "../support/dashboard.js";
 import { runCli } from "../support/cli.js";
-import { must, spec } from "../support/commands.js";
+import { spec } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { waitFor } from "../support/wait.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
@@ -142,14 +143,7 @@ describe("ampa dashboard", () => {
       expect(stream.status).toBe(200);
       await stream.next("ready", 0);
       const run = seededRun("sleepy", Date.now(), 5_000, { outcome: "failure", exitCode: 4 });
-      await t.store.putRunRecord(run);
-      await t.store.putCommandWithState({
-        ...must(await t.store.getCommand("sleepy"), "sleepy"),
-        lastStartAt: run.startedAt,
-        lastEndAt: run.endedAt,
-        lastRunId: run.runId,
-        lastOutcome: "failure",
-      });
+      await recordFinishedRun(t.store, run);
       const recordedAt = Date.now();
       const change = await stream.next("change", 0);
       expect(change.at - recordedAt).toBeLessThan(1000);

@@ -197,3 +197,18 @@ export function statusWithHost(url: string, host: string): Promise<number | unde
       .end(),
   );
 }
+
+/** Stores a finished run and points its command's item at it, as a run's end would. */
+export async function recordFinishedRun(store: Store, run: RunRecord): Promise<void> {
+  await store.putRunRecord(run);
+  const command = await store.getCommand(run.commandId);
+  if (!command) throw new Error(`no command ${run.commandId} to record a run of`);
+  await store.putCommandWithState({
+    ...command,
+    lastStartAt: run.startedAt,
+    lastEndAt: run.endedAt,
+    lastRunId: run.runId,
+    lastOutcome: run.outcome,
+    lastExitCode: run.exitCode ?? undefined,
+  });
+}

@@ -1,6 +1,6 @@
 import type { RunRecord } from "../../lib/core/command.js";
 import { relative } from "../format.js";
-import { every, shortDuration, type StatusRow } from "../status.js";
+import { every, latenessLabel, nextDueLabel, type StatusRow } from "../status.js";
 import { markup, type Html } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
 import { firstLine, OUTCOME_CLASS, TIMELINE_SPAN_MS } from "./timeline.js";
@@ -56,16 +56,8 @@ function lastCell(row: StatusRow): Html {
 function commandRow(row: StatusRow, snapshot: Snapshot, token: string, share: number): Html {
   const { now } = snapshot;
   const command = snapshot.commands.get(row.id);
-  const late =
-    row.latenessMs === undefined
-      ? "-"
-      : `${row.latenessMs > 0 ? "+" : row.latenessMs < 0 ? "-" : ""}${shortDuration(row.latenessMs)}`;
-  const nextDue =
-    row.state === "paused"
-      ? "-"
-      : row.nextDueAt === undefined || row.nextDueAt <= now
-        ? "now"
-        : relative(row.nextDueAt, now);
+  const late = latenessLabel(row);
+  const nextDue = nextDueLabel(row, now);
   const toggle = row.paused
     ? actionForm(token, "resume", "Resume", `Resume ${row.id}?`, row.id)
     : actionForm(token, "pause", "Pause", `Pause ${row.id}?`, row.id);
