@@ -196,6 +196,10 @@ export async function image(
   await runStep(bundle);
   mkdirSync(CONTEXT, { recursive: true });
   copyFileSync(opts.worklog, worklogCopy);
+  // The agent tools' manifest and lockfile, for the Dockerfile's `npm ci`.
+  mkdirSync(join(CONTEXT, "tools"), { recursive: true });
+  for (const file of ["package.json", "package-lock.json"])
+    copyFileSync(join(ROOT, "container/tools", file), join(CONTEXT, "tools", file));
   repository ??= (await runStep({ argv: lookup }, true)).trim();
   if (!PATTERNS.repository.test(repository))
     throw new Error(

@@ -9,6 +9,7 @@
 import { createApp } from "../lib/runtime/app.js";
 import { workerEnvironment } from "../lib/runtime/config.js";
 import { runTaskWorker, workerName } from "../lib/runtime/worker.js";
+import { agentSetting } from "../lib/runtime/agent-identity.js";
 
 const env = workerEnvironment();
 const app = createApp();
@@ -24,6 +25,7 @@ const result = await runTaskWorker({
   claimJson: env.claim,
   worker: await workerName(env.ecsMetadataUri),
   stop: stop.signal,
+  agent: agentSetting(),
 });
 app.dynamo.destroy();
 process.exit(result.code);

@@ -17,7 +17,7 @@ import type { Config } from "./config.js";
 import type { SchedulerState } from "./scheduler/select.js";
 import type { WebhookPayload } from "./discord-message.js";
 import type { Logger } from "./logger.js";
-import type { Workspace } from "./task-ports.js";
+import type { AsUser, Workspace } from "./task-ports.js";
 
 /** Epoch milliseconds now. Passed in everywhere, so tests can fix it. */
 export type Clock = () => number;
@@ -351,7 +351,7 @@ export interface ShellResult {
   durationMs: number;
 }
 
-export interface ShellOptions {
+export interface ShellOptions extends AsUser {
   cwd: string;
   timeoutMs: number;
   maxOutputBytes: number;
@@ -379,7 +379,7 @@ export interface ToolResult {
   timedOut: boolean;
 }
 
-export interface ToolOptions {
+export interface ToolOptions extends AsUser {
   cwd: string;
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;

@@ -1,5 +1,19 @@
 /** The ports of task runs: their workspace (a git clone) and run-time secrets. */
 
+/**
+ * The unprivileged user a task worker starts every program as (AMPA_AGENT_UID/GID): not
+ * the worker's own, so agents cannot read its /proc/<pid>/environ nor write its files.
+ */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/** Shell, tool and clone requests: start as `runAs`; without it, as this process. */
+export interface AsUser {
+  runAs?: RunAs;
+}
+
 /** Where a run executes and what it adds to its environment. */
 export interface Workspace {
   cwd: string;
@@ -19,7 +33,7 @@ export interface TaskSecrets {
 /** Reads the task secrets; throws when they cannot be read (not when there are none). */
 export type TaskSecretsSource = () => Promise<TaskSecrets>;
 
-export interface GitCloneRequest {
+export interface GitCloneRequest extends AsUser {
   url: string;
   /** A branch or tag; undefined: the remote's default branch. */
   ref?: string;

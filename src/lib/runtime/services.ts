@@ -7,7 +7,7 @@ import { findOnPath } from "../adapters/process/programs.js";
 import { workerDispatch } from "../adapters/process/worker-dispatch.js";
 import { ecsDispatch } from "../adapters/ecs-dispatch.js";
 import { commandRuntime, type Runtime } from "../core/command.js";
-import type { Dispatch } from "../core/ports.js";
+import type { Dispatch, Summarizer } from "../core/ports.js";
 import type { App } from "./app.js";
 import { findProjectRoot } from "./config.js";
 import type { Logger } from "./log.js";
@@ -32,7 +32,14 @@ export function workflowDeps(app: App, notifier: Notifier, deadline: number): Wo
 /** Per-invocation collaborators: the notifier and runners bound to the time left. */
 export function services(
   app: App,
-  opts: { log?: Logger; remainingMs?: () => number; maxSendMs?: number } = {},
+  opts: {
+    log?: Logger;
+    remainingMs?: () => number;
+    maxSendMs?: number;
+    /** The task worker's: every program as its agent user (runtime/agent-identity.ts). */
+    processes?: typeof processes;
+    summarize?: Summarizer;
+  } = {},
 ): { notifier: Notifier; runDeps: RunDeps } {
   const log = opts.log ?? app.log;
   const clock = Date.now;
@@ -47,9 +54,9 @@ export function services(
     ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
     ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });
-  const summarize = opencodeSummarizer();
+  const summarize = opts.summarize ?? opencodeSummarizer();
   const runners = createRunners({
-    ...processes,
+    ...(opts.processes ?? processes),
     heartbeat: { notifier, store: app.store, clock },
     worklog: { notifier, store: app.store, dispatches: app.store, summarize },
     prReports: app.store,

@@ -5,9 +5,16 @@ import { git } from "../adapters/process/git.js";
 import { scratchDirs } from "../adapters/scratch-dirs.js";
 import { ssmTaskSecrets } from "../adapters/ssm-task-secrets.js";
 import { workspaceRunner, type WorkspaceDeps } from "../app/workspace.js";
-import type { Runners } from "../core/ports.js";
+import type { Runner, Runners, ToolRunner } from "../core/ports.js";
 import { runClaimSchema } from "../core/run-record.js";
 import type { App } from "./app.js";
+import {
+  type AgentRuntime,
+  type AgentSetting,
+  agentProcesses,
+  agentSummarizer,
+  prepareAgent,
+} from "./agent-identity.js";
 import { asError } from "./log.js";
 import { services } from "./services.js";
 
@@ -33,20 +40,49 @@ export async function workerName(
   return local;
 }
 
-/** Each runner run in a workspace (app/workspace.ts): a clone of AMPA_WORKSPACE_REPO, if set. */
-function inWorkspaces(app: App, runners: Runners): Runners {
+/**
+ * Each runner run in a workspace (app/workspace.ts): a clone of AMPA_WORKSPACE_REPO, if set,
+ * owned by the agent user and cloned and synced as it. When that user cannot be used, every
+ * run fails with the reason instead of running as the worker.
+ */
+function inWorkspaces(
+  app: App,
+  runners: Runners,
+  agent: AgentRuntime,
+  runTool: ToolRunner,
+): Runners {
   const { config } = app;
+  const { runAs, home, error } = agent;
   const deps: WorkspaceDeps = {
     secrets: ssmTaskSecrets({ stage: config.stage, region: config.region, useSsm: config.onAws }),
-    git,
-    dirs: scratchDirs(config.workspaceDir),
-    runTool: processes.runTool,
+    git: runAs
+      ? {
+          ...git,
+          clone: (req) => git.clone({ ...req, runAs, env: { ...req.env, HOME: home ?? "" } }),
+        }
+      : git,
+    dirs: scratchDirs(config.workspaceDir, runAs ? { owner: runAs } : {}),
+    runTool,
     log: app.log,
     clock: Date.now,
   };
+  const refuse: Runner = () => Promise.reject(new Error(error));
   return Object.fromEntries(
-    Object.entries(runners).map(([type, runner]) => [type, workspaceRunner(deps, runner)]),
+    Object.entries(runners).map(([type, runner]) => [
+      type,
+      error ? refuse : workspaceRunner(deps, runner),
+    ]),
   ) as Runners;
+}
+
+/** The worker's processes and summarizer: as the agent user when one is set. */
+function agentServices(agent: AgentRuntime) {
+  const { runAs, home } = agent;
+  if (!runAs || !home) return { processes };
+  return {
+    processes: agentProcesses(processes, runAs, home),
+    summarize: agentSummarizer(runAs, home),
+  };
 }
 
 export interface TaskWorkerOptions {
@@ -58,6 +94,8 @@ export interface TaskWorkerOptions {
   /** Aborted on SIGTERM/SIGINT. */
   stop: AbortSignal;
   around?: WorkerDeps["around"];
+  /** AMPA_AGENT_UID/GID (runtime/agent-identity.ts); absent: programs run as the worker. */
+  agent?: AgentSetting;
 }
 
 /**
@@ -83,9 +121,13 @@ export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResu
   }
   const claim = parsed.data;
   const log = app.log.child({ worker: opts.worker });
-  const { runDeps: plain } = services(app, { log });
+  const agent = await prepareAgent(opts.agent ?? {}, app.config.workspaceDir);
+  if (agent.error) log.error(agent.error);
+  const own = agentServices(agent);
+  const { runDeps: plain } = services(app, { log, ...own });
   // Every run of a task worker is a task run: in its workspace, with its run-time secrets.
-  const runDeps = { ...plain, runners: inWorkspaces(app, plain.runners) };
+  const runners = inWorkspaces(app, plain.runners, agent, own.processes.runTool);
+  const runDeps = { ...plain, runners };
   try {
     const result = await workClaim(
       {
@@ -108,5 +150,7 @@ export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResu
     const reason = `task worker failed: ${asError(err).message}`;
     log.error({ commandId: claim.commandId, runId: claim.runId }, reason);
     return { code: WORKER_EXIT.failed, reason };
+  } finally {
+    await agent.close();
   }
 }

@@ -70,6 +70,7 @@ async function clone(req: GitCloneRequest): Promise<GitResult> {
     cwd: req.dir,
     env: { ...process.env, ...req.env, ...NO_PROMPT },
     timeoutMs: req.timeoutMs,
+    ...req.runAs,
     onStdout: () => {},
     onStderr: stderr.push,
   });

@@ -13,15 +13,19 @@ const WATCHED = 'exec 3<&0; (cat <&3 >/dev/null; kill -s KILL 0) & exec "$@" </d
  * is killed when the program exits (nothing it left in the background lives on) and when
  * this process dies (SIGKILL, crash: the kernel closes the pipe), so a command or agent
  * never outlives the runner that would record its result, nor overlaps its next run.
+ * With `uid`/`gid` the group runs as that user (setgid, setuid before exec; the process
+ * needs root or CAP_SETUID/CAP_SETGID): throws EPERM when it may not, never runs as us.
  */
 export function spawnInGroup(
   file: string,
   args: readonly string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; uid?: number; gid?: number },
 ): ChildProcessWithoutNullStreams {
   const child = spawn("/bin/sh", ["-c", WATCHED, "ampa-watch", file, ...args], {
     cwd: opts.cwd,
     env: opts.env,
+    ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+    ...(opts.gid === undefined ? {} : { gid: opts.gid }),
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { Summarizer } from "../../core/ports.js";
+import type { RunAs } from "../../core/task-ports.js";
 import { runProcess } from "./run-process.js";
 
 /** Linux refuses a single argv element over 128 KiB; leave room for the prompt. */
@@ -21,6 +22,9 @@ export function findOnPath(name: string, path = process.env.PATH ?? ""): string 
   return undefined;
 }
 
+/** Another user to run as, in its own HOME (a task worker's agent, runtime/agent-identity.ts). */
+export type AgentUser = RunAs & { home: string };
+
 /** What `execFile` allows per stream by default; more counts as a failure, as there. */
 const MAX_OUTPUT = 1024 * 1024;
 
@@ -33,13 +37,15 @@ async function stdoutOf(
   file: string,
   args: readonly string[],
   timeoutMs: number,
+  agent?: AgentUser,
 ): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   const size = { stdout: 0, stderr: 0 };
   const exit = await runProcess(file, args, {
-    cwd: process.cwd(),
-    env: process.env,
+    cwd: agent?.home ?? process.cwd(),
+    env: agent ? { ...process.env, HOME: agent.home } : process.env,
     timeoutMs,
+    ...(agent ? { uid: agent.uid, gid: agent.gid } : {}),
     onStdout: (chunk) => {
       size.stdout += chunk.length;
       if (size.stdout <= MAX_OUTPUT) chunks.push(chunk);
@@ -56,14 +62,19 @@ async function stdoutOf(
 /**
  * `opencode run "summarize this content in under 1000 characters: …"`, as an argv element
  * (never a shell string), with a 30 s timeout. Undefined when opencode is not on PATH or
- * fails, so the caller falls back to cutting the text.
+ * fails, so the caller falls back to cutting the text. With `agent`, opencode runs as that
+ * user in its HOME (it cannot start: undefined, so the text is cut).
  */
-export function opencodeSummarizer(timeoutMs = 30_000, maxCharacters = 1000): Summarizer {
+export function opencodeSummarizer(
+  timeoutMs = 30_000,
+  maxCharacters = 1000,
+  agent?: AgentUser,
+): Summarizer {
   return async (text) => {
     const opencode = findOnPath("opencode");
     if (!opencode) return undefined;
     const prompt = `summarize this content in under ${maxCharacters} characters: ${text.slice(0, MAX_SUMMARY_INPUT)}`;
-    const summary = (await stdoutOf(opencode, ["run", prompt], timeoutMs))?.trim();
+    const summary = (await stdoutOf(opencode, ["run", prompt], timeoutMs, agent))?.trim();
     return summary || undefined;
   };
 }

@@ -1,3 +1,4 @@
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { killGroup, spawnInGroup } from "./process-group.js";
 
 /** After the program exits, how long to wait for children still holding its pipes. */
@@ -21,6 +22,9 @@ export interface ProcessOptions {
   onTimeout?: () => void;
   /** Kills the group as the timeout does when it aborts (its run lost its lease). */
   signal?: AbortSignal;
+  /** Start the program as this user (see spawnInGroup); undefined: as this process. */
+  uid?: number;
+  gid?: number;
 }
 
 /** How a process run ended. */
@@ -36,6 +40,28 @@ export interface ProcessExit {
 }
 
 /**
+ * The child, or the error that kept it from starting. Node throws at once (EPERM) when
+ * this process may not take the user's ids: say so plainly, since the run then fails.
+ */
+function start(
+  file: string,
+  args: readonly string[],
+  opts: ProcessOptions,
+): ChildProcessWithoutNullStreams | Error {
+  try {
+    return spawnInGroup(file, args, opts);
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (opts.uid === undefined && opts.gid === undefined) return error;
+    const code = (error as NodeJS.ErrnoException).code ?? error.message;
+    return new Error(
+      `cannot start ${file} as uid ${opts.uid ?? "-"} gid ${opts.gid ?? "-"} (${code}): this process ` +
+        `(uid ${process.getuid?.() ?? "?"}) needs root or CAP_SETUID/CAP_SETGID; it was not run as this process instead`,
+    );
+  }
+}
+
+/**
  * Runs `file` with `args` (argv elements, no shell) in a process group of its own (see
  * spawnInGroup), streams its output to the callbacks, and kills the whole group at the
  * timeout. Resolves once the program has exited and its pipes have closed, or
@@ -47,7 +73,11 @@ export function runProcess(
   opts: ProcessOptions,
 ): Promise<ProcessExit> {
   return new Promise((resolve) => {
-    const child = spawnInGroup(file, args, { cwd: opts.cwd, env: opts.env });
+    const child = start(file, args, opts);
+    if (child instanceof Error) {
+      resolve({ code: null, signal: null, timedOut: false, error: child });
+      return;
+    }
     let timedOut = false;
     let settled = false;
     let killing = false;

@@ -32,6 +32,7 @@ export const runShell: ShellRunner = async (command, opts) => {
     env: { ...(opts.env ?? process.env), ...opts.extraEnv },
     timeoutMs: opts.timeoutMs,
     termGraceMs: opts.killGraceMs ?? 2000,
+    ...opts.runAs,
     ...(opts.signal ? { signal: opts.signal } : {}),
     onStdout: push,
     onStderr: push,

@@ -40,6 +40,7 @@ export const runTool: ToolRunner = async (program, args, opts) => {
     env: { ...(opts.env ?? process.env), ...opts.extraEnv },
     timeoutMs: opts.timeoutMs,
     onStdout: stdout.push,
+    ...opts.runAs,
     ...(opts.signal ? { signal: opts.signal } : {}),
     onStderr: stderr.push,
   });

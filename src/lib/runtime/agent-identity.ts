@@ -1,0 +1,110 @@
+/**
+ * Who a task worker's programs run as (AMPA_AGENT_UID, AMPA_AGENT_GID): an unprivileged
+ * user that is not the worker's, so an agent cannot read the worker's /proc/<pid>/environ
+ * (its AWS credentials URI, its secrets) nor write its files. Unset: programs run as the
+ * worker (a laptop's `npm start`). Set but not possible (no root, no CAP_SETUID): the run
+ * fails with the reason; nothing runs as the worker instead.
+ */
+import { tmpdir } from "node:os";
+import type { ShellRunner, Summarizer, ToolRunner } from "../core/ports.js";
+import type { RunAs } from "../core/task-ports.js";
+import { opencodeSummarizer } from "../adapters/process/programs.js";
+import { runProcess } from "../adapters/process/run-process.js";
+import { scratchDirs } from "../adapters/scratch-dirs.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The setting as read: a user to run as, none, or why the value is refused. */
+export type AgentSetting = { runAs?: RunAs } | { error: string };
+
+const ID = /^[0-9]{1,10}$/;
+/** Above it are (uid_t)-1 and the overflow id: never a real user. */
+const MAX_ID = 4_294_967_293;
+
+function parseId(name: string, value: string): number | string {
+  const id = Number(value);
+  if (!ID.test(value) || id > MAX_ID) return `${name}=${value}: expected a numeric id`;
+  if (id === 0) return `${name}=0: agents never run as root`;
+  return id;
+}
+
+/** AMPA_AGENT_UID (numeric; no name lookup) and AMPA_AGENT_GID (default: the same number). */
+export function agentSetting(env: Env = process.env, workerUid = process.getuid?.()): AgentSetting {
+  const uidText = env.AMPA_AGENT_UID?.trim() || undefined;
+  const gidText = env.AMPA_AGENT_GID?.trim() || undefined;
+  if (!uidText) return gidText ? { error: "AMPA_AGENT_GID is set without AMPA_AGENT_UID" } : {};
+  const uid = parseId("AMPA_AGENT_UID", uidText);
+  const gid = parseId("AMPA_AGENT_GID", gidText ?? uidText);
+  if (typeof uid === "string") return { error: uid };
+  if (typeof gid === "string") return { error: gid };
+  if (uid === workerUid)
+    return {
+      error: `AMPA_AGENT_UID=${uid} is the worker's own uid: agents need a user of their own`,
+    };
+  return { runAs: { uid, gid } };
+}
+
+/** What a task worker starts its programs with, once its agent user is ready. */
+export interface AgentRuntime {
+  runAs?: RunAs;
+  /** The agent's HOME: a fresh 0700 directory it owns (opencode's and git's config, caches). */
+  home?: string;
+  /** Why programs cannot be started as the configured user: every run then fails with it. */
+  error?: string;
+  /** Removes the agent's HOME. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes the agent's HOME and starts `/bin/sh -c :` as the agent, so that a worker that may
+ * not switch users learns it before the run (its error names the setting). Never throws.
+ */
+export async function prepareAgent(setting: AgentSetting, base = tmpdir()): Promise<AgentRuntime> {
+  if ("error" in setting) return { error: setting.error, close: async () => {} };
+  const { runAs } = setting;
+  if (!runAs) return { close: async () => {} };
+  const named = `AMPA_AGENT_UID=${runAs.uid} AMPA_AGENT_GID=${runAs.gid}`;
+  const dirs = scratchDirs(base, { owner: runAs, prefix: "ampa-agent-home-" });
+  let home: string;
+  try {
+    home = await dirs.create();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const why = `cannot give the agent a home directory (${code}): the worker needs root or CAP_CHOWN`;
+    return { error: `${named}: ${why}`, close: async () => {} };
+  }
+  const close = () => dirs.remove(home);
+  const probe = await runProcess("/bin/sh", ["-c", ":"], {
+    cwd: home,
+    env: { PATH: "/usr/bin:/bin" },
+    timeoutMs: 10_000,
+    ...runAs,
+    onStdout: () => {},
+    onStderr: () => {},
+  });
+  if (probe.error) return { error: `${named}: ${probe.error.message}`, close };
+  return { runAs, home, close };
+}
+
+/** Shell and tool runners that start every program as the agent, with HOME its own. */
+export function agentProcesses(
+  processes: { runShell: ShellRunner; runTool: ToolRunner },
+  runAs: RunAs,
+  home: string,
+): { runShell: ShellRunner; runTool: ToolRunner } {
+  return {
+    runShell: (command, opts) =>
+      processes.runShell(command, { ...opts, runAs, extraEnv: { ...opts.extraEnv, HOME: home } }),
+    runTool: (program, args, opts) =>
+      processes.runTool(program, args, {
+        ...opts,
+        runAs,
+        extraEnv: { ...opts.extraEnv, HOME: home },
+      }),
+  };
+}
+
+/** The output summarizer (opencode) as the agent, in its HOME. */
+export function agentSummarizer(runAs: RunAs, home: string): Summarizer {
+  return opencodeSummarizer(undefined, undefined, { ...runAs, home });
+}
