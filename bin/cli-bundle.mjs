@@ -6,7 +6,15 @@
 // clients) stays out of every other command's start.
 // Where it cannot be built or written (a read-only checkout), the CLI runs through tsx.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -34,9 +42,10 @@ export function sourceStamp() {
 
 async function build(dir) {
   const { build: esbuild } = await import("esbuild");
-  mkdirSync(BUNDLE_DIR, { recursive: true });
+  mkdirSync(BUNDLE_DIR, { recursive: true, mode: 0o700 });
   // Built beside its final name and renamed, so a CLI started meanwhile never loads half of it.
-  const partial = `${dir}.${process.pid}.partial`;
+  // Created exclusively under a random name: esbuild never writes through a planted symlink.
+  const partial = mkdtempSync(`${dir}.partial-`);
   try {
     await esbuild({
       entryPoints: { main: ENTRY },

@@ -63,8 +63,12 @@ const inbox = config.discordWebhook
       );
       return undefined;
     });
-lock.publish(store.endpoint, inbox?.url);
-const app = createApp({ config: { ...config, tableName }, endpoint: store.endpoint });
+lock.publish(store.endpoint, inbox?.url, store.key);
+const app = createApp({
+  config: { ...config, tableName },
+  endpoint: store.endpoint,
+  storeKey: store.key,
+});
 if ((await ensureTable(app.dynamo, tableName)) === "created")
   say(`created table ${tableName} in ${storeDir}`);
 const seeded = await seedExamplesIfEmpty(app.store, Date.now(), config.heartbeatMinutes);
@@ -107,6 +111,8 @@ function startOffline(): ChildProcess {
         ...env,
         AMPA_LOAD_DOTENV: "0",
         AMPA_DYNAMODB_ENDPOINT: store.endpoint,
+        // The handlers sign with it; the programs they run never get it (workers' env).
+        ...(store.key ? { AMPA_DYNAMODB_KEY: store.key } : {}),
         AMPA_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
         AMPA_LAMBDA_PORT: String(lambdaPort),
         AMPA_ESBUILD_DIR: esbuildDir,

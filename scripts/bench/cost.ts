@@ -143,7 +143,11 @@ export async function measureSet(
   const { config: base } = parseConfig({});
   const config = { ...base, tableName: "ampa-cost" };
   const server = await startEmbeddedStore();
-  const dynamo = createDynamoClient({ region: config.region, endpoint: server.endpoint });
+  const dynamo = createDynamoClient({
+    region: config.region,
+    endpoint: server.endpoint,
+    key: server.key,
+  });
   try {
     await ensureTable(dynamo, config.tableName);
     const store = new Store(createDocumentClient(dynamo), config);

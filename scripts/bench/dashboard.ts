@@ -85,7 +85,7 @@ const { config } = parseConfig({
   AMPA_TABLE_NAME: "ampa-bench-dashboard",
   AMPA_LOG_LEVEL: "silent",
 });
-const app = createApp({ config, endpoint: store.endpoint });
+const app = createApp({ config, endpoint: store.endpoint, storeKey: store.key });
 await ensureTable(app.dynamo, config.tableName);
 const now = Date.now();
 const seeded = seed(now);

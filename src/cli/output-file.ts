@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   accessSync,
   constants,
@@ -52,9 +53,10 @@ export function checkOutputFile(file: string, option: string): string {
  * file, and a failed write leaves what was there before.
  */
 export function writeOutputFile(file: string, text: string, option: string): void {
-  const partial = `${file}.partial-${process.pid}`;
+  // A random name, created exclusively: never written through a symlink planted there.
+  const partial = `${file}.partial-${randomUUID()}`;
   try {
-    writeFileSync(partial, text);
+    writeFileSync(partial, text, { flag: "wx" });
     renameSync(partial, file);
   } catch (err) {
     rmSync(partial, { force: true });

@@ -21,7 +21,8 @@ export interface Target {
 /**
  * Which table the CLI works on:
  * - `--stage`/`--region`: the deployed table `ampa-<stage>-state` on AWS;
- * - `AMPA_DYNAMODB_ENDPOINT`: that DynamoDB-compatible server;
+ * - `AMPA_DYNAMODB_ENDPOINT`: that DynamoDB-compatible server (with AMPA_DYNAMODB_KEY
+ *   when it is a local store, which requires its key);
  * - otherwise the local store: through a running `npm start` when there is one (never
  *   opening its directory twice) or a running `ampa dashboard`, else by opening the
  *   directory here for this command. A `serving` command (the dashboard: it runs for
@@ -72,6 +73,7 @@ export async function openTarget(
       config,
       logDestination,
       endpoint: running.endpoint,
+      storeKey: running.key,
       ...(running.webhook ? { localWebhook: running.webhook } : {}),
     });
     return {
@@ -83,8 +85,13 @@ export async function openTarget(
   const { lock } = store;
   try {
     const embedded = await startEmbeddedStore({ dir: config.storeDir });
-    lock.publish(embedded.endpoint);
-    const app = createApp({ config, logDestination, endpoint: embedded.endpoint });
+    lock.publish(embedded.endpoint, undefined, embedded.key);
+    const app = createApp({
+      config,
+      logDestination,
+      endpoint: embedded.endpoint,
+      storeKey: embedded.key,
+    });
     await ensureTable(app.dynamo, config.tableName);
     return {
       app,

@@ -125,7 +125,9 @@ function notifierOn(store: Store, url: string): Notifier {
 /** Another "process" on the same table: its own DynamoDB client. */
 function otherStore(t: TestTable): Store {
   return new Store(
-    createDocumentClient(createDynamoClient({ region: "us-east-1", endpoint: server.endpoint })),
+    createDocumentClient(
+      createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
+    ),
     t.store.options,
   );
 }

@@ -145,8 +145,13 @@ function storeAt(storeDir: string) {
   const lock = JSON.parse(readFileSync(`${storeDir}.lock`, "utf8")) as {
     pid: number;
     endpoint: string;
+    key?: string;
   };
-  const dynamo = createDynamoClient({ region: "us-east-1", endpoint: lock.endpoint });
+  const dynamo = createDynamoClient({
+    region: "us-east-1",
+    endpoint: lock.endpoint,
+    key: lock.key,
+  });
   const doc = createDocumentClient(dynamo);
   const store = new Store(doc, { tableName: TABLE, maxRunHistory: 50 });
   const scan = async (): Promise<Map<string, Item>> => {

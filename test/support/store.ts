@@ -9,17 +9,19 @@ import {
 } from "../../src/lib/adapters/dynamodb/client.js";
 import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
+import { TEST_STORE_KEY } from "./store-key.js";
 import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
 import { scanForCanary } from "./canary.js";
 
 /**
  * A real DynamoDB-compatible server on loopback (in memory), started once per test file:
  * dynalite by default, the official DynamoDB Local with AMPA_TEST_STORE=dynamodb-local
- * (conformance runs; .ci/run does both).
+ * (conformance runs; .ci/run does both). Dynalite sits behind the local store's key
+ * check, with this test process's key (store-key.ts), which children inherit.
  */
 export async function startTestServer(): Promise<EmbeddedStore> {
   if (process.env.AMPA_TEST_STORE === "dynamodb-local") return startDynamoDbLocal();
-  return startEmbeddedStore();
+  return startEmbeddedStore({ key: TEST_STORE_KEY });
 }
 
 export interface TestTable {
@@ -39,9 +41,10 @@ export async function createTestTable(
   const { config } = parseConfig({
     AMPA_TABLE_NAME: tableName,
     AMPA_DYNAMODB_ENDPOINT: endpoint,
+    AMPA_DYNAMODB_KEY: TEST_STORE_KEY,
     ...env,
   });
-  const dynamo = createDynamoClient({ region: config.region, endpoint });
+  const dynamo = createDynamoClient({ region: config.region, endpoint, key: config.dynamodbKey });
   await ensureTable(dynamo, tableName);
   const doc = createDocumentClient(dynamo);
   tables.push({ doc, tableName });

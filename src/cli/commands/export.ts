@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { renameSync, writeFileSync } from "node:fs";
 import type { Command as Program } from "commander";
 import { exportPythonStore, serializePythonStore } from "../../lib/app/python-store/export.js";
@@ -20,8 +21,9 @@ export function registerExport(program: Program): void {
       const text = serializePythonStore(exported.store);
       if (flags.out) {
         // Written beside the target and renamed: a reader never sees half a file.
-        const partial = `${flags.out}.partial-${process.pid}`;
-        writeFileSync(partial, text);
+        // A random name, created exclusively: never written through a planted symlink.
+        const partial = `${flags.out}.partial-${randomUUID()}`;
+        writeFileSync(partial, text, { flag: "wx" });
         renameSync(partial, flags.out);
       }
       const { warnings } = exported;

@@ -33,6 +33,8 @@ export interface Config {
   taskImage: string;
   maxOutputBytes: number;
   dynamodbEndpoint: string | undefined;
+  /** The local store's key (AMPA_DYNAMODB_KEY): every request to it must carry it. */
+  dynamodbKey: string | undefined;
   dispatch: "lambda" | "inline";
   runCommandFunction: string;
   lambdaEndpoint: string | undefined;

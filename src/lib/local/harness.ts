@@ -99,7 +99,11 @@ export async function withHarness<T>(
 ): Promise<T> {
   const { config } = opts;
   const server = await startEmbeddedStore();
-  const dynamo = createDynamoClient({ region: config.region, endpoint: server.endpoint });
+  const dynamo = createDynamoClient({
+    region: config.region,
+    endpoint: server.endpoint,
+    key: server.key,
+  });
   try {
     await ensureTable(dynamo, config.tableName);
     const store = new Store(createDocumentClient(dynamo), {

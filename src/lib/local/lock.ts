@@ -1,7 +1,8 @@
-import { linkSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { AmpaError } from "../core/errors.js";
 import { type LockInfo, lockPath, readLock } from "../runtime/local-stack.js";
+import { ownDir, replaceFile, writeAside } from "../adapters/private-files.js";
 
 export { type LockInfo, lockPath, readLock } from "../runtime/local-stack.js";
 
@@ -12,39 +13,37 @@ const HOLDERS: Record<LockInfo["owner"], string> = {
 };
 
 export interface HeldLock {
-  /** Records the endpoint (and local inbox) once the servers listen. */
-  publish(endpoint: string, webhook?: string): void;
+  /** Records the endpoint, its key (and local inbox) once the servers listen. */
+  publish(endpoint: string, webhook?: string, key?: string): void;
   release(): void;
 }
 
 /**
  * Takes the lock or throws an AmpaError naming the holder. The lock file appears with its
  * content in one step (written aside, then hard-linked into place), so no reader ever sees
- * it empty and takes it for stale.
+ * it empty and takes it for stale. It carries the store's key: it is 0600 in a 0700 folder,
+ * and every file of it is created exclusively under a random name (never through a symlink).
  */
 export function acquireLock(storeDir: string, owner: LockInfo["owner"]): HeldLock {
   const path = lockPath(storeDir);
-  mkdirSync(dirname(path), { recursive: true });
+  ownDir(dirname(path));
   const startedAt = new Date().toISOString();
-  const content = (endpoint: string, webhook?: string) =>
+  const content = (endpoint: string, webhook?: string, key?: string) =>
     JSON.stringify({
       pid: process.pid,
       endpoint,
       owner,
       startedAt,
+      ...(key ? { key } : {}),
       ...(webhook ? { webhook } : {}),
     } satisfies LockInfo);
-  const aside = `${path}.${process.pid}.tmp`;
   for (let attempt = 0; attempt < 2; attempt++) {
-    writeFileSync(aside, content(""));
+    const aside = writeAside(path, content(""));
     try {
       linkSync(aside, path);
       let released = false;
       return {
-        publish: (endpoint, webhook) => {
-          writeFileSync(aside, content(endpoint, webhook));
-          renameSync(aside, path);
-        },
+        publish: (endpoint, webhook, key) => replaceFile(path, content(endpoint, webhook, key)),
         release: () => {
           if (released) return;
           released = true;
@@ -75,7 +74,7 @@ export function acquireLock(storeDir: string, owner: LockInfo["owner"]): HeldLoc
       try {
         unlinkSync(aside);
       } catch {
-        // Renamed into place by publish, or never written.
+        // Linked into place (the lock keeps its content), or the link failed.
       }
     }
   }

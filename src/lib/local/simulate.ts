@@ -133,6 +133,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
     globalMinIntervalMs: opts.globalMinIntervalMs,
     priorityWeight: opts.priorityWeight,
     dynamodbEndpoint: undefined,
+    dynamodbKey: undefined,
   };
   const specs = workloadSpecs(workload);
   const runMs = new Map(workload.map((w) => [w.id, (w.run_seconds ?? 0) * 1000]));

@@ -15,6 +15,8 @@ export interface App {
   dynamo: DynamoDBClient;
   /** The store's endpoint when it is not AWS's (the local stack): task workers get it too. */
   endpoint: string | undefined;
+  /** The local store's key, with its endpoint (task workers get it too). */
+  storeKey: string | undefined;
   store: Store;
   /** The Discord webhook, resolved lazily and cached (SSM has a max age). */
   webhook: WebhookSource;
@@ -29,6 +31,8 @@ export interface AppOptions {
   logDestination?: "stdout" | "stderr";
   /** Overrides the endpoint from the configuration (the CLI's local store). */
   endpoint?: string;
+  /** The key of the store at `endpoint` (from its lock file, or the store just started). */
+  storeKey?: string | undefined;
   tableName?: string;
   region?: string;
   /** An already loaded configuration (skips reading the environment again). */
@@ -44,10 +48,10 @@ export interface AppOptions {
  * `npm start`, found through its lock file. Never on Lambda; serverless-offline gets the
  * endpoint from `npm start` itself.
  */
-function localStack(config: Config): { endpoint?: string; webhook?: string } {
+function localStack(config: Config): { endpoint?: string; key?: string; webhook?: string } {
   if (!config.invokedLocally) return {};
   const lock = readLock(config.storeDir);
-  return { endpoint: lock?.endpoint || undefined, webhook: lock?.webhook };
+  return { endpoint: lock?.endpoint || undefined, key: lock?.key, webhook: lock?.webhook };
 }
 
 export function createApp(opts: AppOptions = {}): App {
@@ -57,9 +61,15 @@ export function createApp(opts: AppOptions = {}): App {
   for (const w of warnings) log.warn({ variable: w.variable }, w.message);
   const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(config);
   const endpoint = opts.endpoint ?? config.dynamodbEndpoint ?? local.endpoint;
+  // The key goes with the endpoint it came with.
+  const storeKey = opts.endpoint
+    ? opts.storeKey
+    : config.dynamodbEndpoint
+      ? config.dynamodbKey
+      : local.key;
   const region = opts.region ?? config.region;
   const tableName = opts.tableName ?? config.tableName;
-  const dynamo = createDynamoClient({ region, endpoint });
+  const dynamo = createDynamoClient({ region, endpoint, key: storeKey });
   const store = new Store(createDocumentClient(dynamo), {
     tableName,
     maxRunHistory: config.maxRunHistory,
@@ -85,6 +95,7 @@ export function createApp(opts: AppOptions = {}): App {
     log,
     dynamo,
     endpoint,
+    storeKey,
     store,
     webhook,
     metricsToken,

@@ -2,6 +2,30 @@ import * as z from "zod";
 
 /** The value types of settings (runtime/config.ts), and the distance that names a typo. */
 
+/** The environment settings are read from. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Knob<T> {
+  schema: z.ZodType<T>;
+  fallback: (env: Env) => T;
+  /** Never echo the value (webhook URLs carry a token). */
+  secret?: boolean;
+}
+
+export function knob<T>(schema: z.ZodType<T>, fallback: T | ((env: Env) => T)): Knob<T> {
+  return {
+    schema,
+    fallback: typeof fallback === "function" ? (fallback as (env: Env) => T) : () => fallback,
+  };
+}
+
+export function secretKnob<T>(schema: z.ZodType<T>, fallback: T): Knob<T> {
+  return { ...knob(schema, fallback), secret: true };
+}
+
+/** The local store's key (local/store-guard.ts): an access key id, letters and digits. */
+export const storeKey = z.string().regex(/^[A-Za-z0-9]{16,128}$/, "expected 16-128 letters/digits");
+
 export const booleanish = z
   .string()
   .trim()

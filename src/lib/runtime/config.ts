@@ -9,12 +9,17 @@ import {
   absolutePath,
   booleanish,
   editDistance,
+  type Env,
   gitRef,
+  type Knob,
+  knob,
   gitRemote,
   nonNegativeNumber,
   port,
   positiveInt,
   positiveNumber,
+  secretKnob,
+  storeKey,
   unquote,
 } from "./config-values.js";
 
@@ -29,25 +34,7 @@ export type { Config } from "../core/config.js";
  * Lambda, where it fails the cold start (see {@link loadConfig}). An `AMPA_*` variable
  * that is no setting gets a warning with the nearest known name.
  */
-export type Env = Readonly<Record<string, string | undefined>>;
-
-interface Knob<T> {
-  schema: z.ZodType<T>;
-  fallback: (env: Env) => T;
-  /** Never echo the value (webhook URLs carry a token). */
-  secret?: boolean;
-}
-
-function knob<T>(schema: z.ZodType<T>, fallback: T | ((env: Env) => T)): Knob<T> {
-  return {
-    schema,
-    fallback: typeof fallback === "function" ? (fallback as (env: Env) => T) : () => fallback,
-  };
-}
-
-function secretKnob<T>(schema: z.ZodType<T>, fallback: T): Knob<T> {
-  return { ...knob(schema, fallback), secret: true };
-}
+export type { Env } from "./config-values.js";
 
 /**
  * What runs this process. AWS Lambda and both of osls's emulators set the function name;
@@ -104,6 +91,7 @@ const knobs = {
   ),
   AMPA_MAX_OUTPUT_BYTES: knob(positiveInt.min(1024).max(300_000), 262_144),
   AMPA_DYNAMODB_ENDPOINT: knob(z.url().optional(), undefined),
+  AMPA_DYNAMODB_KEY: secretKnob(storeKey.optional(), undefined),
   // Wherever a Lambda runtime (real or emulated) runs the handlers, runCommand is beside them.
   AMPA_DISPATCH: knob(z.enum(["lambda", "inline"]), (env) =>
     lambdaRuntime(env) === "none" ? "inline" : "lambda",
@@ -305,6 +293,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       taskImage: r.AMPA_TASK_IMAGE,
       maxOutputBytes: r.AMPA_MAX_OUTPUT_BYTES,
       dynamodbEndpoint: r.AMPA_DYNAMODB_ENDPOINT,
+      dynamodbKey: r.AMPA_DYNAMODB_KEY,
       dispatch: r.AMPA_DISPATCH,
       runCommandFunction: r.AMPA_RUN_COMMAND_FUNCTION,
       lambdaEndpoint: r.AMPA_LAMBDA_ENDPOINT,

@@ -12,6 +12,8 @@ export interface LockInfo {
   /** `dashboard`: a long-lived `ampa dashboard` that serves the store to other verbs too. */
   owner: "npm-start" | "cli" | "dashboard";
   startedAt: string;
+  /** The key the store requires on every request (see local/store-guard.ts). */
+  key?: string;
   /** The local Discord inbox of a running `npm start`, when it has one. */
   webhook?: string;
 }

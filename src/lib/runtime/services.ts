@@ -109,6 +109,7 @@ export function localTaskDispatch(app: App, env: NodeJS.ProcessEnv = process.env
     env,
     overrides: {
       ...(app.endpoint ? { AMPA_DYNAMODB_ENDPOINT: app.endpoint } : {}),
+      ...(app.storeKey ? { AMPA_DYNAMODB_KEY: app.storeKey } : {}),
       AMPA_TABLE_NAME: config.tableName,
       AWS_REGION: config.region,
       AMPA_COMMAND_CWD: config.commandCwd,

@@ -1,15 +1,23 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StoreUnavailableError } from "../../core/errors.js";
+import { registerSecret } from "../../core/secrets.js";
 
 export interface DynamoConnection {
   region: string;
   /** A local DynamoDB-compatible server; AWS itself when undefined. */
   endpoint?: string | undefined;
+  /**
+   * The local store's key (AMPA_DYNAMODB_KEY, or the lock file's): signed with as the
+   * access key id. Without one a local endpoint gets placeholder credentials.
+   */
+  key?: string | undefined;
 }
 
-/** A DynamoDB client for AWS, or for a local server with placeholder credentials. */
-export function createDynamoClient({ region, endpoint }: DynamoConnection): DynamoDBClient {
+/** A DynamoDB client for AWS, or for a local server with its key as credentials. */
+export function createDynamoClient({ region, endpoint, key }: DynamoConnection): DynamoDBClient {
+  if (key) registerSecret(key);
+  const secret = key ?? "local";
   const client = new DynamoDBClient({
     region,
     maxAttempts: 3,
@@ -17,7 +25,7 @@ export function createDynamoClient({ region, endpoint }: DynamoConnection): Dyna
     // must fail the invocation with an error, not hold it until the Lambda timeout.
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
     ...(endpoint
-      ? { endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      ? { endpoint, credentials: { accessKeyId: secret, secretAccessKey: secret } }
       : {}),
   });
   // Outermost, so it sees the error once the SDK's retries are spent.

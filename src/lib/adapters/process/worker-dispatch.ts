@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Dispatch } from "../../core/ports.js";
 import { runCommandEvent } from "../lambda-dispatch.js";
+import { openPrivateLog, privateDir } from "../private-files.js";
 import { processStartTime, writeWorkerRecord } from "./worker-records.js";
 
 /** Where a local task worker runs and what it is told. */
@@ -97,7 +98,7 @@ async function startContainer(
  */
 export function workerDispatch(opts: WorkerDispatchOptions): Dispatch {
   return async (command, claim) => {
-    mkdirSync(opts.workersDir, { recursive: true });
+    privateDir(opts.workersDir);
     const log = join(opts.workersDir, `${claim.runId}.log`);
     const env = workerEnv(opts.env, {
       ...opts.overrides,
@@ -109,7 +110,8 @@ export function workerDispatch(opts: WorkerDispatchOptions): Dispatch {
       log,
       startedAt: new Date().toISOString(),
     };
-    const fd = openSync(log, "a");
+    // The log holds the run's output: 0600, and never appended through a planted symlink.
+    const fd = openPrivateLog(log);
     try {
       if (opts.container) {
         const { program, image } = opts.container;

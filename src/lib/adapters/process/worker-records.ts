@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { privateDir, replaceFile } from "../private-files.js";
 
 /**
  * A local task worker, as `.ampa/workers/<runId>.json` records it: enough for `npm start`
@@ -33,11 +34,10 @@ export function processStartTime(pid: number): string | undefined {
 }
 
 export function writeWorkerRecord(dir: string, record: WorkerRecord): string {
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   const path = join(dir, `${record.runId}.json`);
-  // Written aside and renamed: a reader never sees half a record.
-  writeFileSync(`${path}.tmp`, JSON.stringify(record));
-  renameSync(`${path}.tmp`, path);
+  // Written aside (0600, random name) and renamed: a reader never sees half a record.
+  replaceFile(path, JSON.stringify(record));
   return path;
 }
 

@@ -151,7 +151,8 @@ export class Notifier implements Notify {
     await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "dead_letter" });
     if (config.deadLetterFile) {
       try {
-        await appendFile(config.deadLetterFile, `${JSON.stringify(letter)}\n`);
+        // Owner-only: a dead letter is a whole message.
+        await appendFile(config.deadLetterFile, `${JSON.stringify(letter)}\n`, { mode: 0o600 });
       } catch (err) {
         log.error(
           { err: asError(err).message, file: config.deadLetterFile },
