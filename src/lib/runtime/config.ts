@@ -168,6 +168,7 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_DOUBLES_DIR",
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
+  "AMPA_METRICS_PUBLIC", // the metrics function's (runtime/metrics-access.ts)
 ];
 const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
 
