@@ -14,8 +14,21 @@ import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as keys from "../../src/lib/adapters/dynamodb/keys.js";
+import { processes } from "../../src/lib/adapters/process/index.js";
+import {
+  claimCommand,
+  executeClaim,
+  failClaim,
+  recoverAbandonedRun,
+  runOnce,
+} from "../../src/lib/app/run.js";
+import { createRunners } from "../../src/lib/app/runners/index.js";
 import { commandSpecSchema } from "../../src/lib/core/command.js";
+import { must, spec } from "../support/commands.js";
+import { testLogger } from "../support/logger.js";
+import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);
@@ -366,5 +379,195 @@ describe("stage params in the packaged template", () => {
     expect(env(template, "MetricsLambdaFunction").AMPA_METRICS_PUBLIC).toBe("false");
     expect(env(withParams, "MetricsLambdaFunction").AMPA_METRICS_PUBLIC).toBe("true");
     expect(env(template, "HealthLambdaFunction").AMPA_METRICS_PUBLIC).toBeUndefined();
+  });
+});
+
+// ── The code's real writes against the roles (AWS's condition semantics, evaluated here) ──
+
+/** One write as IAM sees it: the action and the values of its condition keys. */
+interface Write {
+  action: string;
+  pk: string;
+  attributes: string[];
+  returnValues?: string;
+}
+
+type Marshalled = Record<string, { S?: string } | undefined>;
+const EXPRESSION_WORDS = new Set(
+  "SET REMOVE ADD DELETE AND OR NOT IN BETWEEN attribute_exists attribute_not_exists attribute_type begins_with contains size if_not_exists list_append".split(
+    " ",
+  ),
+);
+
+/** The top-level attributes a request names: its key, item, update and condition expressions. */
+function named(input: Json): string[] {
+  const aliases = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const expressions = [input.UpdateExpression, input.ConditionExpression].filter(Boolean);
+  const words = expressions
+    .join(" ")
+    .replace(/:\w+/g, " ")
+    .match(/#?[A-Za-z_]\w*/g);
+  const names = (words ?? [])
+    .filter((w) => !EXPRESSION_WORDS.has(w))
+    .map((w) => (w.startsWith("#") ? (aliases[w] ?? w) : w));
+  const item = (input.Item ?? input.Key ?? {}) as Marshalled;
+  return [...new Set([...Object.keys(item), ...names])];
+}
+
+/** Records every single-item write the store sends through `doc` (marshalled, as sent). */
+function recordWrites(doc: DynamoDBDocumentClient): Write[] {
+  const writes: Write[] = [];
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const action = String(context.commandName).replace(/Command$/, "");
+      const input = args.input as Json;
+      if (["PutItem", "UpdateItem", "DeleteItem"].includes(action)) {
+        const item = (input.Item ?? input.Key) as Marshalled;
+        writes.push({
+          action,
+          pk: String(item.pk?.S),
+          attributes: named(input),
+          ...(input.ReturnValues ? { returnValues: String(input.ReturnValues) } : {}),
+        });
+      }
+      return next(args);
+    },
+    { step: "build", name: "iamWriteRecorder" },
+  );
+  return writes;
+}
+
+const glob = (pattern: string) =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+
+/** IAM's evaluation of the operators the roles use; an unknown operator fails the test. */
+function conditionHolds(condition: Statement["Condition"], w: Write): boolean {
+  const context: Record<string, string[] | undefined> = {
+    "dynamodb:LeadingKeys": [w.pk],
+    "dynamodb:Attributes": w.attributes,
+    "dynamodb:ReturnValues": w.returnValues ? [w.returnValues] : undefined,
+  };
+  return Object.entries(condition ?? {}).every(([operator, pairs]) =>
+    Object.entries(pairs).every(([key, expected]) => {
+      const actual = context[key];
+      const allowed = values(expected);
+      switch (operator) {
+        case "ForAllValues:StringLike":
+          return (actual ?? []).every((a) => allowed.some((e) => glob(e).test(a)));
+        case "ForAllValues:StringEquals":
+          return (actual ?? []).every((a) => allowed.includes(a));
+        case "StringEqualsIfExists":
+          return actual === undefined || actual.every((a) => allowed.includes(a));
+        case "Null":
+          return (actual === undefined) === (expected === "true");
+        default:
+          throw new Error(`no evaluation here for ${operator}`);
+      }
+    }),
+  );
+}
+
+const allows = (t: Template, role: string, w: Write) =>
+  statements(t, role).some(
+    (s) =>
+      s.Effect === "Allow" &&
+      actions(s).includes(`dynamodb:${w.action}`) &&
+      conditionHolds(s.Condition, w),
+  );
+
+describe("the worker code's real writes under its role's conditions", () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let t: TestTable;
+  let writes: Write[];
+  beforeAll(async () => {
+    server = await startTestServer();
+    t = await createTestTable(server.endpoint);
+    writes = recordWrites(t.doc);
+  });
+  afterAll(async () => server.close());
+
+  const runDeps = () => ({
+    store: t.store,
+    config: t.config,
+    log: testLogger,
+    clock: Date.now,
+    runners: createRunners(processes),
+  });
+  const claim = async (id: string, now: number) =>
+    must(
+      await claimCommand(t.store, must(await t.store.getCommand(id)), {
+        now,
+        owner: "tick:test",
+        trigger: "schedule",
+        config: t.config,
+      }),
+      "claim",
+    );
+  /** The writes `phase` sends, each checked against every role that runs that code. */
+  async function expectAllowed(roles: string[], phase: () => Promise<unknown>) {
+    writes.length = 0;
+    await phase();
+    expect(writes.length).toBeGreaterThan(0);
+    for (const role of roles)
+      for (const w of writes)
+        expect(allows(template, role, w), `${role}: ${JSON.stringify(w)}`).toBe(true);
+  }
+
+  it("allows the tick's claims, recoveries and failed dispatches", async () => {
+    await t.store.addCommand(spec("tick-a", { command: "echo a" }), Date.now() - 3_600_000);
+    await expectAllowed(["TickRole"], async () => {
+      const old = Date.now() - 3_600_000;
+      await claim("tick-a", old);
+      await recoverAbandonedRun(t.store, must(await t.store.getCommand("tick-a")), Date.now());
+      await failClaim(runDeps(), await claim("tick-a", Date.now()), "dispatch failed");
+    });
+  });
+
+  it("allows runCommand's (and the task worker's) run of a claim", async () => {
+    await t.store.addCommand(spec("run-a", { command: "echo run" }), Date.now());
+    const c = await claim("run-a", Date.now());
+    await expectAllowed(["RunCommandRole", "TaskRole"], async () => {
+      const run = await executeClaim(runDeps(), must(await t.store.getCommand("run-a")), c);
+      expect(run?.outcome).toBe("success");
+    });
+  });
+
+  it("allows runOnce: recovering an expired lease, claiming, running", async () => {
+    await t.store.addCommand(spec("once-a", { command: "echo once" }), Date.now());
+    await claim("once-a", Date.now() - 3_600_000);
+    await expectAllowed(["RunOnceRole"], async () => {
+      expect((await runOnce(runDeps(), "once-a", "runOnce:test")).outcome).toBe("success");
+    });
+  });
+
+  const forged: [string, Write][] = [
+    [
+      "a new command",
+      { action: "PutItem", pk: "CMD", attributes: ["pk", "sk", "type", "command"] },
+    ],
+    [
+      "a rewritten command",
+      { action: "UpdateItem", pk: "CMD", attributes: ["pk", "sk", "command"] },
+    ],
+    [
+      "an unpaused command",
+      { action: "UpdateItem", pk: "CMD", attributes: ["pk", "sk", "paused"] },
+    ],
+    ["a deleted command", { action: "DeleteItem", pk: "CMD", attributes: ["pk", "sk"] }],
+    [
+      "a lease write reading the whole command back",
+      {
+        action: "UpdateItem",
+        pk: "CMD",
+        attributes: ["pk", "sk", "leaseRunId"],
+        returnValues: "ALL_NEW",
+      },
+    ],
+    ["an erased dead letter", { action: "DeleteItem", pk: "DLQ", attributes: ["pk", "sk"] }],
+    ["an erased audit", { action: "DeleteItem", pk: "AUDIT", attributes: ["pk", "sk"] }],
+  ];
+
+  it.each(forged)("refuses every worker role %s", (_what, w) => {
+    for (const role of WORKER_ROLES) expect(allows(template, role, w), role).toBe(false);
   });
 });
