@@ -7,6 +7,8 @@
 //    Tower rules shipped beside it.
 // Every Control Tower finding (rule × resource) must be waived in template-waivers.json
 // with a reason; anything else fails, and so does a waiver that no longer matches.
+// Then cfn-guard with the repository's own rules (deploy/guard/*.guard: least privilege
+// on the state table and SSM), which are never waived: any finding fails.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,11 +24,13 @@ interface Waiver {
   reason: string;
 }
 
-/** A failing Control Tower rule and the template resources it names. */
+/** A failing rule and the template resources it names. */
 interface Finding {
   rule: string;
   control: string;
   resources: string[];
+  /** The failed clauses' own messages (<<...>> in a rule file). */
+  messages: string[];
 }
 
 interface LintMessage {
@@ -61,10 +65,17 @@ interface GuardReport {
   not_compliant: { Rule: { name: string } }[];
 }
 
-/** Runs the Control Tower rules; cfn-guard exits 19 when a rule fails, 0 when none does. */
-function cfnGuard(templatePath: string): { findings: Finding[]; passed: number; skipped: number } {
+/** The AWS Control Tower rules shipped beside the binary. */
+function controlTowerRules(): string {
+  return join(dirname(dirname(dirname(dirname(guardBinary())))), "rules/control-tower/cfn-guard");
+}
+
+/** Runs a rules directory; cfn-guard exits 19 when a rule fails, 0 when none does. */
+function cfnGuard(
+  templatePath: string,
+  rules: string,
+): { findings: Finding[]; passed: number; skipped: number } {
   const binary = guardBinary();
-  const rules = join(dirname(dirname(dirname(dirname(binary)))), "rules/control-tower/cfn-guard");
   const args = ["validate", "-r", rules, "-d", templatePath, "-z", "-o", "json", "-S", "none"];
   let stdout: string;
   try {
@@ -82,6 +93,7 @@ function cfnGuard(templatePath: string): { findings: Finding[]; passed: number; 
         rule: failure.Rule.name,
         control: "",
         resources: [],
+        messages: [],
       };
       // The resource paths and the control id ([CT.X.PR.n]) are deep in the clause tree.
       JSON.stringify(failure, (key, value: unknown) => {
@@ -89,8 +101,11 @@ function cfnGuard(templatePath: string): { findings: Finding[]; passed: number; 
           const name = /^\/Resources\/([^/]+)/.exec(value)?.[1];
           if (name && !finding.resources.includes(name)) finding.resources.push(name);
         }
-        if (key === "custom_message" && typeof value === "string" && !finding.control)
-          finding.control = /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(value)?.[1] ?? "";
+        if (key === "custom_message" && typeof value === "string") {
+          finding.control ||= /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(value)?.[1] ?? "";
+          const message = value.trim();
+          if (!finding.messages.includes(message)) finding.messages.push(message);
+        }
         return value;
       });
       byRule.set(finding.rule, finding);
@@ -137,7 +152,7 @@ function main(): number {
     `cfn-lint (spec ${require("@aws-cdk/cfnspec/spec/specification.json").ResourceSpecificationVersion}): ${lint.crit.length} errors, ${lint.warn.length} warnings`,
   );
 
-  const guard = cfnGuard(templatePath);
+  const guard = cfnGuard(templatePath, controlTowerRules());
   const { unwaived, stale } = applyWaivers(guard.findings, waivers.waivers);
   const waivedRules = guard.findings.filter((f) =>
     waivers.waivers.some((w) => w.rule === f.rule),
@@ -151,7 +166,18 @@ function main(): number {
   );
   for (const u of unwaived) console.log(`  NOT WAIVED: ${u}`);
   for (const s of stale) console.log(`  STALE WAIVER (matches nothing; remove it): ${s}`);
-  const ok = lint.crit.length === 0 && unwaived.length === 0 && stale.length === 0;
+
+  const own = cfnGuard(templatePath, join(ROOT, "deploy/guard"));
+  console.log(
+    `cfn-guard deploy/guard (never waived): ${own.passed} rules passed, ${own.findings.length} failed`,
+  );
+  for (const f of own.findings)
+    console.log(`  FAILED: ${f.rule} on ${f.resources.join(", ")}: ${f.messages.join("; ")}`);
+  const ok =
+    lint.crit.length === 0 &&
+    unwaived.length === 0 &&
+    stale.length === 0 &&
+    own.findings.length === 0;
   console.log(ok ? "template: OK" : "template: FAILED");
   return ok ? 0 : 1;
 }

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { renderMetrics } from "../lib/adapters/prometheus.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 import { asError } from "../lib/runtime/log.js";
+import { metricsPublic } from "../lib/runtime/metrics-access.js";
 
 const text = (statusCode: number, body: string, extra: Record<string, string> = {}) => ({
   statusCode,
@@ -31,11 +32,14 @@ function authorizationOf(event: unknown): string | undefined {
  * GET /metrics: Prometheus text format from the state table; 503 when it cannot be read.
  * When a token is configured (AMPA_METRICS_TOKEN, else the SSM parameter
  * /ampa/<stage>/metrics-token), a request without `Authorization: Bearer <token>` gets 401.
+ * On AWS Lambda without a token it answers 503 unless the stage was deployed with
+ * `metricsPublic: true`; locally (serverless-offline, `osls invoke local`, loopback) it
+ * stays open.
  */
 export const handler: (event?: unknown) => Promise<APIGatewayProxyStructuredResultV2> =
   lambdaHandler(
     "metrics",
-    async ({ app: { store, log, metricsToken }, event }) => {
+    async ({ app: { store, log, metricsToken, config }, event }) => {
       let token: string | undefined;
       try {
         token = await metricsToken();
@@ -43,6 +47,14 @@ export const handler: (event?: unknown) => Promise<APIGatewayProxyStructuredResu
         // Fail closed: without knowing the token, nothing is shown.
         log.error({ err: asError(err).message }, "metrics: could not read the metrics token");
         return text(503, "authorization unavailable\n");
+      }
+      // Fail closed on AWS: a missing parameter must not publish the scheduler's state.
+      if (token === undefined && config.onLambda && !metricsPublic()) {
+        log.error(
+          { param: config.metricsTokenParam },
+          "metrics: no metrics token and the stage is not deployed with metricsPublic: true; refusing",
+        );
+        return text(503, "authorization not configured\n");
       }
       if (token !== undefined && !bearerMatches(authorizationOf(event), token)) {
         return text(401, "unauthorized\n", { "www-authenticate": 'Bearer realm="ampa-metrics"' });

@@ -89,7 +89,40 @@ function grants(roleName: string): string[] {
 const logs = (group: string) => [`logs:CreateLogStream ${group}`, `logs:PutLogEvents ${group}`];
 const table = (...actions: string[]) => actions.map((a) => `dynamodb:${a} table`);
 const WEBHOOK = "ssm:GetParameter :parameter/ampa/ci/discord-webhook";
-const RUN_ACCESS = table("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query");
+/** A write on the named partitions only (deploy/iam-roles.yml; never CMD). */
+const scoped = (action: string, ...partitions: string[]) =>
+  `dynamodb:${action} table if ${JSON.stringify({
+    "ForAllValues:StringLike": { "dynamodb:LeadingKeys": partitions },
+    Null: { "dynamodb:LeadingKeys": "false" },
+  })}`;
+const LEASE = ["leaseRunId", "leaseOwner", "leaseExpiresAt", "leaseWorker"];
+const LEASE_RENEWAL = ["leaseRenewedAt", "leaseRenewals"];
+const START = ["lastStartAt", "lastRunId", "dueAt", "virtualFinish"];
+const RESULT = ["lastEndAt", "lastExitCode", "lastDurationMs", "lastOutcome"];
+/** UpdateItem on CMD of these attributes only, returning none of the others. */
+const cmdUpdate = (...attributes: string[]) =>
+  `dynamodb:UpdateItem table if ${JSON.stringify({
+    "ForAllValues:StringEquals": {
+      "dynamodb:LeadingKeys": ["CMD"],
+      "dynamodb:Attributes": ["pk", "sk", ...attributes],
+    },
+    StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"] },
+    Null: { "dynamodb:LeadingKeys": "false", "dynamodb:Attributes": "false" },
+  })}`;
+const READS = table("GetItem", "Query");
+/** What a run writes (runCommand, runOnce, the task worker), CMD aside. */
+const RUN_WRITES = [
+  ...READS,
+  scoped("PutItem", "RUN#*", "DLQ", "AUDIT", "PRMON", "DISPATCH"),
+  scoped("UpdateItem", "RUN#*", "GLOBAL", "METRICS", "PRMON", "DISPATCH"),
+  scoped("DeleteItem", "RUN#*", "PRMON"),
+];
+const RUN_ACCESS = [
+  ...RUN_WRITES,
+  cmdUpdate(...LEASE, ...LEASE_RENEWAL, ...RESULT, "lastResultHash"),
+];
+/** The notifier's writes: the notify state, counters, dead letters. */
+const NOTIFY_WRITES = [scoped("PutItem", "DLQ"), scoped("UpdateItem", "GLOBAL", "METRICS")];
 /** What tick and runOnce need to start a task run, and nothing more. */
 const TASK_DISPATCH = [
   'ecs:RunTask :task-definition/ampa-ci-worker:* if {"ArnEquals":{"ecs:cluster":{"Fn::GetAtt":["TaskCluster","Arn"]}}}',
@@ -109,21 +142,37 @@ describe("deployable template (osls package)", () => {
         Object.entries({
           TickRole: [
             ...logs("TickLogGroup"),
-            ...RUN_ACCESS,
+            ...READS,
+            scoped("PutItem", "RUN#*", "DLQ"),
+            scoped("UpdateItem", "GLOBAL", "METRICS"),
+            scoped("DeleteItem", "RUN#*"),
+            // The claim's condition reads `paused` (AWS counts it as named).
+            cmdUpdate(...LEASE, ...LEASE_RENEWAL, ...START, ...RESULT, "paused"),
             "lambda:InvokeFunction :function:ampa-ci-runCommand",
             WEBHOOK,
             ...TASK_DISPATCH,
           ],
           RunCommandRole: [...logs("RunCommandLogGroup"), ...RUN_ACCESS, WEBHOOK],
-          RunOnceRole: [...logs("RunOnceLogGroup"), ...RUN_ACCESS, WEBHOOK, ...TASK_DISPATCH],
+          // It also claims the lease and recovers an expired one.
+          RunOnceRole: [
+            ...logs("RunOnceLogGroup"),
+            ...RUN_WRITES,
+            cmdUpdate(...LEASE, ...LEASE_RENEWAL, ...START, ...RESULT, "lastResultHash"),
+            WEBHOOK,
+            ...TASK_DISPATCH,
+          ],
           HeartbeatRole: [
             ...logs("HeartbeatLogGroup"),
-            ...table("GetItem", "PutItem", "UpdateItem"),
+            ...table("GetItem"),
+            ...NOTIFY_WRITES,
             WEBHOOK,
           ],
+          // Live delegation reads and writes its dispatch claims.
           DelegationRole: [
             ...logs("DelegationLogGroup"),
-            ...table("PutItem", "UpdateItem"),
+            ...table("Query"),
+            scoped("PutItem", "DLQ", "DISPATCH"),
+            scoped("UpdateItem", "GLOBAL", "METRICS", "DISPATCH"),
             WEBHOOK,
           ],
           HealthRole: [...logs("HealthLogGroup"), WEBHOOK],
@@ -309,7 +358,7 @@ describe("deployable template (osls package)", () => {
     ]);
   });
 
-  it("never retries an asynchronous tick or runCommand, and caps their concurrency", () => {
+  it("never retries an asynchronous tick or runCommand, and reserves no concurrency by default", () => {
     const configs = ofType("AWS::Lambda::EventInvokeConfig").map(([, r]) => r.Properties);
     expect(configs).toEqual(
       expect.arrayContaining([
@@ -332,7 +381,8 @@ describe("deployable template (osls package)", () => {
         f.Properties.ReservedConcurrentExecutions,
       ]),
     );
-    expect(reserved).toMatchObject({ TickLambdaFunction: 1, RunCommandLambdaFunction: 10 });
+    // Opt-in params (serverless.yml): a reservation fails a new account's first deploy.
+    expect(Object.values(reserved)).toEqual(Object.values(reserved).map(() => undefined));
   });
 
   it("sets SourceAccount and SourceArn on every Lambda permission", () => {

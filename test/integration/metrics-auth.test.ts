@@ -2,7 +2,7 @@
 // real dynalite on loopback.
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { bearerMatches } from "../../src/handlers/metrics.js";
 import { redactSecrets } from "../../src/lib/core/secrets.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
@@ -27,11 +27,19 @@ beforeAll(async () => {
     AMPA_LOG_LEVEL: "silent",
   });
 });
-afterEach(() => ssm.reset());
+afterEach(() => {
+  ssm.reset();
+  delete process.env.AMPA_METRICS_PUBLIC;
+});
 afterAll(async () => {
   delete process.env.AWS_LAMBDA_FUNCTION_NAME;
   await server.close();
 });
+
+const notFound = () =>
+  ssm
+    .on(GetParameterCommand)
+    .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
 
 const get = async (headers?: Record<string, string>) => {
   const { handler } = await import("../../src/handlers/metrics.js");
@@ -54,16 +62,53 @@ describe("GET /metrics with /ampa/<stage>/metrics-token in SSM", () => {
     expect(redactSecrets(`Authorization: Bearer ${TOKEN}`)).not.toContain(TOKEN);
   });
 
-  it("answers as before when the parameter does not exist", async () => {
-    ssm
-      .on(GetParameterCommand)
-      .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
-    expect((await get()).statusCode).toBe(200);
+  it("fails closed (503) on AWS when the parameter does not exist", async () => {
+    notFound();
+    expect(await get()).toMatchObject({
+      statusCode: 503,
+      body: "authorization not configured\n",
+    });
+    // It did look: the refusal is about the missing parameter, not an unread one.
+    expect(ssm.calls()).toHaveLength(1);
+  });
+
+  it("answers anyone without the parameter only when deployed with metricsPublic: true", async () => {
+    notFound();
+    for (const value of ["", "false", "0", "yes please"]) {
+      process.env.AMPA_METRICS_PUBLIC = value;
+      expect((await get()).statusCode, `AMPA_METRICS_PUBLIC=${value}`).toBe(503);
+    }
+    process.env.AMPA_METRICS_PUBLIC = "true";
+    const open = await get();
+    expect(open.statusCode).toBe(200);
+    expect(open.body).toContain("# TYPE");
+  });
+
+  it("still requires the token when metricsPublic is true but the parameter exists", async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: TOKEN } });
+    process.env.AMPA_METRICS_PUBLIC = "true";
+    expect((await get()).statusCode).toBe(401);
   });
 
   it("fails closed (503) when SSM cannot be read", async () => {
     ssm.on(GetParameterCommand).rejects(new Error("throttled"));
     expect(await get({ authorization: `Bearer ${TOKEN}` })).toMatchObject({ statusCode: 503 });
+  });
+});
+
+describe("GET /metrics locally", () => {
+  it("stays open without a token under serverless-offline (npm start, loopback)", async () => {
+    // serverless-offline sets IS_OFFLINE beside the function name: not AWS, so no SSM.
+    process.env.IS_OFFLINE = "true";
+    vi.resetModules();
+    try {
+      const res = await get();
+      expect(res.statusCode).toBe(200);
+      expect(ssm.calls()).toHaveLength(0);
+    } finally {
+      delete process.env.IS_OFFLINE;
+      vi.resetModules();
+    }
   });
 });
 

@@ -50,8 +50,8 @@ export interface CommandStore {
   /** All commands; items that do not parse come back in `corrupt`. */
   listCommands(): Promise<{ commands: Command[]; corrupt: CorruptItem[] }>;
   getCommand(id: string): Promise<Command | undefined>;
-  /** Takes the command's lease; undefined when another run holds it or it changed. */
-  claimLease(id: string, req: ClaimRequest): Promise<Command | undefined>;
+  /** Takes the command's lease; false when another run holds it or it changed. */
+  claimLease(id: string, req: ClaimRequest): Promise<boolean>;
   /**
    * Marks the run started by `worker` with its lease at `expiresAt`; false when it was
    * started already (a redelivery) or its lease is gone: then nothing may run.

@@ -157,6 +157,7 @@ const OTHER_AMPA_VARIABLES = [
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
   ...["AMPA_AGENT_UID", "AMPA_AGENT_GID"], // the task worker's agent user: agent-identity.ts
+  "AMPA_METRICS_PUBLIC", // the metrics function's (runtime/metrics-access.ts)
 ];
 const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
 

@@ -138,15 +138,11 @@ export async function removeCommand(t: Table, id: string): Promise<void> {
 }
 
 /**
- * Takes the command's lease and marks it started. Fails (returns undefined) when the
+ * Takes the command's lease and marks it started. Fails (returns false) when the
  * command is gone, paused, leased, or, for scheduled starts, started by someone else
  * since the caller read it.
  */
-export async function claimLease(
-  t: Table,
-  id: string,
-  req: ClaimRequest,
-): Promise<Command | undefined> {
+export async function claimLease(t: Table, id: string, req: ClaimRequest): Promise<boolean> {
   const conditions = ["attribute_exists(pk)", "attribute_not_exists(leaseRunId)"];
   const values: Record<string, unknown> = {
     ":run": req.runId,
@@ -165,23 +161,19 @@ export async function claimLease(
     conditions.push("(attribute_not_exists(paused) OR paused = :false)");
     values[":false"] = false;
   }
-  try {
-    const { Attributes } = await t.doc.send(
-      new UpdateCommand({
-        TableName: t.name,
-        Key: commandKey(id),
-        UpdateExpression:
-          "SET leaseRunId = :run, leaseOwner = :owner, leaseExpiresAt = :exp, lastStartAt = :now, lastRunId = :run, dueAt = :due, virtualFinish = :vf",
-        ConditionExpression: conditions.join(" AND "),
-        ExpressionAttributeValues: values,
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return parseCommandItem(Attributes ?? {});
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return undefined;
-    throw err;
-  }
+  // No ReturnValues: the roles' dynamodb:Attributes condition (deploy/iam-roles.yml)
+  // refuses ALL_NEW, which would read the command's spec through a lease write.
+  return writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: commandKey(id),
+      UpdateExpression:
+        "SET leaseRunId = :run, leaseOwner = :owner, leaseExpiresAt = :exp, lastStartAt = :now, lastRunId = :run, dueAt = :due, virtualFinish = :vf",
+      ConditionExpression: conditions.join(" AND "),
+      ExpressionAttributeValues: values,
+    }),
+  );
 }
 
 /**

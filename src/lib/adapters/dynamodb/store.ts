@@ -109,8 +109,8 @@ export class Store
     return commands.removeCommand(this.t, id);
   }
 
-  /** Takes the command's lease and marks it started; undefined when that fails. */
-  claimLease(id: string, req: ClaimRequest): Promise<Command | undefined> {
+  /** Takes the command's lease and marks it started; false when that fails. */
+  claimLease(id: string, req: ClaimRequest): Promise<boolean> {
     return commands.claimLease(this.t, id, req);
   }
 
