@@ -82,13 +82,20 @@ describe("run-once on a deployed table", () => {
     expect(result.stdout + result.stderr).not.toContain(CANARY_TOKEN);
   });
 
-  it("prints the run as JSON with --json, the same shape as a local run", async () => {
-    const result = await runCli([...STAGE, "run-once", "injected", "--json"], deployedEnv());
+  it("prints the run as JSON with --json, and warns that Lambda cuts a task command", async () => {
+    const task = spec("long", { command: `touch ${marker}`, runtime: "task" });
+    await h.store.addCommand(task, Date.now());
+    answer = ran("long", "ran in Lambda\n", 0);
+    const result = await runCli([...STAGE, "run-once", "long", "--json"], deployedEnv());
     expect(existsSync(marker)).toBe(false);
     expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "ampa: long is a task command: ampa-s1-runOnce runs it in Lambda, which stops it at 15 minutes",
+    );
+    // The same shape as a local run's.
     expect(JSON.parse(result.stdout)).toMatchObject({
-      commandId: "injected",
-      runId: "injected-run",
+      commandId: "long",
+      runId: "long-run",
       trigger: "run-once",
       exitCode: 0,
       outcome: "success",

@@ -41,8 +41,11 @@ function actions(target: Target, running: Set<Promise<unknown>>): DashboardActio
         owner: `dashboard:${process.pid}`,
         say: (line) => process.stderr.write(`${line}\n`),
       });
-      running.add(run);
-      void run.catch(() => {}).finally(() => running.delete(run));
+      // A deployed run goes on in its function whatever this process does: not waited for.
+      if (!target.deployed) {
+        running.add(run);
+        void run.catch(() => {}).finally(() => running.delete(run));
+      }
       const ended = await Promise.race([
         run.then((r) => `Ran ${id} once: ${r.outcome}, exit ${r.exitCode ?? "none"}`),
         new Promise<undefined>((resolve) =>

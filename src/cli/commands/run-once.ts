@@ -12,6 +12,12 @@ import {
   withTarget,
 } from "../shared.js";
 
+const WHERE_HELP = `
+With --stage (or --region) the command runs in the stage's deployed runOnce
+function (Lambda: at most 15 minutes), never on this machine. --on-this-machine
+runs it here with your credentials, after printing what it runs. Without
+--stage it runs here, on the local store.`;
+
 interface RunOnceFlags {
   json?: boolean;
   onThisMachine?: boolean;
@@ -29,6 +35,7 @@ export function registerRunOnce(program: Program): void {
     .argument(...ID_ARGUMENT)
     .option("--on-this-machine", "with --stage: run it here, as you, not in its function")
     .option(...JSON_FLAG)
+    .addHelpText("after", WHERE_HELP)
     .action(async (id: string, flags: RunOnceFlags) => {
       const key = idArgument(id);
       const run = await withTarget(program, (target) =>
