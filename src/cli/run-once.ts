@@ -75,6 +75,9 @@ function localRunNotice(command: Command, where: string): string {
     `  type: ${command.type}`,
     `  command: ${command.command}`,
   ];
+  const metadata = JSON.stringify(command.metadata);
+  if (metadata !== "{}")
+    lines.push(`  metadata: ${metadata.length > 400 ? `${metadata.slice(0, 399)}…` : metadata}`);
   return printable(redactSecrets(lines.join("\n")));
 }
 
