@@ -5,6 +5,7 @@ import { startEmbeddedStore } from "../lib/local/embedded-store.js";
 import { acquireLock, type HeldLock, type LockInfo, readLock } from "../lib/local/lock.js";
 import { createLogger } from "../lib/runtime/log.js";
 import { ensureTable } from "../lib/adapters/dynamodb/table.js";
+import type { RunOnceFunction } from "../lib/adapters/lambda-run-once.js";
 
 export interface TargetOptions {
   stage?: string;
@@ -15,12 +16,18 @@ export interface Target {
   app: App;
   /** Where the CLI is writing, for messages. */
   description: string;
+  /**
+   * Set when the table is a deployed stack's (`--stage`/`--region`): its commands run in
+   * its runOnce function, not here (cli/run-once.ts).
+   */
+  deployed?: { stage: string; runOnce: RunOnceFunction };
   close: () => Promise<void>;
 }
 
 /**
  * Which table the CLI works on:
- * - `--stage`/`--region`: the deployed table `ampa-<stage>-state` on AWS;
+ * - `--stage`/`--region`: the deployed table `ampa-<stage>-state` on AWS (its DynamoDB
+ *   and Lambda endpoints may be set: AMPA_DYNAMODB_ENDPOINT, AMPA_LAMBDA_ENDPOINT);
  * - `AMPA_DYNAMODB_ENDPOINT`: that DynamoDB-compatible server (with AMPA_DYNAMODB_KEY
  *   when it is a local store, which requires its key);
  * - otherwise the local store: through a running `npm start` when there is one (never
@@ -54,6 +61,10 @@ export async function openTarget(
     return {
       app,
       description: `${tableName} (${region})`,
+      deployed: {
+        stage,
+        runOnce: { name: `ampa-${stage}-runOnce`, region, endpoint: config.lambdaEndpoint },
+      },
       close: async () => app.dynamo.destroy(),
     };
   }

@@ -14,6 +14,11 @@ export interface RunOnceResult {
   output: string;
   startedAt: string;
   endedAt: string;
+  /** For `ampa --stage S run-once --json`, which prints the run as it does locally. */
+  runId: string;
+  durationMs: number;
+  outputTruncatedBytes: number;
+  late: boolean;
 }
 
 /**
@@ -33,6 +38,10 @@ export const handler: (event: unknown, context: Context) => Promise<RunOnceResul
       output: run.output,
       startedAt: new Date(run.startedAt).toISOString(),
       endedAt: new Date(run.endedAt).toISOString(),
+      runId: run.runId,
+      durationMs: run.durationMs,
+      outputTruncatedBytes: run.outputTruncatedBytes,
+      late: run.late ?? false,
     };
   },
 );

@@ -22,9 +22,15 @@ export interface RunningDashboard {
   stop(): Promise<number | null>;
 }
 
-/** The real `ampa dashboard --port 0 --json` in a child process, once it listens. */
-export async function startDashboardCli(env: Record<string, string>): Promise<RunningDashboard> {
-  const child = spawn(process.execPath, [BIN, "dashboard", "--port", "0", "--json"], {
+/**
+ * The real `ampa dashboard --port 0 --json` in a child process, once it listens; `global`
+ * options (e.g. `--stage s`) go before the verb.
+ */
+export async function startDashboardCli(
+  env: Record<string, string>,
+  global: string[] = [],
+): Promise<RunningDashboard> {
+  const child = spawn(process.execPath, [BIN, ...global, "dashboard", "--port", "0", "--json"], {
     env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "warn", ...env },
   });
   const lines: string[] = [];

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import type { Command as Program } from "commander";
-import { runOnce } from "../../lib/app/run.js";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { asError } from "../../lib/runtime/log.js";
-import type { App } from "../../lib/runtime/app.js";
+import { runOnceWhereDeployed } from "../run-once.js";
+import type { Target } from "../target.js";
 import { storeFingerprint } from "../dashboard/events.js";
 import { startDashboard, type DashboardActions } from "../dashboard/server.js";
 import { SnapshotReader } from "../dashboard/snapshot.js";
@@ -20,8 +20,13 @@ function portOption(value: string): number {
   return port;
 }
 
-/** The actions of the page, over the same store and services as the CLI verbs. */
-function actions(app: App, running: Set<Promise<unknown>>): DashboardActions {
+/**
+ * The actions of the page, over the same store and services as the CLI verbs. Run once
+ * takes the CLI's path: on a deployed table the stage's function runs it, never this
+ * machine.
+ */
+function actions(target: Target, running: Set<Promise<unknown>>): DashboardActions {
+  const { app } = target;
   return {
     async pause(id) {
       await app.store.setPaused(idArgument(id), true);
@@ -32,9 +37,15 @@ function actions(app: App, running: Set<Promise<unknown>>): DashboardActions {
       return `Resumed ${id}`;
     },
     async runOnce(id) {
-      const run = runOnce(cliServices(app).runDeps, idArgument(id), `dashboard:${process.pid}`);
-      running.add(run);
-      void run.catch(() => {}).finally(() => running.delete(run));
+      const run = runOnceWhereDeployed(target, idArgument(id), {
+        owner: `dashboard:${process.pid}`,
+        say: (line) => process.stderr.write(`${line}\n`),
+      });
+      // A deployed run goes on in its function whatever this process does: not waited for.
+      if (!target.deployed) {
+        running.add(run);
+        void run.catch(() => {}).finally(() => running.delete(run));
+      }
       const ended = await Promise.race([
         run.then((r) => `Ran ${id} once: ${r.outcome}, exit ${r.exitCode ?? "none"}`),
         new Promise<undefined>((resolve) =>
@@ -72,14 +83,15 @@ interface DashboardFlags {
 }
 
 /** Serves the page until SIGINT or SIGTERM, then waits for the run-once it started. */
-async function serve(app: App, description: string, flags: DashboardFlags): Promise<void> {
+async function serve(target: Target, flags: DashboardFlags): Promise<void> {
+  const { app, description } = target;
   const running = new Set<Promise<unknown>>();
   const reader = new SnapshotReader(app);
   const dashboard = await startDashboard({
     port: flags.port,
     read: () => reader.read(),
     watch: () => storeFingerprint(app),
-    actions: actions(app, running),
+    actions: actions(target, running),
     target: `Reading ${description}`,
   });
   // A long-running verb: with --json its result is the one line saying where it listens.
@@ -106,7 +118,7 @@ export function registerDashboard(program: Program): void {
     .action(async (flags: DashboardFlags) => {
       await withTarget(
         program,
-        ({ app, description }) => serve(app, description, flags),
+        (target) => serve(target, flags),
         // It runs for hours: other verbs use the local store it opened meanwhile.
         { serving: true },
       );

@@ -1,10 +1,9 @@
 import type { Command as Program } from "commander";
-import { runOnce } from "../../lib/app/run.js";
 import { EXIT } from "../exit-codes.js";
 import { runToJson } from "../format.js";
+import { runOnceWhereDeployed } from "../run-once.js";
 import {
   CliExit,
-  cliServices,
   ID_ARGUMENT,
   idArgument,
   JSON_FLAG,
@@ -13,23 +12,45 @@ import {
   withTarget,
 } from "../shared.js";
 
-/** `ampa run-once <id>`: runs the command here and now; exits with its exit code. */
+const WHERE_HELP = `
+With --stage (or --region) the command runs in the stage's deployed runOnce
+function (Lambda: at most 15 minutes), never on this machine. --on-this-machine
+runs it here with your credentials, after printing what it runs. Without
+--stage it runs here, on the local store.`;
+
+interface RunOnceFlags {
+  json?: boolean;
+  onThisMachine?: boolean;
+}
+
+/**
+ * `ampa run-once <id>`: runs the command now and waits; exits with its exit code. With
+ * `--stage` the stage's runOnce function runs it (see ../run-once.ts); here only with
+ * `--on-this-machine`.
+ */
 export function registerRunOnce(program: Program): void {
   program
     .command("run-once")
     .description("run a command now and wait; exits with the command's exit code")
     .argument(...ID_ARGUMENT)
+    .option("--on-this-machine", "with --stage: run it here, as you, not in its function")
     .option(...JSON_FLAG)
-    .action(async (id: string, flags: { json?: boolean }) => {
+    .addHelpText("after", WHERE_HELP)
+    .action(async (id: string, flags: RunOnceFlags) => {
       const key = idArgument(id);
-      const run = await withTarget(program, ({ app }) =>
-        runOnce(cliServices(app).runDeps, key, `cli:${process.pid}`),
+      const run = await withTarget(program, (target) =>
+        runOnceWhereDeployed(target, key, {
+          owner: `cli:${process.pid}`,
+          onThisMachine: flags.onThisMachine ?? false,
+          say: (line) => process.stderr.write(`${line}\n`),
+        }),
       );
       if (flags.json) outJson(runToJson(run));
       else {
         if (run.output)
           process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
-        out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}`);
+        const where = run.worker?.startsWith("lambda:") ? ` (in ${run.worker.slice(7)})` : "";
+        out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}${where}`);
       }
       // No exit code (killed, never started): the run failed.
       throw new CliExit(run.exitCode === null ? EXIT.failure : Math.min(run.exitCode, 255));
