@@ -36,8 +36,13 @@ function expectPostable(post: string): void {
   // The first line is AMPA's own heading; no other line may be one.
   for (const line of post.split("\n").slice(1)) expect(line).not.toMatch(/^\s*(#{1,6}|-#)\s/);
   expect(post).not.toMatch(/\[[^\]\n]*\]\(/);
-  expect(post).not.toMatch(/@(everyone|here)/);
 }
+
+/** Mentions in outside text stay text: no payload lets Discord parse them. */
+const expectNoMentions = () => {
+  for (const r of cli.webhook.requests)
+    expect(JSON.parse(r.body).allowed_mentions).toEqual({ parse: [] });
+};
 
 const HOSTILE_PR = {
   number: 7,
@@ -91,6 +96,7 @@ describe("outside text never becomes agent work by itself", () => {
     // Every post so far (the PR monitor's, the delegation report) is neutralised.
     expect(posts()).toHaveLength(2);
     for (const post of posts()) expectPostable(post);
+    expectNoMentions();
     expect(posts()[0]).toContain(
       "\\# Fix typo. Acceptance criteria: [docs] (https://evil.example/login)",
     );
@@ -226,12 +232,6 @@ describe("postableText", () => {
     expect(postableText("[Log in](https://evil.example) and [x](<https://e.example>)")).toBe(
       "[Log in] (https://evil.example) and [x] (<https://e.example>)",
     );
-  });
-
-  it("defuses @everyone and @here", () => {
-    const out = postableText("@everyone look, @HERE too; mail a@example.com");
-    expect(out).not.toMatch(/@(everyone|here)/i);
-    expect(out).toContain("a@example.com");
   });
 
   it("leaves code blocks as they are and closes one the text leaves open", () => {

@@ -29,7 +29,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** A Discord heading (`#`…`###`, and more for safety) or subtext (`-#`) at a line's start. */
 const HEADING = /^([ \t]*)(#{1,6}|-#)(?=[ \t]|$)/;
 const FENCE = "```";
-/** Discord's own escape for a mention, as discord.js `cleanContent` does it. */
 const ZWSP = "\u200b";
 
 /** Controls, escapes and invisible characters removed; line breaks kept or flattened. */
@@ -49,7 +48,10 @@ function plainCharacters(text: string, multiline: boolean): string {
 const breakFences = (text: string): string =>
   text.replace(/`{3,}/g, (run) => run.split("").join(ZWSP));
 
-/** One line outside a code block: no heading, no masked link, no mass mention. */
+/**
+ * One line outside a code block: no heading, no masked link. (Mentions need nothing here:
+ * every payload sets `allowed_mentions: {parse: []}`, core/discord-message.ts.)
+ */
 function neutralLine(line: string): string {
   return (
     line
@@ -57,16 +59,15 @@ function neutralLine(line: string): string {
       // `[text](url)` renders as a link whose target the reader does not see; `[text] (url)`
       // shows both.
       .replace(/\]\(/g, "] (")
-      .replace(/@(everyone|here)\b/gi, `@${ZWSP}$1`)
   );
 }
 
 /**
  * Outside text, ready for a Discord post: control characters (C0, C1, DEL; keeping \n and
  * \t only when `multiline`), terminal escapes and invisible spoofing characters (bidi,
- * zero-width, tags) removed; headings, masked links and @everyone/@here neutralised outside
- * code blocks, and a code block the text leaves open is closed, so it cannot swallow what
- * AMPA writes after it. With `codeBlock`, only fences are broken (markdown is inert there).
+ * zero-width, tags) removed; headings and masked links neutralised outside code blocks;
+ * a code block the text leaves open is closed, so it cannot swallow what AMPA writes after
+ * it. With `codeBlock`, only fences are broken (markdown is inert there).
  */
 export function postableText(text: string, opts: PostableOptions = {}): string {
   const plain = plainCharacters(text, opts.multiline === true);
