@@ -117,7 +117,7 @@ describe("PR monitor", () => {
       "--priority",
       "critical",
       "--tags",
-      "pr-monitor",
+      "pr-monitor,outside-text,do-not-delegate",
       "--json",
     ].join(" ");
     writeFileSync(

@@ -1,5 +1,6 @@
 import type { Command, RunRecord } from "../../core/command.js";
 import type { Summarizer } from "../../core/ports.js";
+import { postableText } from "../../core/untrusted-text.js";
 
 /** Output longer than this is summarized (or cut) before it goes to Discord. */
 export const SUMMARY_THRESHOLD = 1000;
@@ -40,10 +41,13 @@ export async function commandMessage(
   run: Pick<RunRecord, "output" | "outcome">,
   summarize?: Summarizer,
 ): Promise<string> {
-  const body = await summarizedBody(run.output, summarize);
+  const body = postableOutput(await summarizedBody(run.output, summarize));
   const note = OUTCOME_NOTES[run.outcome];
   return [`# ${commandTitle(command)}`, "", body, ...(note ? ["", note] : [])].join("\n");
 }
+
+/** Program output (or its summary) is outside text: neutralised under the command's title. */
+const postableOutput = (body: string): string => postableText(body, { multiline: true });
 
 export const HEARTBEAT_MESSAGE = "# AMPA Heartbeat";
 
@@ -52,6 +56,8 @@ export function startupMessage(wlStatus: string | undefined): string {
   return [
     "# Scheduler Started",
     "",
-    status ? `\`\`\`\n${status}\n\`\`\`` : "(wl status unavailable)",
+    status
+      ? `\`\`\`\n${postableText(status, { codeBlock: true, multiline: true })}\n\`\`\``
+      : "(wl status unavailable)",
   ].join("\n");
 }

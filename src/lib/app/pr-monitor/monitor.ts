@@ -6,7 +6,9 @@ import type {
   ToolOptions,
   ToolRunner,
 } from "../../core/ports.js";
-import { parseItems, type Worklog } from "../worklog/wl.js";
+import { postableText, quotedData } from "../../core/untrusted-text.js";
+import { clearTriageHint, HUMAN_TRIAGE_TAGS } from "../worklog/checks.js";
+import { isWorkItemId, parseItems, type WorkItem, type Worklog } from "../worklog/wl.js";
 import {
   type Check,
   GhError,
@@ -21,7 +23,8 @@ import {
  * critical by default) and one `# PR Monitor — …` post per head commit. The claim in the
  * store (PRMON, keyed by repository, PR number and head commit) is written before the
  * work item, so two runs, or a retried one, never create it twice; a new push (a new head
- * commit) that fails again is reported again.
+ * commit) that fails again is reported again. What gh says is outside text: the item
+ * quotes it as data and waits for human triage (checks.ts), the post neutralises it.
  */
 
 export interface PrMonitorSettings {
@@ -66,14 +69,20 @@ export function workItemFor(
   return {
     title: `CI failing on PR #${pr.number}: ${pr.title}`.slice(0, 240),
     description: [
-      `Checks failing on PR #${pr.number} (${pr.title}) at commit ${pr.headRefOid}` +
-        (pr.headRefName ? ` of branch ${pr.headRefName}` : "") +
-        ":",
+      `Checks failing on PR #${pr.number} at commit ${pr.headRefOid}.`,
       "",
-      ...failing.map((c) => `- ${c.name}`),
+      quotedData(
+        "What GitHub says about the PR (its title, branch and failing checks)",
+        [
+          `Title: ${pr.title}`,
+          ...(pr.headRefName ? [`Branch: ${pr.headRefName}`] : []),
+          "Failing checks:",
+          ...failing.map((c) => `- ${c.name}`),
+        ].join("\n"),
+      ),
       "",
       ...(pr.url ? [`PR: ${pr.url}`, ""] : []),
-      "Created by the AMPA PR monitor.",
+      "Created by the AMPA PR monitor. It waits for human triage (tag do-not-delegate) before any agent is sent to it.",
     ].join("\n"),
   };
 }
@@ -160,11 +169,12 @@ async function reportFailing(
       "--priority",
       s.priority,
       "--tags",
-      "pr-monitor",
+      ["pr-monitor", ...HUMAN_TRIAGE_TAGS].join(","),
     ]);
     const created = parseItems(json)[0];
     if (!created) throw new Error("wl create returned no work item");
     workItemId = created.id;
+    await holdForTriage(deps.wl, created);
   } catch (err) {
     await deps.store.releasePrReport(key);
     lines.push(
@@ -173,19 +183,29 @@ async function reportFailing(
     return "error";
   }
   await deps.store.setPrReportWorkItem(key, workItemId);
-  lines.push(`${at}: failing (${failing.map((c) => c.name).join(", ")}); created ${workItemId}.`);
+  lines.push(
+    `${at}: failing (${failing.map((c) => c.name).join(", ")}); created ${workItemId}, waiting for human triage (${clearTriageHint(workItemId)}).`,
+  );
   if (deps.notifier) {
+    const checks = failing.map((c) => postableText(c.name)).join(", ");
     const body = [
       `# PR Monitor — PR #${pr.number} failing`,
       "",
-      `${pr.title}`,
+      postableText(pr.title),
       ...(pr.url ? [pr.url] : []),
       "",
-      `Failing at ${shortSha(pr.headRefOid)}: ${failing.map((c) => c.name).join(", ")}`,
-      `Work item: ${workItemId}`,
+      `Failing at ${shortSha(pr.headRefOid)}: ${checks}`,
+      `Work item: ${postableText(workItemId)} (waiting for human triage)`,
     ];
     const sent = await deps.notifier.send("command", body.join("\n"));
     if (!sent.delivered) lines.push(`${at}: the post was not delivered (dead letter).`);
   }
   return "created";
+}
+
+/** A wl that ignored `--tags` on create still gets the do-not-delegate tag. */
+async function holdForTriage(wl: Worklog, created: WorkItem): Promise<void> {
+  if (created.tags.includes("do-not-delegate")) return;
+  if (!isWorkItemId(created.id)) throw new Error("wl create returned a malformed work item id");
+  await wl.json(["update", created.id, "--do-not-delegate", "true"]);
 }

@@ -5,6 +5,7 @@ import type {
   ToolResult,
   ToolRunner,
 } from "../../core/ports.js";
+import { postableText } from "../../core/untrusted-text.js";
 import {
   AUDIT_COMMENT_HEADING,
   auditComment,
@@ -16,6 +17,7 @@ import {
 } from "./audit-text.js";
 import type { ClaimContext } from "./claim.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
+import { auditPrompt } from "./prompts.js";
 import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type WorkItem, type Worklog } from "./wl.js";
 
@@ -235,7 +237,7 @@ type ItemDetails = Awaited<ReturnType<Worklog["show"]>>;
 
 /** `opencode run "/audit <id>"`; a failed audit makes the run not ok. */
 async function auditItem(deps: AuditDeps, item: WorkItem, report: Report): Promise<Audit> {
-  const result = await deps.runTool("opencode", ["run", `/audit ${item.id}`], deps.agent());
+  const result = await deps.runTool("opencode", ["run", auditPrompt(item.id)], deps.agent());
   const audited = result.exitCode === 0;
   const output = audited ? result.stdout.trim() : `${result.stdout}\n${result.stderr}`.trim();
   report.lines.push(
@@ -340,7 +342,8 @@ async function postAudit(
   report: Report,
 ): Promise<void> {
   const { item, audit, details } = run;
-  const title = item.title || item.id;
+  // The title, the agent's summary and the PR link are outside text.
+  const title = postableText(item.title || item.id);
   const summary = audit.audited ? extractSummary(audit.output) : undefined;
   const sources = [
     details?.item.description ?? item.description,
@@ -351,10 +354,10 @@ async function postAudit(
   const body = [
     `# Triage Audit — ${title}`,
     "",
-    summary ?? `${item.id} — ${title} | exit=${exit}`,
+    summary ? postableText(summary, { multiline: true }) : `${item.id} — ${title} | exit=${exit}`,
     "",
-    run.liveNote,
-    ...(pr ? ["", `PR: ${pr.url}`] : []),
+    postableText(run.liveNote, { multiline: true }),
+    ...(pr ? ["", `PR: ${postableText(pr.url)}`] : []),
   ];
   const sent = await notifier.send("audit", body.join("\n"));
   if (!sent.delivered)

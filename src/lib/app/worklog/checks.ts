@@ -51,6 +51,27 @@ export const DO_NOT_DELEGATE_TAGS: ReadonlySet<string> = new Set([
   "do_not_delegate",
 ]);
 
+/**
+ * Human triage of outside text. An item AMPA writes from text it did not author (the PR
+ * monitor's) carries OUTSIDE_TEXT_TAG and starts tagged do-not-delegate, Worklog's own
+ * "prevents automation from auto-assigning" tag. A person clears it after reading the item;
+ * until then no delegation setting (not even `checks.do_not_delegate: false`) dispatches it.
+ */
+export const OUTSIDE_TEXT_TAG = "outside-text";
+export const HUMAN_TRIAGE_TAGS: readonly string[] = [OUTSIDE_TEXT_TAG, "do-not-delegate"];
+export const clearTriageHint = (id: string): string => `wl update ${id} --do-not-delegate false`;
+
+const hasTag = (item: Pick<WorkItem, "tags">, tags: ReadonlySet<string>): boolean =>
+  item.tags.some((t) => tags.has(t.trim().toLowerCase()));
+
+/** The do_not_delegate check; mandatory for items whose text came from outside. */
+function doNotDelegateFailure(item: WorkItem, s: DelegationSettings): string | undefined {
+  if (!hasTag(item, DO_NOT_DELEGATE_TAGS)) return undefined;
+  if (hasTag(item, new Set([OUTSIDE_TEXT_TAG])))
+    return `waiting for human triage (its text came from outside AMPA): clear it with \`${clearTriageHint(item.id)}\``;
+  return s.doNotDelegate ? "tagged do-not-delegate" : undefined;
+}
+
 export type SettingsResult =
   { ok: true; settings: DelegationSettings } | { ok: false; error: string };
 
@@ -105,8 +126,8 @@ export function itemFailures(
     fail("delegable_stage", `stage ${JSON.stringify(item.stage)} is not ${s.stages.join("/")}`);
   else if (!WAITING_STATUSES.has(item.status))
     fail("delegable_stage", `status ${JSON.stringify(item.status)} is not open`);
-  if (s.doNotDelegate && item.tags.some((t) => DO_NOT_DELEGATE_TAGS.has(t.trim().toLowerCase())))
-    fail("do_not_delegate", "tagged do-not-delegate");
+  const untriaged = doNotDelegateFailure(item, s);
+  if (untriaged) fail("do_not_delegate", untriaged);
   if (s.dependencies && item.status === "blocked") fail("dependencies", "status blocked");
   if (claim)
     fail(

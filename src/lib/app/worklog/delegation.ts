@@ -17,11 +17,13 @@ import {
   itemFailures,
 } from "./checks.js";
 import { claimItem, type ClaimContext } from "./claim.js";
+import { DISPATCH_BY_STAGE } from "./prompts.js";
 import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type NextCandidate, type WorkItem, type Worklog } from "./wl.js";
 
 export { BUSY_HEADING, busyReport } from "./busy.js";
 export type { ClaimContext } from "./claim.js";
+export { DISPATCH_BY_STAGE } from "./prompts.js";
 
 /**
  * The delegation report and live delegation (upstream AMPA's `delegate`): nothing while an
@@ -58,22 +60,6 @@ export interface DelegationPlan {
   /** The claims in the table, for the claim step. */
   dispatches: Map<string, DispatchRecord>;
 }
-
-/** Stage → what is dispatched, and the name used in the note. */
-export const DISPATCH_BY_STAGE: Record<string, { action: string; prompt: (id: string) => string }> =
-  {
-    // Intake runs unattended: the agent must not wait for answers nobody will give.
-    idea: {
-      action: "intake",
-      prompt: (id) =>
-        `/intake ${id} Work without asking questions: where something is unclear, make a reasonable assumption and record it on the work item.`,
-    },
-    intake_complete: { action: "plan", prompt: (id) => `/plan ${id}` },
-    plan_complete: {
-      action: "implement",
-      prompt: (id) => `work on ${id} using the implement skill`,
-    },
-  };
 
 export interface DelegationResult {
   /** One line for the run record and Discord: `Delegation: …`. */

@@ -1,7 +1,9 @@
 import { metadataSettings, reviewAuditMetadataSchema } from "../../core/command-metadata.js";
+import { postableText } from "../../core/untrusted-text.js";
 import { AUDIT_AUTHOR, type ItemAuditDeps } from "./audit.js";
 import { auditComment, extractSummary, lastAuditComment } from "./audit-text.js";
 import { type AuditVerdict, auditVerdict } from "./audit-verdict.js";
+import { auditPrompt } from "./prompts.js";
 import { describeFailure } from "./tool-failure.js";
 import {
   entryCount,
@@ -107,12 +109,13 @@ export async function runReviewAudit(
   const lines = s.ignored.map((k) => `Ignored metadata ${k}: its default applies.`);
   const item = await selectItem(deps, s, lines);
   if (!item) return { ok: true, output: lines.join("\n") };
-  const title = item.title || item.id;
-  const result = await deps.runTool("opencode", ["run", `/audit ${item.id}`], deps.agent());
+  const title = postableText(item.title || item.id);
+  const result = await deps.runTool("opencode", ["run", auditPrompt(item.id)], deps.agent());
   if (result.exitCode !== 0) {
     const why = describeFailure(result);
     lines.push(`Audit of ${item.id} failed: ${why}`, `${result.stdout}\n${result.stderr}`.trim());
-    await post(deps, lines, `# Review Audit — ${title}\n\n${item.id} — audit failed: ${why}`);
+    const failed = postableText(`${item.id} — audit failed: ${why}`, { multiline: true });
+    await post(deps, lines, `# Review Audit — ${title}\n\n${failed}`);
     return { ok: false, output: lines.join("\n").trim() };
   }
   const output = result.stdout.trim();
@@ -144,7 +147,7 @@ export async function runReviewAudit(
     `# Review Audit — ${title}`,
     "",
     `${item.id}: audit ${verdict === "unclear" ? "verdict unclear" : verdict === "pass" ? "passed" : "failed"}, ${moved}.`,
-    ...(summary ? ["", summary] : []),
+    ...(summary ? ["", postableText(summary, { multiline: true })] : []),
   ];
   await post(deps, lines, body.join("\n"));
   return { ok, output: lines.join("\n").trim() };

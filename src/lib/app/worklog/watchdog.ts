@@ -1,4 +1,5 @@
 import { watchdogMetadataSchema, typedMetadataProblem } from "../../core/command.js";
+import { postableText } from "../../core/untrusted-text.js";
 import type { DispatchStore, Notify } from "../../core/ports.js";
 import { oneLine } from "./busy.js";
 import { DEFAULT_STALE_AFTER_MINUTES } from "./checks.js";
@@ -120,7 +121,10 @@ export async function runWatchdog(
   const outcome: WatchdogOutcome = { ok, output: body, recovered };
   if (deps.notifier)
     outcome.posted = (
-      await deps.notifier.send("delegation", `# ${WATCHDOG_TITLE}\n\n${body}`)
+      await deps.notifier.send(
+        "delegation",
+        `# ${WATCHDOG_TITLE}\n\n${postableText(body, { multiline: true })}`,
+      )
     ).delivered;
   return outcome;
 }

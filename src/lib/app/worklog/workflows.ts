@@ -1,5 +1,6 @@
 import { type Summarizer, summarizedBody } from "../notify/messages.js";
 import type { Clock, DispatchStore, Notify, ToolOptions, ToolRunner } from "../../core/ports.js";
+import { postableText } from "../../core/untrusted-text.js";
 import { DEFAULT_SETTINGS, type DelegationSettings } from "./checks.js";
 import {
   type ClaimContext,
@@ -116,11 +117,12 @@ export async function runDelegationWorkflow(
     const body = outcome.report
       ? await summarizedBody(outcome.report.text, deps.summarize)
       : (outcome.error ?? "");
+    // Titles, wl's errors and a summary are outside text: neutralised under AMPA's heading.
     const message = [
       `# ${DELEGATION_REPORT_TITLE}`,
       "",
-      body,
-      ...(outcome.live ? ["", outcome.live.note] : []),
+      postableText(body, { multiline: true }),
+      ...(outcome.live ? ["", postableText(outcome.live.note, { multiline: true })] : []),
     ];
     outcome.posted = (await deps.notifier.send("delegation", message.join("\n"))).delivered;
   }
