@@ -1,5 +1,6 @@
 import type { Command as Program } from "commander";
 import { runOnce } from "../../lib/app/run.js";
+import { ResultNotRecordedError } from "../../lib/core/store-errors.js";
 import { EXIT } from "../exit-codes.js";
 import { runToJson } from "../format.js";
 import {
@@ -24,7 +25,7 @@ export function registerRunOnce(program: Program): void {
       const key = idArgument(id);
       const run = await withTarget(program, ({ app }) =>
         runOnce(cliServices(app).runDeps, key, `cli:${process.pid}`),
-      );
+      ).catch(printUnrecorded);
       if (flags.json) outJson(runToJson(run));
       else {
         if (run.output)
@@ -34,4 +35,11 @@ export function registerRunOnce(program: Program): void {
       // No exit code (killed, never started): the run failed.
       throw new CliExit(run.exitCode === null ? EXIT.failure : Math.min(run.exitCode, 255));
     });
+}
+
+/** A run whose result the store would not take: its (redacted) output first, then the error. */
+function printUnrecorded(err: unknown): never {
+  if (err instanceof ResultNotRecordedError && err.run.output)
+    process.stdout.write(err.run.output.endsWith("\n") ? err.run.output : `${err.run.output}\n`);
+  throw err;
 }

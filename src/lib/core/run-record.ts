@@ -121,7 +121,10 @@ export function abandonedRunRecord(command: Command, now: number): RunRecord | u
     {
       exitCode: null,
       outcome: "abandoned",
-      output: `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result.`,
+      output:
+        `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result. ` +
+        // A worker that finished but could not write its result logged it (app/final-write.ts).
+        `If the run finished, its result is in the worker's log: the line "run result not recorded" with runId ${leaseRunId}.`,
     },
     now,
   );
