@@ -17,6 +17,7 @@ import {
   positiveNumber,
   unquote,
 } from "./config-values.js";
+import { LIMIT_VARIABLES } from "./limits.js";
 
 export { editDistance } from "./config-values.js";
 
@@ -169,7 +170,7 @@ const OTHER_AMPA_VARIABLES = [
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
 ];
-const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
+const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES, ...LIMIT_VARIABLES];
 
 export interface ConfigWarning {
   /** `invalid`: the value does not parse; `unknown`: an `AMPA_*` name that is no setting. */

@@ -25,6 +25,7 @@ import type {
   StoredMetric,
   TransferStore,
 } from "../../core/ports.js";
+import type { CommandCounter } from "../../core/limits.js";
 import type { SchedulerState } from "../../core/scheduler/select.js";
 import * as audits from "./audits.js";
 import * as commands from "./commands.js";
@@ -63,7 +64,8 @@ export class Store
     PrReportStore,
     ResultHashStore,
     RunNotifiedStore,
-    DispatchStore
+    DispatchStore,
+    CommandCounter
 {
   private readonly t: Table;
 
@@ -87,6 +89,10 @@ export class Store
   }
 
   /** The command, undefined when there is none; throws when its item does not parse. */
+  countCommands(): Promise<number> {
+    return commands.countCommands(this.t);
+  }
+
   getCommand(id: string): Promise<Command | undefined> {
     return commands.getCommand(this.t, id);
   }
