@@ -8,6 +8,7 @@ import {
 import type { Config } from "../core/config.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
+import type { ScheduledCommand } from "../core/scheduled-command.js";
 import { ResultNotRecordedError } from "../core/store-errors.js";
 import { truncateUtf8 } from "../core/output.js";
 import type {
@@ -308,7 +309,7 @@ async function afterRun(
  */
 export async function recoverAbandonedRun(
   store: RunStore,
-  command: Command,
+  command: ScheduledCommand,
   now: number,
 ): Promise<RunRecord | undefined> {
   const abandoned = abandonedRunRecord(command, now);

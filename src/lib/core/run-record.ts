@@ -108,7 +108,13 @@ export function runRecordWithDuration(
  * The record of a run whose lease expired at or before `now` without a result (its runner
  * crashed or was killed), or undefined while no expired lease is held.
  */
-export function abandonedRunRecord(command: Command, now: number): RunRecord | undefined {
+export function abandonedRunRecord(
+  command: Pick<
+    Command,
+    "id" | "leaseRunId" | "leaseExpiresAt" | "leaseOwner" | "lastRunId" | "lastStartAt"
+  >,
+  now: number,
+): RunRecord | undefined {
   const { leaseRunId, leaseExpiresAt } = command;
   if (leaseRunId === undefined || leaseExpiresAt === undefined || leaseExpiresAt >= now)
     return undefined;

@@ -18,7 +18,8 @@ import {
   UnknownCommandError,
 } from "../../core/errors.js";
 import type { ClaimRequest, CorruptItem, OnCorrupt } from "../../core/ports.js";
-import { checkCommandItem, parseCommandItem, readItems } from "./items.js";
+import { SCHEDULE_FIELDS, type ScheduledCommand } from "../../core/scheduled-command.js";
+import { checkCommandItem, checkScheduledItem, parseCommandItem, readItems } from "./items.js";
 import { COMMANDS, commandKey } from "./keys.js";
 import { deleteRunsBeyond, putRun } from "./runs.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
@@ -50,6 +51,23 @@ export async function listCommands(
       report(item);
     },
   );
+  return { commands, corrupt };
+}
+
+/**
+ * Every command's scheduling attributes (SCHEDULE_FIELDS), one paged Query: what a tick
+ * reads, whatever the size of the definitions. Corrupt items are reported as in listCommands.
+ */
+export async function listForSchedule(
+  t: Table,
+  report: OnCorrupt,
+): Promise<{ commands: ScheduledCommand[]; corrupt: CorruptItem[] }> {
+  const corrupt: CorruptItem[] = [];
+  const items = queryAll(t, { pk: COMMANDS, consistent: true, attributes: SCHEDULE_FIELDS });
+  const commands = await readItems(items, checkScheduledItem, (item) => {
+    corrupt.push(item);
+    report(item);
+  });
   return { commands, corrupt };
 }
 
@@ -311,7 +329,7 @@ export async function finishRun(
  */
 export async function recoverExpiredLease(
   t: Table,
-  command: Command,
+  command: Pick<Command, "id">,
   run: RunRecord,
   now: number,
   maxRunHistory: number,
