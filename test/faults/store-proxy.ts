@@ -12,6 +12,8 @@ export interface StoreProxy {
   endpoint: string;
   /** Requests seen since start. */
   requests(): number;
+  /** Bytes the store has answered since start (headers included). */
+  bytesFromStore(): number;
   /** Cut when the request numbered `requests() + n` arrives (n ≥ 1). */
   cutAtNext(n: number): void;
   /** Listen again on the same port. */
@@ -26,6 +28,7 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
   const { hostname, port: upstreamPort } = new URL(upstream);
   const sockets = new Set<Socket>();
   let seen = 0;
+  let answered = 0;
   let cutAt = Number.POSITIVE_INFINITY;
   let cut = false;
   let ownHost = /$^/;
@@ -46,7 +49,10 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
       }
       remote.write(Buffer.from(chunk.toString("latin1").replace(ownHost, upstreamHost), "latin1"));
     });
-    remote.on("data", (chunk: Buffer) => client.write(chunk));
+    remote.on("data", (chunk: Buffer) => {
+      answered += chunk.length;
+      client.write(chunk);
+    });
     client.on("close", () => remote.destroy());
     remote.on("close", () => client.destroy());
   });
@@ -65,6 +71,7 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests: () => seen,
+    bytesFromStore: () => answered,
     cutAtNext: (n) => {
       cutAt = seen + n;
     },

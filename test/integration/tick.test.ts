@@ -16,12 +16,13 @@ import { tickDeps } from "../support/tick.js";
 let server: EmbeddedStore;
 
 /**
- * The ports a tick uses, delegating to `store` except that listCommands answers
+ * The ports a tick uses, delegating to `store` except that the listings answer
  * `commands`: a listing read before someone else changed them.
  */
 function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
   return {
     listCommands: async () => ({ commands, corrupt: [] }),
+    listForSchedule: async () => ({ commands, corrupt: [] }),
     getCommand: (id) => store.getCommand(id),
     claimLease: (id, req) => store.claimLease(id, req),
     startRun: (claim, worker, now, expiresAt) => store.startRun(claim, worker, now, expiresAt),

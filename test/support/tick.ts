@@ -28,7 +28,8 @@ export function tickDeps(
     dispatch: async (command: Command, claim: RunClaim) => {
       starts.push(claim);
       await executeClaim(
-        { store, config, log, clock, runners: createRunners(processes) },
+        // Retries of a failed final write (app/final-write.ts) do not wait in tests.
+        { store, config, log, clock, runners: createRunners(processes), sleep: async () => {} },
         command,
         claim,
       );

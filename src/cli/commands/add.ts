@@ -1,5 +1,8 @@
 import { Option, type Command as Program } from "commander";
 import { COMMAND_TYPES } from "../../lib/core/command.js";
+import { checkCommandCap } from "../../lib/core/limits.js";
+import { readEnvironment } from "../../lib/runtime/config.js";
+import { readLimits } from "../../lib/runtime/limits.js";
 import { type SpecFlags, specFromArgs } from "../spec.js";
 import { commandToJson } from "../format.js";
 import { JSON_FLAG, out, outJson, withTarget } from "../shared.js";
@@ -37,6 +40,9 @@ function specCommand(program: Program, name: "add" | "update", description: stri
         const spec = specFromArgs(id, command, frequency, priority, flags);
         const written = await withTarget(program, async ({ app }) => {
           if (name === "update") return app.store.updateCommand(spec);
+          // The cap keeps every tick bounded (core/limits.ts); two racing adds may pass it by one.
+          const { maxCommands } = readLimits(readEnvironment());
+          checkCommandCap(await app.store.countCommands(), 1, maxCommands);
           await app.store.addCommand({ ...spec, paused: false }, Date.now());
           return flags.json ? app.store.getCommand(id) : undefined;
         });

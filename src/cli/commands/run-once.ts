@@ -1,4 +1,5 @@
 import type { Command as Program } from "commander";
+import { ResultNotRecordedError } from "../../lib/core/store-errors.js";
 import { EXIT } from "../exit-codes.js";
 import { runToJson } from "../format.js";
 import { runOnceWhereDeployed } from "../run-once.js";
@@ -44,7 +45,7 @@ export function registerRunOnce(program: Program): void {
           onThisMachine: flags.onThisMachine ?? false,
           say: (line) => process.stderr.write(`${line}\n`),
         }),
-      );
+      ).catch(printUnrecorded);
       if (flags.json) outJson(runToJson(run));
       else {
         if (run.output)
@@ -55,4 +56,11 @@ export function registerRunOnce(program: Program): void {
       // No exit code (killed, never started): the run failed.
       throw new CliExit(run.exitCode === null ? EXIT.failure : Math.min(run.exitCode, 255));
     });
+}
+
+/** A run whose result the store would not take: its (redacted) output first, then the error. */
+function printUnrecorded(err: unknown): never {
+  if (err instanceof ResultNotRecordedError && err.run.output)
+    process.stdout.write(err.run.output.endsWith("\n") ? err.run.output : `${err.run.output}\n`);
+  throw err;
 }

@@ -8,6 +8,8 @@ import {
 import type { Config } from "../core/config.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
+import type { ScheduledCommand } from "../core/scheduled-command.js";
+import { ResultNotRecordedError } from "../core/store-errors.js";
 import { truncateUtf8 } from "../core/output.js";
 import type {
   Clock,
@@ -29,6 +31,7 @@ import {
 } from "../core/run-record.js";
 import { postsUnchanged, resultHash } from "../core/result-hash.js";
 import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
+import { finalWriteDeadline, finishRunDurably } from "./final-write.js";
 import { holdLease } from "./lease.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
@@ -44,6 +47,8 @@ export interface RunDeps {
   clock: Clock;
   /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
   remainingMs?: () => number;
+  /** Waits between retries of the final write (app/final-write.ts); real timers when absent. */
+  sleep?: (ms: number) => Promise<void>;
   /** Posts each run's result to Discord; runs are not announced without one. */
   notifier?: Notify;
   /** Shortens long output for the post (opencode); without one it is cut. */
@@ -172,7 +177,7 @@ export async function executeClaim(
   // A run that is not posted says why on its record; a posted one once the post is done.
   const post = postPlan(deps, command, recorded);
   const run: RunRecord = post === "post" ? recorded : { ...recorded, notified: post };
-  const current = await deps.store.finishRun(claim, run);
+  const current = await recordRun(deps, log, claim, run);
   if (!current) {
     log.warn(
       "run finished after its lease was recovered or replaced: result recorded, schedule state left to the newer run",
@@ -185,6 +190,12 @@ export async function executeClaim(
   const notified = await afterRun(deps, log, command, run, { post, alreadyCounted: !current });
   const done = notified === undefined ? run : { ...run, notified };
   return current ? done : { ...done, late: true };
+}
+
+/** The final write, retried within the time left; logged when it cannot be made. */
+function recordRun(deps: RunDeps, log: Logger, claim: RunClaim, run: RunRecord): Promise<boolean> {
+  const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.remainingMs);
+  return finishRunDurably({ ...deps, log }, claim, run, deadline);
 }
 
 function stopReason(stop: AbortSignal): string {
@@ -298,7 +309,7 @@ async function afterRun(
  */
 export async function recoverAbandonedRun(
   store: RunStore,
-  command: Command,
+  command: ScheduledCommand,
   now: number,
 ): Promise<RunRecord | undefined> {
   const abandoned = abandonedRunRecord(command, now);
@@ -357,6 +368,11 @@ export async function runOnce(deps: RunDeps, id: string, owner: string): Promise
 /** Runs the command in this process and waits for it (tests, CLI, `AMPA_DISPATCH=inline`). */
 export function inlineDispatch(deps: RunDeps): Dispatch {
   return async (command, claim) => {
-    await executeClaim(deps, command, claim);
+    try {
+      await executeClaim(deps, command, claim);
+    } catch (err) {
+      // The run started and its result is in the log: not a dispatch failure to record.
+      if (!(err instanceof ResultNotRecordedError)) throw err;
+    }
   };
 }

@@ -1,4 +1,6 @@
 import type { Command } from "../core/command.js";
+import type { ScheduleListing } from "../core/schedule-listing.js";
+import type { ScheduledCommand } from "../core/scheduled-command.js";
 import type { Config } from "../core/config.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
@@ -15,7 +17,7 @@ import {
 export type { Dispatch } from "../core/ports.js";
 
 export interface TickDeps {
-  store: RunStore & SchedulerStore;
+  store: RunStore & SchedulerStore & ScheduleListing;
   config: Config;
   log: Logger;
   clock: Clock;
@@ -57,11 +59,12 @@ export function selectionOptions(config: Config): SelectionOptions {
 export async function tickPass(deps: TickDeps, now: number): Promise<PassResult> {
   const { store, log } = deps;
   const opts = selectionOptions(deps.config);
-  const { commands, corrupt } = await store.listCommands();
+  // Scheduling attributes only: the bytes read do not grow with the definitions.
+  const { commands, corrupt } = await store.listForSchedule();
   for (const item of corrupt)
     log.error({ key: item.key, error: item.error }, "skipping corrupt command item");
 
-  const usable: Command[] = [];
+  const usable: ScheduledCommand[] = [];
   for (const command of commands) {
     const abandoned = await recoverAbandonedRun(store, command, now);
     if (abandoned) {
@@ -90,7 +93,9 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
     const next = stateAfterStart(candidate.command, now, virtualTime, opts.priorityWeight);
     slot ??= await store.claimGlobalSlot(now, opts.globalMinIntervalMs, token, next.virtualTime);
     if (!slot.claimed) return { kind: "lost-race" };
-    const claim = await claimCommand(store, candidate.command, {
+    const command = await readToRun(deps, candidate.command);
+    if (!command) continue;
+    const claim = await claimCommand(store, command, {
       now,
       owner: deps.owner,
       trigger: "schedule",
@@ -100,7 +105,7 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
     if (!claim) continue; // Another tick started it, or it changed since we read it.
     const score = Number.isFinite(candidate.score) ? candidate.score : null;
     try {
-      await deps.dispatch(candidate.command, claim);
+      await deps.dispatch(command, claim);
     } catch (err) {
       const error = asError(err).message;
       await failClaim(
@@ -117,6 +122,23 @@ export async function tickPass(deps: TickDeps, now: number): Promise<PassResult>
     return { kind: "lost-race" };
   }
   return { kind: "idle", nextDueAt: null, paused: 0, running: 0, skippedForLlm };
+}
+
+/**
+ * The chosen command's whole item, for the claim and the runner; undefined (skipped) when
+ * it is gone, changed since the listing (another tick started it), or does not parse.
+ */
+async function readToRun(deps: TickDeps, listed: ScheduledCommand): Promise<Command | undefined> {
+  try {
+    const command = await deps.store.getCommand(listed.id);
+    return command?.lastStartAt === listed.lastStartAt ? command : undefined;
+  } catch (err) {
+    deps.log.error(
+      { commandId: listed.id, error: asError(err).message },
+      "skipping a command whose item does not parse",
+    );
+    return undefined;
+  }
 }
 
 function describe(result: PassResult, now: number): string {

@@ -62,7 +62,7 @@ export interface CommandStore {
   /** Records the run and releases the lease while `claim` holds it; false for a late finisher. */
   finishRun(claim: RunClaim, run: RunRecord): Promise<boolean>;
   /** Writes `run` (an abandoned record) and frees the expired lease it stands for. */
-  recoverExpiredLease(command: Command, run: RunRecord, now: number): Promise<boolean>;
+  recoverExpiredLease(command: Pick<Command, "id">, run: RunRecord, now: number): Promise<boolean>;
 }
 
 /** The hash of each command's latest result, kept on its item (core/result-hash.ts). */

@@ -108,7 +108,13 @@ export function runRecordWithDuration(
  * The record of a run whose lease expired at or before `now` without a result (its runner
  * crashed or was killed), or undefined while no expired lease is held.
  */
-export function abandonedRunRecord(command: Command, now: number): RunRecord | undefined {
+export function abandonedRunRecord(
+  command: Pick<
+    Command,
+    "id" | "leaseRunId" | "leaseExpiresAt" | "leaseOwner" | "lastRunId" | "lastStartAt"
+  >,
+  now: number,
+): RunRecord | undefined {
   const { leaseRunId, leaseExpiresAt } = command;
   if (leaseRunId === undefined || leaseExpiresAt === undefined || leaseExpiresAt >= now)
     return undefined;
@@ -121,7 +127,10 @@ export function abandonedRunRecord(command: Command, now: number): RunRecord | u
     {
       exitCode: null,
       outcome: "abandoned",
-      output: `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result.`,
+      output:
+        `Run abandoned: its lease (held by ${command.leaseOwner ?? "unknown"}) expired at ${new Date(leaseExpiresAt).toISOString()} without a result. ` +
+        // A worker that finished but could not write its result logged it (app/final-write.ts).
+        `If the run finished, its result is in the worker's log: the line "run result not recorded" with runId ${leaseRunId}.`,
     },
     now,
   );

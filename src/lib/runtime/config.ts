@@ -22,6 +22,7 @@ import {
   storeKey,
   unquote,
 } from "./config-values.js";
+import { LIMIT_VARIABLES } from "./limits.js";
 
 export { editDistance } from "./config-values.js";
 
@@ -159,7 +160,7 @@ const OTHER_AMPA_VARIABLES = [
   ...["AMPA_AGENT_UID", "AMPA_AGENT_GID"], // the task worker's agent user: agent-identity.ts
   "AMPA_METRICS_PUBLIC", // the metrics function's (runtime/metrics-access.ts)
 ];
-const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
+const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES, ...LIMIT_VARIABLES];
 
 export interface ConfigWarning {
   /** `invalid`: the value does not parse; `unknown`: an `AMPA_*` name that is no setting. */

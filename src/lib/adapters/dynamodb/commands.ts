@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import {
   type Command,
   type CommandSpec,
@@ -12,7 +18,8 @@ import {
   UnknownCommandError,
 } from "../../core/errors.js";
 import type { ClaimRequest, CorruptItem, OnCorrupt } from "../../core/ports.js";
-import { checkCommandItem, parseCommandItem, readItems } from "./items.js";
+import { SCHEDULE_FIELDS, type ScheduledCommand } from "../../core/scheduled-command.js";
+import { checkCommandItem, checkScheduledItem, parseCommandItem, readItems } from "./items.js";
 import { COMMANDS, commandKey } from "./keys.js";
 import { deleteRunsBeyond, putRun } from "./runs.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
@@ -45,6 +52,43 @@ export async function listCommands(
     },
   );
   return { commands, corrupt };
+}
+
+/**
+ * Every command's scheduling attributes (SCHEDULE_FIELDS), one paged Query: what a tick
+ * reads, whatever the size of the definitions. Corrupt items are reported as in listCommands.
+ */
+export async function listForSchedule(
+  t: Table,
+  report: OnCorrupt,
+): Promise<{ commands: ScheduledCommand[]; corrupt: CorruptItem[] }> {
+  const corrupt: CorruptItem[] = [];
+  const items = queryAll(t, { pk: COMMANDS, consistent: true, attributes: SCHEDULE_FIELDS });
+  const commands = await readItems(items, checkScheduledItem, (item) => {
+    corrupt.push(item);
+    report(item);
+  });
+  return { commands, corrupt };
+}
+
+/** How many command items there are (a paged COUNT query: no item comes back). */
+export async function countCommands(t: Table): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await t.doc.send(
+      new QueryCommand({
+        TableName: t.name,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": COMMANDS },
+        Select: "COUNT",
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
 }
 
 export async function getCommand(t: Table, id: string): Promise<Command | undefined> {
@@ -277,7 +321,7 @@ export async function finishRun(
  */
 export async function recoverExpiredLease(
   t: Table,
-  command: Command,
+  command: Pick<Command, "id">,
   run: RunRecord,
   now: number,
   maxRunHistory: number,

@@ -19,6 +19,7 @@ import type {
   PrReport,
   StoredMetric,
 } from "../../core/ports.js";
+import { SCHEDULE_FIELDS, type ScheduledCommand } from "../../core/scheduled-command.js";
 import { keyName } from "./keys.js";
 
 /**
@@ -104,6 +105,28 @@ export function checkCommandItem(item: Record<string, unknown>): Parsed<Command>
   if (parsed.data.id !== item.sk)
     return corrupt(`its id ${JSON.stringify(parsed.data.id)} is not its key`);
   return { ok: true, value: parsed.data };
+}
+
+const scheduledItemSchema = commandItemSchema.pick(
+  Object.fromEntries(SCHEDULE_FIELDS.map((f) => [f, true])) as Record<
+    (typeof SCHEDULE_FIELDS)[number],
+    true
+  >,
+);
+
+/** A command item as the tick reads it (scheduling attributes only), checked like one. */
+export function checkScheduledItem(item: Record<string, unknown>): Parsed<ScheduledCommand> {
+  const parsed = scheduledItemSchema.safeParse(item);
+  const why = !parsed.success
+    ? describeIssues(parsed.error)
+    : parsed.data.id !== item.sk
+      ? `its id ${JSON.stringify(parsed.data.id)} is not its key`
+      : undefined;
+  if (why === undefined && parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    corrupt: { key: keyName(item), error: `corrupt command item ${String(item.sk)}: ${why}` },
+  };
 }
 
 /** A command item; throws the corrupt item's error when it does not parse. */

@@ -25,6 +25,9 @@ import type {
   StoredMetric,
   TransferStore,
 } from "../../core/ports.js";
+import type { CommandCounter } from "../../core/limits.js";
+import type { ScheduleListing } from "../../core/schedule-listing.js";
+import type { ScheduledCommand } from "../../core/scheduled-command.js";
 import type { SchedulerState } from "../../core/scheduler/select.js";
 import * as audits from "./audits.js";
 import * as commands from "./commands.js";
@@ -63,7 +66,9 @@ export class Store
     PrReportStore,
     ResultHashStore,
     RunNotifiedStore,
-    DispatchStore
+    DispatchStore,
+    CommandCounter,
+    ScheduleListing
 {
   private readonly t: Table;
 
@@ -87,6 +92,15 @@ export class Store
   }
 
   /** The command, undefined when there is none; throws when its item does not parse. */
+  /** Every command's scheduling attributes only (the tick's read: see SCHEDULE_FIELDS). */
+  listForSchedule(): Promise<{ commands: ScheduledCommand[]; corrupt: CorruptItem[] }> {
+    return commands.listForSchedule(this.t, this.report());
+  }
+
+  countCommands(): Promise<number> {
+    return commands.countCommands(this.t);
+  }
+
   getCommand(id: string): Promise<Command | undefined> {
     return commands.getCommand(this.t, id);
   }
@@ -130,7 +144,7 @@ export class Store
   }
 
   /** Writes `run` (an abandoned record) and frees the expired lease it stands for. */
-  recoverExpiredLease(command: Command, run: RunRecord, now: number): Promise<boolean> {
+  recoverExpiredLease(command: Pick<Command, "id">, run: RunRecord, now: number): Promise<boolean> {
     return commands.recoverExpiredLease(this.t, command, run, now, this.options.maxRunHistory);
   }
 

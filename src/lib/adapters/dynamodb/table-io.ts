@@ -35,6 +35,8 @@ export interface QueryOptions {
   consistent?: boolean;
   /** Only `pk` and `sk` of each item. */
   keysOnly?: boolean;
+  /** Only these attributes (and `pk`, `sk`) of each item. */
+  attributes?: readonly string[];
   /** Descending sort key order. */
   newestFirst?: boolean;
 }
@@ -53,6 +55,7 @@ export async function* queryAll(
         ExpressionAttributeValues: { ":pk": opts.pk },
         ...(opts.consistent ? { ConsistentRead: true } : {}),
         ...(opts.keysOnly ? { ProjectionExpression: "pk, sk" } : {}),
+        ...(opts.attributes ? projection(opts.attributes) : {}),
         ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
         ExclusiveStartKey: startKey,
       }),
@@ -60,4 +63,13 @@ export async function* queryAll(
     yield* page.Items ?? [];
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+}
+
+/** A projection of `pk`, `sk` and `attributes`, by placeholder (`type` is a reserved word). */
+function projection(attributes: readonly string[]) {
+  const names = ["pk", "sk", ...attributes];
+  return {
+    ProjectionExpression: names.map((_, i) => `#p${i}`).join(", "),
+    ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#p${i}`, name])),
+  };
 }

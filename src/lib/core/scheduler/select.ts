@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import type { ScheduledCommand } from "../scheduled-command.js";
 import { type FairShare, fairShare, fairShareWeight } from "./fair-share.js";
 
 /**
@@ -44,8 +45,8 @@ export interface SchedulerState {
   virtualTimeAt?: number | undefined;
 }
 
-export interface RankedCommand {
-  command: Command;
+export interface RankedCommand<C extends ScheduledCommand = Command> {
+  command: C;
   /** The virtual finish a start now would give it; smaller goes first. */
   virtualFinish: number;
   /** now − due time; null when it never ran (due at once). */
@@ -54,8 +55,8 @@ export interface RankedCommand {
   score: number;
 }
 
-export type Decision =
-  | { kind: "start"; candidates: RankedCommand[]; virtualTime: number }
+export type Decision<C extends ScheduledCommand = Command> =
+  | { kind: "start"; candidates: RankedCommand<C>[]; virtualTime: number }
   | { kind: "wait-global"; nextStartAllowedAt: number }
   | { kind: "idle"; nextDueAt: number | null; paused: number; running: number };
 
@@ -101,7 +102,7 @@ export function strideMs(
 }
 
 /** True while a run holds the command's lease and the lease has not expired. */
-export function isRunning(command: Command, now: number): boolean {
+export function isRunning(command: ScheduledCommand, now: number): boolean {
   return command.leaseRunId !== undefined && (command.leaseExpiresAt ?? 0) >= now;
 }
 
@@ -109,19 +110,19 @@ export function isRunning(command: Command, now: number): boolean {
  * The command's due time: its anchor, else one interval after its last start (a command
  * imported or written before anchors existed), else null: it never ran and is due now.
  */
-export function dueAt(command: Command): number | null {
+export function dueAt(command: ScheduledCommand): number | null {
   if (command.dueAt !== undefined) return command.dueAt;
   return command.lastStartAt === undefined ? null : command.lastStartAt + intervalMs(command);
 }
 
-export function latenessMs(command: Command, now: number): number | null {
+export function latenessMs(command: ScheduledCommand, now: number): number | null {
   const due = dueAt(command);
   return due === null ? null : now - due;
 }
 
 /** The earliest time the command may start: due (with the tolerance), and not within half its interval. */
 export function eligibleAt(
-  command: Command,
+  command: ScheduledCommand,
   opts: Pick<SelectionOptions, "dueToleranceMs">,
 ): number | null {
   const due = dueAt(command);
@@ -136,14 +137,14 @@ export function eligibleAt(
 /** The earliest time the command counts as due; null when it never ran (due now). */
 export const nextDueAt = eligibleAt;
 
-export function isDue(command: Command, now: number, opts: SelectionOptions): boolean {
+export function isDue(command: ScheduledCommand, now: number, opts: SelectionOptions): boolean {
   const at = eligibleAt(command, opts);
   return at === null || now >= at;
 }
 
 /** The virtual finish a start now would give the command. */
 export function nextVirtualFinish(
-  command: Command,
+  command: ScheduledCommand,
   virtualTime: number,
   priorityWeight: number,
 ): number {
@@ -154,7 +155,7 @@ export function nextVirtualFinish(
  * Where the command's next start begins in virtual time: its last virtual finish, but
  * never more than one stride behind the scheduler's clock (where a new command begins).
  */
-function startTag(command: Command, virtualTime: number, priorityWeight: number): number {
+function startTag(command: ScheduledCommand, virtualTime: number, priorityWeight: number): number {
   const floor = virtualTime - strideMs(command, priorityWeight);
   return Math.max(command.virtualFinish ?? floor, floor);
 }
@@ -172,7 +173,7 @@ export interface Load {
 }
 
 export function load(
-  commands: readonly Command[],
+  commands: readonly ScheduledCommand[],
   opts: Pick<SelectionOptions, "priorityWeight" | "globalMinIntervalMs">,
 ): Load {
   const active = commands.filter((c) => !c.paused);
@@ -192,7 +193,7 @@ export function currentVirtualTime(scheduler: SchedulerState, now: number, rate:
 }
 
 /** Normalized lateness × weight (0 until due; Infinity when it never ran). */
-export function score(command: Command, now: number, opts: SelectionOptions): number {
+export function score(command: ScheduledCommand, now: number, opts: SelectionOptions): number {
   const lateness = latenessMs(command, now);
   if (lateness === null) return Number.POSITIVE_INFINITY;
   const normalized = Math.max((lateness + opts.dueToleranceMs) / intervalMs(command), 0);
@@ -204,7 +205,7 @@ export function score(command: Command, now: number, opts: SelectionOptions): nu
  * an interval caught up), the virtual finish moved on by one stride.
  */
 export function stateAfterStart(
-  command: Command,
+  command: ScheduledCommand,
   now: number,
   virtualTime: number,
   priorityWeight: number,
@@ -225,7 +226,11 @@ export function stateAfterStart(
  * deadline first keeps every delay short), then the earlier virtual finish. Remaining
  * ties: higher priority, then id.
  */
-export function compareRanked(a: RankedCommand, b: RankedCommand, fits = false): number {
+export function compareRanked<C extends ScheduledCommand>(
+  a: RankedCommand<C>,
+  b: RankedCommand<C>,
+  fits = false,
+): number {
   // Never-run commands are due at once; Infinity − Infinity would be NaN, not a tie.
   const byDue = Math.sign(
     (dueAt(a.command) ?? -Number.MAX_VALUE) - (dueAt(b.command) ?? -Number.MAX_VALUE),
@@ -239,12 +244,12 @@ export function compareRanked(a: RankedCommand, b: RankedCommand, fits = false):
   return a.command.id < b.command.id ? -1 : a.command.id > b.command.id ? 1 : 0;
 }
 
-function ranked(
-  command: Command,
+function ranked<C extends ScheduledCommand>(
+  command: C,
   now: number,
   virtualTime: number,
   opts: SelectionOptions,
-): RankedCommand {
+): RankedCommand<C> {
   return {
     command,
     virtualFinish: nextVirtualFinish(command, virtualTime, opts.priorityWeight),
@@ -254,21 +259,21 @@ function ranked(
 }
 
 /** Every command that could start now. Paused and running commands are skipped. */
-export function eligibleCommands(
-  commands: readonly Command[],
+export function eligibleCommands<C extends ScheduledCommand>(
+  commands: readonly C[],
   now: number,
   opts: SelectionOptions,
-): Command[] {
+): C[] {
   return commands.filter((c) => !c.paused && !isRunning(c, now) && isDue(c, now, opts));
 }
 
 /** Every command that could start now, best first, with the virtual time they were ranked at. */
-export function rankDue(
-  commands: readonly Command[],
+export function rankDue<C extends ScheduledCommand>(
+  commands: readonly C[],
   now: number,
   opts: SelectionOptions,
   scheduler: SchedulerState = {},
-): { candidates: RankedCommand[]; virtualTime: number; fits: boolean } {
+): { candidates: RankedCommand<C>[]; virtualTime: number; fits: boolean } {
   const { fits, virtualRate } = load(commands, opts);
   const virtualTime = currentVirtualTime(scheduler, now, virtualRate);
   const candidates = eligibleCommands(commands, now, opts)
@@ -278,12 +283,12 @@ export function rankDue(
 }
 
 /** What a tick should do at `now`, given the commands and the scheduler's state. */
-export function decide(
-  commands: readonly Command[],
+export function decide<C extends ScheduledCommand>(
+  commands: readonly C[],
   now: number,
   scheduler: SchedulerState,
   opts: SelectionOptions,
-): Decision {
+): Decision<C> {
   const last = scheduler.lastGlobalStartAt;
   if (last !== undefined && now - last < opts.globalMinIntervalMs) {
     return { kind: "wait-global", nextStartAllowedAt: last + opts.globalMinIntervalMs };
@@ -309,11 +314,11 @@ export function decide(
  * down. The probe runs at most once, and only when such a candidate is actually reached,
  * so a tick whose first choice needs no LLM never probes.
  */
-export async function* runnableCandidates(
-  candidates: readonly RankedCommand[],
+export async function* runnableCandidates<C extends ScheduledCommand>(
+  candidates: readonly RankedCommand<C>[],
   probeLlm: () => Promise<boolean>,
-  onSkipped: (candidate: RankedCommand) => void = () => {},
-): AsyncGenerator<RankedCommand> {
+  onSkipped: (candidate: RankedCommand<C>) => void = () => {},
+): AsyncGenerator<RankedCommand<C>> {
   let llmUp: boolean | undefined;
   for (const candidate of candidates) {
     if (candidate.command.requiresLlm) {
