@@ -47,27 +47,7 @@ export async function openTarget(
   for (const message of warnings) log.warn(message);
   const logDestination = "stderr" as const;
 
-  if (opts.stage || opts.region) {
-    const stage = opts.stage ?? config.stage;
-    const tableName = shell.tableName ?? `ampa-${stage}-state`;
-    const region = opts.region ?? config.region;
-    const app = createApp({
-      config: { ...config, stage },
-      logDestination,
-      tableName,
-      region,
-      useSsm: true,
-    });
-    return {
-      app,
-      description: `${tableName} (${region})`,
-      deployed: {
-        stage,
-        runOnce: { name: `ampa-${stage}-runOnce`, region, endpoint: config.lambdaEndpoint },
-      },
-      close: async () => app.dynamo.destroy(),
-    };
-  }
+  if (opts.stage || opts.region) return deployedTarget(opts, config, shell.tableName);
   if (config.dynamodbEndpoint) {
     const app = createApp({ config, logDestination });
     return {
@@ -117,6 +97,33 @@ export async function openTarget(
     lock.release();
     throw err;
   }
+}
+
+/** A deployed stage's table, and its runOnce function (where its commands run once). */
+function deployedTarget(
+  opts: TargetOptions,
+  config: Config,
+  tableFromShell: string | undefined,
+): Target {
+  const stage = opts.stage ?? config.stage;
+  const tableName = tableFromShell ?? `ampa-${stage}-state`;
+  const region = opts.region ?? config.region;
+  const app = createApp({
+    config: { ...config, stage },
+    logDestination: "stderr",
+    tableName,
+    region,
+    useSsm: true,
+  });
+  return {
+    app,
+    description: `${tableName} (${region})`,
+    deployed: {
+      stage,
+      runOnce: { name: `ampa-${stage}-runOnce`, region, endpoint: config.lambdaEndpoint },
+    },
+    close: async () => app.dynamo.destroy(),
+  };
 }
 
 /**
