@@ -2,6 +2,12 @@ import * as z from "zod";
 
 /** The value types of settings (runtime/config.ts), and the distance that names a typo. */
 
+/**
+ * Settings of the programs runs start, read from the worker's environment when one starts
+ * (core/child-env.ts, runtime/child-settings.ts) rather than into the Config.
+ */
+export const CHILD_VARIABLES = ["AMPA_CHILD_ENV_PASSTHROUGH", "AMPA_SUMMARIZE_WITH_AGENT"];
+
 export const booleanish = z
   .string()
   .trim()

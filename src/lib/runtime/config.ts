@@ -8,6 +8,7 @@ import { redactSecrets } from "../core/secrets.js";
 import {
   absolutePath,
   booleanish,
+  CHILD_VARIABLES,
   editDistance,
   gitRef,
   gitRemote,
@@ -169,7 +170,7 @@ const OTHER_AMPA_VARIABLES = [
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
 ];
-const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES];
+const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES, ...CHILD_VARIABLES];
 
 export interface ConfigWarning {
   /** `invalid`: the value does not parse; `unknown`: an `AMPA_*` name that is no setting. */
