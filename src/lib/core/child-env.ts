@@ -51,7 +51,7 @@ const AWS_CREDENTIAL_PREFIXES = ["AWS_CONTAINER_CREDENTIALS_", "AWS_CONTAINER_AU
  * AMPA's secrets and the scheduler's own state, by name: never passed, whatever the
  * passthrough says. A pattern, so a later secret setting (a store key) is covered too.
  */
-const AMPA_SECRET = /^AMPA_\w*(WEBHOOK|TOKEN|KEY|SECRET|PASSW|CLAIM|ENDPOINT|TABLE|STORE|CRED)/;
+const WITHHELD_AMPA = /^AMPA_\w*(WEBHOOK|TOKEN|KEY|SECRET|PASSW|CLAIM|ENDPOINT|TABLE|STORE|CRED)/;
 
 /** Whether `name` carries the worker's AWS credentials (or where to find them). */
 export function isAwsCredential(name: string): boolean {
@@ -60,7 +60,7 @@ export function isAwsCredential(name: string): boolean {
 
 /** Whether `name` is never passed through: an AMPA secret or state, or AWS credentials. */
 export function isWithheld(name: string): boolean {
-  return AMPA_SECRET.test(name) || isAwsCredential(name);
+  return WITHHELD_AMPA.test(name) || isAwsCredential(name);
 }
 
 /** Parsed passthrough: exact names, and prefixes from `PREFIX_*` patterns. */
