@@ -115,7 +115,9 @@ describe("Worklog titles", () => {
       const d = createDoubles({
         wl: { items: [workItem({ id: "SA-1", title: HUGE(10_000), stage: "idea" })] },
       });
-      const result = await runCli(["delegation", "--discord", "--dry-run"], { ...s.env, ...d.env });
+      // Summarizing is an opt-in (it runs an agent on the report).
+      const env = { ...s.env, ...d.env, AMPA_SUMMARIZE_WITH_AGENT: "1" };
+      const result = await runCli(["delegation", "--discord", "--dry-run"], env);
       expect(result.code).toBe(0);
       expectSafe(s.posts(), 1);
       expect(s.posts()[0]?.content).toMatch(/^# Delegation Report\n\ndone: summarize this content/);

@@ -123,7 +123,9 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
         tags: [p.and],
       });
       const d = createDoubles({ wl: { items: [item] } });
-      const result = await runCli(["delegation", "--discord"], { ...env, ...d.env });
+      // Summarizing is an opt-in (it runs an agent on the report).
+      const summarize = { AMPA_SUMMARIZE_WITH_AGENT: "1" };
+      const result = await runCli(["delegation", "--discord"], { ...env, ...d.env, ...summarize });
       expect(result.code).toBe(0);
       // Shown on one line: a newline in a title cannot start a line of its own.
       expect(result.stdout).toContain(oneLine(title));
@@ -132,7 +134,7 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
       expect(opencode[0]?.[1]).toMatch(/^\/intake SA-1 /);
       // The report is over 1,000 characters: summarized by opencode, the report one argv element.
       expect(opencode[1]).toHaveLength(2);
-      expect(opencode[1]?.[1]).toMatch(/^summarize this content in under 1000 characters: /);
+      expect(opencode[1]?.[1]).toMatch(/^summarize this content in under 1000 characters\.\n/);
       expect(opencode[1]?.[1]).toContain(oneLine(title));
       for (const argv of argvOf(d, "wl")) expect(argv.join(" ")).not.toContain(marker);
       expect(posts()).toHaveLength(1);

@@ -92,6 +92,7 @@ beforeEach(() => {
   // The tool runner starts wl with this process's environment: the doubles' PATH.
   process.env.PATH = d.env.PATH;
   process.env.AMPA_DOUBLES_DIR = d.dir;
+  process.env.AMPA_CHILD_ENV_PASSTHROUGH = d.env.AMPA_CHILD_ENV_PASSTHROUGH;
   base = mkdtempSync(join(tmpdir(), "ampa-ws-base-"));
   ssm.reset();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: GIT_TOKEN } });

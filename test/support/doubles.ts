@@ -13,6 +13,9 @@ import { afterEach } from "vitest";
 
 const DOUBLES = resolve(import.meta.dirname, "../doubles");
 
+/** AMPA_CHILD_ENV_PASSTHROUGH for tests: the variable the doubles read their state from. */
+export const DOUBLES_PASSTHROUGH = "AMPA_DOUBLES_DIR";
+
 export interface Call {
   program: string;
   argv: string[];
@@ -108,6 +111,8 @@ export function createDoubles(
   if (fixtures.gh) writeFileSync(join(dir, "gh.json"), JSON.stringify(fixtures.gh));
   const env = {
     AMPA_DOUBLES_DIR: dir,
+    // Programs get an allowlisted environment: the doubles find their state by this name.
+    AMPA_CHILD_ENV_PASSTHROUGH: DOUBLES_PASSTHROUGH,
     PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
     AMPA_COMMAND_CWD: dir,
   };
@@ -140,20 +145,24 @@ export function argvOf(d: Doubles, program: string): string[][] {
 }
 
 /**
- * For code under test that runs wl, opencode or gh in this process (the tool runner passes
- * on this process's environment): returns a function that puts a set of doubles on PATH,
- * and registers an afterEach that puts PATH and AMPA_DOUBLES_DIR back as they were.
+ * For code under test that runs wl, opencode or gh in this process (the tool runner draws
+ * their environment from this process's): returns a function that puts a set of doubles
+ * on PATH and lets AMPA_DOUBLES_DIR through to them, and registers an afterEach that puts
+ * the variables back as they were.
  */
 export function doublesOnPath(): (d: Doubles) => void {
-  const saved = { PATH: process.env.PATH, AMPA_DOUBLES_DIR: process.env.AMPA_DOUBLES_DIR };
+  const names = ["PATH", "AMPA_DOUBLES_DIR", "AMPA_CHILD_ENV_PASSTHROUGH"] as const;
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
   afterEach(() => {
-    process.env.PATH = saved.PATH;
-    if (saved.AMPA_DOUBLES_DIR === undefined) delete process.env.AMPA_DOUBLES_DIR;
-    else process.env.AMPA_DOUBLES_DIR = saved.AMPA_DOUBLES_DIR;
+    for (const name of names) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
   });
   return (d) => {
     process.env.PATH = d.env.PATH;
     process.env.AMPA_DOUBLES_DIR = d.dir;
+    process.env.AMPA_CHILD_ENV_PASSTHROUGH = DOUBLES_PASSTHROUGH;
   };
 }
 

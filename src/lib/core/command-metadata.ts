@@ -37,7 +37,18 @@ export const prMonitorMetadataSchema = z.looseObject({
   work_item_priority: z.enum(["low", "medium", "high", "critical"]).optional(),
 });
 
+/** `shell` metadata: whether the command gets the worker's AWS credentials (core/child-env.ts). */
+export const shellMetadataSchema = z.looseObject({ inherit_aws_credentials: flag.optional() });
+
+/** Every other type runs agents or Worklog on untrusted text: the key is refused there. */
+const noAwsCredentials = z.looseObject({
+  inherit_aws_credentials: z
+    .undefined("only a shell command may inherit the worker's AWS credentials")
+    .optional(),
+});
+
 const SCHEMAS: Partial<Record<CommandType, z.ZodType<Record<string, unknown>>>> = {
+  shell: shellMetadataSchema,
   "review-audit": reviewAuditMetadataSchema,
   "pr-monitor": prMonitorMetadataSchema,
 };
@@ -50,7 +61,8 @@ export function typeMetadataProblem(
   type: CommandType,
   metadata: Record<string, unknown>,
 ): string | undefined {
-  for (const schema of [postUnchanged, SCHEMAS[type]]) {
+  const credentials = type === "shell" ? undefined : noAwsCredentials;
+  for (const schema of [postUnchanged, credentials, SCHEMAS[type]]) {
     const issue = schema?.safeParse(metadata).error?.issues[0];
     if (issue) return `${issue.path.join(".")}: ${issue.message}`;
   }

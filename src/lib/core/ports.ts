@@ -355,9 +355,10 @@ export interface ShellOptions extends AsUser {
   cwd: string;
   timeoutMs: number;
   maxOutputBytes: number;
-  env?: NodeJS.ProcessEnv;
-  /** Variables laid over `env` (or the process's environment): a workspace's secrets. */
+  /** Laid over the allowlisted environment (core/child-env.ts): a workspace's secrets. */
   extraEnv?: Readonly<Record<string, string>>;
+  /** The definition's `metadata.inherit_aws_credentials`: the worker's AWS credentials pass too. */
+  inheritAwsCredentials?: boolean;
   /** Time between SIGTERM and SIGKILL of the process group on timeout. */
   killGraceMs?: number;
   /** Kills the process group when it aborts (the run lost its lease). */
@@ -382,8 +383,7 @@ export interface ToolResult {
 export interface ToolOptions extends AsUser {
   cwd: string;
   timeoutMs: number;
-  env?: NodeJS.ProcessEnv;
-  /** Variables laid over `env` (or the process's environment): a workspace's secrets. */
+  /** Laid over the allowlisted environment (core/child-env.ts): a workspace's secrets. */
   extraEnv?: Readonly<Record<string, string>>;
   /** PATH to look the program up in (defaults to the process's PATH). */
   path?: string;

@@ -106,5 +106,5 @@ export function agentProcesses(
 
 /** The output summarizer (opencode) as the agent, in its HOME. */
 export function agentSummarizer(runAs: RunAs, home: string): Summarizer {
-  return opencodeSummarizer(undefined, undefined, { ...runAs, home });
+  return opencodeSummarizer(undefined, undefined, process.env, { ...runAs, home });
 }

@@ -26,6 +26,12 @@ export function secretKnob<T>(schema: z.ZodType<T>, fallback: T): Knob<T> {
 /** The local store's key (local/store-guard.ts): an access key id, letters and digits. */
 export const storeKey = z.string().regex(/^[A-Za-z0-9]{16,128}$/, "expected 16-128 letters/digits");
 
+/**
+ * Settings of the programs runs start, read from the worker's environment when one starts
+ * (core/child-env.ts, runtime/child-settings.ts) rather than into the Config.
+ */
+export const CHILD_VARIABLES = ["AMPA_CHILD_ENV_PASSTHROUGH", "AMPA_SUMMARIZE_WITH_AGENT"];
+
 export const booleanish = z
   .string()
   .trim()

@@ -8,6 +8,7 @@ import { redactSecrets } from "../core/secrets.js";
 import {
   absolutePath,
   booleanish,
+  CHILD_VARIABLES,
   editDistance,
   type Env,
   gitRef,
@@ -160,7 +161,12 @@ const OTHER_AMPA_VARIABLES = [
   ...["AMPA_AGENT_UID", "AMPA_AGENT_GID"], // the task worker's agent user: agent-identity.ts
   "AMPA_METRICS_PUBLIC", // the metrics function's (runtime/metrics-access.ts)
 ];
-const KNOWN_VARIABLES = [...Object.keys(knobs), ...OTHER_AMPA_VARIABLES, ...LIMIT_VARIABLES];
+const KNOWN_VARIABLES = [
+  ...Object.keys(knobs),
+  ...OTHER_AMPA_VARIABLES,
+  ...LIMIT_VARIABLES,
+  ...CHILD_VARIABLES,
+];
 
 export interface ConfigWarning {
   /** `invalid`: the value does not parse; `unknown`: an `AMPA_*` name that is no setting. */

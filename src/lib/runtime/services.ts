@@ -1,6 +1,5 @@
 import { deliverToWebhook } from "../adapters/discord.js";
 import { processes } from "../adapters/process/index.js";
-import { opencodeSummarizer } from "../adapters/process/programs.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, join } from "node:path";
 import { findOnPath } from "../adapters/process/programs.js";
@@ -9,12 +8,19 @@ import { ecsDispatch } from "../adapters/ecs-dispatch.js";
 import { commandRuntime, type Runtime } from "../core/command.js";
 import type { Dispatch, Summarizer } from "../core/ports.js";
 import type { App } from "./app.js";
+import { summarizerFromEnv } from "./child-settings.js";
 import { findProjectRoot } from "./config.js";
 import type { Logger } from "./log.js";
 import { Notifier } from "../app/notify/notifier.js";
 import { inlineDispatch, type RunDeps } from "../app/run.js";
 import { createRunners } from "../app/runners/index.js";
 import type { WorkflowDeps } from "../app/worklog/workflows.js";
+
+/** `{ summarize }` when the operator opted in (runtime/child-settings.ts), else nothing. */
+function optionalSummarizer(): { summarize?: NonNullable<WorkflowDeps["summarize"]> } {
+  const summarize = summarizerFromEnv();
+  return summarize ? { summarize } : {};
+}
 
 /** What the Worklog workflows need, for a run that must be done by `deadline`. */
 export function workflowDeps(app: App, notifier: Notifier, deadline: number): WorkflowDeps {
@@ -24,7 +30,7 @@ export function workflowDeps(app: App, notifier: Notifier, deadline: number): Wo
     deadline,
     clock: Date.now,
     notifier,
-    summarize: opencodeSummarizer(),
+    ...optionalSummarizer(),
     runTool: processes.runTool,
   };
 }
@@ -54,11 +60,11 @@ export function services(
     ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
     ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });
-  const summarize = opts.summarize ?? opencodeSummarizer();
+  const summarize = opts.summarize ? { summarize: opts.summarize } : optionalSummarizer();
   const runners = createRunners({
     ...(opts.processes ?? processes),
     heartbeat: { notifier, store: app.store, clock },
-    worklog: { notifier, store: app.store, dispatches: app.store, summarize },
+    worklog: { notifier, store: app.store, dispatches: app.store, ...summarize },
     prReports: app.store,
   });
   const runDeps: RunDeps = {
@@ -68,7 +74,7 @@ export function services(
     log,
     clock,
     notifier,
-    summarize,
+    ...summarize,
     ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
   };
   return { notifier, runDeps };

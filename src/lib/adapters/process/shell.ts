@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { childEnv } from "../../core/child-env.js";
 import type { ShellRunner } from "../../core/ports.js";
 import { BoundedOutput } from "../../core/output.js";
 import { type ProcessExit, runProcess } from "./run-process.js";
@@ -21,7 +22,7 @@ function exitCodeOf({ code, signal, timedOut, error }: ProcessExit): number {
  * Runs an operator-defined shell command with `/bin/sh -c` in its own process group, so
  * that on timeout the whole group (the shell and everything it started) is killed:
  * SIGTERM, then SIGKILL after `killGraceMs`. stdout and stderr are combined into one
- * bounded buffer.
+ * bounded buffer. Its environment is the allowlisted one (core/child-env.ts).
  */
 export const runShell: ShellRunner = async (command, opts) => {
   const started = performance.now();
@@ -29,7 +30,10 @@ export const runShell: ShellRunner = async (command, opts) => {
   const push = (chunk: Buffer) => output.push(chunk);
   const exit = await runProcess("/bin/sh", ["-c", command], {
     cwd: opts.cwd,
-    env: { ...(opts.env ?? process.env), ...opts.extraEnv },
+    env: childEnv(process.env, {
+      ...(opts.extraEnv ? { extra: opts.extraEnv } : {}),
+      inheritAwsCredentials: opts.inheritAwsCredentials === true,
+    }),
     timeoutMs: opts.timeoutMs,
     termGraceMs: opts.killGraceMs ?? 2000,
     ...opts.runAs,

@@ -1,3 +1,4 @@
+import { childEnv } from "../../core/child-env.js";
 import type { ToolRunner } from "../../core/ports.js";
 import { findOnPath } from "./programs.js";
 import { runProcess } from "./run-process.js";
@@ -29,7 +30,7 @@ function capped(): { push: (chunk: Buffer) => void; text: () => string } {
  */
 export const runTool: ToolRunner = async (program, args, opts) => {
   const base = { program, args };
-  const path = findOnPath(program, opts.path ?? opts.env?.PATH ?? process.env.PATH ?? "");
+  const path = findOnPath(program, opts.path ?? process.env.PATH ?? "");
   if (!path) {
     return { ...base, exitCode: undefined, stdout: "", stderr: "", missing: true, timedOut: false };
   }
@@ -37,7 +38,8 @@ export const runTool: ToolRunner = async (program, args, opts) => {
   const stderr = capped();
   const exit = await runProcess(path, args, {
     cwd: opts.cwd,
-    env: { ...(opts.env ?? process.env), ...opts.extraEnv },
+    // Never the worker's whole environment, and never its AWS credentials (agents, wl, gh).
+    env: childEnv(process.env, { ...(opts.extraEnv ? { extra: opts.extraEnv } : {}) }),
     timeoutMs: opts.timeoutMs,
     onStdout: stdout.push,
     ...opts.runAs,

@@ -14,6 +14,8 @@ export const shellRunner =
     const result = await runShell(command.command, {
       cwd: ctx.workspace?.cwd ?? ctx.config.commandCwd,
       ...(ctx.workspace ? { extraEnv: ctx.workspace.env } : {}),
+      // Only a shell command's own definition can hand it the worker's AWS credentials.
+      inheritAwsCredentials: command.metadata.inherit_aws_credentials === true,
       timeoutMs: Math.max(ctx.deadline - ctx.clock(), 1000),
       maxOutputBytes: ctx.config.maxOutputBytes,
       signal: ctx.signal,
