@@ -11,6 +11,7 @@ import {
   out,
   outJson,
   withTarget,
+  write,
 } from "../shared.js";
 
 /** `ampa run-once <id>`: runs the command here and now; exits with its exit code. */
@@ -27,8 +28,7 @@ export function registerRunOnce(program: Program): void {
       );
       if (flags.json) outJson(runToJson(run));
       else {
-        if (run.output)
-          process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
+        if (run.output) write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
         out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}`);
       }
       // No exit code (killed, never started): the run failed.

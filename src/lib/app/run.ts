@@ -9,6 +9,7 @@ import type { Config } from "../core/config.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
+import { redactSecrets } from "../core/secrets.js";
 import type {
   Clock,
   CommandStore,
@@ -154,6 +155,7 @@ export async function executeClaim(
   }
   const stopped = deps.stop?.aborted ? stopReason(deps.stop) : undefined;
   if (stopped !== undefined) result = stoppedResult(result, stopped);
+  result = redactedResult(result);
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
   const recorded: RunRecord = {
     ...runRecord(
@@ -185,6 +187,14 @@ export async function executeClaim(
   const notified = await afterRun(deps, log, command, run, { post, alreadyCounted: !current });
   const done = notified === undefined ? run : { ...run, notified };
   return current ? done : { ...done, late: true };
+}
+
+/**
+ * The one place a run's output is redacted, for every runtime (function, task, inline,
+ * run-once): before it is cut, recorded, logged, posted or summarized.
+ */
+export function redactedResult(result: RunResult): RunResult {
+  return { ...result, output: redactSecrets(result.output) };
 }
 
 function stopReason(stop: AbortSignal): string {
@@ -318,7 +328,11 @@ export async function failClaim(
 ): Promise<void> {
   await deps.store.finishRun(
     claim,
-    runRecord(claim, { exitCode: null, outcome: "error", output: reason }, deps.clock()),
+    runRecord(
+      claim,
+      redactedResult({ exitCode: null, outcome: "error", output: reason }),
+      deps.clock(),
+    ),
   );
   // Counted like every recorded run (see recoverAbandonedRun), once it is on record.
   await deps.store.incrementCounter("ampa_command_runs_total", {
