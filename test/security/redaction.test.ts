@@ -132,25 +132,31 @@ describe("redactSecrets: every encoding", () => {
 describe("cuts never keep part of a secret", () => {
   // 1024 bytes keep 480 at the head and 480 at the tail (64 are the marker's).
   const HEAD = 480;
+  // eslint-disable-next-line no-control-regex -- the colour codes of `encodings`
+  const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
   const pieces = (secret: string) => [secret.slice(0, 12), secret.slice(-12)];
 
   it.each([
     ["as is", CANARY_TOKEN],
     ["coloured", encodings(CANARY_TOKEN).at(-2) ?? ""],
   ])("BoundedOutput: a secret (%s) across the head's and the tail's cut", (_kind, form) => {
+    // Each cut falls in the middle of the secret's bytes.
+    const half = Math.floor(form.length / 2);
     const out = new BoundedOutput(1024);
-    out.push(Buffer.from(`${"a".repeat(HEAD - 20)}${form}`));
+    out.push(Buffer.from(`${"a".repeat(HEAD - half)}${form}`));
     out.push(Buffer.from("b".repeat(20_000)));
-    out.push(Buffer.from(`${form}${"c".repeat(HEAD - 20)}`));
+    out.push(Buffer.from(`${form}${"c".repeat(HEAD - half)}`));
     const { text, droppedBytes } = out.result();
     expect(droppedBytes).toBeGreaterThan(19_000);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024);
-    for (const piece of pieces(CANARY_TOKEN)) expect(text).not.toContain(piece);
+    const visible = text.replace(ANSI_COLOUR, "");
+    expect(visible).toMatch(/^a+\*\*\*\*b+\n… \[\d+ bytes of output dropped\] …\nb+\*\*\*\*c+$/);
+    for (const piece of pieces(CANARY_TOKEN)) expect(visible).not.toContain(piece);
     expectNoLeak("cut", text);
   });
 
   it("truncateUtf8: a secret across the cut of a text only a little too long", () => {
-    const text = `${"a".repeat(HEAD - 20)}${CANARY_TOKEN}${"b".repeat(600)}`;
+    const text = `${"a".repeat(HEAD - 32)}${CANARY_TOKEN}${"b".repeat(600)}`;
     const { text: cut } = truncateUtf8(text, 1024);
     expect(cut).toContain("[");
     for (const piece of pieces(CANARY_TOKEN)) expect(cut).not.toContain(piece);
