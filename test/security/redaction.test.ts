@@ -103,6 +103,12 @@ describe("redactSecrets: every encoding", () => {
     expect(() => JSON.parse(out)).not.toThrow();
   });
 
+  it("finds a secret split by a break the CLI printed escaped (\\u000d\\n)", () => {
+    const half = CANARY_TOKEN.length / 2;
+    const printed = `${CANARY_TOKEN.slice(0, half)}\\u000d\n${CANARY_TOKEN.slice(half)}`;
+    expect(redactSecrets(`a ${printed} b`)).toBe("a **** b");
+  });
+
   it("redacts 1 MB of output with the secret at its very end", () => {
     const text = `${randomBytes(750_000).toString("base64")}\n${CANARY_TOKEN}`;
     const out = redactSecrets(text);

@@ -37,7 +37,10 @@ export function findLeak(
 ): { form: string; at: number } | undefined {
   const plain = text.indexOf(forms[0] ?? "");
   if (plain >= 0) return { form: "as is", at: plain };
-  const flat = text.replace(ANSI, "").replace(JSON_ANSI, "").replace(/\r|\n|\\r|\\n/g, "");
+  const flat = text
+    .replace(ANSI, "")
+    .replace(JSON_ANSI, "")
+    .replace(/\r|\n|\\r|\\n/g, "");
   const folded = flat.toLowerCase();
   for (const [i, form] of forms.entries()) {
     // Base64 is case-sensitive; the rest is compared in any case.

@@ -52,11 +52,13 @@ export function skippedLength(text: string, i: number): number {
   if (c !== BACKSLASH) return 0;
   const next = text.charCodeAt(i + 1);
   if (next === 0x6e || next === 0x72) return 2; // \n, \r
-  if (next === 0x75 && text.slice(i + 2, i + 6).toLowerCase() === "001b") {
-    const n = escapeLength(text, i + 6, true);
-    return n > 0 ? n + 6 : 0;
-  }
-  return 0;
+  if (next !== 0x75) return 0;
+  const code = text.slice(i + 2, i + 6).toLowerCase();
+  // \u000a, \u000d: a break as the CLI's printable() and some encoders escape it.
+  if (code === "000a" || code === "000d") return 6;
+  if (code !== "001b") return 0;
+  const n = escapeLength(text, i + 6, true);
+  return n > 0 ? n + 6 : 0;
 }
 
 export class SecretMatcher {
