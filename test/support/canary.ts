@@ -64,7 +64,7 @@ export function scanForCanary(where: string, text: string): void {
   if (!found) return;
   const { form, at } = found;
   const excerpt = at < 0 ? "" : text.slice(Math.max(at - 60, 0), at).replace(/\s+/g, " ");
-  leaks.push(`${where}: …${excerpt}<canary token, ${form}>`);
+  leaks.push(`${where}: …${excerpt}<canary token${at < 0 ? `, ${form}` : ""}>`);
 }
 
 /** True when `text` holds the canary in any of the forms scanForCanary looks for. */
