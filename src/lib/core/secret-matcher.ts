@@ -61,8 +61,16 @@ export function skippedLength(text: string, i: number): number {
   return n > 0 ? n + 6 : 0;
 }
 
+/**
+ * An edge's key: node × 128 + character for ASCII (a small integer, V8's fastest Map
+ * key), past every such key for the rest.
+ */
+const ASCII_KEYS = 2 ** 40;
+const edgeKey = (node: number, c: number) =>
+  c < 0x80 ? node * 0x80 + c : ASCII_KEYS + node * 0x10000 + c;
+
 export class SecretMatcher {
-  /** Every edge but the root's, keyed node × 65536 + character. */
+  /** Every edge but the root's, by edgeKey. */
   private readonly edges = new Map<number, number>();
   /** The root's edges by character (0: none), the most looked-up ones. */
   private readonly root = new Int32Array(0x10000);
@@ -76,7 +84,7 @@ export class SecretMatcher {
   }
 
   private child(node: number, c: number): number | undefined {
-    if (node !== 0) return this.edges.get(node * 0x10000 + c);
+    if (node !== 0) return this.edges.get(edgeKey(node, c));
     return this.root[c] || undefined;
   }
 
@@ -90,7 +98,7 @@ export class SecretMatcher {
         this.fail.push(0);
         this.best.push(0);
         if (node === 0) this.root[c] = child;
-        else this.edges.set(node * 0x10000 + c, child);
+        else this.edges.set(edgeKey(node, c), child);
       }
       node = child;
     }
@@ -101,9 +109,12 @@ export class SecretMatcher {
   private link(): void {
     const children = new Map<number, [number, number][]>();
     for (const [key, child] of this.edges) {
-      const parent = Math.floor(key / 0x10000);
+      const ascii = key < ASCII_KEYS;
+      const rest = ascii ? key : key - ASCII_KEYS;
+      const base = ascii ? 0x80 : 0x10000;
+      const parent = Math.floor(rest / base);
       const list = children.get(parent) ?? [];
-      list.push([key % 0x10000, child]);
+      list.push([rest % base, child]);
       children.set(parent, list);
     }
     const queue = [...this.root].filter((child) => child !== 0);
@@ -120,7 +131,7 @@ export class SecretMatcher {
 
   private step(state: number, c: number): number {
     while (state !== 0) {
-      const to = this.edges.get(state * 0x10000 + c);
+      const to = this.edges.get(edgeKey(state, c));
       if (to !== undefined) return to;
       state = this.fail[state] ?? 0;
     }
