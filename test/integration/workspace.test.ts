@@ -36,7 +36,7 @@ import {
   WorkspaceError,
   workspaceRunner,
 } from "../../src/lib/app/workspace.js";
-import { redactedResult } from "../../src/lib/app/run.js";
+import { redactedResult } from "../../src/lib/app/run-redaction.js";
 import type { Runner, RunnerContext, ToolOptions, ToolRunner } from "../../src/lib/core/ports.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import { CANARY_TOKEN } from "../support/canary.js";

@@ -208,6 +208,25 @@ describe("end to end: no exit shows a secret", () => {
     app.dynamo.destroy();
   });
 
+  it("a webhook kept in SSM is registered before the run, so its record is redacted too", async () => {
+    const ssmToken = `ssm-webhook-token-${randomBytes(12).toString("hex")}`;
+    await h.store.addCommand(spec("ssm", { command: `echo ${ssmToken}` }), Date.now());
+    const app = createApp({ env: { ...env(), AMPA_LOAD_DOTENV: "0" }, logDestination: "stderr" });
+    // Stands in for ssm-webhook.ts, which registers the URL's token when SSM returns it.
+    const webhook = () => {
+      registerSecret(ssmToken);
+      return Promise.resolve({ url: h.webhook.url, origin: "ssm" as const });
+    };
+    const { runDeps } = services({ ...app, webhook }, { log: capturingLogger().log });
+    await tickPass(
+      tickDeps(h.store, h.t.config, { dispatch: inlineDispatch(runDeps) }),
+      Date.now(),
+    );
+    const [run] = await h.store.listRuns("ssm");
+    expect(run?.output).toBe("****\n");
+    app.dynamo.destroy();
+  });
+
   it("a task run (a real detached worker): record, post and the worker's log", async () => {
     const { command } = hostileCommand();
     const t = await createTestTable(h.endpoint, SHORT_LEASES);

@@ -9,7 +9,6 @@ import type { Config } from "../core/config.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
-import { redactSecrets } from "../core/secrets.js";
 import type {
   Clock,
   CommandStore,
@@ -31,6 +30,7 @@ import {
 import { postsUnchanged, resultHash } from "../core/result-hash.js";
 import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
 import { holdLease } from "./lease.js";
+import { redactedResult, resolveWebhookFirst } from "./run-redaction.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
@@ -141,6 +141,7 @@ export async function executeClaim(
   const lease = holdLease({ ...deps, log }, claim, startedAt + config.leaseTtlMs);
   const runtime = commandRuntime(command);
   log.info({ type: command.type, trigger: claim.trigger, runtime, worker }, "run started");
+  await resolveWebhookFirst(deps, log);
   let result: RunResult;
   const signal = deps.stop ? AbortSignal.any([lease.signal, deps.stop]) : lease.signal;
   try {
@@ -187,14 +188,6 @@ export async function executeClaim(
   const notified = await afterRun(deps, log, command, run, { post, alreadyCounted: !current });
   const done = notified === undefined ? run : { ...run, notified };
   return current ? done : { ...done, late: true };
-}
-
-/**
- * The one place a run's output is redacted, for every runtime (function, task, inline,
- * run-once): before it is cut, recorded, logged, posted or summarized.
- */
-export function redactedResult(result: RunResult): RunResult {
-  return { ...result, output: redactSecrets(result.output) };
 }
 
 function stopReason(stop: AbortSignal): string {
