@@ -16,6 +16,7 @@ import { acquireLock } from "../src/lib/local/lock.js";
 import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
 import { stopWorkers } from "../src/lib/local/workers.js";
 import { createLogger } from "../src/lib/runtime/log.js";
+import { registerProcessSecrets } from "../src/lib/runtime/process-secrets.js";
 import { workersDir } from "../src/lib/runtime/services.js";
 import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
 
@@ -25,6 +26,7 @@ const root = findProjectRoot(process.cwd());
 const log = createLogger(process.env.AMPA_LOG_LEVEL ?? "info", "stdout", "auto");
 const env = readEnvironment(process.env, root);
 const config = loadConfig((message) => log.warn(message), env, root);
+registerProcessSecrets(config, env);
 const stage = config.stage;
 const tableName = `ampa-${stage}-state`;
 const lambdaPort = Number(env.AMPA_LAMBDA_PORT ?? 3002);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command as Program } from "commander";
 import { COMMAND_ID_RULE, isLookupId } from "../lib/core/command.js";
 import { InvalidInputError } from "../lib/core/errors.js";
+import { redactSecrets } from "../lib/core/secrets.js";
 import { asError } from "../lib/runtime/log.js";
 import type { App } from "../lib/runtime/app.js";
 import { services } from "../lib/runtime/services.js";
@@ -23,8 +24,11 @@ export class CliExit extends Error {
   }
 }
 
-/** One line on standard output. */
-export const out = (text: string) => process.stdout.write(`${text}\n`);
+/** Text on standard output, redacted (it may hold a run's output or a store's item). */
+export const write = (text: string) => process.stdout.write(redactSecrets(text));
+
+/** One line on standard output, redacted. */
+export const out = (text: string) => write(`${text}\n`);
 
 /** The `<id>` of remove, pause, resume and run-once. */
 export const ID_ARGUMENT = ["<id>", "id of the command (see ampa list)"] as const;
@@ -41,7 +45,9 @@ export const outJson = (result: unknown) => out(terminalSafeJson(result));
 /** Items that do not parse are skipped by the store; say so on stderr. */
 export function warnCorrupt(corrupt: readonly { key: string; error: string }[]): void {
   for (const item of corrupt)
-    process.stderr.write(printable(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`));
+    process.stderr.write(
+      printable(redactSecrets(`ampa: skipping corrupt item ${item.key}: ${item.error}\n`)),
+    );
 }
 
 /**

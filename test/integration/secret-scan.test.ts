@@ -42,6 +42,16 @@ describe("the canary secret scan", () => {
     ]);
   });
 
+  it.each([
+    ["base64 inside a blob", Buffer.from(`xy${CANARY_TOKEN}z`).toString("base64")],
+    ["hex in upper case", Buffer.from(CANARY_TOKEN).toString("hex").toUpperCase()],
+    ["split by CRLF", `${CANARY_TOKEN.slice(0, 30)}\r\n${CANARY_TOKEN.slice(30)}`],
+    ["coloured", [...CANARY_TOKEN].map((c) => `\x1b[31m${c}\x1b[0m`).join("")],
+  ])("finds the token %s", (_kind, text) => {
+    scanForCanary("metrics", `before ${text} after`);
+    expect(takeLeaks()).toEqual([expect.stringMatching(/^metrics: …<canary token, .+>$/)]);
+  });
+
   it("finds the token anywhere in a text", () => {
     scanForCanary("metrics", `ampa_x{url="${CANARY_TOKEN}"} 1`);
     expect(takeLeaks()).toEqual(['metrics: …ampa_x{url="<canary token>']);

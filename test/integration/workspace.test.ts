@@ -36,6 +36,7 @@ import {
   WorkspaceError,
   workspaceRunner,
 } from "../../src/lib/app/workspace.js";
+import { redactedResult } from "../../src/lib/app/run-redaction.js";
 import type { Runner, RunnerContext, ToolOptions, ToolRunner } from "../../src/lib/core/ports.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import { CANARY_TOKEN } from "../support/canary.js";
@@ -150,9 +151,12 @@ describe("task run workspace", () => {
       'echo "key=$LLM_API_KEY"',
       'echo "gh=$GH_TOKEN"',
     ].join("; ");
-    const result = await run(
-      command("ws", { command: script }),
-      context({ AMPA_WORKSPACE_REPO: repoUrl() }, captured.log),
+    // Redacted where every run's output is: as executeClaim records it.
+    const result = redactedResult(
+      await run(
+        command("ws", { command: script }),
+        context({ AMPA_WORKSPACE_REPO: repoUrl() }, captured.log),
+      ),
     );
     expect(result).toMatchObject({ exitCode: 0, outcome: "success" });
     const [cwd = ""] = result.output.split("\n");
@@ -275,9 +279,8 @@ describe("task run workspace", () => {
 
   it("without AMPA_WORKSPACE_REPO runs in AMPA_COMMAND_CWD with the secrets, no clone, no sync", async () => {
     const run = workspaceRunner(deps(), shellRunner(runShell));
-    const result = await run(
-      command("ws", { command: 'pwd; echo "key=$LLM_API_KEY"' }),
-      context({}),
+    const result = redactedResult(
+      await run(command("ws", { command: 'pwd; echo "key=$LLM_API_KEY"' }), context({})),
     );
     expect(result.output).toBe(`${realpathSync(d.dir)}\nkey=****\n`);
     expect(syncs()).toEqual([]);
@@ -294,9 +297,13 @@ describe("task run workspace", () => {
     });
     const captured = capturingLogger();
     const run = workspaceRunner(deps(captured.log), shellRunner(runShell));
-    const result = await run(
-      command("ws", { command: `echo "$${SHORT_KEY}"; command -v wl >/dev/null && echo wl-found` }),
-      context({}, captured.log),
+    const result = redactedResult(
+      await run(
+        command("ws", {
+          command: `echo "$${SHORT_KEY}"; command -v wl >/dev/null && echo wl-found`,
+        }),
+        context({}, captured.log),
+      ),
     );
     expect(result.output).toContain("****\nwl-found\n");
     expect(result.output).toContain(

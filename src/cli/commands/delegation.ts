@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Command as Program } from "commander";
 import { NO_WEBHOOK_MESSAGE } from "../../lib/app/runners/heartbeat.js";
 import { type DelegationOutcome, runDelegationWorkflow } from "../../lib/app/worklog/workflows.js";
+import { redactSecrets } from "../../lib/core/secrets.js";
 import { workflowDeps } from "../../lib/runtime/services.js";
 import { printable } from "../format.js";
 import { EXIT } from "../exit-codes.js";
@@ -33,7 +34,7 @@ function report(outcome: DelegationOutcome, json: boolean | undefined): void {
     return;
   }
   if (outcome.report) out(printable(outcome.report.text));
-  if (outcome.error) process.stderr.write(`ampa: ${printable(outcome.error)}\n`);
+  if (outcome.error) process.stderr.write(`ampa: ${printable(redactSecrets(outcome.error))}\n`);
   if (outcome.live) {
     if (outcome.live.output) out(`\n${printable(outcome.live.output)}`);
     out(`\n${printable(outcome.live.note)}`);

@@ -3,7 +3,8 @@ import { renameSync, writeFileSync } from "node:fs";
 import type { Command as Program } from "commander";
 import { exportPythonStore, serializePythonStore } from "../../lib/app/python-store/export.js";
 import { printable } from "../format.js";
-import { JSON_FLAG, outJson, withTarget } from "../shared.js";
+import { redactSecrets } from "../../lib/core/secrets.js";
+import { JSON_FLAG, outJson, withTarget, write } from "../shared.js";
 
 /** `ampa export [--out <file>]`: the table in the Python daemon's JSON format. */
 export function registerExport(program: Program): void {
@@ -17,8 +18,9 @@ export function registerExport(program: Program): void {
       const count = Object.keys(exported.store.commands as object).length;
       if (!flags.json)
         for (const warning of exported.warnings)
-          process.stderr.write(`ampa: ${printable(warning)}\n`);
-      const text = serializePythonStore(exported.store);
+          process.stderr.write(`ampa: ${printable(redactSecrets(warning))}\n`);
+      // Run outputs recorded before redaction covered every encoding leave redacted too.
+      const text = redactSecrets(serializePythonStore(exported.store));
       if (flags.out) {
         // Written beside the target and renamed: a reader never sees half a file.
         // A random name, created exclusively: never written through a planted symlink.
@@ -35,6 +37,6 @@ export function registerExport(program: Program): void {
           ...(flags.out ? {} : { store: exported.store }),
         });
       else if (flags.out) process.stderr.write(`Exported ${count} commands to ${flags.out}\n`);
-      else process.stdout.write(text);
+      else write(text);
     });
 }

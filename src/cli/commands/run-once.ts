@@ -11,6 +11,7 @@ import {
   out,
   outJson,
   withTarget,
+  write,
 } from "../shared.js";
 
 const WHERE_HELP = `
@@ -48,8 +49,7 @@ export function registerRunOnce(program: Program): void {
       ).catch(printUnrecorded);
       if (flags.json) outJson(runToJson(run));
       else {
-        if (run.output)
-          process.stdout.write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
+        if (run.output) write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
         const where = run.worker?.startsWith("lambda:") ? ` (in ${run.worker.slice(7)})` : "";
         out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}${where}`);
       }
@@ -61,6 +61,6 @@ export function registerRunOnce(program: Program): void {
 /** A run whose result the store would not take: its (redacted) output first, then the error. */
 function printUnrecorded(err: unknown): never {
   if (err instanceof ResultNotRecordedError && err.run.output)
-    process.stdout.write(err.run.output.endsWith("\n") ? err.run.output : `${err.run.output}\n`);
+    write(err.run.output.endsWith("\n") ? err.run.output : `${err.run.output}\n`);
   throw err;
 }

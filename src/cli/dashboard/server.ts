@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { redactSecrets } from "../../lib/core/secrets.js";
 import { asError } from "../../lib/runtime/log.js";
 import { commandPage } from "./command-page.js";
 import { ChangeFeed, streamChanges } from "./events.js";
@@ -217,7 +218,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     ...headers(nonce, r.type),
     ...(r.location ? { location: r.location } : {}),
   });
-  res.end(r.body);
+  // The one exit of every page, fragment and error: run outputs and items are redacted.
+  res.end(redactSecrets(r.body));
 }
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {

@@ -33,6 +33,7 @@ import { postsUnchanged, resultHash } from "../core/result-hash.js";
 import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
 import { finalWriteDeadline, finishRunDurably } from "./final-write.js";
 import { holdLease } from "./lease.js";
+import { redactedResult, resolveWebhookFirst } from "./run-redaction.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 
@@ -145,6 +146,7 @@ export async function executeClaim(
   const lease = holdLease({ ...deps, log }, claim, startedAt + config.leaseTtlMs);
   const runtime = commandRuntime(command);
   log.info({ type: command.type, trigger: claim.trigger, runtime, worker }, "run started");
+  await resolveWebhookFirst(deps, log);
   let result: RunResult;
   const signal = deps.stop ? AbortSignal.any([lease.signal, deps.stop]) : lease.signal;
   try {
@@ -159,6 +161,7 @@ export async function executeClaim(
   }
   const stopped = deps.stop?.aborted ? stopReason(deps.stop) : undefined;
   if (stopped !== undefined) result = stoppedResult(result, stopped);
+  result = redactedResult(result);
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
   const recorded: RunRecord = {
     ...runRecord(
@@ -329,7 +332,11 @@ export async function failClaim(
 ): Promise<void> {
   await deps.store.finishRun(
     claim,
-    runRecord(claim, { exitCode: null, outcome: "error", output: reason }, deps.clock()),
+    runRecord(
+      claim,
+      redactedResult({ exitCode: null, outcome: "error", output: reason }),
+      deps.clock(),
+    ),
   );
   // Counted like every recorded run (see recoverAbandonedRun), once it is on record.
   await deps.store.incrementCounter("ampa_command_runs_total", {

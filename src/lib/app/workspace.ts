@@ -142,9 +142,8 @@ export interface WorkspaceSettings {
 
 /**
  * `runner` run in a workspace (see {@link withWorkspace}): the workspace goes into its
- * context, the warnings at the end of its output, and registered secrets are redacted
- * from that output (a run that prints its environment stores and posts `****`). A
- * workspace that cannot be made ready throws: the run is recorded as an `error` with
+ * context, the warnings at the end of its output (redacted when the run is recorded, as
+ * every run's output is: app/run.ts redactedResult). A workspace that cannot be made ready throws: the run is recorded as an `error` with
  * the reason, as for any runner that cannot start its program.
  */
 export function workspaceRunner(deps: WorkspaceDeps, runner: Runner): Runner {
@@ -163,6 +162,6 @@ export function workspaceRunner(deps: WorkspaceDeps, runner: Runner): Runner {
     );
     const notes = warnings.map((w) => `[ampa] ${w}`).join("\n");
     const output = notes ? `${value.output.replace(/\n*$/, "")}\n\n${notes}\n` : value.output;
-    return { ...value, output: redactSecrets(output) };
+    return { ...value, output };
   };
 }

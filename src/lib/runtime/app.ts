@@ -2,6 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type Config, type ConfigWarning, type Env, loadConfig } from "./config.js";
 import { readLock } from "./local-stack.js";
 import { createLogger, type Logger } from "./log.js";
+import { registerCredential, registerProcessSecrets } from "./process-secrets.js";
 import { configureEmf } from "../adapters/emf.js";
 import { configuredSecret, type SecretSource } from "../adapters/ssm-secret.js";
 import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
@@ -57,6 +58,8 @@ function localStack(config: Config): { endpoint?: string; key?: string; webhook?
 export function createApp(opts: AppOptions = {}): App {
   const warnings: ConfigWarning[] = [];
   const config = opts.config ?? loadConfig((_m, w) => warnings.push(w), opts.env, opts.cwd);
+  // Before the first log line or run: whatever this process holds is redacted everywhere.
+  registerProcessSecrets(config, opts.env);
   const log = createLogger(config.logLevel, opts.logDestination, config.logFormat);
   for (const w of warnings) log.warn({ variable: w.variable }, w.message);
   const local = opts.endpoint || config.dynamodbEndpoint ? {} : localStack(config);
@@ -75,6 +78,7 @@ export function createApp(opts: AppOptions = {}): App {
     maxRunHistory: config.maxRunHistory,
   });
   const localWebhook = opts.localWebhook ?? local.webhook;
+  registerCredential(localWebhook);
   const webhook = webhookSource(
     { ...config, region },
     {

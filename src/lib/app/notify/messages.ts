@@ -1,5 +1,6 @@
 import type { Command, RunRecord } from "../../core/command.js";
 import type { Summarizer } from "../../core/ports.js";
+import { redactSecrets } from "../../core/secrets.js";
 import { postableText } from "../../core/untrusted-text.js";
 
 /** Output longer than this is summarized (or cut) before it goes to Discord. */
@@ -11,9 +12,12 @@ function cut(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}\n… (output truncated)`;
 }
 
-/** Text for Discord: as is up to SUMMARY_THRESHOLD characters, else summarized (or cut). */
+/**
+ * Text for Discord: as is up to SUMMARY_THRESHOLD characters, else summarized (or cut).
+ * Redacted first: the summarizer is a program that must never see a secret either.
+ */
 export async function summarizedBody(text: string, summarize?: Summarizer): Promise<string> {
-  const output = text.trim();
+  const output = redactSecrets(text).trim();
   if (output.length <= SUMMARY_THRESHOLD) return output || "(no output)";
   return (await summarize?.(output)) ?? cut(output, SUMMARY_THRESHOLD);
 }

@@ -93,9 +93,12 @@ export class Notifier implements Notify {
     return (await this.deps.webhook()) !== undefined;
   }
 
-  async send(kind: MessageKind, markdown: string, about?: MessageAbout): Promise<SendResult> {
+  async send(kind: MessageKind, message: string, about?: MessageAbout): Promise<SendResult> {
     const { store, log, clock } = this.deps;
     const webhook = await this.deps.webhook();
+    // Every post and dead letter leaves redacted (after the webhook is known, so its
+    // token counts too), whichever runner or handler wrote it.
+    const markdown = redactSecrets(message);
     if (!webhook) {
       const letter = await this.deadLetter(
         kind,
@@ -199,12 +202,17 @@ export class Notifier implements Notify {
       // and post it a second time (with the default policy one send can take over 30 min).
       const claimEnd = claimedAt + REDRIVE_CLAIM_MS - DEADLINE_MARGIN_MS;
       const sent = webhook
-        ? await this.deps.deliver(webhook.url, discordPayload(letter.content), this.policy, {
-            deadline: Math.min(this.deadline(), claimEnd),
-            clock,
-            sleep: this.deps.sleep,
-            log,
-          })
+        ? await this.deps.deliver(
+            webhook.url,
+            discordPayload(redactSecrets(letter.content)),
+            this.policy,
+            {
+              deadline: Math.min(this.deadline(), claimEnd),
+              clock,
+              sleep: this.deps.sleep,
+              log,
+            },
+          )
         : { delivered: false as const, attempts: 0, reason: "no Discord webhook configured" };
       if (sent.delivered) {
         await store.deleteDeadLetter(letter.id, token);
