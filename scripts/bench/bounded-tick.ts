@@ -11,9 +11,15 @@ import { silentLogger } from "../../src/lib/runtime/log.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 
 const [endpoint = "", table = "", mode = "projected", now = "0"] = process.argv.slice(2);
-const { config } = parseConfig({ AMPA_TABLE_NAME: table, AMPA_DYNAMODB_ENDPOINT: endpoint });
+const { config } = parseConfig({
+  AMPA_TABLE_NAME: table,
+  AMPA_DYNAMODB_ENDPOINT: endpoint,
+  AMPA_DYNAMODB_KEY: process.env.AMPA_DYNAMODB_KEY,
+});
 const store = new Store(
-  createDocumentClient(createDynamoClient({ region: "us-east-1", endpoint })),
+  createDocumentClient(
+    createDynamoClient({ region: "us-east-1", endpoint, key: config.dynamodbKey }),
+  ),
   {
     tableName: table,
     maxRunHistory: config.maxRunHistory,

@@ -32,9 +32,13 @@ export interface BoundedTick {
   bytesRead: number;
 }
 
-/** A TCP proxy counting the bytes the store answers. */
+/**
+ * A TCP proxy counting the bytes the store answers. It rewrites each request's Host to the
+ * store's own, which the store requires (local/store-guard.ts).
+ */
 async function countingProxy(upstream: string) {
   const { hostname, port } = new URL(upstream);
+  let ownHost = /$^/;
   let answered = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -44,15 +48,24 @@ async function countingProxy(upstream: string) {
       s.on("close", () => sockets.delete(s));
       s.on("error", () => {});
     }
-    client.pipe(remote);
+    client.on("data", (chunk: Buffer) =>
+      remote.write(
+        Buffer.from(
+          chunk.toString("latin1").replace(ownHost, `\r\nhost: ${hostname}:${port}\r\n`),
+          "latin1",
+        ),
+      ),
+    );
     remote.on("data", (chunk: Buffer) => {
       answered += chunk.length;
       client.write(chunk);
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const own = (server.address() as AddressInfo).port;
+  ownHost = new RegExp(`\r\nhost: 127\\.0\\.0\\.1:${own}\r\n`, "i");
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://127.0.0.1:${own}`,
     answered: () => answered,
     close: () => {
       for (const s of sockets) s.destroy();
@@ -61,8 +74,8 @@ async function countingProxy(upstream: string) {
   };
 }
 
-async function seed(endpoint: string, table: string): Promise<void> {
-  const dynamo = createDynamoClient({ region: "us-east-1", endpoint });
+async function seed(endpoint: string, key: string | undefined, table: string): Promise<void> {
+  const dynamo = createDynamoClient({ region: "us-east-1", endpoint, key });
   await ensureTable(dynamo, table);
   const doc = createDocumentClient(dynamo);
   const blob = "x".repeat(BOUNDED.commandBytes);
@@ -90,7 +103,7 @@ export async function bounded(): Promise<BoundedTick[]> {
   const proxy = await countingProxy(store.endpoint);
   const table = "ampa-bench-bounded";
   try {
-    await seed(store.endpoint, table);
+    await seed(store.endpoint, store.key, table);
     const script = resolve(import.meta.dirname, "bounded-tick.ts");
     const results: BoundedTick[] = [];
     for (const mode of ["full", "projected"] as const) {
@@ -98,7 +111,8 @@ export async function bounded(): Promise<BoundedTick[]> {
       const { stdout } = await promisify(execFile)(
         process.execPath,
         ["--import", "tsx", script, proxy.endpoint, table, mode, String(Date.now())],
-        { maxBuffer: 1 << 20 },
+        // The store's key by environment, never on a command line.
+        { maxBuffer: 1 << 20, env: { ...process.env, AMPA_DYNAMODB_KEY: store.key } },
       );
       const tick = JSON.parse(stdout.trim()) as Omit<BoundedTick, "bytesRead">;
       results.push({ ...tick, bytesRead: proxy.answered() - before });

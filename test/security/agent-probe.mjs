@@ -32,11 +32,13 @@ for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p)))
     });
 
 const writes = {};
+const listings = {};
 for (const target of process.argv.slice(2)) {
-  const files =
-    code(() => statSync(target).isDirectory()) === "ok" && statSync(target).isDirectory()
-      ? [...readdirSync(target).map((f) => join(target, f)), join(target, "planted")]
-      : [target];
+  const isDir =
+    code(() => statSync(target).isDirectory()) === "ok" && statSync(target).isDirectory();
+  if (isDir) listings[target] = code(() => readdirSync(target));
+  const listed = isDir && listings[target] === "ok" ? readdirSync(target) : [];
+  const files = isDir ? [...listed.map((f) => join(target, f)), join(target, "planted")] : [target];
   for (const file of files) writes[file] = code(() => appendFileSync(file, "planted\n"));
 }
 
@@ -51,6 +53,7 @@ console.log(
     pid1Environ: code(() => readFileSync("/proc/1/environ")),
     readable,
     writes,
+    listings,
     workspaceWrite: code(() => writeFileSync(join(process.cwd(), "agent-was-here"), "ok")),
     homeWrite: code(() => writeFileSync(join(process.env.HOME ?? "/nonexistent", "h"), "ok")),
   }),

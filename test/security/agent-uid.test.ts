@@ -76,6 +76,7 @@ interface Probe {
   workerEnviron: string;
   readable: { pid: number; uid: number }[];
   writes: Record<string, string>;
+  listings: Record<string, string>;
   workspaceWrite: string;
   homeWrite: string;
 }
@@ -120,7 +121,10 @@ describe(`agent programs run as their own user (${BRANCH})`, () => {
     expect(probe.readable.filter((p) => p.uid !== AGENT)).toEqual([]);
     // The worker's files and its directory: refused, every one.
     expect(Object.keys(probe.writes)).toContain(workerFile);
-    expect(Object.keys(probe.writes).some((f) => f.endsWith(".log"))).toBe(true);
+    // The workers' folder (records and logs) is 0700: not even listed
+    // (adapters/private-files.ts), and nothing can be planted in it.
+    expect(probe.listings[workersDir]).toBe("EACCES");
+    expect(probe.writes[join(workersDir, "planted")]).toBe("EACCES");
     for (const [file, result] of Object.entries(probe.writes))
       expect([file, result]).toEqual([file, "EACCES"]);
     expect(readFileSync(workerFile, "utf8")).toBe("the worker's\n");

@@ -66,7 +66,9 @@ async function claimed(): Promise<{ t: TestTable; viaProxy: Store; claim: ClaimO
     T0 - MINUTE,
   );
   const viaProxy = new Store(
-    createDocumentClient(createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint })),
+    createDocumentClient(
+      createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint, key: server.key }),
+    ),
     { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
   );
   const command = must(await t.store.getCommand("leaky"));

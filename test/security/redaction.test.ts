@@ -253,7 +253,8 @@ describe("end to end: no exit shows a secret", () => {
   it("ampa run-once: its output (text and JSON), the record, the post, the summarizer", async () => {
     const { command } = hostileCommand();
     const doubles = createDoubles({});
-    const cliEnv = { ...env(), ...doubles.env };
+    // The summarizer is opt-in (runtime/child-settings.ts): on, to see what it is given.
+    const cliEnv = { ...env(), ...doubles.env, AMPA_SUMMARIZE_WITH_AGENT: "1" };
     await h.store.addCommand(spec("leaky", { command }), Date.now());
     const once = await runCli(["run-once", "leaky"], cliEnv);
     expect(once.code).toBe(0);

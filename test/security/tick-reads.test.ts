@@ -45,7 +45,9 @@ describe("what a tick reads", () => {
         T0 - MINUTE,
       );
     const viaProxy = new Store(
-      createDocumentClient(createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint })),
+      createDocumentClient(
+        createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint, key: server.key }),
+      ),
       { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
     );
     const dispatched: Command[] = [];

@@ -3,6 +3,7 @@ import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { must } from "./commands.js";
 import { createTestTable, startTestServer, type TestTable } from "./store.js";
+import { TEST_STORE_KEY } from "./store-key.js";
 import { type FakeWebhook, startFakeWebhook } from "./webhook-server.js";
 
 /*
@@ -72,6 +73,7 @@ export function cliHarness(): CliHarness {
     const webhook = await startFakeWebhook();
     const env = {
       AMPA_DYNAMODB_ENDPOINT: table.endpoint,
+      AMPA_DYNAMODB_KEY: TEST_STORE_KEY,
       AMPA_TABLE_NAME: table.t.tableName,
       AMPA_DISCORD_WEBHOOK: webhook.url,
     };
