@@ -1,46 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { describe, expect, it } from "vitest";
+import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { leaseExpiry } from "../../src/lib/core/run-record.js";
-import {
-  createDocumentClient,
-  createDynamoClient,
-} from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { runTick } from "../../src/lib/app/tick.js";
 import { MINUTE, spec, T0 } from "../support/commands.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { createTestTable, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
 import { report } from "./report.js";
-import { startStoreProxy, type StoreProxy } from "./store-proxy.js";
+import { storeBehindProxy } from "./store-proxy.js";
 
-let server: EmbeddedStore;
-let proxy: StoreProxy;
-beforeAll(async () => {
-  server = await startTestServer();
-  proxy = await startStoreProxy(server.endpoint);
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.close();
-});
+const fx = storeBehindProxy();
 
 const ENV = { AMPA_LEASE_TTL_SECONDS: "60", AMPA_LEASE_RENEW_SECONDS: "20" };
 
 /** A table with two due commands, and a Store that reaches it only through the proxy. */
 async function setup(): Promise<{ t: TestTable; viaProxy: Store }> {
-  const t = await createTestTable(server.endpoint, ENV);
+  const t = await createTestTable(fx.server.endpoint, ENV);
   await t.store.addCommand(spec("a", { maxRuntimeMinutes: 1, priority: 1 }), T0 - MINUTE);
   await t.store.addCommand(spec("b", { maxRuntimeMinutes: 1 }), T0 - MINUTE);
-  const viaProxy = new Store(
-    createDocumentClient(
-      createDynamoClient({
-        region: "us-east-1",
-        endpoint: proxy.endpoint,
-        key: server.key,
-      }),
-    ),
-    { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
-  );
+  const viaProxy = fx.viaProxy(t);
   return { t, viaProxy };
 }
 
@@ -48,22 +25,22 @@ describe("store unreachable for part of a tick", () => {
   it("fails the tick with a clear error at every request, leaks no lease past its expiry, and the next tick recovers", async () => {
     // How many requests a whole tick makes (it runs `a` inline: claim, run, record).
     const probe = await setup();
-    const before = proxy.requests();
+    const before = fx.proxy.requests();
     await runTick(tickDeps(probe.viaProxy, probe.t.config, { now: T0 }), T0);
-    const requestsPerTick = proxy.requests() - before;
+    const requestsPerTick = fx.proxy.requests() - before;
 
     const outcomes: { cutAt: number; error: string; leaseHeld: boolean; recovered: boolean }[] = [];
     let startedByBroken = 0;
     for (let cutAt = 1; cutAt <= requestsPerTick; cutAt++) {
       const { t, viaProxy } = await setup();
-      proxy.cutAtNext(cutAt);
+      fx.proxy.cutAtNext(cutAt);
       const broken = tickDeps(viaProxy, t.config, { now: T0 });
       const error = await runTick(broken, T0).then(
         () => "",
         (err: unknown) => (err instanceof Error ? err.message : String(err)),
       );
-      expect(proxy.isCut(), `cut at request ${cutAt}`).toBe(true);
-      await proxy.restore();
+      expect(fx.proxy.isCut(), `cut at request ${cutAt}`).toBe(true);
+      await fx.proxy.restore();
 
       // Read directly, not through the proxy: what did the broken tick leave behind?
       const { commands } = await t.store.listCommands();

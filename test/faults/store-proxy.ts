@@ -1,5 +1,14 @@
 import { createServer, type Server, type Socket, connect } from "node:net";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import {
+  createDocumentClient,
+  createDynamoClient,
+} from "../../src/lib/adapters/dynamodb/client.js";
+import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { must } from "../support/commands.js";
+import { startTestServer, type TestTable } from "../support/store.js";
 
 /**
  * A TCP proxy in front of the store that can be cut: it counts DynamoDB requests (one
@@ -89,4 +98,51 @@ export async function startStoreProxy(upstream: string): Promise<StoreProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+export interface StoreBehindProxy {
+  /** The store server (one for the file). */
+  readonly server: EmbeddedStore;
+  /** The cuttable proxy in front of it. */
+  readonly proxy: StoreProxy;
+  /** A store on `t`'s table that talks through the proxy. */
+  viaProxy(t: TestTable): Store;
+}
+
+/**
+ * One store server for the file and a proxy in front of it (vitest hooks registered
+ * here: call once at the top of a file). Tests set up through the server and cut the
+ * proxy to fail what goes through it.
+ */
+export function storeBehindProxy(): StoreBehindProxy {
+  let server: EmbeddedStore | undefined;
+  let proxy: StoreProxy | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+    proxy = await startStoreProxy(server.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.close();
+  });
+  const fixture: StoreBehindProxy = {
+    get server() {
+      return must(server, "the store server");
+    },
+    get proxy() {
+      return must(proxy, "the store proxy");
+    },
+    viaProxy: (t) =>
+      new Store(
+        createDocumentClient(
+          createDynamoClient({
+            region: "us-east-1",
+            endpoint: fixture.proxy.endpoint,
+            key: fixture.server.key,
+          }),
+        ),
+        { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
+      ),
+  };
+  return fixture;
 }

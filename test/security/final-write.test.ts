@@ -1,9 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import {
-  createDocumentClient,
-  createDynamoClient,
-} from "../../src/lib/adapters/dynamodb/client.js";
+import { describe, expect, it } from "vitest";
 import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { claimCommand, executeClaim, runOnce } from "../../src/lib/app/run.js";
 import { finishRunDurably } from "../../src/lib/app/final-write.js";
@@ -16,9 +11,9 @@ import { StoreUnavailableError } from "../../src/lib/core/errors.js";
 import { runRecord } from "../../src/lib/core/run-record.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";
-import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
+import { createTestTable, type TestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
-import { startStoreProxy, type StoreProxy } from "../faults/store-proxy.js";
+import { storeBehindProxy } from "../faults/store-proxy.js";
 
 /**
  * A finished run is never lost: when the store will not take its final write (the run
@@ -31,16 +26,7 @@ import { startStoreProxy, type StoreProxy } from "../faults/store-proxy.js";
 const SECRET = "final-write-secret-3f9c1a7e";
 registerSecret(SECRET);
 
-let server: EmbeddedStore;
-let proxy: StoreProxy;
-beforeAll(async () => {
-  server = await startTestServer();
-  proxy = await startStoreProxy(server.endpoint);
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.close();
-});
+const fx = storeBehindProxy();
 
 /** A clock that only the fake sleep moves, and the sleeps it was asked for. */
 function fakeTime(start: number, onSleep: (n: number) => Promise<void> = async () => {}) {
@@ -59,18 +45,13 @@ function fakeTime(start: number, onSleep: (n: number) => Promise<void> = async (
 
 /** A table with one hourly shell command printing `hello` and the secret, claimed at T0. */
 async function claimed(): Promise<{ t: TestTable; viaProxy: Store; claim: ClaimOf }> {
-  if (proxy.isCut()) await proxy.restore();
-  const t = await createTestTable(server.endpoint);
+  if (fx.proxy.isCut()) await fx.proxy.restore();
+  const t = await createTestTable(fx.server.endpoint);
   await t.store.addCommand(
     spec("leaky", { command: `printf 'hello\\ntoken=%s\\n' ${SECRET}`, frequencyMinutes: 60 }),
     T0 - MINUTE,
   );
-  const viaProxy = new Store(
-    createDocumentClient(
-      createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint, key: server.key }),
-    ),
-    { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
-  );
+  const viaProxy = fx.viaProxy(t);
   const command = must(await t.store.getCommand("leaky"));
   const claim = must(
     await claimCommand(t.store, command, {
@@ -96,7 +77,7 @@ describe("the final write of a run", () => {
     const { log, lines } = capturingLogger();
     const time = fakeTime(T0);
     // Request 1 through the proxy is the start mark; request 2 is the run record.
-    proxy.cutAtNext(2);
+    fx.proxy.cutAtNext(2);
     const deps = {
       store: viaProxy,
       config: t.config,
@@ -108,7 +89,7 @@ describe("the final write of a run", () => {
       () => undefined,
       (err: unknown) => err,
     );
-    expect(proxy.isCut()).toBe(true);
+    expect(fx.proxy.isCut()).toBe(true);
     expect(failed).toBeInstanceOf(ResultNotRecordedError);
     // The CLI prints this output before the error: redacted too.
     expect((failed as ResultNotRecordedError).run.output).toBe("hello\ntoken=****\n");
@@ -145,9 +126,9 @@ describe("the final write of a run", () => {
     const { log, lines } = capturingLogger();
     // The store comes back during the second wait: attempts 1 and 2 fail, 3 succeeds.
     const time = fakeTime(T0, async (n) => {
-      if (n === 2) await proxy.restore();
+      if (n === 2) await fx.proxy.restore();
     });
-    proxy.cutAtNext(2);
+    fx.proxy.cutAtNext(2);
     const run = await executeClaim(
       { store: viaProxy, config: t.config, log, runners: createRunners(processes), ...time },
       claim.command,
@@ -175,7 +156,7 @@ describe("the final write of a run", () => {
     await t.store.finishRun(claim.claim, runRecord(claim.claim, okResult, T0));
     const { log } = capturingLogger();
     // run-once: getCommand, claimLease, startRun pass; the run record is the 4th request.
-    proxy.cutAtNext(4);
+    fx.proxy.cutAtNext(4);
     const err = await runOnce(
       {
         store: viaProxy,

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import {
-  createDocumentClient,
-  createDynamoClient,
-} from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { describe, expect, it } from "vitest";
 import { tickPass } from "../../src/lib/app/tick.js";
 import type { Command } from "../../src/lib/core/command.js";
 import { MINUTE, spec, T0 } from "../support/commands.js";
-import { createTestTable, startTestServer } from "../support/store.js";
+import { createTestTable } from "../support/store.js";
 import { tickDeps } from "../support/tick.js";
-import { startStoreProxy, type StoreProxy } from "../faults/store-proxy.js";
+import { storeBehindProxy } from "../faults/store-proxy.js";
 
 /**
  * Bounded by design: a tick reads only the attributes selection needs, so the bytes it
@@ -19,23 +13,14 @@ import { startStoreProxy, type StoreProxy } from "../faults/store-proxy.js";
  * counted on the wire, by a TCP proxy in front of a real store (dynalite).
  */
 
-let server: EmbeddedStore;
-let proxy: StoreProxy;
-beforeAll(async () => {
-  server = await startTestServer();
-  proxy = await startStoreProxy(server.endpoint);
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.close();
-});
+const fx = storeBehindProxy();
 
 const COMMANDS = 30;
 const METADATA_BYTES = 100_000;
 
 describe("what a tick reads", () => {
   it(`${COMMANDS} commands of ${METADATA_BYTES / 1000} KB: one tick reads the listing's few bytes each and one full item`, async () => {
-    const t = await createTestTable(server.endpoint);
+    const t = await createTestTable(fx.server.endpoint);
     for (let i = 0; i < COMMANDS; i++)
       await t.store.addCommand(
         spec(`c${String(i).padStart(2, "0")}`, {
@@ -44,12 +29,7 @@ describe("what a tick reads", () => {
         }),
         T0 - MINUTE,
       );
-    const viaProxy = new Store(
-      createDocumentClient(
-        createDynamoClient({ region: "us-east-1", endpoint: proxy.endpoint, key: server.key }),
-      ),
-      { tableName: t.tableName, maxRunHistory: t.config.maxRunHistory },
-    );
+    const viaProxy = fx.viaProxy(t);
     const dispatched: Command[] = [];
     const deps = tickDeps(viaProxy, t.config, {
       now: T0,
@@ -57,9 +37,9 @@ describe("what a tick reads", () => {
         dispatched.push(command);
       },
     });
-    const before = proxy.bytesFromStore();
+    const before = fx.proxy.bytesFromStore();
     const result = await tickPass(deps, T0);
-    const read = proxy.bytesFromStore() - before;
+    const read = fx.proxy.bytesFromStore() - before;
 
     expect(result).toMatchObject({ kind: "started", commandId: "c00" });
     // The runner gets the whole definition of the one command it runs.

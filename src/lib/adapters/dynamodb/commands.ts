@@ -1,10 +1,4 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type Command,
   type CommandSpec,
@@ -22,7 +16,7 @@ import { SCHEDULE_FIELDS, type ScheduledCommand } from "../../core/scheduled-com
 import { checkCommandItem, checkScheduledItem, parseCommandItem, readItems } from "./items.js";
 import { COMMANDS, commandKey } from "./keys.js";
 import { deleteRunsBeyond, putRun } from "./runs.js";
-import { queryAll, type Table, writeIf } from "./table-io.js";
+import { countAll, queryAll, type Table, writeIf } from "./table-io.js";
 
 /** The CMD partition: each command's spec, schedule state and lease. */
 
@@ -72,23 +66,8 @@ export async function listForSchedule(
 }
 
 /** How many command items there are (a paged COUNT query: no item comes back). */
-export async function countCommands(t: Table): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await t.doc.send(
-      new QueryCommand({
-        TableName: t.name,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": COMMANDS },
-        Select: "COUNT",
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return count;
+export function countCommands(t: Table): Promise<number> {
+  return countAll(t, COMMANDS);
 }
 
 export async function getCommand(t: Table, id: string): Promise<Command | undefined> {

@@ -46,6 +46,18 @@ export async function* queryAll(
   t: Table,
   opts: QueryOptions,
 ): AsyncGenerator<Record<string, unknown>> {
+  for await (const page of queryPages(t, opts)) yield* page.Items ?? [];
+}
+
+/** How many items one partition holds: COUNT pages, so no item comes back. */
+export async function countAll(t: Table, pk: string): Promise<number> {
+  let count = 0;
+  for await (const page of queryPages(t, { pk, count: true })) count += page.Count ?? 0;
+  return count;
+}
+
+/** The pages of one partition's query, following LastEvaluatedKey to the end. */
+async function* queryPages(t: Table, opts: QueryOptions & { count?: boolean }) {
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await t.doc.send(
@@ -57,10 +69,11 @@ export async function* queryAll(
         ...(opts.keysOnly ? { ProjectionExpression: "pk, sk" } : {}),
         ...(opts.attributes ? projection(opts.attributes) : {}),
         ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
+        ...(opts.count ? { Select: "COUNT" as const } : {}),
         ExclusiveStartKey: startKey,
       }),
     );
-    yield* page.Items ?? [];
+    yield page;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 }
