@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/runtime/config.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
+import { packageTemplate } from "../support/package.js";
 
 interface Statement {
   Effect: string;
@@ -25,35 +22,13 @@ interface Template {
 
 let template: Template;
 let packageDir: string;
-const esbuildDir = `.ampa/esbuild-package-${process.pid}`;
 
 beforeAll(async () => {
   packageDir = mkdtempSync(join(tmpdir(), "ampa-package-"));
-  await promisify(execFile)(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/osls/bin/serverless.js"),
-      "package",
-      "--stage",
-      "ci",
-      "--package",
-      packageDir,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, AMPA_ESBUILD_DIR: esbuildDir },
-      timeout: 120_000,
-    },
-  );
-  template = JSON.parse(
-    readFileSync(join(packageDir, "cloudformation-template-update-stack.json"), "utf8"),
-  );
+  template = await packageTemplate<Template>(packageDir);
 }, 150_000);
 
-afterAll(() => {
-  rmSync(join(ROOT, esbuildDir), { recursive: true, force: true });
-  rmSync(packageDir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
 
 const ofType = (type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);

@@ -8,7 +8,7 @@
 //  - every write the worker code really sends (recorded on a real dynalite store) is allowed
 //    by its role's policy under AWS's condition semantics, and a forged command is not.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
@@ -28,6 +28,7 @@ import { createRunners } from "../../src/lib/app/runners/index.js";
 import { commandSpecSchema } from "../../src/lib/core/command.js";
 import { must, spec } from "../support/commands.js";
 import { testLogger } from "../support/logger.js";
+import { packageTemplate as packageAs } from "../support/package.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -49,30 +50,8 @@ let template: Template;
 /** Packaged with every new param set. */
 let withParams: Template;
 
-async function packageTemplate(name: string, params: string[]): Promise<Template> {
-  const dir = join(work, name);
-  const esbuildDir = `.ampa/esbuild-iam-${name}-${process.pid}`;
-  try {
-    await run(
-      process.execPath,
-      [
-        join(ROOT, "node_modules/osls/bin/serverless.js"),
-        "package",
-        "--stage",
-        "ci",
-        "--package",
-        dir,
-        ...params.map((p) => `--param=${p}`),
-      ],
-      { cwd: ROOT, env: { ...process.env, AMPA_ESBUILD_DIR: esbuildDir }, timeout: 150_000 },
-    );
-  } finally {
-    rmSync(join(ROOT, esbuildDir), { recursive: true, force: true });
-  }
-  return JSON.parse(
-    readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8"),
-  ) as Template;
-}
+const packageTemplate = (name: string, params: string[] = []) =>
+  packageAs<Template>(join(work, name), params);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "ampa-template-iam-"));
