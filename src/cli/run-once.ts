@@ -6,9 +6,8 @@ import {
 } from "../lib/adapters/lambda-run-once.js";
 import { runOnce } from "../lib/app/run.js";
 import { type Command, commandRuntime, type RunRecord } from "../lib/core/command.js";
-import type { Config } from "../lib/core/config.js";
 import { AmpaError, InvalidInputError, UnknownCommandError } from "../lib/core/errors.js";
-import { redactSecrets, registerSecret, webhookToken } from "../lib/core/secrets.js";
+import { redactSecrets } from "../lib/core/secrets.js";
 import { asError } from "../lib/runtime/log.js";
 import { EXIT } from "./exit-codes.js";
 import { printable } from "./format.js";
@@ -38,7 +37,6 @@ export async function runOnceWhereDeployed(
 ): Promise<RunRecord> {
   const { app, deployed } = target;
   if (!deployed) return runOnce(cliServices(app).runDeps, id, opts.owner);
-  knowSecrets(app.config);
   const command = await app.store.getCommand(id);
   if (!command) throw new UnknownCommandError(id);
   if (opts.onThisMachine) {
@@ -51,21 +49,6 @@ export async function runOnceWhereDeployed(
         "Lambda, which stops it at 15 minutes (the tick runs it on ECS)",
     );
   return runOf(await invoke(deployed.runOnce, deployed.stage, id), deployed.runOnce);
-}
-
-/**
- * The secrets this CLI is configured with, registered so that the second redaction of
- * what the function sends back knows them (the first is the function's own). Nothing is
- * read from SSM for it.
- */
-function knowSecrets(config: Config): void {
-  for (const url of [config.discordWebhook, config.deadLetterWebhook]) {
-    if (!url) continue;
-    registerSecret(url);
-    const token = webhookToken(url);
-    if (token) registerSecret(token);
-  }
-  if (config.metricsToken) registerSecret(config.metricsToken);
 }
 
 /** What is about to run on this machine, before it runs: its type and its text. */
