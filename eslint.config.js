@@ -13,8 +13,10 @@ const focusedOrSkipped = ["it", "test", "describe"].flatMap((object) =>
 );
 
 /**
- * The layers import only downward (docs/architecture.md): core ← app ← adapters ← runtime
- * ← local, with handlers and the CLI on top. Each zone names what a layer must not import.
+ * The layers import only downward (docs/architecture.md): app and adapters each build on
+ * core and are siblings that never import each other; runtime wires them; local (npm start
+ * only) may use them all; handlers, the CLI, scripts and tests sit on top, and nothing in
+ * src/lib imports them. `above` names, per layer, what it must not import.
  */
 const lib = "./src/lib";
 const above = {
