@@ -16,7 +16,7 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** The table `ampa --help` ends with (and the README repeats), within 80 columns. */
+/** The table `ampa --help` ends with (and docs/cli.md repeats), within 80 columns. */
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  ok

@@ -17,7 +17,7 @@ import { waitFor } from "../support/wait.js";
 const STACK_WAIT_MS = 90_000;
 /** Runs measured: one command added at a time, each started by the stack's tick. */
 const SAMPLES = 5;
-/** A generous bound for a loaded 2-core machine; the medians are what the README reports. */
+/** A generous bound for a loaded 2-core machine; the medians are what docs/cli.md reports. */
 const MAX_LATENCY_MS = 5_000;
 
 /** Installed in the page: when each run's bar, running and finished, first appeared. */

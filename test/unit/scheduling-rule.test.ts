@@ -14,7 +14,7 @@ import {
 import { command, MINUTE, T0 } from "../support/commands.js";
 
 /**
- * The semantics of the scheduling rule (README, "How scheduling works"), each checked on
+ * The semantics of the scheduling rule (docs/scheduling.md), each checked on
  * the pure rule with a fixed clock: one decision a minute, a start applied the way the
  * tick's claims apply it.
  */
