@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { executeClaim } from "../lib/app/run.js";
-import { runClaimSchema } from "../lib/core/run-record.js";
+import { checkLease } from "../lib/app/lease-check.js";
+import { parseClaim } from "../lib/core/claim-payload.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 
 /**
@@ -16,15 +17,16 @@ export const handler: (event: unknown, context: Context) => Promise<{ status: st
   lambdaHandler(
     "runCommand",
     async ({ app, log, event, requestId, services }) => {
-      const parsed = runClaimSchema.safeParse(event);
-      if (!parsed.success) {
+      const parsed = parseClaim(event);
+      if (!parsed.ok) {
         // Retrying a malformed event cannot help: log it and return.
-        app.log.error({ issues: parsed.error.issues }, "runCommand: invalid event");
+        app.log.error({ issues: parsed.issues }, "runCommand: invalid event");
         return { status: "invalid-event" };
       }
-      const claim = parsed.data;
-      const command = await app.store.getCommand(claim.commandId);
-      if (!command || command.leaseRunId !== claim.runId) {
+      const { claim } = parsed;
+      // A started redelivery is left to executeClaim's start mark (status `not-run`).
+      const { command } = await checkLease(app.store, claim);
+      if (!command) {
         // A duplicate delivery, or the lease was recovered meanwhile: someone else owns it now.
         log.warn(
           { commandId: claim.commandId, runId: claim.runId },

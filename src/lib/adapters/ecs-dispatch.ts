@@ -1,11 +1,11 @@
 import type { ECSClient, RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-ecs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import * as z from "zod";
+import { encodeClaim } from "../core/claim-payload.js";
 import type { RunClaim } from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { Dispatch } from "../core/ports.js";
-import { runClaimSchema } from "../core/run-record.js";
 
 /** The worker's container in the task definition (deploy/task.yml). */
 export const WORKER_CONTAINER = "worker";
@@ -43,8 +43,7 @@ export function runTaskInput(
   // The token makes a retried dispatch of one claim start no second task (for 24 hours).
   if (!CLIENT_TOKEN.test(claim.runId))
     throw new Error(`run id ${JSON.stringify(claim.runId)} cannot be a RunTask client token`);
-  const { commandId, runId, startedAt, leaseExpiresAt, trigger } = claim;
-  const payload = runClaimSchema.parse({ commandId, runId, startedAt, leaseExpiresAt, trigger });
+  const { commandId, runId } = claim;
   return {
     cluster: config.taskCluster,
     taskDefinition: config.taskDefinition,
@@ -64,7 +63,7 @@ export function runTaskInput(
       containerOverrides: [
         {
           name: WORKER_CONTAINER,
-          environment: [{ name: CLAIM_VARIABLE, value: JSON.stringify(payload) }],
+          environment: [{ name: CLAIM_VARIABLE, value: encodeClaim(claim) }],
         },
       ],
     },
