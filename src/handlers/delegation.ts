@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
+import { runnerStopBy } from "../lib/core/deadline.js";
 import { InvalidInputError } from "../lib/core/errors.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 import { workflowDeps } from "../lib/runtime/services.js";
@@ -26,7 +27,7 @@ export interface DelegationInvokeResult {
 export const handler: (event: unknown, context: Context) => Promise<DelegationInvokeResult> =
   lambdaHandler(
     "delegation",
-    async ({ app, event, services, remainingMs }) => {
+    async ({ app, event, services, deadline }) => {
       // `osls invoke -f delegation` without --data sends no event (or an empty string).
       const parsed = eventSchema.safeParse(
         event === undefined || event === null || event === "" ? {} : event,
@@ -34,7 +35,7 @@ export const handler: (event: unknown, context: Context) => Promise<DelegationIn
       if (!parsed.success)
         throw new InvalidInputError('Expected {"discord"?: boolean, "dryRun"?: boolean}');
       const outcome = await runDelegationWorkflow(
-        workflowDeps(app, services.notifier, Date.now() + remainingMs() - 10_000),
+        workflowDeps(app, services.notifier, runnerStopBy(deadline)),
         {
           post: parsed.data.discord ?? false,
           live: !parsed.data.dryRun,

@@ -6,6 +6,7 @@ import {
   type RunRecord,
 } from "../core/command.js";
 import type { Config } from "../core/config.js";
+import { type Deadline, runnerStopBy } from "../core/deadline.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { ScheduledCommand } from "../core/scheduled-command.js";
@@ -46,8 +47,8 @@ export interface RunDeps {
   config: Config;
   log: Logger;
   clock: Clock;
-  /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
-  remainingMs?: () => number;
+  /** The invocation's deadline (Lambda, core/deadline.ts); unlimited when absent. */
+  deadline?: Deadline;
   /** Waits between retries of the final write (app/final-write.ts); real timers when absent. */
   sleep?: (ms: number) => Promise<void>;
   /** Posts each run's result to Discord; runs are not announced without one. */
@@ -197,7 +198,7 @@ export async function executeClaim(
 
 /** The final write, retried within the time left; logged when it cannot be made. */
 function recordRun(deps: RunDeps, log: Logger, claim: RunClaim, run: RunRecord): Promise<boolean> {
-  const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.remainingMs);
+  const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.deadline);
   return finishRunDurably({ ...deps, log }, claim, run, deadline);
 }
 
@@ -224,10 +225,9 @@ async function runCommand(
   ctx: { log: Logger; signal: AbortSignal },
 ): Promise<RunResult> {
   const { config, clock } = deps;
-  const safetyMs = 10_000;
   const deadline = Math.min(
     claim.startedAt + maxRuntimeMs(command, config),
-    deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
+    runnerStopBy(deps.deadline),
   );
   try {
     return await deps.runners[command.type](command, {

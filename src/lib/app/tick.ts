@@ -2,6 +2,7 @@ import type { Command } from "../core/command.js";
 import type { ScheduleListing } from "../core/schedule-listing.js";
 import type { ScheduledCommand } from "../core/scheduled-command.js";
 import type { Config } from "../core/config.js";
+import { type Deadline, stopBy } from "../core/deadline.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
 import { newRunId } from "../core/run-record.js";
@@ -26,8 +27,8 @@ export interface TickDeps {
   sleep: (ms: number) => Promise<void>;
   /** Who claims (shown on the lease), e.g. the Lambda request id. */
   owner: string;
-  /** Milliseconds the invocation has left; unlimited when absent. */
-  remainingMs?: () => number;
+  /** The invocation's deadline (core/deadline.ts); unlimited when absent. */
+  deadline?: Deadline;
 }
 
 export type PassResult =
@@ -172,7 +173,7 @@ export async function runTick(deps: TickDeps, now: number = deps.clock()): Promi
   const polling = config.globalMinIntervalMs < config.tickIntervalMs;
   const budgetMs = Math.min(
     config.tickIntervalMs - config.pollIntervalMs,
-    deps.remainingMs ? deps.remainingMs() - 5_000 : Number.POSITIVE_INFINITY,
+    stopBy(deps.deadline) - started,
   );
   await deps.store.incrementCounter("ampa_scheduler_ticks_total");
   let passAt = now;

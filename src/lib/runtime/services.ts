@@ -6,6 +6,7 @@ import { findOnPath } from "../adapters/process/programs.js";
 import { workerDispatch } from "../adapters/process/worker-dispatch.js";
 import { ecsDispatch } from "../adapters/ecs-dispatch.js";
 import { commandRuntime, type Runtime } from "../core/command.js";
+import type { Deadline } from "../core/deadline.js";
 import type { Dispatch, Summarizer } from "../core/ports.js";
 import type { App } from "./app.js";
 import { summarizerFromEnv } from "./child-settings.js";
@@ -35,12 +36,13 @@ export function workflowDeps(app: App, notifier: Notifier, deadline: number): Wo
   };
 }
 
-/** Per-invocation collaborators: the notifier and runners bound to the time left. */
+/** Per-invocation collaborators: the notifier and runners bound to the deadline. */
 export function services(
   app: App,
   opts: {
     log?: Logger;
-    remainingMs?: () => number;
+    /** The invocation's deadline (Lambda): the notifier and runs stop in time for it. */
+    deadline?: Deadline;
     maxSendMs?: number;
     /** The task worker's: every program as its agent user (runtime/agent-identity.ts). */
     processes?: typeof processes;
@@ -57,7 +59,7 @@ export function services(
     log,
     clock,
     sleep: (ms) => sleep(ms),
-    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+    ...(opts.deadline ? { deadline: opts.deadline } : {}),
     ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });
   const summarize = opts.summarize ? { summarize: opts.summarize } : optionalSummarizer();
@@ -75,7 +77,7 @@ export function services(
     clock,
     notifier,
     ...summarize,
-    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+    ...(opts.deadline ? { deadline: opts.deadline } : {}),
   };
   return { notifier, runDeps };
 }
