@@ -91,6 +91,12 @@ export interface EcsDispatchOptions {
   ssm?: SSMClient;
 }
 
+/** What the ECS dispatch reads: the cluster, the task definition and its network. */
+export type EcsDispatchSettings = Pick<
+  Config,
+  "region" | "taskCluster" | "taskDefinition" | "taskNetworkParam"
+>;
+
 /**
  * Runs a claim as an ECS Fargate task (`RunTask`) of the worker task definition, with the
  * claim in the container's environment. The subnets and security group come from the
@@ -98,7 +104,7 @@ export interface EcsDispatchOptions {
  * functions' environment without breaking offline commands). Any AWS error or a refusal
  * (capacity, a bad image) rejects with AWS's reason: the tick then fails the claim with it.
  */
-export function ecsDispatch(config: Config, opts: EcsDispatchOptions): Dispatch {
+export function ecsDispatch(config: EcsDispatchSettings, opts: EcsDispatchOptions): Dispatch {
   let ecs = opts.ecs;
   const readNetwork = taskNetworkReader(config, opts.ssm);
   return async (command, claim) => {
@@ -123,7 +129,10 @@ export function ecsDispatch(config: Config, opts: EcsDispatchOptions): Dispatch 
 }
 
 /** Reads and checks the network parameter once; a failed read is tried again next time. */
-function taskNetworkReader(config: Config, client?: SSMClient): () => Promise<TaskNetwork> {
+function taskNetworkReader(
+  config: EcsDispatchSettings,
+  client?: SSMClient,
+): () => Promise<TaskNetwork> {
   let cached: Promise<TaskNetwork> | undefined;
   let ssm = client;
   const read = async (): Promise<TaskNetwork> => {

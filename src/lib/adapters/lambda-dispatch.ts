@@ -13,7 +13,10 @@ export const runCommandEvent = claimPayload;
  * The Lambda client is loaded on the first dispatch rather than at cold start: it is a
  * large share of tick's load time (see lambda-sdk.ts for how it stays in the bundle).
  */
-export function lambdaDispatch(config: Config, client?: LambdaClient): Dispatch {
+export function lambdaDispatch(
+  config: Pick<Config, "region" | "lambdaEndpoint" | "runCommandFunction">,
+  client?: LambdaClient,
+): Dispatch {
   let lambda = client;
   return async (_command, claim) => {
     const payload = encodeClaim(claim);

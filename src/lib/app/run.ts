@@ -5,7 +5,7 @@ import {
   type RunNotified,
   type RunRecord,
 } from "../core/command.js";
-import type { Config } from "../core/config.js";
+import type { Config, RunnerSettings } from "../core/config.js";
 import { type Deadline, runnerStopBy } from "../core/deadline.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
@@ -41,10 +41,18 @@ import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 /** The store as runs use it: commands, leases, run records, counters, result hashes. */
 export type RunStore = CommandStore & CounterStore & ResultHashStore & RunNotifiedStore;
 
+/** What claiming a command reads: its lease's length and its fair share. */
+export type ClaimSettings = Pick<Config, "leaseTtlMs" | "taskStartMs" | "priorityWeight">;
+
+/** What a run reads: its claim, lease and bounds, and what its runner reads. */
+export type RunSettings = ClaimSettings &
+  RunnerSettings &
+  Pick<Config, "leaseRenewMs" | "defaultMaxRuntimeMinutes">;
+
 export interface RunDeps {
   store: RunStore;
   runners: Runners;
-  config: Config;
+  config: RunSettings;
   log: Logger;
   clock: Clock;
   /** The invocation's deadline (Lambda, core/deadline.ts); unlimited when absent. */
@@ -81,7 +89,7 @@ export async function claimCommand(
     now: number;
     owner: string;
     trigger: RunClaim["trigger"];
-    config: Config;
+    config: ClaimSettings;
     virtualTime?: number;
   },
 ): Promise<RunClaim | undefined> {

@@ -6,7 +6,13 @@ import { type Deadline, stopBy } from "../core/deadline.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
 import { newRunId } from "../core/run-record.js";
-import { claimCommand, failClaim, recoverAbandonedRun, type RunStore } from "./run.js";
+import {
+  claimCommand,
+  type ClaimSettings,
+  failClaim,
+  recoverAbandonedRun,
+  type RunStore,
+} from "./run.js";
 import {
   decide,
   dueToleranceMs,
@@ -17,9 +23,13 @@ import {
 
 export type { Dispatch } from "../core/ports.js";
 
+/** What the tick reads: its period and polling, the fair share, and how it claims. */
+export type TickSettings = ClaimSettings &
+  Pick<Config, "pollIntervalMs" | "globalMinIntervalMs" | "tickIntervalMs">;
+
 export interface TickDeps {
   store: RunStore & SchedulerStore & ScheduleListing;
-  config: Config;
+  config: TickSettings;
   log: Logger;
   clock: Clock;
   dispatch: Dispatch;
@@ -44,7 +54,7 @@ export type PassResult =
   | { kind: "lost-race" }
   | { kind: "dispatch-failed"; commandId: string; error: string };
 
-export function selectionOptions(config: Config): SelectionOptions {
+export function selectionOptions(config: TickSettings): SelectionOptions {
   return {
     priorityWeight: config.priorityWeight,
     globalMinIntervalMs: config.globalMinIntervalMs,

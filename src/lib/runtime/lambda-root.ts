@@ -12,6 +12,7 @@ import { type Deadline, earlyDeadline } from "../core/deadline.js";
 import { type App, createApp } from "./app.js";
 import { asError, type Logger } from "./log.js";
 import { runDispatch, services as invocationServices } from "./services.js";
+import { tickSettings } from "./settings.js";
 
 /**
  * The Lambda functions' composition root: the container's App (built on a cold start,
@@ -96,7 +97,7 @@ export async function tick(inv: Invocation<unknown>, eventTime?: string): Promis
   return runTick(
     {
       store,
-      config,
+      config: tickSettings(config),
       log,
       clock,
       dispatch,

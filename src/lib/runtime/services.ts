@@ -12,6 +12,7 @@ import type { App } from "./app.js";
 import { summarizerFromEnv } from "./child-settings.js";
 import { findProjectRoot } from "./config.js";
 import type { Logger } from "./log.js";
+import { notifierSettings, runSettings } from "./settings.js";
 import { Notifier } from "../app/notify/notifier.js";
 import { inlineDispatch, type RunDeps } from "../app/run.js";
 import { createRunners } from "../app/runners/index.js";
@@ -55,7 +56,7 @@ export function services(
     store: app.store,
     webhook: app.webhook,
     deliver: deliverToWebhook,
-    config: app.config,
+    config: notifierSettings(app.config),
     log,
     clock,
     sleep: (ms) => sleep(ms),
@@ -72,7 +73,7 @@ export function services(
   const runDeps: RunDeps = {
     store: app.store,
     runners,
-    config: app.config,
+    config: runSettings(app.config),
     log,
     clock,
     notifier,

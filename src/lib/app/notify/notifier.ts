@@ -40,12 +40,18 @@ export interface RedriveResult {
   skipped: number;
 }
 
+/** What the notifier reads: the delivery policy and where dead letters also go. */
+export type NotifierSettings = Pick<
+  Config,
+  "backoffBaseMs" | "maxRetries" | "discordTimeoutMs" | "deadLetterFile" | "deadLetterWebhook"
+>;
+
 export interface NotifierDeps {
   store: NotifyStore;
   webhook: WebhookSource;
   /** The HTTP delivery (adapters/discord.ts). */
   deliver: DeliverToWebhook;
-  config: Config;
+  config: NotifierSettings;
   log: Logger;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
