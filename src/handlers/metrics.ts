@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { renderMetrics } from "../lib/adapters/prometheus.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 import { asError } from "../lib/runtime/log.js";
-import { metricsPublic } from "../lib/runtime/metrics-access.js";
+import { metricsPublic } from "../lib/runtime/process-settings.js";
 
 const text = (statusCode: number, body: string, extra: Record<string, string> = {}) => ({
   statusCode,

@@ -18,7 +18,7 @@ import { inlineDispatch, type RunDeps } from "../app/run.js";
 import { createRunners } from "../app/runners/index.js";
 import type { WorkflowDeps } from "../app/worklog/workflows.js";
 
-/** `{ summarize }` when the operator opted in (runtime/child-settings.ts), else nothing. */
+/** `{ summarize }` when the operator opted in (runtime/process-settings.ts), else nothing. */
 function optionalSummarizer(): { summarize?: NonNullable<WorkflowDeps["summarize"]> } {
   const summarize = summarizerFromEnv();
   return summarize ? { summarize } : {};

@@ -15,7 +15,7 @@ import {
   agentSummarizer,
   prepareAgent,
 } from "./agent-identity.js";
-import { summarizingWithAgent } from "./child-settings.js";
+import { summarizingWithAgent } from "./process-settings.js";
 import { asError } from "./log.js";
 import { services } from "./services.js";
 
@@ -82,7 +82,7 @@ function agentServices(agent: AgentRuntime) {
   if (!runAs || !home) return { processes };
   return {
     processes: agentProcesses(processes, runAs, home),
-    // Opt-in as everywhere (child-settings.ts); none: long output is cut.
+    // Opt-in as everywhere (process-settings.ts); none: long output is cut.
     ...(summarizingWithAgent() ? { summarize: agentSummarizer(runAs, home) } : {}),
   };
 }
