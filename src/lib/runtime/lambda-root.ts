@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "aws-lambda";
 import { lambdaDispatch } from "../adapters/lambda-dispatch.js";
@@ -5,13 +6,15 @@ import { probeLlm } from "../adapters/llm-probe.js";
 import { readWlStatus } from "../adapters/process/programs.js";
 import { checkLease } from "../app/lease-check.js";
 import { executeClaim } from "../app/run.js";
+import { sendHeartbeat } from "../app/runners/heartbeat.js";
+import { type DelegationOutcome, runDelegationWorkflow } from "../app/worklog/workflows.js";
 import { announceStartup } from "../app/startup.js";
 import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../app/tick.js";
 import type { RunClaim } from "../core/command.js";
-import { type Deadline, earlyDeadline } from "../core/deadline.js";
+import { type Deadline, earlyDeadline, runnerStopBy } from "../core/deadline.js";
 import { type App, createApp } from "./app.js";
 import { asError, type Logger } from "./log.js";
-import { runDispatch, services as invocationServices } from "./services.js";
+import { runDispatch, services as invocationServices, workflowDeps } from "./services.js";
 import { tickSettings } from "./settings.js";
 
 /**
@@ -132,4 +135,30 @@ export async function runClaim(inv: Invocation<unknown>, claim: RunClaim): Promi
     claim,
   );
   return run?.outcome ?? "not-run";
+}
+
+/** One heartbeat now, whatever the schedule (the heartbeat function). */
+export function heartbeat(inv: Invocation<unknown>): ReturnType<typeof sendHeartbeat> {
+  const { app, services } = inv;
+  return sendHeartbeat(
+    { notifier: services.notifier, store: app.store, clock: Date.now },
+    { force: true },
+  );
+}
+
+/** The delegation report on demand (the delegation function), posted and acted on as asked. */
+export function delegation(
+  inv: Invocation<unknown>,
+  opts: { post: boolean; live: boolean },
+): Promise<DelegationOutcome> {
+  const { app, services, deadline } = inv;
+  return runDelegationWorkflow(workflowDeps(app, services.notifier, runnerStopBy(deadline)), {
+    ...opts,
+    claim: {
+      commandId: "delegation-function",
+      runId: randomUUID(),
+      assignee: app.config.delegateAssignee,
+    },
+    dispatchStore: app.store,
+  });
 }
