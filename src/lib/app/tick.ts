@@ -23,9 +23,14 @@ import {
 
 export type { Dispatch } from "../core/ports.js";
 
-/** What the tick reads: its period and polling, the fair share, and how it claims. */
-export type TickSettings = ClaimSettings &
-  Pick<Config, "pollIntervalMs" | "globalMinIntervalMs" | "tickIntervalMs">;
+/** What selecting the next command reads: the period, the polling, the fair share. */
+export type SelectionSettings = Pick<
+  Config,
+  "pollIntervalMs" | "globalMinIntervalMs" | "tickIntervalMs" | "priorityWeight"
+>;
+
+/** What the tick reads: how it selects and how it claims. */
+export type TickSettings = ClaimSettings & SelectionSettings;
 
 export interface TickDeps {
   store: RunStore & SchedulerStore & ScheduleListing;
@@ -54,7 +59,7 @@ export type PassResult =
   | { kind: "lost-race" }
   | { kind: "dispatch-failed"; commandId: string; error: string };
 
-export function selectionOptions(config: TickSettings): SelectionOptions {
+export function selectionOptions(config: SelectionSettings): SelectionOptions {
   return {
     priorityWeight: config.priorityWeight,
     globalMinIntervalMs: config.globalMinIntervalMs,

@@ -1,6 +1,6 @@
 import type { NotifierSettings } from "../app/notify/notifier.js";
 import type { RunSettings } from "../app/run.js";
-import type { TickSettings } from "../app/tick.js";
+import type { SelectionSettings, TickSettings } from "../app/tick.js";
 import type { Config } from "../core/config.js";
 
 /**
@@ -45,4 +45,15 @@ export const notifierSettings = (config: Config): NotifierSettings =>
     "discordTimeoutMs",
     "deadLetterFile",
     "deadLetterWebhook",
+  ]);
+
+export const dashboardSettings = (
+  config: Config,
+): SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes"> =>
+  pick(config, [
+    "pollIntervalMs",
+    "globalMinIntervalMs",
+    "tickIntervalMs",
+    "priorityWeight",
+    "defaultMaxRuntimeMinutes",
   ]);
