@@ -2,10 +2,10 @@ import type { RunAs } from "../core/task-ports.js";
 import { booleanish, type Env } from "./config-values.js";
 
 /**
- * Settings read from the process's own environment at the moment of use, not from `.env`
- * and not into the Config: the CLI's shell, the task worker's claim and agent user, the
- * metrics function's `metricsPublic`, and the summarizer opt-in (a worker's own setting,
- * config-values.ts CHILD_VARIABLES). Every environment read outside runtime/config.ts is here.
+ * What a process reads from its environment besides the Config, each where it is used:
+ * the CLI's shell (not `.env`), the task worker's claim and agent user, `npm start`'s
+ * ports and folders, the metrics function's `metricsPublic` (per request), and the
+ * summarizer opt-in (a worker's own setting, config-values.ts CHILD_VARIABLES).
  */
 
 /** What the CLI takes from its shell alone, not from `.env` (see {@link cliShellSettings}). */
@@ -34,6 +34,21 @@ export interface WorkerEnvironment {
 
 export function workerEnvironment(env: Env = process.env): WorkerEnvironment {
   return { claim: env.AMPA_CLAIM, ecsMetadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined };
+}
+
+/** What `npm start` (scripts/start.ts) takes from its environment besides settings. */
+export interface LocalStackSettings {
+  /** serverless-offline's Lambda port (AMPA_LAMBDA_PORT): runCommand is invoked there. */
+  lambdaPort: number;
+  /** serverless-offline's build folder (AMPA_ESBUILD_DIR), emptied at each start. */
+  esbuildDir: string;
+}
+
+export function localStackSettings(env: Env = process.env): LocalStackSettings {
+  return {
+    lambdaPort: Number(env.AMPA_LAMBDA_PORT ?? 3002),
+    esbuildDir: env.AMPA_ESBUILD_DIR ?? ".ampa/esbuild",
+  };
 }
 
 /**
