@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "aws-lambda";
 import { lambdaDispatch } from "../adapters/lambda-dispatch.js";
 import { probeLlm } from "../adapters/llm-probe.js";
+import { renderMetrics } from "../adapters/prometheus.js";
 import { readWlStatus } from "../adapters/process/programs.js";
 import { checkLease } from "../app/lease-check.js";
 import { executeClaim } from "../app/run.js";
@@ -14,6 +15,7 @@ import type { RunClaim } from "../core/command.js";
 import { type Deadline, earlyDeadline, runnerStopBy } from "../core/deadline.js";
 import { type App, createApp } from "./app.js";
 import { asError, type Logger } from "./log.js";
+import { metricsPublic } from "./process-settings.js";
 import { runDispatch, services as invocationServices, workflowDeps } from "./services.js";
 import { tickSettings } from "./settings.js";
 
@@ -160,5 +162,59 @@ export function delegation(
       assignee: app.config.delegateAssignee,
     },
     dispatchStore: app.store,
+  });
+}
+
+/**
+ * Whether /metrics may answer: `open` (no token configured off Lambda, or the stage is
+ * deployed with metricsPublic: true), `ok` (the bearer token matches), `unauthorized`,
+ * or, failing closed, `unavailable` (the token cannot be read) and `not-configured` (on
+ * Lambda without a token nor metricsPublic).
+ */
+export async function metricsAccess(
+  inv: Invocation<unknown>,
+  presents: (token: string) => boolean,
+): Promise<"open" | "ok" | "unauthorized" | "unavailable" | "not-configured"> {
+  const { metricsToken, log, config } = inv.app;
+  let token: string | undefined;
+  try {
+    token = await metricsToken();
+  } catch (err) {
+    // Fail closed: without knowing the token, nothing is shown.
+    log.error({ err: asError(err).message }, "metrics: could not read the metrics token");
+    return "unavailable";
+  }
+  if (token !== undefined) return presents(token) ? "ok" : "unauthorized";
+  // Fail closed on AWS: a missing parameter must not publish the scheduler's state.
+  if (config.onLambda && !metricsPublic()) {
+    log.error(
+      { param: config.metricsTokenParam },
+      "metrics: no metrics token and the stage is not deployed with metricsPublic: true; refusing",
+    );
+    return "not-configured";
+  }
+  return "open";
+}
+
+/** The Prometheus text of the state table now. */
+export async function metricsPage(
+  inv: Invocation<unknown>,
+): Promise<{ contentType: string; body: string }> {
+  const { store, log } = inv.app;
+  const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
+    store.listCommands(),
+    store.listMetrics((item) =>
+      log.warn({ key: item.key, error: item.error }, "metrics: skipping corrupt metric item"),
+    ),
+    store.getNotifyState(),
+    store.countDeadLetters(),
+  ]);
+  return renderMetrics({
+    commands,
+    corruptItems: corrupt.length,
+    stored,
+    notify,
+    deadLetters,
+    now: Date.now(),
   });
 }
