@@ -17,6 +17,7 @@ import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.
 import { stopWorkers } from "../src/lib/local/workers.js";
 import { createLogger } from "../src/lib/runtime/log.js";
 import { registerProcessSecrets } from "../src/lib/runtime/process-secrets.js";
+import { localStackSettings } from "../src/lib/runtime/process-settings.js";
 import { workersDir } from "../src/lib/runtime/services.js";
 import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
 
@@ -29,7 +30,7 @@ const config = loadConfig((message) => log.warn(message), env, root);
 registerProcessSecrets(config, env);
 const stage = config.stage;
 const tableName = `ampa-${stage}-state`;
-const lambdaPort = Number(env.AMPA_LAMBDA_PORT ?? 3002);
+const { lambdaPort, esbuildDir } = localStackSettings(env);
 const storeDir = resolve(root, config.storeDir);
 // Local task workers' logs and records (src/lib/adapters/process/worker-dispatch.ts).
 const workers = workersDir(storeDir);
@@ -89,7 +90,6 @@ if (inbox) {
 
 // serverless-offline builds into .esbuild; stale output of another build would be picked up.
 // Its own build folder, so `osls package` or `osls invoke local` never rebuild under it.
-const esbuildDir = env.AMPA_ESBUILD_DIR ?? ".ampa/esbuild";
 rmSync(resolve(root, esbuildDir), { recursive: true, force: true });
 /** serverless-offline with the stack's environment; started again if it dies (below). */
 function startOffline(): ChildProcess {

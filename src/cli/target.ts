@@ -1,5 +1,6 @@
 import { type App, createApp } from "../lib/runtime/app.js";
-import { cliShellSettings, type Config, loadConfig } from "../lib/runtime/config.js";
+import { type Config, loadConfig } from "../lib/runtime/config.js";
+import { cliShellSettings } from "../lib/runtime/process-settings.js";
 import { AmpaError } from "../lib/core/errors.js";
 import { startEmbeddedStore } from "../lib/local/embedded-store.js";
 import { acquireLock, type HeldLock, type LockInfo, readLock } from "../lib/local/lock.js";

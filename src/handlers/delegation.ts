@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import * as z from "zod";
-import { runDelegationWorkflow } from "../lib/app/worklog/workflows.js";
 import { InvalidInputError } from "../lib/core/errors.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
-import { workflowDeps } from "../lib/runtime/services.js";
+import { delegation } from "../lib/runtime/lambda-root.js";
 
 const eventSchema = z
   .object({ discord: z.boolean().optional(), dryRun: z.boolean().optional() })
@@ -26,26 +24,18 @@ export interface DelegationInvokeResult {
 export const handler: (event: unknown, context: Context) => Promise<DelegationInvokeResult> =
   lambdaHandler(
     "delegation",
-    async ({ app, event, services, remainingMs }) => {
+    async (invocation) => {
+      const { event } = invocation;
       // `osls invoke -f delegation` without --data sends no event (or an empty string).
       const parsed = eventSchema.safeParse(
         event === undefined || event === null || event === "" ? {} : event,
       );
       if (!parsed.success)
         throw new InvalidInputError('Expected {"discord"?: boolean, "dryRun"?: boolean}');
-      const outcome = await runDelegationWorkflow(
-        workflowDeps(app, services.notifier, Date.now() + remainingMs() - 10_000),
-        {
-          post: parsed.data.discord ?? false,
-          live: !parsed.data.dryRun,
-          claim: {
-            commandId: "delegation-function",
-            runId: randomUUID(),
-            assignee: app.config.delegateAssignee,
-          },
-          dispatchStore: app.store,
-        },
-      );
+      const outcome = await delegation(invocation, {
+        post: parsed.data.discord ?? false,
+        live: !parsed.data.dryRun,
+      });
       return {
         ok: outcome.ok,
         ...(outcome.report ? { report: outcome.report.text } : {}),

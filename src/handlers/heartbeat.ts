@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { sendHeartbeat } from "../lib/app/runners/heartbeat.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
+import { heartbeat } from "../lib/runtime/lambda-root.js";
 
 export interface HeartbeatResult {
   sent: boolean;
@@ -21,17 +21,14 @@ export const handler: (
   context: Context,
 ) => Promise<HeartbeatResult | APIGatewayProxyStructuredResultV2> = lambdaHandler(
   "heartbeat",
-  async ({ app, event, services }) => {
-    const result = await sendHeartbeat(
-      { notifier: services.notifier, store: app.store, clock: Date.now },
-      { force: true },
-    );
+  async (invocation) => {
+    const result = await heartbeat(invocation);
     const body: HeartbeatResult = {
       sent: result.exitCode === 0,
       exitCode: result.exitCode,
       message: result.output,
     };
-    if (!isHttpEvent(event)) return body;
+    if (!isHttpEvent(invocation.event)) return body;
     return {
       statusCode: body.sent ? 200 : body.exitCode === 2 ? 503 : 502,
       headers: { "content-type": "application/json" },

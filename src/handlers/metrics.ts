@@ -1,9 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { renderMetrics } from "../lib/adapters/prometheus.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
-import { asError } from "../lib/runtime/log.js";
-import { metricsPublic } from "../lib/runtime/metrics-access.js";
+import { metricsAccess, metricsPage } from "../lib/runtime/lambda-root.js";
 
 const text = (statusCode: number, body: string, extra: Record<string, string> = {}) => ({
   statusCode,
@@ -39,42 +37,15 @@ function authorizationOf(event: unknown): string | undefined {
 export const handler: (event?: unknown) => Promise<APIGatewayProxyStructuredResultV2> =
   lambdaHandler(
     "metrics",
-    async ({ app: { store, log, metricsToken, config }, event }) => {
-      let token: string | undefined;
-      try {
-        token = await metricsToken();
-      } catch (err) {
-        // Fail closed: without knowing the token, nothing is shown.
-        log.error({ err: asError(err).message }, "metrics: could not read the metrics token");
-        return text(503, "authorization unavailable\n");
-      }
-      // Fail closed on AWS: a missing parameter must not publish the scheduler's state.
-      if (token === undefined && config.onLambda && !metricsPublic()) {
-        log.error(
-          { param: config.metricsTokenParam },
-          "metrics: no metrics token and the stage is not deployed with metricsPublic: true; refusing",
-        );
-        return text(503, "authorization not configured\n");
-      }
-      if (token !== undefined && !bearerMatches(authorizationOf(event), token)) {
+    async (invocation) => {
+      const access = await metricsAccess(invocation, (token) =>
+        bearerMatches(authorizationOf(invocation.event), token),
+      );
+      if (access === "unavailable") return text(503, "authorization unavailable\n");
+      if (access === "not-configured") return text(503, "authorization not configured\n");
+      if (access === "unauthorized")
         return text(401, "unauthorized\n", { "www-authenticate": 'Bearer realm="ampa-metrics"' });
-      }
-      const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
-        store.listCommands(),
-        store.listMetrics((item) =>
-          log.warn({ key: item.key, error: item.error }, "metrics: skipping corrupt metric item"),
-        ),
-        store.getNotifyState(),
-        store.countDeadLetters(),
-      ]);
-      const { contentType, body } = await renderMetrics({
-        commands,
-        corruptItems: corrupt.length,
-        stored,
-        notify,
-        deadLetters,
-        now: Date.now(),
-      });
+      const { contentType, body } = await metricsPage(invocation);
       return { statusCode: 200, headers: { "content-type": contentType }, body };
     },
     {

@@ -1,7 +1,7 @@
 import type { Context } from "aws-lambda";
-import { executeClaim } from "../lib/app/run.js";
-import { runClaimSchema } from "../lib/core/run-record.js";
+import { parseClaim } from "../lib/core/claim-payload.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
+import { runClaim } from "../lib/runtime/lambda-root.js";
 
 /**
  * Invoked asynchronously by `tick` with a claimed lease: run the command and record it.
@@ -15,30 +15,15 @@ import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 export const handler: (event: unknown, context: Context) => Promise<{ status: string }> =
   lambdaHandler(
     "runCommand",
-    async ({ app, log, event, requestId, services }) => {
-      const parsed = runClaimSchema.safeParse(event);
-      if (!parsed.success) {
+    async (invocation) => {
+      const parsed = parseClaim(invocation.event);
+      if (!parsed.ok) {
         // Retrying a malformed event cannot help: log it and return.
-        app.log.error({ issues: parsed.error.issues }, "runCommand: invalid event");
+        invocation.app.log.error({ issues: parsed.issues }, "runCommand: invalid event");
         return { status: "invalid-event" };
       }
-      const claim = parsed.data;
-      const command = await app.store.getCommand(claim.commandId);
-      if (!command || command.leaseRunId !== claim.runId) {
-        // A duplicate delivery, or the lease was recovered meanwhile: someone else owns it now.
-        log.warn(
-          { commandId: claim.commandId, runId: claim.runId },
-          "runCommand: lease no longer held by this run; not running it",
-        );
-        return { status: "lease-not-held" };
-      }
-      const run = await executeClaim(
-        { ...services.runDeps, worker: `lambda:${requestId ?? "unknown"}` },
-        command,
-        claim,
-      );
       // Nothing ran (a redelivery) or nothing was recorded (the lease was lost): logged.
-      return { status: run?.outcome ?? "not-run" };
+      return { status: await runClaim(invocation, parsed.claim) };
     },
     { onError: () => ({ status: "error" }) },
   );

@@ -7,9 +7,8 @@
 //   4 the lease was lost mid-run: program killed, nothing recorded ·
 //   5 stopped by SIGTERM/SIGINT: program killed, recorded abandoned.
 import { createApp } from "../lib/runtime/app.js";
-import { workerEnvironment } from "../lib/runtime/config.js";
+import { agentSetting, workerEnvironment } from "../lib/runtime/process-settings.js";
 import { runTaskWorker, workerName } from "../lib/runtime/worker.js";
-import { agentSetting } from "../lib/runtime/agent-identity.js";
 
 const env = workerEnvironment();
 const app = createApp();

@@ -7,6 +7,7 @@ import { createRunners } from "../../src/lib/app/runners/index.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { runTick, type TickDeps, tickPass } from "../../src/lib/app/tick.js";
 import type { Command } from "../../src/lib/core/command.js";
+import { earlyDeadline } from "../../src/lib/core/deadline.js";
 import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { capturingLogger, testLogger } from "../support/logger.js";
@@ -96,7 +97,8 @@ describe("tick against a real store", () => {
       sleep: async (ms) => {
         now += ms;
       },
-      remainingMs: () => 60_000 - (now - T0),
+      // A Lambda invocation with 60 s left at T0.
+      deadline: earlyDeadline(T0, 60_000),
     });
     const passes = await runTick(deps, T0);
     expect(deps.starts.map((s) => [s.commandId, s.startedAt - T0])).toEqual([

@@ -7,6 +7,7 @@ import type { Target } from "../target.js";
 import { storeFingerprint } from "../dashboard/events.js";
 import { startDashboard, type DashboardActions } from "../dashboard/server.js";
 import { SnapshotReader } from "../dashboard/snapshot.js";
+import { dashboardSettings } from "../../lib/runtime/settings.js";
 import { terminalSafeJson } from "../format.js";
 import { cliServices, idArgument, JSON_FLAG, out, withTarget } from "../shared.js";
 
@@ -86,7 +87,7 @@ interface DashboardFlags {
 async function serve(target: Target, flags: DashboardFlags): Promise<void> {
   const { app, description } = target;
   const running = new Set<Promise<unknown>>();
-  const reader = new SnapshotReader(app);
+  const reader = new SnapshotReader({ store: app.store, config: dashboardSettings(app.config) });
   const dashboard = await startDashboard({
     port: flags.port,
     read: () => reader.read(),

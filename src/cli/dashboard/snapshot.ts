@@ -1,6 +1,7 @@
 import type { Command, RunRecord } from "../../lib/core/command.js";
 import type { CorruptItem, DeadLetter } from "../../lib/core/ports.js";
-import { selectionOptions } from "../../lib/app/tick.js";
+import { type SelectionSettings, selectionOptions } from "../../lib/app/tick.js";
+import type { Config } from "../../lib/core/config.js";
 import type { App } from "../../lib/runtime/app.js";
 import { statusReport, type StatusReport } from "../status.js";
 import type { GlobalSlots } from "./timeline.js";
@@ -16,6 +17,12 @@ export interface Snapshot {
   corrupt: readonly CorruptItem[];
   /** The scheduled starts holding the global slot, for the timeline's slots lane. */
   globalSlots?: GlobalSlots;
+}
+
+/** What the dashboard reads: the store, and the settings its report and timeline show. */
+export interface DashboardSource {
+  store: App["store"];
+  config: SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes">;
 }
 
 /** Queries in flight at once when a refresh reads run histories. */
@@ -59,7 +66,7 @@ export class SnapshotReader {
   private readonly runCache = new Map<string, { version: string; runs: RunRecord[] }>();
 
   constructor(
-    private readonly app: App,
+    private readonly app: DashboardSource,
     private readonly clock: () => number = Date.now,
   ) {}
 

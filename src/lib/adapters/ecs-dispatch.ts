@@ -1,11 +1,11 @@
 import type { ECSClient, RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-ecs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import * as z from "zod";
+import { encodeClaim } from "../core/claim-payload.js";
 import type { RunClaim } from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { Dispatch } from "../core/ports.js";
-import { runClaimSchema } from "../core/run-record.js";
 
 /** The worker's container in the task definition (deploy/task.yml). */
 export const WORKER_CONTAINER = "worker";
@@ -43,8 +43,7 @@ export function runTaskInput(
   // The token makes a retried dispatch of one claim start no second task (for 24 hours).
   if (!CLIENT_TOKEN.test(claim.runId))
     throw new Error(`run id ${JSON.stringify(claim.runId)} cannot be a RunTask client token`);
-  const { commandId, runId, startedAt, leaseExpiresAt, trigger } = claim;
-  const payload = runClaimSchema.parse({ commandId, runId, startedAt, leaseExpiresAt, trigger });
+  const { commandId, runId } = claim;
   return {
     cluster: config.taskCluster,
     taskDefinition: config.taskDefinition,
@@ -64,7 +63,7 @@ export function runTaskInput(
       containerOverrides: [
         {
           name: WORKER_CONTAINER,
-          environment: [{ name: CLAIM_VARIABLE, value: JSON.stringify(payload) }],
+          environment: [{ name: CLAIM_VARIABLE, value: encodeClaim(claim) }],
         },
       ],
     },
@@ -92,6 +91,12 @@ export interface EcsDispatchOptions {
   ssm?: SSMClient;
 }
 
+/** What the ECS dispatch reads: the cluster, the task definition and its network. */
+export type EcsDispatchSettings = Pick<
+  Config,
+  "region" | "taskCluster" | "taskDefinition" | "taskNetworkParam"
+>;
+
 /**
  * Runs a claim as an ECS Fargate task (`RunTask`) of the worker task definition, with the
  * claim in the container's environment. The subnets and security group come from the
@@ -99,7 +104,7 @@ export interface EcsDispatchOptions {
  * functions' environment without breaking offline commands). Any AWS error or a refusal
  * (capacity, a bad image) rejects with AWS's reason: the tick then fails the claim with it.
  */
-export function ecsDispatch(config: Config, opts: EcsDispatchOptions): Dispatch {
+export function ecsDispatch(config: EcsDispatchSettings, opts: EcsDispatchOptions): Dispatch {
   let ecs = opts.ecs;
   const readNetwork = taskNetworkReader(config, opts.ssm);
   return async (command, claim) => {
@@ -124,7 +129,10 @@ export function ecsDispatch(config: Config, opts: EcsDispatchOptions): Dispatch 
 }
 
 /** Reads and checks the network parameter once; a failed read is tried again next time. */
-function taskNetworkReader(config: Config, client?: SSMClient): () => Promise<TaskNetwork> {
+function taskNetworkReader(
+  config: EcsDispatchSettings,
+  client?: SSMClient,
+): () => Promise<TaskNetwork> {
   let cached: Promise<TaskNetwork> | undefined;
   let ssm = client;
   const read = async (): Promise<TaskNetwork> => {

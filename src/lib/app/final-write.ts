@@ -1,4 +1,5 @@
 import type { RunClaim, RunRecord } from "../core/command.js";
+import { type Deadline, stopBy } from "../core/deadline.js";
 import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
 import type { Clock, CommandStore } from "../core/ports.js";
@@ -28,20 +29,12 @@ export const FINAL_WRITE_RETRY = { maxAttempts: 8, baseMs: 250, capMs: 8_000 } a
 /** The most of a run's output the log line carries (CloudWatch takes 256 KB an event). */
 export const LOGGED_OUTPUT_BYTES = 32 * 1024;
 
-/** Kept free at the end of a Lambda invocation for the log line itself. */
-const SAFETY_MS = 1_000;
-
 /**
  * Until when the final write may retry: one lease TTL (the lease expires by then anyway
- * and the tick recovers it), and never past the invocation's end.
+ * and the tick recovers it), and never past the invocation's deadline.
  */
-export function finalWriteDeadline(
-  now: number,
-  leaseTtlMs: number,
-  remainingMs?: () => number,
-): number {
-  const invocationEnd = remainingMs ? now + remainingMs() - SAFETY_MS : Number.POSITIVE_INFINITY;
-  return Math.min(now + leaseTtlMs, invocationEnd);
+export function finalWriteDeadline(now: number, leaseTtlMs: number, deadline?: Deadline): number {
+  return Math.min(now + leaseTtlMs, stopBy(deadline));
 }
 
 /** Equal jitter: half the exponential step fixed, half random, so retries spread out. */

@@ -5,7 +5,8 @@ import {
   type RunNotified,
   type RunRecord,
 } from "../core/command.js";
-import type { Config } from "../core/config.js";
+import type { Config, RunnerSettings } from "../core/config.js";
+import { type Deadline, runnerStopBy } from "../core/deadline.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { ScheduledCommand } from "../core/scheduled-command.js";
@@ -40,14 +41,22 @@ import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
 /** The store as runs use it: commands, leases, run records, counters, result hashes. */
 export type RunStore = CommandStore & CounterStore & ResultHashStore & RunNotifiedStore;
 
+/** What claiming a command reads: its lease's length and its fair share. */
+export type ClaimSettings = Pick<Config, "leaseTtlMs" | "taskStartMs" | "priorityWeight">;
+
+/** What a run reads: its claim, lease and bounds, and what its runner reads. */
+export type RunSettings = ClaimSettings &
+  RunnerSettings &
+  Pick<Config, "leaseRenewMs" | "defaultMaxRuntimeMinutes">;
+
 export interface RunDeps {
   store: RunStore;
   runners: Runners;
-  config: Config;
+  config: RunSettings;
   log: Logger;
   clock: Clock;
-  /** Milliseconds the current invocation has left (Lambda); unlimited when absent. */
-  remainingMs?: () => number;
+  /** The invocation's deadline (Lambda, core/deadline.ts); unlimited when absent. */
+  deadline?: Deadline;
   /** Waits between retries of the final write (app/final-write.ts); real timers when absent. */
   sleep?: (ms: number) => Promise<void>;
   /** Posts each run's result to Discord; runs are not announced without one. */
@@ -80,7 +89,7 @@ export async function claimCommand(
     now: number;
     owner: string;
     trigger: RunClaim["trigger"];
-    config: Config;
+    config: ClaimSettings;
     virtualTime?: number;
   },
 ): Promise<RunClaim | undefined> {
@@ -197,7 +206,7 @@ export async function executeClaim(
 
 /** The final write, retried within the time left; logged when it cannot be made. */
 function recordRun(deps: RunDeps, log: Logger, claim: RunClaim, run: RunRecord): Promise<boolean> {
-  const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.remainingMs);
+  const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.deadline);
   return finishRunDurably({ ...deps, log }, claim, run, deadline);
 }
 
@@ -224,10 +233,9 @@ async function runCommand(
   ctx: { log: Logger; signal: AbortSignal },
 ): Promise<RunResult> {
   const { config, clock } = deps;
-  const safetyMs = 10_000;
   const deadline = Math.min(
     claim.startedAt + maxRuntimeMs(command, config),
-    deps.remainingMs ? clock() + deps.remainingMs() - safetyMs : Number.POSITIVE_INFINITY,
+    runnerStopBy(deps.deadline),
   );
   try {
     return await deps.runners[command.type](command, {

@@ -2,10 +2,17 @@ import type { Command } from "../core/command.js";
 import type { ScheduleListing } from "../core/schedule-listing.js";
 import type { ScheduledCommand } from "../core/scheduled-command.js";
 import type { Config } from "../core/config.js";
+import { type Deadline, stopBy } from "../core/deadline.js";
 import { asError, type Logger } from "../core/logger.js";
 import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
 import { newRunId } from "../core/run-record.js";
-import { claimCommand, failClaim, recoverAbandonedRun, type RunStore } from "./run.js";
+import {
+  claimCommand,
+  type ClaimSettings,
+  failClaim,
+  recoverAbandonedRun,
+  type RunStore,
+} from "./run.js";
 import {
   decide,
   dueToleranceMs,
@@ -16,9 +23,18 @@ import {
 
 export type { Dispatch } from "../core/ports.js";
 
+/** What selecting the next command reads: the period, the polling, the fair share. */
+export type SelectionSettings = Pick<
+  Config,
+  "pollIntervalMs" | "globalMinIntervalMs" | "tickIntervalMs" | "priorityWeight"
+>;
+
+/** What the tick reads: how it selects and how it claims. */
+export type TickSettings = ClaimSettings & SelectionSettings;
+
 export interface TickDeps {
   store: RunStore & SchedulerStore & ScheduleListing;
-  config: Config;
+  config: TickSettings;
   log: Logger;
   clock: Clock;
   dispatch: Dispatch;
@@ -26,8 +42,8 @@ export interface TickDeps {
   sleep: (ms: number) => Promise<void>;
   /** Who claims (shown on the lease), e.g. the Lambda request id. */
   owner: string;
-  /** Milliseconds the invocation has left; unlimited when absent. */
-  remainingMs?: () => number;
+  /** The invocation's deadline (core/deadline.ts); unlimited when absent. */
+  deadline?: Deadline;
 }
 
 export type PassResult =
@@ -43,7 +59,7 @@ export type PassResult =
   | { kind: "lost-race" }
   | { kind: "dispatch-failed"; commandId: string; error: string };
 
-export function selectionOptions(config: Config): SelectionOptions {
+export function selectionOptions(config: SelectionSettings): SelectionOptions {
   return {
     priorityWeight: config.priorityWeight,
     globalMinIntervalMs: config.globalMinIntervalMs,
@@ -172,7 +188,7 @@ export async function runTick(deps: TickDeps, now: number = deps.clock()): Promi
   const polling = config.globalMinIntervalMs < config.tickIntervalMs;
   const budgetMs = Math.min(
     config.tickIntervalMs - config.pollIntervalMs,
-    deps.remainingMs ? deps.remainingMs() - 5_000 : Number.POSITIVE_INFINITY,
+    stopBy(deps.deadline) - started,
   );
   await deps.store.incrementCounter("ampa_scheduler_ticks_total");
   let passAt = now;

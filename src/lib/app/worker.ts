@@ -1,5 +1,6 @@
 import type { Command, RunClaim, RunRecord } from "../core/command.js";
 import type { Logger } from "../core/logger.js";
+import { checkLease } from "./lease-check.js";
 import { executeClaim, type RunDeps } from "./run.js";
 
 /**
@@ -46,18 +47,6 @@ export interface WorkerDeps {
   ) => Promise<RunRecord | undefined>;
 }
 
-/** Why this claim must not run, read from the command as stored; undefined when it may. */
-function notHeld(command: Command | undefined, claim: RunClaim): string | undefined {
-  if (!command) return `command ${claim.commandId} does not exist (removed)`;
-  if (command.leaseRunId !== claim.runId)
-    return command.leaseRunId
-      ? `the lease belongs to run ${command.leaseRunId} now`
-      : "the lease was released (recovered or finished)";
-  if (command.leaseWorker)
-    return `run ${claim.runId} was started already by ${command.leaseWorker} (a redelivery)`;
-  return undefined;
-}
-
 /**
  * A task worker's whole job: check that the command's lease is still this claim's, run
  * it through executeClaim (which marks it started, renews the lease and records the
@@ -66,12 +55,12 @@ function notHeld(command: Command | undefined, claim: RunClaim): string | undefi
 export async function workClaim(deps: WorkerDeps, claim: RunClaim): Promise<WorkerResult> {
   const { runDeps } = deps;
   const log = deps.log.child({ commandId: claim.commandId, runId: claim.runId });
-  const command = await runDeps.store.getCommand(claim.commandId);
-  const refused = notHeld(command, claim);
-  if (refused !== undefined || !command) {
-    log.warn({ reason: refused }, "task worker: not running the claim");
-    return { code: WORKER_EXIT.notRun, reason: refused };
+  const lease = await checkLease(runDeps.store, claim);
+  if (!lease.held) {
+    log.warn({ reason: lease.reason }, "task worker: not running the claim");
+    return { code: WORKER_EXIT.notRun, reason: lease.reason };
   }
+  const { command } = lease;
   let started = false;
   // Whether the run got past its start mark tells a redelivery from a lost lease.
   const store: RunDeps["store"] = Object.create(runDeps.store, {

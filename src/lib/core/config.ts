@@ -8,33 +8,51 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ["json", "pretty", "auto"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-export interface Config {
+/** Where the state lives: the table, and the local store behind `npm start`. */
+export interface StoreConfig {
   stage: string;
   region: string;
   tableName: string;
+  maxRunHistory: number;
+  storeDir: string;
+  dynamodbEndpoint: string | undefined;
+  /** The local store's key (AMPA_DYNAMODB_KEY): every request to it must carry it. */
+  dynamodbKey: string | undefined;
+}
+
+/** The tick: how often it looks, how far apart starts are, the LLM gate, the startup post. */
+export interface SchedulerConfig {
   pollIntervalMs: number;
   globalMinIntervalMs: number;
   priorityWeight: number;
   llmHealthcheckUrl: string;
   llmProbeTimeoutMs: number;
-  maxRunHistory: number;
-  storeDir: string;
+  runScheduler: boolean;
+  /** The tick period EventBridge (or serverless-offline) fires at. */
+  tickIntervalMs: number;
+  /** The deployment's build (`${sls:instanceId}`): the startup message goes out once per build. */
+  buildId: string | undefined;
+}
+
+/** A run: where it starts, how long it may take, its lease, its output, its workspace. */
+export interface RunsConfig {
   commandCwd: string;
   defaultMaxRuntimeMinutes: number;
   /** A lease lasts this long past its worker's last renewal (AMPA_LEASE_TTL_SECONDS). */
   leaseTtlMs: number;
   /** How often a running worker renews its lease (AMPA_LEASE_RENEW_SECONDS). */
   leaseRenewMs: number;
-  /** Time a `task` run's worker has to start and take its lease (AMPA_TASK_START_SECONDS). */
-  taskStartMs: number;
-  /** Locally: run task workers in a container (AMPA_TASK_CONTAINER) when docker/podman is on PATH. */
-  taskContainer: boolean;
-  /** The worker image for local container runs (AMPA_TASK_IMAGE). */
-  taskImage: string;
   maxOutputBytes: number;
-  dynamodbEndpoint: string | undefined;
-  /** The local store's key (AMPA_DYNAMODB_KEY): every request to it must carry it. */
-  dynamodbKey: string | undefined;
+  /** AMPA_WORKSPACE_REPO: task runs clone it (app/workspace.ts); else they use commandCwd. */
+  workspaceRepo: string | undefined;
+  /** AMPA_WORKSPACE_REF: the branch or tag to clone; else the remote's default branch. */
+  workspaceRef: string | undefined;
+  /** AMPA_WORKSPACE_DIR: where workspaces are made; else the OS temp directory. */
+  workspaceDir: string | undefined;
+}
+
+/** Where a claim goes: runCommand (or inline) for `function` runs, ECS or a local worker for `task` runs. */
+export interface DispatchConfig {
   dispatch: "lambda" | "inline";
   runCommandFunction: string;
   lambdaEndpoint: string | undefined;
@@ -44,20 +62,19 @@ export interface Config {
   taskDefinition: string;
   /** `/ampa/<stage>/task-network`: the stack's subnets and security group, as JSON. */
   taskNetworkParam: string;
-  metricsPort: number;
-  logLevel: LogLevel;
-  /** AMPA_LOG_FORMAT; always `json` on Lambda unless set. */
-  logFormat: LogFormat;
-  runScheduler: boolean;
-  /** The tick period EventBridge (or serverless-offline) fires at. */
-  tickIntervalMs: number;
+  /** Time a `task` run's worker has to start and take its lease (AMPA_TASK_START_SECONDS). */
+  taskStartMs: number;
+  /** Locally: run task workers in a container (AMPA_TASK_CONTAINER) when docker/podman is on PATH. */
+  taskContainer: boolean;
+  /** The worker image for local container runs (AMPA_TASK_IMAGE). */
+  taskImage: string;
+}
+
+/** Discord: the webhook, the delivery policy, dead letters, the heartbeat, the local inbox. */
+export interface NotifyConfig {
   discordWebhook: string | undefined;
   discordWebhookParam: string;
   webhookCacheMs: number;
-  /** The bearer token /metrics requires (AMPA_METRICS_TOKEN); else the SSM parameter below. */
-  metricsToken: string | undefined;
-  /** `/ampa/<stage>/metrics-token`: when it exists, /metrics requires its token. */
-  metricsTokenParam: string;
   backoffBaseMs: number;
   maxRetries: number;
   discordTimeoutMs: number;
@@ -65,20 +82,35 @@ export interface Config {
   deadLetterFile: string | undefined;
   heartbeatMinutes: number;
   inboxPort: number;
+}
+
+/** The Worklog runs: `wl` and `gh` calls, the delegate's name, PR checks. */
+export interface WorklogConfig {
   /** Longest one `wl` (or `gh`) call may take. */
   wlTimeoutMs: number;
   /** The assignee AMPA sets on a work item it claims for an agent (AMPA_DELEGATE_ASSIGNEE). */
   delegateAssignee: string;
   /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
   verifyPrWithGh: boolean;
-  /** The deployment's build (`${sls:instanceId}`): the startup message goes out once per build. */
-  buildId: string | undefined;
-  /** AMPA_WORKSPACE_REPO: task runs clone it (app/workspace.ts); else they use commandCwd. */
-  workspaceRepo: string | undefined;
-  /** AMPA_WORKSPACE_REF: the branch or tag to clone; else the remote's default branch. */
-  workspaceRef: string | undefined;
-  /** AMPA_WORKSPACE_DIR: where workspaces are made; else the OS temp directory. */
-  workspaceDir: string | undefined;
+}
+
+/** The HTTP side: /metrics's port and token. */
+export interface HttpConfig {
+  metricsPort: number;
+  /** The bearer token /metrics requires (AMPA_METRICS_TOKEN); else the SSM parameter below. */
+  metricsToken: string | undefined;
+  /** `/ampa/<stage>/metrics-token`: when it exists, /metrics requires its token. */
+  metricsTokenParam: string;
+}
+
+export interface LogConfig {
+  logLevel: LogLevel;
+  /** AMPA_LOG_FORMAT; always `json` on Lambda unless set. */
+  logFormat: LogFormat;
+}
+
+/** What runs this process (runtime/config.ts: lambdaRuntime). */
+export interface PlatformConfig {
   /**
    * Running on AWS Lambda itself, not under serverless-offline or `osls invoke local`:
    * the webhook may come from SSM.
@@ -92,3 +124,24 @@ export interface Config {
   /** Running under `osls invoke local`: the store may be that of a running `npm start`. */
   invokedLocally: boolean;
 }
+
+/**
+ * Every setting, group by group. Only composition roots hold it whole: each use case
+ * receives the few fields it reads (its own settings type, e.g. RunnerSettings).
+ */
+export type Config = StoreConfig &
+  SchedulerConfig &
+  RunsConfig &
+  DispatchConfig &
+  NotifyConfig &
+  WorklogConfig &
+  HttpConfig &
+  LogConfig &
+  PlatformConfig;
+
+/** What a runner reads (RunnerContext.config): where and how long its programs run. */
+export type RunnerSettings = Pick<
+  RunsConfig,
+  "commandCwd" | "maxOutputBytes" | "workspaceRepo" | "workspaceRef"
+> &
+  WorklogConfig;

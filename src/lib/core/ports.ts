@@ -13,7 +13,7 @@ import type {
   RunOutcome,
   RunRecord,
 } from "./command.js";
-import type { Config } from "./config.js";
+import type { RunnerSettings } from "./config.js";
 import type { SchedulerState } from "./scheduler/select.js";
 import type { WebhookPayload } from "./discord-message.js";
 import type { Logger } from "./logger.js";
@@ -314,7 +314,8 @@ export interface Notify {
 // ── Runners ─────────────────────────────────────────────────────────────────────────
 
 export interface RunnerContext {
-  config: Config;
+  /** The few settings runners read, not the whole Config. */
+  config: RunnerSettings;
   /** The command and run this is (recorded on what the run claims, e.g. a dispatch). */
   commandId: string;
   runId: string;

@@ -1,6 +1,7 @@
 /**
- * Who a task worker's programs run as (AMPA_AGENT_UID, AMPA_AGENT_GID): an unprivileged
- * user that is not the worker's, so an agent cannot read the worker's /proc/<pid>/environ
+ * Who a task worker's programs run as (AMPA_AGENT_UID, AMPA_AGENT_GID, read in
+ * runtime/process-settings.ts): an unprivileged user that is not the worker's, so an
+ * agent cannot read the worker's /proc/<pid>/environ
  * (its AWS credentials URI, its secrets) nor write its files. Unset: programs run as the
  * worker (a laptop's `npm start`). Set but not possible (no root, no CAP_SETUID): the run
  * fails with the reason; nothing runs as the worker instead.
@@ -11,38 +12,9 @@ import type { RunAs } from "../core/task-ports.js";
 import { opencodeSummarizer } from "../adapters/process/programs.js";
 import { runProcess } from "../adapters/process/run-process.js";
 import { scratchDirs } from "../adapters/scratch-dirs.js";
+import type { AgentSetting } from "./process-settings.js";
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** The setting as read: a user to run as, none, or why the value is refused. */
-export type AgentSetting = { runAs?: RunAs } | { error: string };
-
-const ID = /^[0-9]{1,10}$/;
-/** Above it are (uid_t)-1 and the overflow id: never a real user. */
-const MAX_ID = 4_294_967_293;
-
-function parseId(name: string, value: string): number | string {
-  const id = Number(value);
-  if (!ID.test(value) || id > MAX_ID) return `${name}=${value}: expected a numeric id`;
-  if (id === 0) return `${name}=0: agents never run as root`;
-  return id;
-}
-
-/** AMPA_AGENT_UID (numeric; no name lookup) and AMPA_AGENT_GID (default: the same number). */
-export function agentSetting(env: Env = process.env, workerUid = process.getuid?.()): AgentSetting {
-  const uidText = env.AMPA_AGENT_UID?.trim() || undefined;
-  const gidText = env.AMPA_AGENT_GID?.trim() || undefined;
-  if (!uidText) return gidText ? { error: "AMPA_AGENT_GID is set without AMPA_AGENT_UID" } : {};
-  const uid = parseId("AMPA_AGENT_UID", uidText);
-  const gid = parseId("AMPA_AGENT_GID", gidText ?? uidText);
-  if (typeof uid === "string") return { error: uid };
-  if (typeof gid === "string") return { error: gid };
-  if (uid === workerUid)
-    return {
-      error: `AMPA_AGENT_UID=${uid} is the worker's own uid: agents need a user of their own`,
-    };
-  return { runAs: { uid, gid } };
-}
+export { type AgentSetting, agentSetting } from "./process-settings.js";
 
 /** What a task worker starts its programs with, once its agent user is ready. */
 export interface AgentRuntime {

@@ -105,11 +105,3 @@ export function createApp(opts: AppOptions = {}): App {
     metricsToken,
   };
 }
-
-let cached: App | undefined;
-
-/** The container's App, created on first use (cold start) and reused while warm. */
-export function app(): App {
-  cached ??= createApp();
-  return cached;
-}

@@ -28,7 +28,7 @@ export const storeKey = z.string().regex(/^[A-Za-z0-9]{16,128}$/, "expected 16-1
 
 /**
  * Settings of the programs runs start, read from the worker's environment when one starts
- * (core/child-env.ts, runtime/child-settings.ts) rather than into the Config.
+ * (core/child-env.ts, runtime/process-settings.ts) rather than into the Config.
  */
 export const CHILD_VARIABLES = ["AMPA_CHILD_ENV_PASSTHROUGH", "AMPA_SUMMARIZE_WITH_AGENT"];
 

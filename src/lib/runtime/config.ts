@@ -1,31 +1,40 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import * as z from "zod";
-import { type Config, LOG_FORMATS, LOG_LEVELS } from "../core/config.js";
+import type {
+  Config,
+  DispatchConfig,
+  HttpConfig,
+  LogConfig,
+  NotifyConfig,
+  PlatformConfig,
+  RunsConfig,
+  SchedulerConfig,
+  StoreConfig,
+  WorklogConfig,
+} from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { redactSecrets } from "../core/secrets.js";
+import { booleanish, CHILD_VARIABLES, editDistance, type Env } from "./config-values.js";
 import {
-  absolutePath,
-  booleanish,
-  CHILD_VARIABLES,
-  editDistance,
-  type Env,
-  gitRef,
-  type Knob,
-  knob,
-  gitRemote,
-  nonNegativeNumber,
-  port,
-  positiveInt,
-  positiveNumber,
-  secretKnob,
-  storeKey,
-  unquote,
-} from "./config-values.js";
+  type ConfigWarning,
+  knobs,
+  lambdaRuntime,
+  onAws,
+  onLambda,
+  type RawConfig,
+  readKnobs,
+} from "./config-knobs.js";
 import { LIMIT_VARIABLES } from "./limits.js";
 
 export { editDistance } from "./config-values.js";
+export { type ConfigWarning, type LambdaRuntime, lambdaRuntime, onLambda } from "./config-knobs.js";
+export {
+  type CliShellSettings,
+  cliShellSettings,
+  type WorkerEnvironment,
+  workerEnvironment,
+} from "./process-settings.js";
 
 export type { Config } from "../core/config.js";
 
@@ -34,114 +43,10 @@ export type { Config } from "../core/config.js";
  * (as the Python seed did). `AMPA_LOAD_DOTENV=0` turns the file off. A value that does
  * not parse is replaced by its default with a warning naming the variable, except on
  * Lambda, where it fails the cold start (see {@link loadConfig}). An `AMPA_*` variable
- * that is no setting gets a warning with the nearest known name.
+ * that is no setting gets a warning with the nearest known name. The variables are in
+ * runtime/config-knobs.ts; those read at the moment of use in runtime/process-settings.ts.
  */
 export type { Env } from "./config-values.js";
-
-/**
- * What runs this process. AWS Lambda and both of osls's emulators set the function name;
- * serverless-offline (`npm start`) adds IS_OFFLINE, `osls invoke local` IS_LOCAL. Without a
- * function name it is the CLI, `npm start` itself or a test.
- */
-export type LambdaRuntime = "lambda" | "offline" | "invoke-local" | "none";
-
-export function lambdaRuntime(env: Env): LambdaRuntime {
-  if (!env.AWS_LAMBDA_FUNCTION_NAME) return "none";
-  if (env.IS_OFFLINE) return "offline";
-  if (env.IS_LOCAL) return "invoke-local";
-  return "lambda";
-}
-
-/** On AWS Lambda itself: a function name and neither emulator's flag. */
-export const onLambda = (env: Env): boolean => lambdaRuntime(env) === "lambda";
-/** On AWS: Lambda, or an ECS task (the task worker), which has a task metadata endpoint. */
-const onAws = (env: Env): boolean => onLambda(env) || Boolean(env.ECS_CONTAINER_METADATA_URI_V4);
-const stageOf = (env: Env) => env.AMPA_STAGE?.trim() || "dev";
-
-const knobs = {
-  AMPA_STAGE: knob(z.string().regex(/^[A-Za-z0-9-]{1,32}$/), "dev"),
-  AWS_REGION: knob(z.string().min(1), "us-east-1"),
-  AMPA_TABLE_NAME: knob(
-    z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
-    (env) => `ampa-${stageOf(env)}-state`,
-  ),
-  AMPA_SCHEDULER_POLL_INTERVAL_SECONDS: knob(positiveNumber, 5),
-  AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: knob(nonNegativeNumber, 60),
-  AMPA_SCHEDULER_PRIORITY_WEIGHT: knob(nonNegativeNumber, 0.1),
-  AMPA_LLM_HEALTHCHECK_URL: knob(z.url({ protocol: /^https?$/ }), "http://localhost:8000/health"),
-  AMPA_LLM_PROBE_TIMEOUT_MS: knob(positiveInt, 2000),
-  AMPA_SCHEDULER_MAX_RUN_HISTORY: knob(positiveInt.max(1000), 50),
-  AMPA_SCHEDULER_STORE: knob(z.string().min(1), ".ampa/data"),
-  // /tmp on Lambda (the only writable directory) and under `osls invoke local`, which stands
-  // in for it; serverless-offline and everything else run where they were started.
-  AMPA_COMMAND_CWD: knob(z.string().min(1), (env) =>
-    ["lambda", "invoke-local"].includes(lambdaRuntime(env))
-      ? "/tmp"
-      : env.INIT_CWD || process.cwd(),
-  ),
-  AMPA_DEFAULT_MAX_RUNTIME_MINUTES: knob(positiveInt.max(1440), 10),
-  AMPA_LEASE_TTL_SECONDS: knob(positiveNumber, 180),
-  AMPA_LEASE_RENEW_SECONDS: knob(positiveNumber, 60),
-  // Fargate provisions and pulls the image before the worker can take its lease.
-  AMPA_TASK_START_SECONDS: knob(positiveNumber, 300),
-  // Locally, run a `task` run's worker in this image (docker or podman on PATH) instead of
-  // as a detached node process.
-  AMPA_TASK_CONTAINER: knob(booleanish, false),
-  AMPA_TASK_IMAGE: knob(
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/),
-    "ampa-worker:latest",
-  ),
-  AMPA_MAX_OUTPUT_BYTES: knob(positiveInt.min(1024).max(300_000), 262_144),
-  AMPA_DYNAMODB_ENDPOINT: knob(z.url().optional(), undefined),
-  AMPA_DYNAMODB_KEY: secretKnob(storeKey.optional(), undefined),
-  // Wherever a Lambda runtime (real or emulated) runs the handlers, runCommand is beside them.
-  AMPA_DISPATCH: knob(z.enum(["lambda", "inline"]), (env) =>
-    lambdaRuntime(env) === "none" ? "inline" : "lambda",
-  ),
-  AMPA_RUN_COMMAND_FUNCTION: knob(z.string().min(1), (env) => `ampa-${stageOf(env)}-runCommand`),
-  AMPA_LAMBDA_ENDPOINT: knob(z.url().optional(), undefined),
-  // The ECS task target (deploy/task.yml names both after the stage).
-  AMPA_TASK_CLUSTER: knob(
-    z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
-    (env) => `ampa-${stageOf(env)}`,
-  ),
-  AMPA_TASK_DEFINITION: knob(
-    z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
-    (env) => `ampa-${stageOf(env)}-worker`,
-  ),
-  AMPA_METRICS_PORT: knob(port, 8000),
-  AMPA_LOG_LEVEL: knob(z.enum(LOG_LEVELS), "info"),
-  // CloudWatch wants one JSON object per line, whatever stdout looks like.
-  AMPA_LOG_FORMAT: knob(z.enum(LOG_FORMATS), (env) => (onLambda(env) ? "json" : "auto")),
-  AMPA_RUN_SCHEDULER: knob(booleanish, true),
-  AMPA_DISCORD_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
-  AMPA_DISCORD_WEBHOOK_PARAM: knob(
-    z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/),
-    (env) => `/ampa/${stageOf(env)}/discord-webhook`,
-  ),
-  AMPA_WEBHOOK_CACHE_SECONDS: knob(nonNegativeNumber, 300),
-  // Any non-empty value turns the check on: a short token must not silently turn it off.
-  AMPA_METRICS_TOKEN: secretKnob(z.string().min(1).optional(), undefined),
-  AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),
-  AMPA_MAX_RETRIES: knob(z.coerce.number().int().min(0).max(100), 10),
-  AMPA_DISCORD_TIMEOUT_SECONDS: knob(positiveNumber, 10),
-  AMPA_DEADLETTER_WEBHOOK: secretKnob(z.url({ protocol: /^https?$/ }).optional(), undefined),
-  AMPA_DEADLETTER_FILE: knob(z.string().min(1).optional(), undefined),
-  AMPA_HEARTBEAT_MINUTES: knob(positiveInt.max(1440), 1),
-  AMPA_INBOX_PORT: knob(port, 8025),
-  AMPA_WL_TIMEOUT_SECONDS: knob(positiveNumber, 60),
-  AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
-  // Passed to `wl update --assignee` and `wl list --assignee` as one argv element.
-  AMPA_DELEGATE_ASSIGNEE: knob(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/), "ampa"),
-  AMPA_BUILD_ID: knob(z.string().min(1).optional(), undefined),
-  // Hidden in warnings: a refused URL may be one that carries a token.
-  AMPA_WORKSPACE_REPO: secretKnob(gitRemote.optional(), undefined),
-  AMPA_WORKSPACE_REF: knob(gitRef.optional(), undefined),
-  AMPA_WORKSPACE_DIR: knob(absolutePath.optional(), undefined),
-} as const;
-
-type Knobs = typeof knobs;
-export type RawConfig = { [K in keyof Knobs]: ReturnType<Knobs[K]["fallback"]> };
 
 /**
  * `AMPA_*` variables that AMPA reads or sets outside the table above: the `.env` switches,
@@ -158,8 +63,10 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_DOUBLES_DIR",
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
-  ...["AMPA_AGENT_UID", "AMPA_AGENT_GID"], // the task worker's agent user: agent-identity.ts
-  "AMPA_METRICS_PUBLIC", // the metrics function's (runtime/metrics-access.ts)
+  // Read at the moment of use (runtime/process-settings.ts): the task worker's agent user,
+  // the metrics function's metricsPublic.
+  ...["AMPA_AGENT_UID", "AMPA_AGENT_GID"],
+  "AMPA_METRICS_PUBLIC",
 ];
 const KNOWN_VARIABLES = [
   ...Object.keys(knobs),
@@ -167,16 +74,6 @@ const KNOWN_VARIABLES = [
   ...LIMIT_VARIABLES,
   ...CHILD_VARIABLES,
 ];
-
-export interface ConfigWarning {
-  /** `invalid`: the value does not parse; `unknown`: an `AMPA_*` name that is no setting. */
-  kind: "invalid" | "unknown";
-  variable: string;
-  value: string;
-  message: string;
-  /** Why the value is invalid, with the value unless it is a secret (empty when unknown). */
-  problem: string;
-}
 
 export function nearestKnownVariable(name: string): string {
   let best = KNOWN_VARIABLES[0] ?? name;
@@ -224,38 +121,6 @@ export function readEnvironment(env: Env = process.env, cwd: string = process.cw
   return { ...env, ...cleaned };
 }
 
-/** Each knob's parsed value, or its default with a warning when the value does not parse. */
-function readKnobs(env: Env): { raw: RawConfig; warnings: ConfigWarning[] } {
-  const warnings: ConfigWarning[] = [];
-  const raw = {} as Record<string, unknown>;
-  for (const [name, spec] of Object.entries(knobs) as [keyof Knobs, Knob<unknown>][]) {
-    const value = env[name];
-    const fallback = spec.fallback(env);
-    if (value === undefined || value.trim() === "") {
-      raw[name] = fallback;
-      continue;
-    }
-    // Quotes around a value are common in .env files and shell exports.
-    const parsed = spec.schema.safeParse(unquote(value.trim()));
-    if (parsed.success) {
-      raw[name] = parsed.data;
-    } else {
-      raw[name] = fallback;
-      const reason = parsed.error.issues[0]?.message ?? "invalid";
-      const shown = spec.secret ? "(value hidden)" : JSON.stringify(value);
-      const problem = `${name}=${shown} is invalid (${reason})`;
-      warnings.push({
-        kind: "invalid",
-        variable: name,
-        value: spec.secret ? "" : value,
-        problem,
-        message: `${problem}; using the default ${JSON.stringify(fallback ?? null)}`,
-      });
-    }
-  }
-  return { raw: raw as RawConfig, warnings };
-}
-
 /** A renewal period of at least the TTL would let live leases expire: a third of it instead. */
 function checkLeaseTiming(
   r: { -readonly [K in keyof RawConfig]: RawConfig[K] },
@@ -276,65 +141,103 @@ function checkLeaseTiming(
   ];
 }
 
+// One builder per group of the Config (core/config.ts), each from the parsed variables.
+
+const storeConfig = (r: RawConfig): StoreConfig => ({
+  stage: r.AMPA_STAGE,
+  region: r.AWS_REGION,
+  tableName: r.AMPA_TABLE_NAME,
+  maxRunHistory: r.AMPA_SCHEDULER_MAX_RUN_HISTORY,
+  storeDir: r.AMPA_SCHEDULER_STORE,
+  dynamodbEndpoint: r.AMPA_DYNAMODB_ENDPOINT,
+  dynamodbKey: r.AMPA_DYNAMODB_KEY,
+});
+
+const schedulerConfig = (r: RawConfig): SchedulerConfig => ({
+  pollIntervalMs: r.AMPA_SCHEDULER_POLL_INTERVAL_SECONDS * 1000,
+  globalMinIntervalMs: r.AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS * 1000,
+  priorityWeight: r.AMPA_SCHEDULER_PRIORITY_WEIGHT,
+  llmHealthcheckUrl: r.AMPA_LLM_HEALTHCHECK_URL,
+  llmProbeTimeoutMs: r.AMPA_LLM_PROBE_TIMEOUT_MS,
+  runScheduler: r.AMPA_RUN_SCHEDULER,
+  tickIntervalMs: 60_000,
+  buildId: r.AMPA_BUILD_ID,
+});
+
+const runsConfig = (r: RawConfig): RunsConfig => ({
+  commandCwd: r.AMPA_COMMAND_CWD,
+  defaultMaxRuntimeMinutes: r.AMPA_DEFAULT_MAX_RUNTIME_MINUTES,
+  leaseTtlMs: r.AMPA_LEASE_TTL_SECONDS * 1000,
+  leaseRenewMs: r.AMPA_LEASE_RENEW_SECONDS * 1000,
+  maxOutputBytes: r.AMPA_MAX_OUTPUT_BYTES,
+  workspaceRepo: r.AMPA_WORKSPACE_REPO,
+  workspaceRef: r.AMPA_WORKSPACE_REF,
+  workspaceDir: r.AMPA_WORKSPACE_DIR,
+});
+
+const dispatchConfig = (r: RawConfig): DispatchConfig => ({
+  dispatch: r.AMPA_DISPATCH,
+  runCommandFunction: r.AMPA_RUN_COMMAND_FUNCTION,
+  lambdaEndpoint: r.AMPA_LAMBDA_ENDPOINT,
+  taskCluster: r.AMPA_TASK_CLUSTER,
+  taskDefinition: r.AMPA_TASK_DEFINITION,
+  taskNetworkParam: `/ampa/${r.AMPA_STAGE}/task-network`,
+  taskStartMs: r.AMPA_TASK_START_SECONDS * 1000,
+  taskContainer: r.AMPA_TASK_CONTAINER,
+  taskImage: r.AMPA_TASK_IMAGE,
+});
+
+const notifyConfig = (r: RawConfig): NotifyConfig => ({
+  discordWebhook: r.AMPA_DISCORD_WEBHOOK,
+  discordWebhookParam: r.AMPA_DISCORD_WEBHOOK_PARAM,
+  webhookCacheMs: r.AMPA_WEBHOOK_CACHE_SECONDS * 1000,
+  backoffBaseMs: r.AMPA_BACKOFF_BASE_SECONDS * 1000,
+  maxRetries: r.AMPA_MAX_RETRIES,
+  discordTimeoutMs: r.AMPA_DISCORD_TIMEOUT_SECONDS * 1000,
+  deadLetterWebhook: r.AMPA_DEADLETTER_WEBHOOK,
+  deadLetterFile: r.AMPA_DEADLETTER_FILE,
+  heartbeatMinutes: r.AMPA_HEARTBEAT_MINUTES,
+  inboxPort: r.AMPA_INBOX_PORT,
+});
+
+const worklogConfig = (r: RawConfig): WorklogConfig => ({
+  wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
+  delegateAssignee: r.AMPA_DELEGATE_ASSIGNEE,
+  verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
+});
+
+const httpConfig = (r: RawConfig): HttpConfig => ({
+  metricsPort: r.AMPA_METRICS_PORT,
+  metricsToken: r.AMPA_METRICS_TOKEN,
+  metricsTokenParam: `/ampa/${r.AMPA_STAGE}/metrics-token`,
+});
+
+const logConfig = (r: RawConfig): LogConfig => ({
+  logLevel: r.AMPA_LOG_LEVEL,
+  logFormat: r.AMPA_LOG_FORMAT,
+});
+
+const platformConfig = (env: Env): PlatformConfig => ({
+  onLambda: onLambda(env),
+  onAws: onAws(env),
+  invokedLocally: lambdaRuntime(env) === "invoke-local",
+});
+
 export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning[] } {
   const { raw: r, warnings: knobWarnings } = readKnobs(env);
   const warnings = [...knobWarnings, ...checkLeaseTiming(r, env)];
   return {
     warnings: [...warnings, ...unknownVariables(env)],
     config: {
-      stage: r.AMPA_STAGE,
-      region: r.AWS_REGION,
-      tableName: r.AMPA_TABLE_NAME,
-      pollIntervalMs: r.AMPA_SCHEDULER_POLL_INTERVAL_SECONDS * 1000,
-      globalMinIntervalMs: r.AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS * 1000,
-      priorityWeight: r.AMPA_SCHEDULER_PRIORITY_WEIGHT,
-      llmHealthcheckUrl: r.AMPA_LLM_HEALTHCHECK_URL,
-      llmProbeTimeoutMs: r.AMPA_LLM_PROBE_TIMEOUT_MS,
-      maxRunHistory: r.AMPA_SCHEDULER_MAX_RUN_HISTORY,
-      storeDir: r.AMPA_SCHEDULER_STORE,
-      commandCwd: r.AMPA_COMMAND_CWD,
-      defaultMaxRuntimeMinutes: r.AMPA_DEFAULT_MAX_RUNTIME_MINUTES,
-      leaseTtlMs: r.AMPA_LEASE_TTL_SECONDS * 1000,
-      leaseRenewMs: r.AMPA_LEASE_RENEW_SECONDS * 1000,
-      taskStartMs: r.AMPA_TASK_START_SECONDS * 1000,
-      taskContainer: r.AMPA_TASK_CONTAINER,
-      taskImage: r.AMPA_TASK_IMAGE,
-      maxOutputBytes: r.AMPA_MAX_OUTPUT_BYTES,
-      dynamodbEndpoint: r.AMPA_DYNAMODB_ENDPOINT,
-      dynamodbKey: r.AMPA_DYNAMODB_KEY,
-      dispatch: r.AMPA_DISPATCH,
-      runCommandFunction: r.AMPA_RUN_COMMAND_FUNCTION,
-      lambdaEndpoint: r.AMPA_LAMBDA_ENDPOINT,
-      taskCluster: r.AMPA_TASK_CLUSTER,
-      taskDefinition: r.AMPA_TASK_DEFINITION,
-      taskNetworkParam: `/ampa/${r.AMPA_STAGE}/task-network`,
-      metricsPort: r.AMPA_METRICS_PORT,
-      logLevel: r.AMPA_LOG_LEVEL,
-      logFormat: r.AMPA_LOG_FORMAT,
-      runScheduler: r.AMPA_RUN_SCHEDULER,
-      tickIntervalMs: 60_000,
-      discordWebhook: r.AMPA_DISCORD_WEBHOOK,
-      discordWebhookParam: r.AMPA_DISCORD_WEBHOOK_PARAM,
-      webhookCacheMs: r.AMPA_WEBHOOK_CACHE_SECONDS * 1000,
-      metricsToken: r.AMPA_METRICS_TOKEN,
-      metricsTokenParam: `/ampa/${r.AMPA_STAGE}/metrics-token`,
-      backoffBaseMs: r.AMPA_BACKOFF_BASE_SECONDS * 1000,
-      maxRetries: r.AMPA_MAX_RETRIES,
-      discordTimeoutMs: r.AMPA_DISCORD_TIMEOUT_SECONDS * 1000,
-      deadLetterWebhook: r.AMPA_DEADLETTER_WEBHOOK,
-      deadLetterFile: r.AMPA_DEADLETTER_FILE,
-      heartbeatMinutes: r.AMPA_HEARTBEAT_MINUTES,
-      inboxPort: r.AMPA_INBOX_PORT,
-      wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
-      verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
-      delegateAssignee: r.AMPA_DELEGATE_ASSIGNEE,
-      buildId: r.AMPA_BUILD_ID,
-      workspaceRepo: r.AMPA_WORKSPACE_REPO,
-      workspaceRef: r.AMPA_WORKSPACE_REF,
-      workspaceDir: r.AMPA_WORKSPACE_DIR,
-      onLambda: onLambda(env),
-      onAws: onAws(env),
-      invokedLocally: lambdaRuntime(env) === "invoke-local",
+      ...storeConfig(r),
+      ...schedulerConfig(r),
+      ...runsConfig(r),
+      ...dispatchConfig(r),
+      ...notifyConfig(r),
+      ...worklogConfig(r),
+      ...httpConfig(r),
+      ...logConfig(r),
+      ...platformConfig(env),
     },
   };
 }
@@ -365,32 +268,4 @@ export function loadConfig(
   // A relative store directory belongs to the project, wherever the process runs from
   // (`osls invoke local` runs handlers inside the build folder).
   return { ...config, storeDir: resolve(findProjectRoot(cwd), config.storeDir) };
-}
-
-/** What the CLI takes from its shell alone, not from `.env` (see {@link cliShellSettings}). */
-export interface CliShellSettings {
-  /** AMPA_LOG_LEVEL was set: the CLI logs at the configured level, else warnings only. */
-  logLevelSet: boolean;
-  /** AMPA_TABLE_NAME, for `--stage`: else the stage's `ampa-<stage>-state`. */
-  tableName: string | undefined;
-}
-
-/**
- * The settings the CLI reads from its own environment only: a `.env` describes the local
- * stack, so neither its log level nor its table name applies to an `ampa --stage` call.
- */
-export function cliShellSettings(env: Env = process.env): CliShellSettings {
-  return { logLevelSet: Boolean(env.AMPA_LOG_LEVEL), tableName: env.AMPA_TABLE_NAME };
-}
-
-/** What a task worker (src/handlers/task.ts) takes from its environment besides settings. */
-export interface WorkerEnvironment {
-  /** The claim to run, as JSON (AMPA_CLAIM). */
-  claim: string | undefined;
-  /** The ECS task metadata endpoint (v4), set by Fargate: the worker names itself by it. */
-  ecsMetadataUri: string | undefined;
-}
-
-export function workerEnvironment(env: Env = process.env): WorkerEnvironment {
-  return { claim: env.AMPA_CLAIM, ecsMetadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined };
 }

@@ -1,26 +1,9 @@
 import type { Context } from "aws-lambda";
 import { AmpaError, ConfigError } from "../core/errors.js";
-import { app as containerApp, type App } from "./app.js";
+import { type Invocation, invocation } from "./lambda-root.js";
 import { asError, createLogger, type Logger } from "./log.js";
-import { services as invocationServices } from "./services.js";
 
-/** The notifier and runners of one invocation. */
-export type Services = ReturnType<typeof invocationServices>;
-
-/** What one invocation of a handler gets. */
-export interface Invocation<E> {
-  app: App;
-  /** The container's logger with this invocation's request id. */
-  log: Logger;
-  /** The notifier and runners bound to this invocation's logger and time (built on use). */
-  readonly services: Services;
-  /** Time left before Lambda stops the invocation (unbounded without a context). */
-  remainingMs: () => number;
-  /** Lambda's request id (undefined when called without a context, as HTTP tests do). */
-  requestId: string | undefined;
-  event: E;
-  context: Context | undefined;
-}
+export type { Invocation } from "./lambda-root.js";
 
 /** A failed invocation, as a handler may answer it. */
 export interface Failure {
@@ -54,36 +37,10 @@ export interface HandlerOptions<R> {
   requestIdKey?: string;
 }
 
-/** The request-scoped parts of an invocation; the App is created here on a cold start. */
-function invocation<E>(
-  event: E,
-  context: Context | undefined,
-  requestIdKey: string,
-): Invocation<E> {
-  const app = containerApp();
-  const requestId = context?.awsRequestId;
-  const log = requestId === undefined ? app.log : app.log.child({ [requestIdKey]: requestId });
-  const remainingMs = context
-    ? () => context.getRemainingTimeInMillis()
-    : () => Number.POSITIVE_INFINITY;
-  let built: Services | undefined;
-  return {
-    app,
-    log,
-    remainingMs,
-    requestId,
-    event,
-    context,
-    get services() {
-      built ??= invocationServices(app, { log, ...(context ? { remainingMs } : {}) });
-      return built;
-    },
-  };
-}
-
 /**
- * A Lambda entry point: `body` gets the invocation (App, request-scoped logger and
- * services, time left); a failure goes through {@link failureOf} to `onError`.
+ * A Lambda entry point: `body` gets the invocation (runtime/lambda-root.ts: App,
+ * request-scoped logger and services, deadline); a failure goes through
+ * {@link failureOf} to `onError`.
  */
 export function handler<E, R>(
   name: string,

@@ -6,17 +6,19 @@ import { findOnPath } from "../adapters/process/programs.js";
 import { workerDispatch } from "../adapters/process/worker-dispatch.js";
 import { ecsDispatch } from "../adapters/ecs-dispatch.js";
 import { commandRuntime, type Runtime } from "../core/command.js";
+import type { Deadline } from "../core/deadline.js";
 import type { Dispatch, Summarizer } from "../core/ports.js";
 import type { App } from "./app.js";
 import { summarizerFromEnv } from "./child-settings.js";
 import { findProjectRoot } from "./config.js";
 import type { Logger } from "./log.js";
+import { notifierSettings, runSettings } from "./settings.js";
 import { Notifier } from "../app/notify/notifier.js";
 import { inlineDispatch, type RunDeps } from "../app/run.js";
 import { createRunners } from "../app/runners/index.js";
 import type { WorkflowDeps } from "../app/worklog/workflows.js";
 
-/** `{ summarize }` when the operator opted in (runtime/child-settings.ts), else nothing. */
+/** `{ summarize }` when the operator opted in (runtime/process-settings.ts), else nothing. */
 function optionalSummarizer(): { summarize?: NonNullable<WorkflowDeps["summarize"]> } {
   const summarize = summarizerFromEnv();
   return summarize ? { summarize } : {};
@@ -35,12 +37,13 @@ export function workflowDeps(app: App, notifier: Notifier, deadline: number): Wo
   };
 }
 
-/** Per-invocation collaborators: the notifier and runners bound to the time left. */
+/** Per-invocation collaborators: the notifier and runners bound to the deadline. */
 export function services(
   app: App,
   opts: {
     log?: Logger;
-    remainingMs?: () => number;
+    /** The invocation's deadline (Lambda): the notifier and runs stop in time for it. */
+    deadline?: Deadline;
     maxSendMs?: number;
     /** The task worker's: every program as its agent user (runtime/agent-identity.ts). */
     processes?: typeof processes;
@@ -53,11 +56,11 @@ export function services(
     store: app.store,
     webhook: app.webhook,
     deliver: deliverToWebhook,
-    config: app.config,
+    config: notifierSettings(app.config),
     log,
     clock,
     sleep: (ms) => sleep(ms),
-    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+    ...(opts.deadline ? { deadline: opts.deadline } : {}),
     ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });
   const summarize = opts.summarize ? { summarize: opts.summarize } : optionalSummarizer();
@@ -70,12 +73,12 @@ export function services(
   const runDeps: RunDeps = {
     store: app.store,
     runners,
-    config: app.config,
+    config: runSettings(app.config),
     log,
     clock,
     notifier,
     ...summarize,
-    ...(opts.remainingMs ? { remainingMs: opts.remainingMs } : {}),
+    ...(opts.deadline ? { deadline: opts.deadline } : {}),
   };
   return { notifier, runDeps };
 }

@@ -6,7 +6,7 @@ import { scratchDirs } from "../adapters/scratch-dirs.js";
 import { ssmTaskSecrets } from "../adapters/ssm-task-secrets.js";
 import { workspaceRunner, type WorkspaceDeps } from "../app/workspace.js";
 import type { Runner, Runners, ToolRunner } from "../core/ports.js";
-import { runClaimSchema } from "../core/run-record.js";
+import { decodeClaim } from "../core/claim-payload.js";
 import type { App } from "./app.js";
 import {
   type AgentRuntime,
@@ -15,7 +15,7 @@ import {
   agentSummarizer,
   prepareAgent,
 } from "./agent-identity.js";
-import { summarizingWithAgent } from "./child-settings.js";
+import { summarizingWithAgent } from "./process-settings.js";
 import { asError } from "./log.js";
 import { services } from "./services.js";
 
@@ -82,7 +82,7 @@ function agentServices(agent: AgentRuntime) {
   if (!runAs || !home) return { processes };
   return {
     processes: agentProcesses(processes, runAs, home),
-    // Opt-in as everywhere (child-settings.ts); none: long output is cut.
+    // Opt-in as everywhere (process-settings.ts); none: long output is cut.
     ...(summarizingWithAgent() ? { summarize: agentSummarizer(runAs, home) } : {}),
   };
 }
@@ -106,22 +106,16 @@ export interface TaskWorkerOptions {
  */
 export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResult> {
   const { app } = opts;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(opts.claimJson ?? "");
-  } catch {
-    raw = undefined;
-  }
-  const parsed = runClaimSchema.safeParse(raw);
-  if (!parsed.success) {
+  const parsed = decodeClaim(opts.claimJson ?? "");
+  if (!parsed.ok) {
     const reason =
       opts.claimJson === undefined
         ? "AMPA_CLAIM is not set: a task worker needs the claim to run"
-        : `AMPA_CLAIM is not a valid claim: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+        : `AMPA_CLAIM is not a valid claim: ${parsed.problem}`;
     app.log.error(reason);
     return { code: WORKER_EXIT.badClaim, reason };
   }
-  const claim = parsed.data;
+  const { claim } = parsed;
   const log = app.log.child({ worker: opts.worker });
   const agent = await prepareAgent(opts.agent ?? {}, app.config.workspaceDir);
   if (agent.error) log.error(agent.error);

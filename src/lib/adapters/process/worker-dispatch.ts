@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Dispatch } from "../../core/ports.js";
-import { runCommandEvent } from "../lambda-dispatch.js";
+import { encodeClaim } from "../../core/claim-payload.js";
 import { openPrivateLog, privateDir } from "../private-files.js";
 import { processStartTime, writeWorkerRecord } from "./worker-records.js";
 
@@ -102,7 +102,7 @@ export function workerDispatch(opts: WorkerDispatchOptions): Dispatch {
     const log = join(opts.workersDir, `${claim.runId}.log`);
     const env = workerEnv(opts.env, {
       ...opts.overrides,
-      AMPA_CLAIM: JSON.stringify(runCommandEvent(claim)),
+      AMPA_CLAIM: encodeClaim(claim),
     });
     const base = {
       runId: claim.runId,

@@ -1,5 +1,6 @@
 import { appendFile } from "node:fs/promises";
 import type { Config } from "../../core/config.js";
+import { type Deadline, stopBy } from "../../core/deadline.js";
 import { discordPayload } from "../../core/discord-message.js";
 import { asError, type Logger } from "../../core/logger.js";
 import type {
@@ -39,23 +40,29 @@ export interface RedriveResult {
   skipped: number;
 }
 
+/** What the notifier reads: the delivery policy and where dead letters also go. */
+export type NotifierSettings = Pick<
+  Config,
+  "backoffBaseMs" | "maxRetries" | "discordTimeoutMs" | "deadLetterFile" | "deadLetterWebhook"
+>;
+
 export interface NotifierDeps {
   store: NotifyStore;
   webhook: WebhookSource;
   /** The HTTP delivery (adapters/discord.ts). */
   deliver: DeliverToWebhook;
-  config: Config;
+  config: NotifierSettings;
   log: Logger;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
-  /** Time left in the invocation; no retry wait may pass it. Unlimited when absent. */
-  remainingMs?: () => number;
+  /** The invocation's deadline (core/deadline.ts): no retry wait passes it. */
+  deadline?: Deadline;
   /** Longest one send may take, retries included (interactive callers such as the CLI). */
   maxSendMs?: number;
 }
 
-/** Leave this much of a Lambda invocation for recording the outcome after the last try. */
-const DEADLINE_MARGIN_MS = 5_000;
+/** A redrive's send ends this long before its hold on the letter does. */
+const REDRIVE_MARGIN_MS = 5_000;
 const PAYLOAD_EXCERPT = 200;
 /** How long a redrive holds a dead letter it is sending. */
 const REDRIVE_CLAIM_MS = 5 * 60_000;
@@ -78,12 +85,9 @@ export class Notifier implements Notify {
   }
 
   private deadline(): number {
-    const { remainingMs, clock, maxSendMs } = this.deps;
-    const invocationEnd = remainingMs
-      ? clock() + remainingMs() - DEADLINE_MARGIN_MS
-      : Number.POSITIVE_INFINITY;
+    const { deadline, clock, maxSendMs } = this.deps;
     return Math.min(
-      invocationEnd,
+      stopBy(deadline),
       maxSendMs === undefined ? Number.POSITIVE_INFINITY : clock() + maxSendMs,
     );
   }
@@ -200,7 +204,7 @@ export class Notifier implements Notify {
       }
       // The send ends before the claim does: past it, another redrive may take the letter
       // and post it a second time (with the default policy one send can take over 30 min).
-      const claimEnd = claimedAt + REDRIVE_CLAIM_MS - DEADLINE_MARGIN_MS;
+      const claimEnd = claimedAt + REDRIVE_CLAIM_MS - REDRIVE_MARGIN_MS;
       const sent = webhook
         ? await this.deps.deliver(
             webhook.url,
