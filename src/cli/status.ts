@@ -1,10 +1,5 @@
-import {
-  type Command,
-  type CommandType,
-  commandRuntime,
-  type RunOutcome,
-  type Runtime,
-} from "../lib/core/command.js";
+import { commandRuntime, statusLabel } from "../lib/app/commands/registry.js";
+import type { Command, CommandType, RunOutcome, Runtime } from "../lib/core/command.js";
 import {
   commandShares,
   isRunning,
@@ -233,13 +228,6 @@ export function formatScore(value: number | undefined): string {
   return value.toExponential(0).replace("+", "");
 }
 
-/** Types as the table shows them: `triage-audit` is the one that needs shortening. */
-const TYPE_LABELS: Partial<Record<CommandType, string>> = {
-  "triage-audit": "triage",
-  "review-audit": "review",
-  "stale-delegation-watchdog": "watchdog",
-};
-
 function cell(text: string, width: number, align: "left" | "right" = "left"): string {
   if (text.length > width) return `${text.slice(0, width - 1)}…`;
   return align === "left" ? text.padEnd(width) : text.padStart(width);
@@ -282,7 +270,7 @@ export function latenessLabel({ latenessMs: ms }: StatusRow): string {
 export function statusCells(r: StatusRow, now: number): string[] {
   return [
     r.id,
-    TYPE_LABELS[r.type] ?? r.type,
+    statusLabel(r.type),
     every(r.frequencyMinutes),
     String(r.priority),
     r.state,

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { sendHeartbeat } from "../lib/app/runners/heartbeat.js";
+import { sendHeartbeat } from "../lib/app/commands/heartbeat/send.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 
 export interface HeartbeatResult {

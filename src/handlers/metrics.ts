@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { renderMetrics } from "../lib/adapters/prometheus.js";
+import { commandRuntime } from "../lib/app/commands/registry.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 import { asError } from "../lib/runtime/log.js";
 import { metricsPublic } from "../lib/runtime/metrics-access.js";
@@ -69,6 +70,7 @@ export const handler: (event?: unknown) => Promise<APIGatewayProxyStructuredResu
       ]);
       const { contentType, body } = await renderMetrics({
         commands,
+        runtimeOf: commandRuntime,
         corruptItems: corrupt.length,
         stored,
         notify,

@@ -5,6 +5,7 @@ import {
   frequencyMinutesSchema,
   prioritySchema,
 } from "../core/command.js";
+import { DEFAULT_COMMAND_TYPE } from "../app/commands/registry.js";
 import { InvalidInputError } from "../core/errors.js";
 import { issueLines } from "../core/issues.js";
 
@@ -133,7 +134,7 @@ export function workloadSpecs(workload: Workload): CommandSpec[] {
     id: w.id,
     ...(w.title === undefined ? {} : { title: w.title }),
     command: "true",
-    type: "shell",
+    type: DEFAULT_COMMAND_TYPE,
     frequencyMinutes: w.frequency_minutes,
     priority: w.priority,
     requiresLlm: w.requires_llm ?? false,
