@@ -1,5 +1,10 @@
-import type { CommandSpec, RunOutcome, Runtime } from "../../core/command.js";
-import { commandTypeSchema, MAX_FUNCTION_RUNTIME_MINUTES } from "../../core/command.js";
+import {
+  type CommandSpec,
+  commandTypeSchema,
+  MAX_FUNCTION_RUNTIME_MINUTES,
+  type RunOutcome,
+  type Runtime,
+} from "../../core/command.js";
 import {
   everyIssue,
   firstIssue,
@@ -21,10 +26,10 @@ export type { Runner, RunnerContext, RunnerResult, Runners } from "../../core/po
 
 /**
  * The command types AMPA runs, one module each (its folder beside this file). A new type
- * is its folder and one line here; everything below is derived from this list, when
- * asked, so nothing else names a type.
+ * is its folder and one line here; everything below is derived from the registered
+ * modules, when asked, so nothing else names a type.
  */
-const MODULES: CommandModule[] = [
+const BUILT_IN: readonly CommandModule[] = [
   shell,
   heartbeat,
   delegation,
@@ -33,6 +38,10 @@ const MODULES: CommandModule[] = [
   prMonitor,
   staleDelegationWatchdog,
 ];
+
+const MODULES: CommandModule[] = [];
+// A malformed or repeated type fails at load, not in the first run of it.
+for (const module of BUILT_IN) registerCommandType(module);
 
 /** The type of `ampa add` without `--type`, of simulated workloads and of unknown imports. */
 export const DEFAULT_COMMAND_TYPE = shell.type;
