@@ -7,7 +7,9 @@ import type {
   Summarizer,
   ToolRunner,
 } from "../../core/ports.js";
-import type { WorkflowDeps } from "../worklog/workflows.js";
+import { WorklogError } from "../worklog/wl.js";
+import type { ItemAuditDeps } from "../worklog/audit.js";
+import { agentOptions, type WorkflowDeps, worklogFor } from "../worklog/workflows.js";
 
 export interface WorklogRunnerDeps {
   notifier?: Notify;
@@ -40,3 +42,37 @@ export const worklogResult = (ok: boolean, output: string): RunnerResult => ({
   outputTruncatedBytes: 0,
   outcome: ok ? "success" : "failure",
 });
+
+/**
+ * What an audit run ends as: its outcome, or, when wl fails while the item is chosen, a
+ * failure, unposted, named `<what> failed: <why>`.
+ */
+export async function auditResult(
+  what: string,
+  run: () => Promise<{ ok: boolean; output: string }>,
+): Promise<RunnerResult> {
+  try {
+    const outcome = await run();
+    return worklogResult(outcome.ok, outcome.output);
+  } catch (err) {
+    if (!(err instanceof WorklogError)) throw err;
+    return worklogResult(false, `${what} failed: ${err.message}`);
+  }
+}
+
+/** What an audit of one item needs from its run (app/worklog/audit.ts). */
+export function itemAuditDeps(
+  deps: WorklogRunnerDeps,
+  wf: WorkflowDeps,
+  commandId: string,
+): ItemAuditDeps {
+  return {
+    commandId,
+    wl: worklogFor(wf),
+    store: deps.store,
+    runTool: deps.runTool,
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
+    clock: wf.clock,
+    agent: agentOptions(wf),
+  };
+}

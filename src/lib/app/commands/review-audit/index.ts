@@ -1,8 +1,6 @@
 import { reviewAuditSettings, runReviewAudit } from "../../worklog/review-audit.js";
-import { WorklogError } from "../../worklog/wl.js";
-import { agentOptions, worklogFor } from "../../worklog/workflows.js";
 import { type CommandModule, worklogRunner } from "../module.js";
-import { workflowDeps, worklogResult } from "../worklog-runner.js";
+import { auditResult, itemAuditDeps, workflowDeps } from "../worklog-runner.js";
 import { reviewAuditMetadataSchema } from "./metadata.js";
 
 const type = "review-audit";
@@ -13,24 +11,9 @@ const type = "review-audit";
  */
 const runner = worklogRunner(type, (deps) => async (command, ctx) => {
   const wf = workflowDeps(deps, ctx);
-  try {
-    const outcome = await runReviewAudit(
-      {
-        commandId: command.id,
-        wl: worklogFor(wf),
-        store: deps.store,
-        runTool: deps.runTool,
-        ...(deps.notifier ? { notifier: deps.notifier } : {}),
-        clock: ctx.clock,
-        agent: agentOptions(wf),
-      },
-      reviewAuditSettings(command.metadata),
-    );
-    return worklogResult(outcome.ok, outcome.output);
-  } catch (err) {
-    if (!(err instanceof WorklogError)) throw err;
-    return worklogResult(false, `Review audit failed: ${err.message}`);
-  }
+  return auditResult("Review audit", () =>
+    runReviewAudit(itemAuditDeps(deps, wf, command.id), reviewAuditSettings(command.metadata)),
+  );
 });
 
 export const reviewAudit: CommandModule = {

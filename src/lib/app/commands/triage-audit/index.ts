@@ -1,8 +1,6 @@
 import { auditSettings, runTriageAudit } from "../../worklog/audit.js";
-import { WorklogError } from "../../worklog/wl.js";
-import { agentOptions, worklogFor } from "../../worklog/workflows.js";
 import { type CommandModule, worklogRunner } from "../module.js";
-import { workflowDeps, worklogResult } from "../worklog-runner.js";
+import { auditResult, itemAuditDeps, workflowDeps } from "../worklog-runner.js";
 
 const type = "triage-audit";
 
@@ -13,16 +11,10 @@ const type = "triage-audit";
  */
 const runner = worklogRunner(type, (deps) => async (command, ctx) => {
   const wf = workflowDeps(deps, ctx);
-  try {
-    const outcome = await runTriageAudit(
+  return auditResult("Triage audit", () =>
+    runTriageAudit(
       {
-        commandId: command.id,
-        wl: worklogFor(wf),
-        store: deps.store,
-        runTool: deps.runTool,
-        ...(deps.notifier ? { notifier: deps.notifier } : {}),
-        clock: ctx.clock,
-        agent: agentOptions(wf),
+        ...itemAuditDeps(deps, wf, command.id),
         claim: {
           commandId: ctx.commandId,
           runId: ctx.runId,
@@ -36,12 +28,8 @@ const runner = worklogRunner(type, (deps) => async (command, ctx) => {
         }),
       },
       auditSettings(command.metadata, { verifyPrWithGh: ctx.config.verifyPrWithGh }),
-    );
-    return worklogResult(outcome.ok, outcome.output);
-  } catch (err) {
-    if (!(err instanceof WorklogError)) throw err;
-    return worklogResult(false, `Triage audit failed: ${err.message}`);
-  }
+    ),
+  );
 });
 
 /** Agent sessions need the workspace and run long: a task by default. */
