@@ -136,9 +136,9 @@ describe("a command type registered through the registry alone", () => {
       "--workload",
       workload,
       "--duration",
-      "1200",
+      "600",
       "--global-min-interval",
-      "0",
+      "60",
       "--json",
     ];
     const simulated = await ampa(args);
@@ -147,8 +147,17 @@ describe("a command type registered through the registry alone", () => {
     const runs = Object.fromEntries(
       result.commands.map((c: { id: string; runs: number }) => [c.id, c.runs]),
     );
-    expect(runs).toEqual({ e: 10, s: 10 });
-    expect(simulatedRuns).toBe(10);
+    expect(runs).toEqual({ e: 5, s: 5 });
+    expect(simulatedRuns).toBe(5);
+  });
+
+  it("cannot be registered twice, nor under a name that is not a type name", () => {
+    expect(() => registerCommandType({ ...echo })).toThrow(
+      "command type echo is already registered",
+    );
+    expect(() => registerCommandType({ ...echo, type: "Echo Two" })).toThrow(
+      'command type "Echo Two" is not a type name',
+    );
   });
 
   it("is refused by name once it leaves the registry", async () => {
