@@ -162,8 +162,9 @@ export function upstreamMapping(
   metadata: Record<string, unknown>,
 ): TypeMapping | undefined {
   if (isCommandType(type)) return { type, metadata };
-  const map = MODULES.map((m) => m.upstreamTypes?.[type]).find((f) => f !== undefined);
-  return map?.(type, metadata);
+  // Own keys only: an upstream type named "constructor" is not Object's.
+  const owner = MODULES.find((m) => m.upstreamTypes && Object.hasOwn(m.upstreamTypes, type));
+  return owner?.upstreamTypes?.[type]?.(type, metadata);
 }
 
 /** What `npm start` puts in an empty store, type by type. */
