@@ -3,6 +3,7 @@ import js from "@eslint/js";
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
+import ampa from "./lint/no-import-cycle.js";
 
 const focusedOrSkipped = ["it", "test", "describe"].flatMap((object) =>
   ["only", "skip"].map((property) => ({
@@ -50,7 +51,7 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts", "scripts/**/*.ts"],
-    plugins: { "import-x": importX },
+    plugins: { "import-x": importX, ampa },
     settings: {
       // Dependencies are parsed to follow their imports (no-cycle): TypeScript files too.
       "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
@@ -58,6 +59,8 @@ export default tseslint.config(
     },
     rules: {
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      // import-x/no-cycle has no option to follow type-only imports: this rule does.
+      "ampa/no-import-cycle": "error",
       "import-x/no-restricted-paths": ["error", { zones: layerZones }],
       // One file, one job; one function, one screen (tests are exempt).
       "max-lines": ["error", { max: 400, skipBlankLines: false, skipComments: false }],

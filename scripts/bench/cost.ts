@@ -13,10 +13,10 @@ import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { executeClaim } from "../../src/lib/app/run.js";
-import { shellRunner } from "../../src/lib/app/runners/index.js";
+import { commandRuntime, simulatedRunners } from "../../src/lib/app/commands/registry.js";
+import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
 import { runTick } from "../../src/lib/app/tick.js";
 import { exampleCommands } from "../../src/lib/local/examples.js";
-import { instantRunners } from "../../src/lib/local/harness.js";
 import { startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import { fmt, log, median } from "./format.js";
@@ -158,7 +158,7 @@ export async function measureSet(
     let now = T0 - 3_600_000;
     for (const spec of specs) await store.addCommand(spec, now);
     const clock = () => now;
-    const runners = { ...instantRunners, shell: shellRunner(processes.runShell) };
+    const runners = { ...simulatedRunners(), shell: shellRunner(processes.runShell) };
     const runDeps = { store, config, log: logger, clock, runners };
     const dispatched: { command: Command; claim: RunClaim }[] = [];
     const deps = {
@@ -214,6 +214,7 @@ async function scrape(store: Store): Promise<void> {
   ]);
   await renderMetrics({
     commands,
+    runtimeOf: commandRuntime,
     corruptItems: corrupt.length,
     stored,
     notify,

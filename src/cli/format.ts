@@ -1,4 +1,5 @@
-import { type Command, commandRuntime, type RunRecord } from "../lib/core/command.js";
+import { commandRuntime } from "../lib/app/commands/registry.js";
+import type { Command, RunRecord } from "../lib/core/command.js";
 
 /** "3m ago", "in 45s": short relative times for an 80-column terminal. */
 export function relative(at: number | undefined, now: number): string {

@@ -5,7 +5,8 @@ import {
   type RunOnceResponse,
 } from "../lib/adapters/lambda-run-once.js";
 import { runOnce } from "../lib/app/run.js";
-import { type Command, commandRuntime, type RunRecord } from "../lib/core/command.js";
+import { commandRuntime } from "../lib/app/commands/registry.js";
+import type { Command, RunRecord } from "../lib/core/command.js";
 import { AmpaError, InvalidInputError, UnknownCommandError } from "../lib/core/errors.js";
 import { redactSecrets } from "../lib/core/secrets.js";
 import { asError } from "../lib/runtime/log.js";

@@ -1,13 +1,18 @@
 import type * as z from "zod";
 import {
-  COMMAND_TYPES,
+  commandTypes,
+  DEFAULT_COMMAND_TYPE,
+  isCommandType,
+  runtimeProblem,
+  typedMetadataProblem,
+  typeMetadataProblem,
+} from "../lib/app/commands/registry.js";
+import {
   type CommandSpec,
   commandSpecSchema,
-  typedMetadataProblem,
   frequencyMinutesSchema,
   prioritySchema,
 } from "../lib/core/command.js";
-import { typeMetadataProblem } from "../lib/core/command-metadata.js";
 import { InvalidInputError } from "../lib/core/errors.js";
 
 export interface SpecFlags {
@@ -62,10 +67,10 @@ export function specFromArgs(
     }
   }
   const priorityValue = integerArg("priority", priority, prioritySchema);
-  const type = flags.type ?? "shell";
-  if (!(COMMAND_TYPES as readonly string[]).includes(type)) {
+  const type = flags.type ?? DEFAULT_COMMAND_TYPE;
+  if (!isCommandType(type)) {
     throw new InvalidInputError(
-      `Invalid --type ${quoted(type)}: must be one of ${COMMAND_TYPES.join(", ")}`,
+      `Invalid --type ${quoted(type)}: must be one of ${commandTypes().join(", ")}`,
     );
   }
   const candidate = {
@@ -91,6 +96,8 @@ export function specFromArgs(
       `Invalid ${issue?.path.join(".") || "command"}: ${issue?.message ?? "invalid"}`,
     );
   }
+  const runtime = runtimeProblem(parsed.data);
+  if (runtime) throw new InvalidInputError(`Invalid maxRuntimeMinutes: ${runtime}`);
   const problem = typeMetadataProblem(parsed.data.type, parsed.data.metadata);
   if (problem) throw new InvalidInputError(`Invalid --metadata: ${problem}`);
   const metadataProblem = typedMetadataProblem(parsed.data.type, parsed.data.metadata);

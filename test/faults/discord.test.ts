@@ -2,6 +2,7 @@ import { deliverToWebhook } from "../../src/lib/adapters/discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { commandRuntime } from "../../src/lib/app/commands/registry.js";
 import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { Notifier, type SendResult } from "../../src/lib/app/notify/notifier.js";
 import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
@@ -230,6 +231,7 @@ describe("Discord: 429 storms, 500s, hangs, resets across 1,000 messages", () =>
     const metrics = (
       await renderMetrics({
         commands,
+        runtimeOf: commandRuntime,
         corruptItems: corrupt.length,
         stored: await t.store.listMetrics(),
         notify: await t.store.getNotifyState(),

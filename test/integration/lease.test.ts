@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { claimCommand, executeClaim, recoverAbandonedRun } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { commandRuntime, createRunners } from "../../src/lib/app/commands/registry.js";
 import type { RunClaim } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { must, spec } from "../support/commands.js";
@@ -90,6 +90,7 @@ describe("leases of running runs", () => {
     const { commands } = await t.store.listCommands();
     const { body } = await renderMetrics({
       commands,
+      runtimeOf: commandRuntime,
       corruptItems: 0,
       stored: await t.store.listMetrics(),
       notify: {},

@@ -6,9 +6,9 @@ import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { Notifier } from "../../src/lib/app/notify/notifier.js";
 import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
 import { executeClaim } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { commandRuntime, createRunners } from "../../src/lib/app/commands/registry.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
-import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/app/runners/heartbeat.js";
+import { HEARTBEAT_QUIET_MS, sendHeartbeat } from "../../src/lib/app/commands/heartbeat/send.js";
 import {
   createDocumentClient,
   createDynamoClient,
@@ -309,6 +309,7 @@ describe("metrics", () => {
       const { commands, corrupt } = await store.listCommands();
       return renderMetrics({
         commands,
+        runtimeOf: commandRuntime,
         corruptItems: corrupt.length,
         stored: await store.listMetrics(),
         notify: await store.getNotifyState(),

@@ -104,10 +104,9 @@ describe("PR monitor", () => {
     });
     const state = d.wlState();
     const { writeFileSync } = await import("node:fs");
-    const createArgv = (await import("../../src/lib/app/pr-monitor/monitor.js")).workItemFor(
-      { ...pr(7, SHA_A), title: "PR 7" },
-      [{ name: "unit", bucket: "fail" }],
-    );
+    const createArgv = (
+      await import("../../src/lib/app/commands/pr-monitor/monitor.js")
+    ).workItemFor({ ...pr(7, SHA_A), title: "PR 7" }, [{ name: "unit", bucket: "fail" }]);
     const key = [
       "create",
       "--title",

@@ -7,7 +7,7 @@ import { exportPythonStore, serializePythonStore } from "../../src/lib/app/pytho
 import { applyImport, planImport } from "../../src/lib/app/python-store/import.js";
 import { ABANDONED_OUTPUT, parsePythonStore } from "../../src/lib/app/python-store/parse.js";
 import { claimCommand, runOnce } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { tickPass } from "../../src/lib/app/tick.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 
-import { shellRunner } from "../../src/lib/app/runners/index.js";
+import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
 import { runShell, TIMEOUT_EXIT_CODE } from "../../src/lib/adapters/process/shell.js";
 import { command } from "../support/commands.js";
 import { alive } from "../support/processes.js";

@@ -5,7 +5,7 @@ import type { RunRecord } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 
 import { claimCommand, recoverAbandonedRun, runOnce } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer } from "../support/store.js";

@@ -3,7 +3,8 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
+import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { runTick, type TickDeps, tickPass } from "../../src/lib/app/tick.js";
 import type { Command } from "../../src/lib/core/command.js";
@@ -257,7 +258,7 @@ describe("tick against a real store", () => {
             now = claim.leaseExpiresAt + t.config.leaseTtlMs;
             await tickPass(tickDeps(t.store, t.config, { now }), now);
             now++;
-            return runners.shell(cmd, ctx);
+            return shellRunner(processes.runShell)(cmd, ctx);
           },
         },
       },

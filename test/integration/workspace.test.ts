@@ -28,8 +28,8 @@ import { runShell } from "../../src/lib/adapters/process/shell.js";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
 import { scratchDirs } from "../../src/lib/adapters/scratch-dirs.js";
 import { ssmTaskSecrets } from "../../src/lib/adapters/ssm-task-secrets.js";
-import { shellRunner } from "../../src/lib/app/runners/index.js";
-import { delegationRunner } from "../../src/lib/app/runners/worklog.js";
+import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
+import { delegationRunner } from "../../src/lib/app/commands/delegation/index.js";
 import {
   withWorkspace,
   type WorkspaceDeps,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { claimCommand, executeClaim, runOnce } from "../../src/lib/app/run.js";
 import { finishRunDurably } from "../../src/lib/app/final-write.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { tickPass } from "../../src/lib/app/tick.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { registerSecret } from "../../src/lib/core/secrets.js";

@@ -24,7 +24,7 @@ import {
   recoverAbandonedRun,
   runOnce,
 } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { commandSpecSchema } from "../../src/lib/core/command.js";
 import { must, spec } from "../support/commands.js";
 import { testLogger } from "../support/logger.js";

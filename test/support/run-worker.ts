@@ -2,7 +2,7 @@
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import { silentLogger } from "../../src/lib/runtime/log.js";
 import { runOnce } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import {
   createDocumentClient,

@@ -3,7 +3,7 @@ import type { Command, RunClaim } from "../../src/lib/core/command.js";
 import type { Config } from "../../src/lib/runtime/config.js";
 import { type Logger } from "../../src/lib/runtime/log.js";
 import { executeClaim } from "../../src/lib/app/run.js";
-import { createRunners } from "../../src/lib/app/runners/index.js";
+import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import type { TickDeps } from "../../src/lib/app/tick.js";

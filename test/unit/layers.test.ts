@@ -32,6 +32,18 @@ describe("layer rules", () => {
     expect(ids).toContain("import-x/no-cycle");
   });
 
+  it("fails on an import cycle made of type-only imports", async () => {
+    // TypeScript erases `import type`, so import-x/no-cycle skips it: ampa/no-import-cycle
+    // follows it. app/tick.ts imports app/run.ts; run.ts importing a type of tick.ts back
+    // closes a cycle.
+    const ids = await ruleIds(
+      "src/lib/app/run.ts",
+      'import type { TickDeps } from "./tick.js";\nexport type _Planted = TickDeps;\n',
+    );
+    expect(ids).toContain("ampa/no-import-cycle");
+    expect(ids).not.toContain("import-x/no-cycle");
+  });
+
   it("fails when core imports anything outside core", async () => {
     const ids = await ruleIds(
       "src/lib/core/command.ts",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { statusCells, statusJson, statusReport, statusTable } from "../../src/cli/status.js";
+import { statusReport } from "../../src/cli/status.js";
+import { statusCells, statusJson, statusTable } from "../../src/cli/status-text.js";
 import type { SelectionOptions } from "../../src/lib/core/scheduler/select.js";
 import { command, MINUTE, T0 } from "../support/commands.js";
 

@@ -1,11 +1,17 @@
 import { Option, type Command as Program } from "commander";
-import { COMMAND_TYPES } from "../../lib/core/command.js";
+import { commandRuntime, commandTypes } from "../../lib/app/commands/registry.js";
 import { checkCommandCap } from "../../lib/core/limits.js";
 import { readEnvironment } from "../../lib/runtime/config.js";
 import { readLimits } from "../../lib/runtime/limits.js";
 import { type SpecFlags, specFromArgs } from "../spec.js";
 import { commandToJson } from "../format.js";
 import { JSON_FLAG, out, outJson, withTarget } from "../shared.js";
+
+/** "task for delegation and triage-audit, function otherwise", from the registry. */
+function runtimeDefaults(): string {
+  const tasks = commandTypes().filter((type) => commandRuntime({ type }) === "task");
+  return tasks.length ? `task for ${tasks.join(" and ")}, function otherwise` : "function";
+}
 
 /** `add` and `update` take the same arguments and options; they differ in what they write. */
 function specCommand(program: Program, name: "add" | "update", description: string): void {
@@ -19,12 +25,12 @@ function specCommand(program: Program, name: "add" | "update", description: stri
     .option("--requires-llm", "only run while the LLM health check passes")
     .option("--metadata <json>", "JSON object of type-specific settings")
     .option("--max-runtime-minutes <n>", "kill the run after this many minutes")
-    .addOption(new Option("--type <type>", "command type").choices(COMMAND_TYPES))
+    .addOption(new Option("--type <type>", "command type").choices(commandTypes()))
     .addOption(
       new Option(
         "--runtime <runtime>",
         "where runs execute: function (Lambda, <= 14 min) or task (container, <= 24 h); " +
-          "default: task for delegation and triage-audit, function otherwise",
+          `default: ${runtimeDefaults()}`,
       ).choices(["function", "task"]),
     )
     .option("--title <title>", "human-facing title")

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Command as Program } from "commander";
-import { NO_WEBHOOK_MESSAGE } from "../../lib/app/runners/heartbeat.js";
+import { NO_WEBHOOK_MESSAGE } from "../../lib/app/commands/heartbeat/send.js";
 import { type DelegationOutcome, runDelegationWorkflow } from "../../lib/app/worklog/workflows.js";
 import { redactSecrets } from "../../lib/core/secrets.js";
 import { workflowDeps } from "../../lib/runtime/services.js";

@@ -3,7 +3,7 @@ import {
   NO_WEBHOOK_EXIT_CODE,
   NO_WEBHOOK_MESSAGE,
   sendHeartbeat,
-} from "../../lib/app/runners/heartbeat.js";
+} from "../../lib/app/commands/heartbeat/send.js";
 import { EXIT } from "../exit-codes.js";
 import { CliExit, cliServices, JSON_FLAG, outJson, withTarget } from "../shared.js";
 

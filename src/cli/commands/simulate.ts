@@ -79,7 +79,7 @@ export function registerSimulate(program: Program): void {
     )
     .requiredOption(
       "--workload <file>",
-      "JSON array of {id, frequency_minutes, priority, title?, requires_llm?, added_at_seconds?, paused?, run_seconds?}, or {commands, llm_down?}",
+      "JSON array of {id, frequency_minutes, priority, type?, title?, requires_llm?, added_at_seconds?, paused?, run_seconds?}, or {commands, llm_down?}",
     )
     .requiredOption("--duration <seconds>", "simulated time")
     .option("--tick <seconds>", "tick period (EventBridge fires every 60 s)", "60")

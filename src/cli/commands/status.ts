@@ -1,6 +1,7 @@
 import type { Command as Program } from "commander";
 import { selectionOptions } from "../../lib/app/tick.js";
-import { statusJson, statusReport, statusTable } from "../status.js";
+import { statusReport } from "../status.js";
+import { statusJson, statusTable } from "../status-text.js";
 import { JSON_FLAG, out, outJson, warnCorrupt, withTarget } from "../shared.js";
 
 /** `ampa status [--json]`: what runs next, in the scheduler's order. */

@@ -1,7 +1,7 @@
 import type { Command, RunRecord } from "../../lib/core/command.js";
 import type { DeadLetter } from "../../lib/core/ports.js";
 import { commandTitle } from "../../lib/app/notify/messages.js";
-import { every } from "../status.js";
+import { every } from "../status-text.js";
 import { type Html, markup, rawHtml } from "./html.js";
 import { CSS } from "./page.js";
 import type { Snapshot } from "./snapshot.js";

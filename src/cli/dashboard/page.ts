@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { relative } from "../format.js";
-import { shortDuration } from "../status.js";
+import { shortDuration } from "../status-text.js";
 import { markup, type Html, rawHtml } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
 import { commandsTable, deadLettersSection } from "./tables.js";

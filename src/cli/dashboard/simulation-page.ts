@@ -1,6 +1,6 @@
 import type { SimulationResult, WorkloadWithDynamics } from "../../lib/local/simulate.js";
 import { simulationSummary } from "../simulation.js";
-import { every } from "../status.js";
+import { every } from "../status-text.js";
 import { markup, type Html, rawHtml } from "./html.js";
 import { CSS } from "./page.js";
 import { simulationSnapshot } from "./simulated.js";

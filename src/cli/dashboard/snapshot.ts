@@ -4,7 +4,17 @@ import { type SelectionSettings, selectionOptions } from "../../lib/app/tick.js"
 import type { Config } from "../../lib/core/config.js";
 import type { App } from "../../lib/runtime/app.js";
 import { statusReport, type StatusReport } from "../status.js";
-import type { GlobalSlots } from "./timeline.js";
+
+/**
+ * The global slots (optional: drawn as a lane above the commands when given). Capacity is
+ * one scheduled start per `minIntervalMs` (AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS);
+ * each start holds the slot for that long.
+ */
+export interface GlobalSlots {
+  /** The scheduled starts, oldest first; `commandId` when known. */
+  starts: readonly { at: number; commandId?: string | undefined }[];
+  minIntervalMs: number;
+}
 
 /** What one refresh of the dashboard shows, read from the store at one time. */
 export interface Snapshot {

@@ -1,6 +1,7 @@
 import type { RunRecord } from "../../lib/core/command.js";
 import { relative } from "../format.js";
-import { every, latenessLabel, nextDueLabel, type StatusRow } from "../status.js";
+import type { StatusRow } from "../status.js";
+import { every, latenessLabel, nextDueLabel } from "../status-text.js";
 import { markup, type Html } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
 import { firstLine, OUTCOME_CLASS, TIMELINE_SPAN_MS } from "./timeline.js";

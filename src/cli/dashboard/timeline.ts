@@ -1,7 +1,7 @@
 import type { RunOutcome, RunRecord } from "../../lib/core/command.js";
 import { markup, type Html } from "./html.js";
 import type { StatusRow } from "../status.js";
-import type { Snapshot } from "./snapshot.js";
+import type { GlobalSlots, Snapshot } from "./snapshot.js";
 
 /** The timeline: one lane per command, one bar per run, the last 24 hours, as inline SVG. */
 
@@ -26,17 +26,6 @@ export const OUTCOME_CLASS: Record<RunOutcome, string> = {
   abandoned: "abandoned",
   error: "failed",
 };
-
-/**
- * The global slots (optional: drawn as a lane above the commands when given). Capacity is
- * one scheduled start per `minIntervalMs` (AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS);
- * each start holds the slot for that long.
- */
-export interface GlobalSlots {
-  /** The scheduled starts, oldest first; `commandId` when known. */
-  starts: readonly { at: number; commandId?: string | undefined }[];
-  minIntervalMs: number;
-}
 
 /** The first line of a run's output, cut, for a hover. */
 export function firstLine(output: string, max = HOVER_OUTPUT_CHARS): string {

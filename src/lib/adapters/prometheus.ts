@@ -2,7 +2,7 @@
 import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";
 import Registry from "prom-client/lib/registry.js";
-import { type Command, commandRuntime } from "../core/command.js";
+import type { Command, Runtime } from "../core/command.js";
 import { isRunning } from "../core/scheduler/select.js";
 import type { NotifyState, StoredMetric } from "../core/ports.js";
 
@@ -27,6 +27,8 @@ const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = 
 
 export interface MetricsSnapshot {
   commands: readonly Command[];
+  /** A command's runtime: its own or its type's default (app/commands/registry.ts). */
+  runtimeOf: (command: Command) => Runtime;
   corruptItems: number;
   stored: readonly StoredMetric[];
   notify: NotifyState;
@@ -97,7 +99,7 @@ export async function renderMetrics(
       lastDuration.set({ command: c.id }, c.lastDurationMs / 1000);
     if (c.lastExitCode !== undefined) lastExit.set({ command: c.id }, c.lastExitCode);
     const running = isRunning(c, s.now);
-    inProgress.set({ command: c.id, runtime: commandRuntime(c) }, running ? 1 : 0);
+    inProgress.set({ command: c.id, runtime: s.runtimeOf(c) }, running ? 1 : 0);
     counts[c.paused ? "paused" : running ? "running" : "idle"]++;
   }
   for (const [state, n] of Object.entries(counts)) states.set({ state }, n);

@@ -1,10 +1,4 @@
-import {
-  type Command,
-  commandRuntime,
-  type RunClaim,
-  type RunNotified,
-  type RunRecord,
-} from "../core/command.js";
+import type { Command, RunClaim, RunNotified, RunRecord } from "../core/command.js";
 import type { Config, RunnerSettings } from "../core/config.js";
 import { type Deadline, runnerStopBy } from "../core/deadline.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
@@ -36,7 +30,7 @@ import { finalWriteDeadline, finishRunDurably } from "./final-write.js";
 import { holdLease } from "./lease.js";
 import { redactedResult, resolveWebhookFirst } from "./run-redaction.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
-import { type Runners, SELF_ANNOUNCING_TYPES } from "./runners/index.js";
+import { announcedItself, commandRuntime, type Runners } from "./commands/registry.js";
 
 /** The store as runs use it: commands, leases, run records, counters, result hashes. */
 export type RunStore = CommandStore & CounterStore & ResultHashStore & RunNotifiedStore;
@@ -94,7 +88,7 @@ export async function claimCommand(
   },
 ): Promise<RunClaim | undefined> {
   const runId = newRunId();
-  const expiresAt = leaseExpiry(command, opts.now, opts.config);
+  const expiresAt = leaseExpiry({ runtime: commandRuntime(command) }, opts.now, opts.config);
   const next = stateAfterStart(
     command,
     opts.now,
@@ -238,7 +232,10 @@ async function runCommand(
     runnerStopBy(deps.deadline),
   );
   try {
-    return await deps.runners[command.type](command, {
+    const runner = deps.runners[command.type];
+    // A type this build has no module for (an item written by another version).
+    if (!runner) throw new Error(`no runner for command type ${JSON.stringify(command.type)}`);
+    return await runner(command, {
       config,
       commandId: command.id,
       runId: claim.runId,
@@ -258,18 +255,15 @@ async function runCommand(
 }
 
 /**
- * Whether the run is posted: heartbeat, delegation and triage-audit runs announce
- * themselves with their own titles, so they get no generic post (unless a delegation or
- * triage-audit runner crashed before it could post); a result identical to the previous
+ * Whether the run is posted: self-announcing types (app/commands: `selfAnnouncing`) post
+ * with their own titles, so they get no generic post (unless such a runner crashed before
+ * it could post, where its type says so); a result identical to the previous
  * run's (outcome, exit code and output) is not posted again unless
  * `metadata.post_unchanged`; without a notifier nothing is.
  */
 function postPlan(deps: RunDeps, command: Command, run: RunRecord): RunNotified | "post" {
   // A self-announcing runner that crashed posted nothing: announce the error generically.
-  const selfAnnounced =
-    SELF_ANNOUNCING_TYPES.has(command.type) &&
-    (command.type === "heartbeat" || run.outcome !== "error");
-  if (selfAnnounced) return "self";
+  if (announcedItself(command.type, run.outcome)) return "self";
   // `command` was read before this run: its hash is the previous run's result.
   if (command.lastResultHash === resultHash(run) && !postsUnchanged(command.metadata))
     return "unchanged";

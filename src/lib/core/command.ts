@@ -1,16 +1,14 @@
 import * as z from "zod";
 
-/** Command types AMPA knows how to run. */
-export const COMMAND_TYPES = [
-  "shell",
-  "heartbeat",
-  "delegation",
-  "triage-audit",
-  "review-audit",
-  "pr-monitor",
-  "stale-delegation-watchdog",
-] as const;
-export type CommandType = (typeof COMMAND_TYPES)[number];
+/**
+ * A command type's name. Which types exist, and everything about each, is app's
+ * (app/commands/registry.ts): core checks the shape, `add`, `update` and the import
+ * check membership.
+ */
+export type CommandType = string;
+export const commandTypeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,63}$/, "must be a command type name");
 
 /** Ids become DynamoDB keys, log fields and CLI arguments: keep them boring. */
 export const COMMAND_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -93,100 +91,12 @@ export type Runtime = (typeof RUNTIMES)[number];
 /** The longest max runtime a `function` run may have, leaving a minute to record it. */
 export const MAX_FUNCTION_RUNTIME_MINUTES = 14;
 
-/** Agent sessions need the workspace and run long: they default to a task. */
-const TASK_BY_DEFAULT: ReadonlySet<string> = new Set(["delegation", "triage-audit"]);
-
-/** The runtime a command runs in: its own, or its type's default. */
-export function commandRuntime(command: { type: string; runtime?: Runtime | undefined }): Runtime {
-  return command.runtime ?? (TASK_BY_DEFAULT.has(command.type) ? "task" : "function");
-}
-
-/** Why a spec cannot run in its runtime, or undefined. */
-export function runtimeProblem(spec: {
-  type: string;
-  runtime?: Runtime | undefined;
-  maxRuntimeMinutes: number | null;
-}): string | undefined {
-  if (
-    commandRuntime(spec) === "function" &&
-    spec.maxRuntimeMinutes !== null &&
-    spec.maxRuntimeMinutes > MAX_FUNCTION_RUNTIME_MINUTES
-  )
-    return (
-      `a max runtime of ${spec.maxRuntimeMinutes} minutes needs runtime "task": ` +
-      `a "function" run is cut by Lambda at 15 minutes (at most ${MAX_FUNCTION_RUNTIME_MINUTES})`
-    );
-  return undefined;
-}
-
-// ── Metadata of the Worklog delegation types ──────────────────────────────────────────
-
-/** The stages live delegation can dispatch (stage → action in app/worklog/delegation.ts). */
-export const DELEGABLE_STAGES = ["idea", "intake_complete", "plan_complete"] as const;
-export type DelegableStage = (typeof DELEGABLE_STAGES)[number];
-
-const staleMinutesSchema = z
-  .number()
-  .int("must be a positive integer")
-  .positive("must be a positive integer")
-  .max(525_600, "must be at most 525600 (one year)");
-
-/**
- * The delegation invariants a `delegation` command can tune (all on by default): strict,
- * so a misspelt check is an error rather than a check silently left on.
- */
-export const delegationChecksSchema = z.strictObject({
-  /** `context`: the description has at least this many characters (0 turns it off). */
-  min_description_chars: z.number().int("must be an integer").min(0).max(1_000_000).optional(),
-  /** `acceptance_criteria`: the description has acceptance criteria or a checklist. */
-  acceptance_criteria: z.boolean().optional(),
-  /** `do_not_delegate`: the item carries no `do-not-delegate` tag. */
-  do_not_delegate: z.boolean().optional(),
-  /** `dependencies`: the item is not blocked and depends on no open item. */
-  dependencies: z.boolean().optional(),
-  /** `nothing_in_progress`: no item is in progress or claimed (one delegation at a time). */
-  nothing_in_progress: z.boolean().optional(),
-});
-export type DelegationChecksMetadata = z.infer<typeof delegationChecksSchema>;
-
-/** `delegation` metadata; other keys (`audit_only`, `discord_label`, …) pass through. */
-export const delegationMetadataSchema = z.looseObject({
-  /** Only these stages are delegated (a stage runner: intake, planning, implementation). */
-  stages: z.array(z.enum(DELEGABLE_STAGES)).min(1, "must list at least one stage").optional(),
-  checks: delegationChecksSchema.optional(),
-  /** A claim older than this no longer holds the item (the watchdog's default too). */
-  stale_after_minutes: staleMinutesSchema.optional(),
-});
-
-/** `stale-delegation-watchdog` metadata. */
-export const watchdogMetadataSchema = z.looseObject({
-  stale_after_minutes: staleMinutesSchema.optional(),
-});
-
-/** The metadata schema of a command type, where it has one. */
-export const METADATA_SCHEMAS: Partial<Record<CommandType, z.ZodType>> = {
-  delegation: delegationMetadataSchema,
-  "stale-delegation-watchdog": watchdogMetadataSchema,
-};
-
-/** Why `metadata` does not suit `type`, naming each bad field; undefined when it does. */
-export function typedMetadataProblem(
-  type: CommandType,
-  metadata: Record<string, unknown>,
-): string | undefined {
-  const parsed = METADATA_SCHEMAS[type]?.safeParse(metadata);
-  if (!parsed || parsed.success) return undefined;
-  return parsed.error.issues
-    .map((i) => `metadata.${i.path.map(String).join(".")}: ${i.message}`)
-    .join("; ");
-}
-
 /** What the operator defines. Field names follow the TypeScript side; the store maps them. */
 export const commandSpecFields = z.strictObject({
   id: commandIdSchema,
   command: commandTextSchema,
   title: z.string().max(256, "must be at most 256 characters").optional(),
-  type: z.enum(COMMAND_TYPES),
+  type: commandTypeSchema,
   frequencyMinutes: frequencyMinutesSchema,
   priority: prioritySchema,
   requiresLlm: z.boolean(),
@@ -200,16 +110,16 @@ export const commandSpecFields = z.strictObject({
     .positive("must be a positive integer")
     .max(1440, "must be at most 1440")
     .nullable(),
-  /** Absent: the type's default (see commandRuntime). */
+  /** Absent: the type's default (app/commands/registry.ts: commandRuntime). */
   runtime: z.enum(RUNTIMES).optional(),
   paused: z.boolean(),
 });
 
-/** A spec as the operator may write it: its fields, and a max runtime its runtime allows. */
-export const commandSpecSchema = commandSpecFields.superRefine((spec, ctx) => {
-  const problem = runtimeProblem(spec);
-  if (problem) ctx.addIssue({ code: "custom", path: ["maxRuntimeMinutes"], message: problem });
-});
+/**
+ * A spec's fields. Whether its max runtime suits its runtime depends on its type's default
+ * runtime: app checks that (app/commands/registry.ts: runtimeProblem).
+ */
+export const commandSpecSchema = commandSpecFields;
 export type CommandSpec = z.infer<typeof commandSpecFields>;
 
 export const RUN_OUTCOMES = ["success", "failure", "timeout", "abandoned", "error"] as const;

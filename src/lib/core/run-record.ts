@@ -1,12 +1,6 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
-import {
-  type Command,
-  commandRuntime,
-  type RunClaim,
-  type RunOutcome,
-  type RunRecord,
-} from "./command.js";
+import { type Command, type RunClaim, type RunOutcome, type RunRecord } from "./command.js";
 import type { Config } from "./config.js";
 
 /** A new run's id (also used as an opaque claim token). */
@@ -23,16 +17,16 @@ export function maxRuntimeMs(
 }
 
 /**
- * The lease a claim at `now` takes: one TTL, plus the time a task's worker needs to start.
+ * The lease a claim at `now` takes (`runtime` resolved: app/commands/registry.ts): one TTL, plus the time a task's worker needs to start.
  * The worker renews it while it runs (see app/lease.ts), so a dead run is recovered within
  * a TTL whatever its max runtime, which the worker enforces itself.
  */
 export function leaseExpiry(
-  command: Pick<Command, "type" | "runtime">,
+  command: Pick<Command, "runtime">,
   now: number,
   config: Pick<Config, "leaseTtlMs" | "taskStartMs">,
 ): number {
-  const startAllowance = commandRuntime(command) === "task" ? config.taskStartMs : 0;
+  const startAllowance = command.runtime === "task" ? config.taskStartMs : 0;
   return now + config.leaseTtlMs + startAllowance;
 }
 

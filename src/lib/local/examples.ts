@@ -1,42 +1,15 @@
-import type { CommandSpec } from "../core/command.js";
+import { exampleCommands } from "../app/commands/registry.js";
 import type { Store } from "../adapters/dynamodb/store.js";
 
+export { exampleCommands } from "../app/commands/registry.js";
+
 /**
- * What `npm start` puts in an empty store: nothing a newcomer lacks. A heartbeat every
+ * Adds what `npm start` puts in an empty store, when it has no commands at all: nothing a
+ * newcomer lacks. Each type's module gives its examples (app/commands): a heartbeat every
  * AMPA_HEARTBEAT_MINUTES (1) and `date` every minute. With the default 60 s global
  * minimum only one command starts per minute, so the two share the minutes (each about
- * every 2 minutes); the heartbeat goes first.
+ * every 2 minutes); the heartbeat goes first. Returns the ids added.
  */
-export function exampleCommands(heartbeatMinutes: number): CommandSpec[] {
-  return [
-    {
-      id: "date",
-      command: "date -u",
-      title: "Date",
-      type: "shell",
-      frequencyMinutes: 1,
-      priority: 0,
-      requiresLlm: false,
-      metadata: { discord_label: "date" },
-      maxRuntimeMinutes: 1,
-      paused: false,
-    },
-    {
-      id: "heartbeat",
-      command: "",
-      title: "Scheduler Heartbeat",
-      type: "heartbeat",
-      frequencyMinutes: heartbeatMinutes,
-      priority: 1,
-      requiresLlm: false,
-      metadata: {},
-      maxRuntimeMinutes: 1,
-      paused: false,
-    },
-  ];
-}
-
-/** Adds the examples when the store has no commands at all. Returns the ids added. */
 export async function seedExamplesIfEmpty(
   store: Store,
   now: number,

@@ -5,7 +5,7 @@ import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/c
 import { Store } from "../adapters/dynamodb/store.js";
 import { ensureTable } from "../adapters/dynamodb/table.js";
 import { executeClaim } from "../app/run.js";
-import type { Runner, Runners } from "../app/runners/index.js";
+import { simulatedRunners } from "../app/commands/registry.js";
 import { type PassResult, runTick, type TickDeps } from "../app/tick.js";
 import { silentLogger } from "../runtime/log.js";
 import { startEmbeddedStore } from "./embedded-store.js";
@@ -14,29 +14,13 @@ import { startEmbeddedStore } from "./embedded-store.js";
  * The harness `ampa simulate` and the benchmark share: the real tick (`runTick` →
  * `tickPass`: selection, conditional claims, run recording) on a virtual clock, against
  * the real `Store` on a fresh in-memory embedded DynamoDB-compatible server. The tick's
- * sleeps between polls only move the clock. Runs are instant unless `runMs` says
+ * sleeps between polls only move the clock. Runs are instant (or as their type's module
+ * simulates them: app/commands) unless `runMs` says
  * otherwise: then the run is recorded (through the real `executeClaim`) when the clock
  * reaches its end, and until then it holds its lease as a real run would. Anything else
  * that should happen at a simulated time (a command added, paused, resumed) is queued
  * with `at` and runs when the clock gets there, before a tick at that same time.
  */
-
-const instant: Runner = async () => ({
-  exitCode: 0,
-  output: "",
-  outputTruncatedBytes: 0,
-  outcome: "success",
-});
-/** Runners that succeed at once with no output: simulations and benchmarks time only the scheduler. */
-export const instantRunners: Runners = {
-  shell: instant,
-  heartbeat: instant,
-  delegation: instant,
-  "triage-audit": instant,
-  "review-audit": instant,
-  "pr-monitor": instant,
-  "stale-delegation-watchdog": instant,
-};
 
 export interface HarnessOptions {
   /** As the tick would be configured; `tableName` names the table created for the run. */
@@ -111,7 +95,13 @@ export async function withHarness<T>(
       maxRunHistory: config.maxRunHistory,
     });
     const clock = virtualClock();
-    const runDeps = { store, config, log: silentLogger, clock: clock.now, runners: instantRunners };
+    const runDeps = {
+      store,
+      config,
+      log: silentLogger,
+      clock: clock.now,
+      runners: simulatedRunners(),
+    };
     const deps: TickDeps = {
       store,
       config,

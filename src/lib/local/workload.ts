@@ -5,6 +5,7 @@ import {
   frequencyMinutesSchema,
   prioritySchema,
 } from "../core/command.js";
+import { commandTypes, DEFAULT_COMMAND_TYPE, isCommandType } from "../app/commands/registry.js";
 import { InvalidInputError } from "../core/errors.js";
 import { issueLines } from "../core/issues.js";
 
@@ -45,6 +46,14 @@ const workloadCommandSchema = z.strictObject({
   title: z
     .string({ error: "must be a string" })
     .max(256, "must be at most 256 characters")
+    .optional(),
+  /** Its type (the default type when absent): runs as the type's module simulates it. */
+  type: z
+    .string({ error: "must be a string" })
+    .superRefine((type, ctx) => {
+      if (!isCommandType(type))
+        ctx.addIssue({ code: "custom", message: `must be one of ${commandTypes().join(", ")}` });
+    })
     .optional(),
   // A value that is not a number at all gets the same message as a bad number.
   frequency_minutes: z.number({ error: "must be a positive integer" }).pipe(frequencyMinutesSchema),
@@ -133,7 +142,7 @@ export function workloadSpecs(workload: Workload): CommandSpec[] {
     id: w.id,
     ...(w.title === undefined ? {} : { title: w.title }),
     command: "true",
-    type: "shell",
+    type: w.type ?? DEFAULT_COMMAND_TYPE,
     frequencyMinutes: w.frequency_minutes,
     priority: w.priority,
     requiresLlm: w.requires_llm ?? false,

@@ -7,7 +7,8 @@ import { renderMetrics } from "../adapters/prometheus.js";
 import { readWlStatus } from "../adapters/process/programs.js";
 import { checkLease } from "../app/lease-check.js";
 import { executeClaim } from "../app/run.js";
-import { sendHeartbeat } from "../app/runners/heartbeat.js";
+import { sendHeartbeat } from "../app/commands/heartbeat/send.js";
+import { commandRuntime } from "../app/commands/registry.js";
 import { type DelegationOutcome, runDelegationWorkflow } from "../app/worklog/workflows.js";
 import { announceStartup } from "../app/startup.js";
 import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../app/tick.js";
@@ -211,6 +212,7 @@ export async function metricsPage(
   ]);
   return renderMetrics({
     commands,
+    runtimeOf: commandRuntime,
     corruptItems: corrupt.length,
     stored,
     notify,

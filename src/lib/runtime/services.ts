@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { findOnPath } from "../adapters/process/programs.js";
 import { workerDispatch } from "../adapters/process/worker-dispatch.js";
 import { ecsDispatch } from "../adapters/ecs-dispatch.js";
-import { commandRuntime, type Runtime } from "../core/command.js";
+import type { Runtime } from "../core/command.js";
 import type { Deadline } from "../core/deadline.js";
 import type { Dispatch, Summarizer } from "../core/ports.js";
 import type { App } from "./app.js";
@@ -15,7 +15,7 @@ import type { Logger } from "./log.js";
 import { notifierSettings, runSettings } from "./settings.js";
 import { Notifier } from "../app/notify/notifier.js";
 import { inlineDispatch, type RunDeps } from "../app/run.js";
-import { createRunners } from "../app/runners/index.js";
+import { commandRuntime, createRunners } from "../app/commands/registry.js";
 import type { WorkflowDeps } from "../app/worklog/workflows.js";
 
 /** `{ summarize }` when the operator opted in (runtime/process-settings.ts), else nothing. */
@@ -83,7 +83,7 @@ export function services(
   return { notifier, runDeps };
 }
 
-/** Sends each run to its runtime's target (core/command.ts: commandRuntime). */
+/** Sends each run to its runtime's target (app/commands/registry.ts: commandRuntime). */
 export function dispatchByRuntime(targets: Record<Runtime, Dispatch>): Dispatch {
   return (command, claim) => targets[commandRuntime(command)](command, claim);
 }

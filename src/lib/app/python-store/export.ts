@@ -1,11 +1,5 @@
-import {
-  type Command,
-  commandRuntime,
-  type RunOutcome,
-  type RunRecord,
-  type Runtime,
-  runtimeProblem,
-} from "../../core/command.js";
+import type { Command, RunOutcome, RunRecord, Runtime } from "../../core/command.js";
+import { commandRuntime, runtimeProblem } from "../commands/registry.js";
 import type { CorruptItem, TransferStore } from "../../core/ports.js";
 import { formatPythonTime } from "./time.js";
 

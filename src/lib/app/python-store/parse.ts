@@ -2,7 +2,6 @@ import {
   COMMAND_ID_PATTERN,
   type CommandSpec,
   type Runtime,
-  runtimeProblem,
   type CommandState,
   commandIdSchema,
   type RunOutcome,
@@ -25,6 +24,7 @@ import {
   WORK_ITEM_ID,
 } from "./schema.js";
 import { mapUpstreamType } from "./types.js";
+import { DEFAULT_COMMAND_TYPE, runtimeProblem } from "../commands/registry.js";
 
 /** Entries of a list or object; undefined for anything else (absent included). */
 const countOf = (v: unknown): number | undefined =>
@@ -203,7 +203,8 @@ function commandSpec(id: string, py: PythonSpec): ParsedCommand["spec"] {
     id,
     command: py.command ?? "",
     ...(py.title !== undefined && py.title !== null ? { title: py.title } : {}),
-    type: "shell",
+    // The mapped type replaces it (convertCommand).
+    type: DEFAULT_COMMAND_TYPE,
     frequencyMinutes: py.frequency_minutes,
     priority: py.priority,
     requiresLlm: py.requires_llm ?? false,

@@ -1,9 +1,9 @@
+import { everyIssue } from "../../core/command-metadata.js";
 import {
   DELEGABLE_STAGES,
   type DelegableStage,
   delegationMetadataSchema,
-  typedMetadataProblem,
-} from "../../core/command.js";
+} from "../commands/delegation/metadata.js";
 import type { DispatchRecord } from "../../core/ports.js";
 import type { Dependency, WorkItem } from "./wl.js";
 
@@ -77,7 +77,7 @@ export type SettingsResult =
 
 /** The settings of a delegation command; bad metadata is an error naming each field. */
 export function delegationSettings(metadata: Record<string, unknown>): SettingsResult {
-  const problem = typedMetadataProblem("delegation", metadata);
+  const problem = everyIssue(delegationMetadataSchema, metadata);
   if (problem) return { ok: false, error: `Invalid delegation metadata: ${problem}` };
   const m = delegationMetadataSchema.parse(metadata);
   const c = m.checks ?? {};

@@ -1,4 +1,5 @@
-import { metadataSettings, reviewAuditMetadataSchema } from "../../core/command-metadata.js";
+import { metadataSettings } from "../../core/command-metadata.js";
+import { reviewAuditMetadataSchema } from "../commands/review-audit/metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { AUDIT_AUTHOR, type ItemAuditDeps } from "./audit.js";
 import { auditComment, extractSummary, lastAuditComment } from "./audit-text.js";

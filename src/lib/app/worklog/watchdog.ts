@@ -1,4 +1,5 @@
-import { watchdogMetadataSchema, typedMetadataProblem } from "../../core/command.js";
+import { everyIssue } from "../../core/command-metadata.js";
+import { watchdogMetadataSchema } from "../commands/stale-delegation-watchdog/metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
 import type { DispatchStore, Notify } from "../../core/ports.js";
 import { oneLine } from "./busy.js";
@@ -20,7 +21,7 @@ export type WatchdogSettingsResult =
   { ok: true; staleAfterMs: number } | { ok: false; error: string };
 
 export function watchdogSettings(metadata: Record<string, unknown>): WatchdogSettingsResult {
-  const problem = typedMetadataProblem("stale-delegation-watchdog", metadata);
+  const problem = everyIssue(watchdogMetadataSchema, metadata);
   if (problem)
     return { ok: false, error: `Invalid stale-delegation-watchdog metadata: ${problem}` };
   const minutes =

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import type { ToolOptions, ToolRunner } from "../../core/ports.js";
-import { describeFailure } from "../worklog/tool-failure.js";
+import type { ToolOptions, ToolRunner } from "../../../core/ports.js";
+import { describeFailure } from "../../worklog/tool-failure.js";
 
 /**
  * The two `gh` calls of the PR monitor, with their output validated: everything gh prints

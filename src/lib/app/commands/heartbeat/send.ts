@@ -1,6 +1,5 @@
-import { HEARTBEAT_MESSAGE } from "../notify/messages.js";
-import type { Clock, Notify, NotifyStore } from "../../core/ports.js";
-import type { Runner, RunnerResult } from "./index.js";
+import { HEARTBEAT_MESSAGE } from "../../notify/messages.js";
+import type { Clock, Notify, NotifyStore, RunnerResult } from "../../../core/ports.js";
 
 /** A heartbeat is not sent when a non-heartbeat message went out this recently (seed rule). */
 export const HEARTBEAT_QUIET_MS = 5 * 60_000;
@@ -60,8 +59,4 @@ export async function sendHeartbeat(
     outputTruncatedBytes: 0,
     outcome: "failure",
   };
-}
-
-export function heartbeatRunner(deps: HeartbeatDeps): Runner {
-  return () => sendHeartbeat(deps, { force: false });
 }

@@ -1,14 +1,15 @@
-import { metadataSettings, prMonitorMetadataSchema } from "../../core/command-metadata.js";
+import { metadataSettings } from "../../../core/command-metadata.js";
+import { prMonitorMetadataSchema } from "./metadata.js";
 import type {
   Notify,
   PrReportKey,
   PrReportStore,
   ToolOptions,
   ToolRunner,
-} from "../../core/ports.js";
-import { postableText, quotedData } from "../../core/untrusted-text.js";
-import { clearTriageHint, HUMAN_TRIAGE_TAGS } from "../worklog/checks.js";
-import { isWorkItemId, parseItems, type WorkItem, type Worklog } from "../worklog/wl.js";
+} from "../../../core/ports.js";
+import { postableText, quotedData } from "../../../core/untrusted-text.js";
+import { clearTriageHint, HUMAN_TRIAGE_TAGS } from "../../worklog/checks.js";
+import { isWorkItemId, parseItems, type WorkItem, type Worklog } from "../../worklog/wl.js";
 import {
   type Check,
   GhError,

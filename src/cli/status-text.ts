@@ -1,0 +1,188 @@
+import { statusLabel } from "../lib/app/commands/registry.js";
+import type { Runtime } from "../lib/core/command.js";
+import { relative } from "./format.js";
+import type { LeaseStatus, StatusReport, StatusRow } from "./status.js";
+
+/** `ampa status` as people and scripts read it: the 80-column table and the JSON. */
+
+/** 45s, 12m, 3h, 2d. */
+export function shortDuration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  if (s < 86_400) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
+export function every(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${minutes}m`;
+}
+
+export function formatScore(value: number | undefined): string {
+  if (value === undefined) return "-";
+  if (!Number.isFinite(value)) return "new";
+  if (value < 10) return value.toFixed(2);
+  if (value < 100) return value.toFixed(1);
+  if (value < 1000) return value.toFixed(0);
+  if (value < 999_500) return `${Math.round(value / 1000)}k`;
+  return value.toExponential(0).replace("+", "");
+}
+
+function cell(text: string, width: number, align: "left" | "right" = "left"): string {
+  if (text.length > width) return `${text.slice(0, width - 1)}…`;
+  return align === "left" ? text.padEnd(width) : text.padStart(width);
+}
+
+const COLUMNS = [
+  ["ID", 16],
+  ["TYPE", 10],
+  ["EVERY", 5],
+  ["PRI", 3],
+  ["STATE", 7],
+  ["STARTED", 8],
+  ["EXIT", 4],
+  ["NEXT DUE", 8],
+  ["LATE", 5],
+  ["SCORE", 5],
+] as const;
+const RIGHT = new Set(["EVERY", "PRI", "EXIT", "LATE", "SCORE"]);
+
+function line(values: readonly string[]): string {
+  return COLUMNS.map(([name, width], i) =>
+    cell(values[i] ?? "", width, RIGHT.has(name) ? "right" : "left"),
+  )
+    .join(" ")
+    .trimEnd();
+}
+
+/** When the row's command is next due, for people: "-" while paused, "now" once due. */
+export function nextDueLabel(r: StatusRow, now: number): string {
+  if (r.state === "paused") return "-";
+  return r.nextDueAt === undefined || r.nextDueAt <= now ? "now" : relative(r.nextDueAt, now);
+}
+
+/** The row's lateness with its sign ("+2m" behind, "-30s" early), "-" when unknown. */
+export function latenessLabel({ latenessMs: ms }: StatusRow): string {
+  return ms === undefined ? "-" : `${ms > 0 ? "+" : ms < 0 ? "-" : ""}${shortDuration(ms)}`;
+}
+
+/** The cells of one row, as the table shows them. */
+export function statusCells(r: StatusRow, now: number): string[] {
+  return [
+    r.id,
+    statusLabel(r.type),
+    every(r.frequencyMinutes),
+    String(r.priority),
+    r.state,
+    relative(r.lastStartAt, now),
+    r.lastExitCode === undefined ? "-" : String(r.lastExitCode),
+    nextDueLabel(r, now),
+    latenessLabel(r),
+    formatScore(r.score),
+  ];
+}
+
+/** A lease under its row: who holds it and until when; who runs it, renewals, time left. */
+function leaseLines(lease: LeaseStatus, runtime: Runtime, now: number): string[] {
+  const owner = lease.owner ?? "unknown";
+  if (lease.expired)
+    return [
+      `lease of ${owner} expired ${relative(lease.expiresAt, now)}: the next tick records it abandoned`,
+    ];
+  const until = `${relative(lease.expiresAt, now)} (${new Date(lease.expiresAt).toISOString().slice(11, 19)} UTC)`;
+  if (lease.worker === undefined)
+    return [`lease: ${owner} until ${until}; ${runtime} run not started yet`];
+  const renewed =
+    lease.renewedAt === undefined
+      ? ""
+      : `, renewed ${relative(lease.renewedAt, now)} (${lease.renewals}×)`;
+  const left = lease.killAt === undefined ? "" : `; ${hoursMinutes(lease.killAt - now)} left`;
+  return [`lease expires ${until}${renewed}${left}`, `${runtime} ${lease.worker}`];
+}
+
+/** 45s, 12m, 1h30m: the time a long run has left, to the minute. */
+function hoursMinutes(ms: number): string {
+  const minutes = Math.floor(Math.max(ms, 0) / 60_000);
+  if (minutes < 60) return shortDuration(Math.max(ms, 0));
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/** The report as text that fits 80 columns; a lease goes on its own line under its row. */
+export function statusTable(report: StatusReport): string {
+  const { now } = report;
+  const last =
+    report.lastGlobalStartAt === undefined
+      ? "no start yet"
+      : `last start ${relative(report.lastGlobalStartAt, now)}`;
+  const next =
+    report.nextStartAllowedAt <= now
+      ? "a start is allowed now"
+      : `next start allowed ${relative(report.nextStartAllowedAt, now)}`;
+  const { load } = report;
+  const wanted = `${load.wantedPerMinute.toFixed(2)}/min wanted of ${load.capacityPerMinute.toFixed(2)}`;
+  const lines = [
+    `Global minimum ${shortDuration(report.globalMinIntervalMs)}: ${last}, ${next}.`,
+    load.fits
+      ? `Load fits (${wanted}): every command on time.`
+      : `Overloaded (${wanted}): shared by weight (water-filling).`,
+    line(COLUMNS.map(([name]) => name)),
+  ];
+  const top = report.rows[0];
+  if (top?.state === "due")
+    lines.splice(2, 0, cell(`Next: ${top.id} (${top.why.replace(/^next: /, "")}).`, 80).trimEnd());
+  for (const r of report.rows) {
+    lines.push(line(statusCells(r, now)));
+    if (r.lease)
+      for (const text of leaseLines(r.lease, r.runtime, now))
+        lines.push(cell(`  └ ${text}`, 80).trimEnd());
+  }
+  if (report.rows.length === 0) lines.push("(no commands)");
+  return lines.join("\n");
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** `ampa status --json`. Times are ISO strings; a never-run command has score null. */
+export function statusJson(report: StatusReport): Record<string, unknown> {
+  return {
+    now: iso(report.now),
+    globalMinIntervalSeconds: report.globalMinIntervalMs / 1000,
+    lastGlobalStartAt: iso(report.lastGlobalStartAt),
+    nextStartAllowedAt: iso(report.nextStartAllowedAt),
+    load: report.load,
+    commands: report.rows.map((r, i) => ({
+      order: i + 1,
+      id: r.id,
+      type: r.type,
+      runtime: r.runtime,
+      frequencyMinutes: r.frequencyMinutes,
+      priority: r.priority,
+      paused: r.paused,
+      state: r.state,
+      lastStartAt: iso(r.lastStartAt),
+      lastExitCode: r.lastExitCode ?? null,
+      lastOutcome: r.lastOutcome ?? null,
+      nextDueAt: r.state === "paused" ? null : iso(r.nextDueAt),
+      latenessSeconds: r.latenessMs === undefined ? null : r.latenessMs / 1000,
+      score: r.score === undefined || !Number.isFinite(r.score) ? null : r.score,
+      idealIntervalSeconds: r.idealIntervalMs === undefined ? null : r.idealIntervalMs / 1000,
+      idealShare: r.idealShare ?? null,
+      why: r.why,
+      neverRun: r.lastStartAt === undefined,
+      lease: r.lease
+        ? {
+            runId: r.lease.runId,
+            owner: r.lease.owner ?? null,
+            expiresAt: iso(r.lease.expiresAt),
+            expired: r.lease.expired,
+            worker: r.lease.worker ?? null,
+            renewedAt: iso(r.lease.renewedAt),
+            renewals: r.lease.renewals,
+            killAt: iso(r.lease.killAt),
+          }
+        : null,
+    })),
+  };
+}

@@ -1,0 +1,71 @@
+import { delegationSettings } from "../../worklog/checks.js";
+import { runDelegationWorkflow } from "../../worklog/workflows.js";
+import { type CommandModule, type TypeMapping, worklogRunner } from "../module.js";
+import type { Runner } from "../../../core/ports.js";
+import { workflowDeps, worklogResult, type WorklogRunnerDeps } from "../worklog-runner.js";
+import { DELEGABLE_STAGES, delegationMetadataSchema } from "./metadata.js";
+
+const type = "delegation";
+
+/**
+ * The `delegation` command type: posts its own `Delegation Report`, then runs live
+ * delegation unless `metadata.audit_only`, with the checks and stages of its metadata.
+ * Bad metadata fails the run (exit 2), unposted.
+ */
+export const delegationRunner =
+  (deps: WorklogRunnerDeps): Runner =>
+  async (command, ctx) => {
+    const parsed = delegationSettings(command.metadata);
+    if (!parsed.ok)
+      return { exitCode: 2, output: parsed.error, outputTruncatedBytes: 0, outcome: "failure" };
+    const outcome = await runDelegationWorkflow(workflowDeps(deps, ctx), {
+      post: true,
+      live: true,
+      settings: parsed.settings,
+      claim: { commandId: ctx.commandId, runId: ctx.runId, assignee: ctx.config.delegateAssignee },
+      ...(deps.dispatches ? { dispatchStore: deps.dispatches } : {}),
+    });
+    return worklogResult(outcome.ok, outcome.output);
+  };
+
+/** An upstream runner that is delegation limited to stages; paused when it needs more. */
+function stageRunner(
+  upstream: string,
+  stages: string[],
+  metadata: Record<string, unknown>,
+  missing: string[],
+): TypeMapping {
+  // A stage delegation cannot dispatch would fail every run on its metadata: paused instead.
+  const foreign = stages.filter((s) => !(DELEGABLE_STAGES as readonly string[]).includes(s));
+  const needs = [
+    ...(foreign.length ? [`delegable stages only (not ${foreign.join(", ")})`] : []),
+    ...missing,
+  ];
+  return {
+    type,
+    metadata: { ...metadata, stages },
+    note: `upstream type "${upstream}" imported as delegation with metadata.stages ${JSON.stringify(stages)}`,
+    ...(needs.length ? { pausedBecause: `needs ${needs.join(", ")}` } : {}),
+  };
+}
+
+/** Agent sessions need the workspace and run long: a task by default. */
+export const delegation: CommandModule = {
+  type,
+  runtime: "task",
+  selfAnnouncing: "unless-error",
+  settingsSchema: delegationMetadataSchema,
+  runner: worklogRunner(type, delegationRunner),
+  upstreamTypes: {
+    "intake-runner": (upstream, metadata) => stageRunner(upstream, ["idea"], metadata, []),
+    "plan-runner": (upstream, metadata) => stageRunner(upstream, ["intake_complete"], metadata, []),
+    "auto-delegate": (upstream, metadata) => {
+      const eligible = Array.isArray(metadata.eligible_stages)
+        ? metadata.eligible_stages.filter((s): s is string => typeof s === "string")
+        : ["plan_complete"];
+      return stageRunner(upstream, eligible, metadata, [
+        "eligible_priorities, max_retries (not supported)",
+      ]);
+    },
+  },
+};

@@ -1,0 +1,33 @@
+import { reviewAuditSettings, runReviewAudit } from "../../worklog/review-audit.js";
+import { type CommandModule, worklogRunner } from "../module.js";
+import { auditResult, itemAuditDeps, workflowDeps } from "../worklog-runner.js";
+import { reviewAuditMetadataSchema } from "./metadata.js";
+
+const type = "review-audit";
+
+/**
+ * The `review-audit` command type: audits one item in review and posts
+ * `# Review Audit — <title>` itself. A wl failure while choosing the item fails the run, unposted.
+ */
+const runner = worklogRunner(type, (deps) => async (command, ctx) => {
+  const wf = workflowDeps(deps, ctx);
+  return auditResult("Review audit", () =>
+    runReviewAudit(itemAuditDeps(deps, wf, command.id), reviewAuditSettings(command.metadata)),
+  );
+});
+
+export const reviewAudit: CommandModule = {
+  type,
+  runtime: "function",
+  selfAnnouncing: "unless-error",
+  metadataSchema: reviewAuditMetadataSchema,
+  runner,
+  statusLabel: "review",
+  upstreamTypes: {
+    audit: (_upstream, metadata) => ({
+      type,
+      metadata,
+      note: 'upstream type "audit" (its audit poller of items in review) imported as review-audit',
+    }),
+  },
+};

@@ -1,0 +1,42 @@
+import { auditSettings, runTriageAudit } from "../../worklog/audit.js";
+import { type CommandModule, worklogRunner } from "../module.js";
+import { auditResult, itemAuditDeps, workflowDeps } from "../worklog-runner.js";
+
+const type = "triage-audit";
+
+/**
+ * The `triage-audit` command type: audits one work item and posts `Triage Audit — <title>`
+ * (and `Audit Completed — <title>`) itself, then runs live delegation unless
+ * `metadata.audit_only`. A wl failure while choosing the item fails the run, unposted.
+ */
+const runner = worklogRunner(type, (deps) => async (command, ctx) => {
+  const wf = workflowDeps(deps, ctx);
+  return auditResult("Triage audit", () =>
+    runTriageAudit(
+      {
+        ...itemAuditDeps(deps, wf, command.id),
+        claim: {
+          commandId: ctx.commandId,
+          runId: ctx.runId,
+          assignee: ctx.config.delegateAssignee,
+        },
+        ...(deps.dispatches ? { dispatchStore: deps.dispatches } : {}),
+        gh: () => ({
+          cwd: wf.cwd,
+          ...(wf.extraEnv ? { extraEnv: wf.extraEnv } : {}),
+          timeoutMs: Math.max(Math.min(wf.wlTimeoutMs, ctx.deadline - ctx.clock()), 1000),
+        }),
+      },
+      auditSettings(command.metadata, { verifyPrWithGh: ctx.config.verifyPrWithGh }),
+    ),
+  );
+});
+
+/** Agent sessions need the workspace and run long: a task by default. */
+export const triageAudit: CommandModule = {
+  type,
+  runtime: "task",
+  selfAnnouncing: "unless-error",
+  runner,
+  statusLabel: "triage",
+};
