@@ -242,6 +242,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (acc && ticks && fp) await writeDoc(OUT, document(checks, acc, ticks, fp, totalS));
   else {
     log(`--only ${[...only].join(",")}: ${OUT} not rewritten (it needs every section)`);
+    // The sections that ran are still printed, so a partial run can be compared with another.
+    if (acc) process.stderr.write(`${accuracySection(acc)}\n`);
     if (fp) process.stderr.write(`${footprintSection(fp)}\n`);
   }
   log(`done in ${fmt(totalS, 0)} s`);
