@@ -3,9 +3,14 @@ import type { ScheduleListing } from "../core/schedule-listing.js";
 import type { ScheduledCommand } from "../core/scheduled-command.js";
 import type { Config } from "../core/config.js";
 import { asError, type Logger } from "../core/logger.js";
-import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
+import type { Clock, CommandStore, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
 import { newRunId } from "../core/run-record.js";
-import { claimCommand, failClaim, recoverAbandonedRun, type RunStore } from "./run.js";
+import {
+  claimCommand,
+  failClaim,
+  type ProtocolStore,
+  recoverAbandonedRun,
+} from "./run-protocol.js";
 import {
   decide,
   dueToleranceMs,
@@ -16,8 +21,14 @@ import {
 
 export type { Dispatch } from "../core/ports.js";
 
+/** What a tick calls: the listing, the run protocol's writes, the global slot. */
+export type TickStore = ScheduleListing &
+  ProtocolStore &
+  Pick<CommandStore, "getCommand"> &
+  Pick<SchedulerStore, "getSchedulerState" | "claimGlobalSlot" | "releaseGlobalSlot">;
+
 export interface TickDeps {
-  store: RunStore & SchedulerStore & ScheduleListing;
+  store: TickStore;
   config: Config;
   log: Logger;
   clock: Clock;

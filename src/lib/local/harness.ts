@@ -6,6 +6,7 @@ import { Store } from "../adapters/dynamodb/store.js";
 import { ensureTable } from "../adapters/dynamodb/table.js";
 import { executeClaim } from "../app/run.js";
 import type { Runner, Runners } from "../app/runners/index.js";
+import { renewLease } from "../app/run-protocol.js";
 import { type PassResult, runTick, type TickDeps } from "../app/tick.js";
 import { silentLogger } from "../runtime/log.js";
 import { startEmbeddedStore } from "./embedded-store.js";
@@ -128,7 +129,7 @@ export async function withHarness<T>(
           // A live worker renews its lease; on the virtual clock that is queued too.
           for (let at = claim.startedAt + config.leaseRenewMs; at < end; at += config.leaseRenewMs)
             clock.at(at, async () => {
-              await store.renewLease(claim, at, at + config.leaseTtlMs);
+              await renewLease(store, claim, at, at + config.leaseTtlMs);
             });
           clock.at(end, async () => {
             await executeClaim(runDeps, command, claim);

@@ -10,29 +10,25 @@ import { queryAll, type Table, writeIf } from "./table-io.js";
 
 const parseRun = (item: Record<string, unknown>) => parseItem(runItemSchema, item);
 
-/**
- * Writes a run, then trims the command's history to the newest `maxRunHistory`.
- * With `onlyIfAbsent`, an existing record of the same run is kept (and nothing trimmed).
- */
+/** Writes a run; with `ifAbsent`, an existing record of the same run is kept (false). */
 export async function putRun(
   t: Table,
   run: RunRecord,
-  maxRunHistory: number,
-  { onlyIfAbsent = false } = {},
-): Promise<void> {
+  { ifAbsent = false } = {},
+): Promise<boolean> {
   try {
     await t.doc.send(
       new PutCommand({
         TableName: t.name,
         Item: { ...runKey(run), ...run },
-        ...(onlyIfAbsent ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+        ...(ifAbsent ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
       }),
     );
+    return true;
   } catch (err) {
-    if (onlyIfAbsent && isConditionalCheckFailed(err)) return;
+    if (ifAbsent && isConditionalCheckFailed(err)) return false;
     throw err;
   }
-  await deleteRunsBeyond(t, run.commandId, maxRunHistory);
 }
 
 /** The newest `limit` runs of a command (one page), newest first. */

@@ -1,10 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Command, CommandSpec, RunClaim, RunNotified, RunRecord } from "../../core/command.js";
+import type { Command, CommandSpec, RunNotified, RunRecord } from "../../core/command.js";
 import type {
   AuditStore,
   AuditTime,
-  ClaimRequest,
   CommandAdmin,
+  Condition,
   CommandStore,
   CorruptItem,
   DeadLetter,
@@ -12,6 +12,7 @@ import type {
   DispatchStore,
   GlobalSlot,
   GlobalSlotState,
+  ItemChange,
   MetricLabels,
   NotifyState,
   NotifyStore,
@@ -20,10 +21,12 @@ import type {
   PrReportKey,
   PrReportStore,
   ResultHashStore,
+  RunItems,
   RunNotifiedStore,
   SchedulerStore,
   StoredMetric,
   TransferStore,
+  WriteOutcome,
 } from "../../core/ports.js";
 import type { CommandCounter } from "../../core/limits.js";
 import type { ScheduleListing } from "../../core/schedule-listing.js";
@@ -37,6 +40,7 @@ import { reportTo } from "./items.js";
 import * as metrics from "./metrics.js";
 import * as notify from "./notify.js";
 import * as prReports from "./pr-reports.js";
+import * as runItems from "./run-items.js";
 import * as runs from "./runs.js";
 import * as scheduler from "./scheduler.js";
 import type { Table } from "./table-io.js";
@@ -65,6 +69,7 @@ export class Store
     TransferStore,
     PrReportStore,
     ResultHashStore,
+    RunItems,
     RunNotifiedStore,
     DispatchStore,
     CommandCounter,
@@ -123,29 +128,28 @@ export class Store
     return commands.removeCommand(this.t, id);
   }
 
-  /** Takes the command's lease and marks it started; false when that fails. */
-  claimLease(id: string, req: ClaimRequest): Promise<boolean> {
-    return commands.claimLease(this.t, id, req);
+  // ── The run protocol's primitives (app/run-protocol.ts) ──────────────────────────────
+
+  get maxRunHistory(): number {
+    return this.options.maxRunHistory;
   }
 
-  /** Marks the run started by `worker`; false for a redelivery or a lost lease. */
-  startRun(claim: RunClaim, worker: string, now: number, expiresAt: number): Promise<boolean> {
-    return commands.startRun(this.t, claim, worker, now, expiresAt);
+  /** Changes the command's item when every condition holds (see run-items.ts). */
+  updateCommandIf(
+    id: string,
+    change: ItemChange,
+    when: readonly Condition[],
+    opts?: { returnCurrent?: boolean },
+  ): Promise<WriteOutcome> {
+    return runItems.updateCommandIf(this.t, id, change, when, opts);
   }
 
-  /** Extends the run's lease; false once the run no longer holds it. */
-  renewLease(claim: RunClaim, now: number, expiresAt: number): Promise<boolean> {
-    return commands.renewLease(this.t, claim, now, expiresAt);
+  putRun(run: RunRecord, opts?: { ifAbsent?: boolean }): Promise<boolean> {
+    return runs.putRun(this.t, run, opts);
   }
 
-  /** Records the run and releases the lease while `claim` holds it; false for a late finisher. */
-  finishRun(claim: RunClaim, run: RunRecord): Promise<boolean> {
-    return commands.finishRun(this.t, claim, run, this.options.maxRunHistory);
-  }
-
-  /** Writes `run` (an abandoned record) and frees the expired lease it stands for. */
-  recoverExpiredLease(command: Pick<Command, "id">, run: RunRecord, now: number): Promise<boolean> {
-    return commands.recoverExpiredLease(this.t, command, run, now, this.options.maxRunHistory);
+  deleteRunsBeyond(commandId: string, keep: number): Promise<void> {
+    return runs.deleteRunsBeyond(this.t, commandId, keep);
   }
 
   /** Keeps the latest result's hash on the command (an unchanged result is not posted). */
