@@ -104,16 +104,23 @@ export interface DeadLetter {
   runId?: string | undefined;
 }
 
-/** Message times (heartbeat suppression) and dead letters. */
-export interface NotifyStore extends CounterStore {
+/** When messages went out (heartbeat suppression). */
+export interface MessageLog {
   getNotifyState(): Promise<NotifyState>;
   recordMessageSent(kind: string, at: number, quietsHeartbeat: boolean): Promise<void>;
+}
+
+/** Notifications kept until a redrive delivers them. */
+export interface DeadLetterStore {
   putDeadLetter(letter: Omit<DeadLetter, "id">): Promise<DeadLetter>;
   listDeadLetters(): Promise<DeadLetter[]>;
   claimDeadLetter(id: string, token: string, now: number, leaseMs: number): Promise<boolean>;
   deleteDeadLetter(id: string, token: string): Promise<void>;
   releaseDeadLetter(id: string, token: string, reason: string, now: number): Promise<void>;
 }
+
+/** Message times (heartbeat suppression), dead letters and counters. */
+export interface NotifyStore extends CounterStore, MessageLog, DeadLetterStore {}
 
 /** When a triage audit last looked at a work item, and which command did. */
 export interface AuditTime {
