@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { executeClaim, runOnce } from "../../src/lib/app/run.js";
 import { claimCommand, finishRun } from "../../src/lib/app/run-protocol.js";
 import { finishRunDurably } from "../../src/lib/app/final-write.js";

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Command, RunClaim } from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
-import { Store } from "../adapters/dynamodb/store.js";
+import { createStore, type Store } from "../adapters/dynamodb/store.js";
 import { ensureTable } from "../adapters/dynamodb/table.js";
 import { executeClaim } from "../app/run.js";
 import type { Runner, Runners } from "../app/runners/index.js";
@@ -107,7 +107,7 @@ export async function withHarness<T>(
   });
   try {
     await ensureTable(dynamo, config.tableName);
-    const store = new Store(createDocumentClient(dynamo), {
+    const store = createStore(createDocumentClient(dynamo), {
       tableName: config.tableName,
       maxRunHistory: config.maxRunHistory,
     });

@@ -7,7 +7,13 @@ import {
 } from "../../core/errors.js";
 import { type CorruptItem, LEASE_FIELDS, type OnCorrupt } from "../../core/ports.js";
 import { SCHEDULE_FIELDS, type ScheduledCommand } from "../../core/scheduled-command.js";
-import { checkCommandItem, checkScheduledItem, parseCommandItem, readItems } from "./items.js";
+import {
+  checkCommandItem,
+  checkScheduledItem,
+  parseCommandItem,
+  readItems,
+  reportTo,
+} from "./items.js";
 import { COMMANDS, commandKey } from "./keys.js";
 import { deleteRunsBeyond } from "./runs.js";
 import { countAll, queryAll, type Table, writeIf } from "./table-io.js";
@@ -19,8 +25,9 @@ const SPEC_FIELDS = Object.keys(commandSpecSchema.shape) as (keyof CommandSpec)[
 /** All commands with one paged Query; the corrupt items come back too (and are reported). */
 export async function listCommands(
   t: Table,
-  report: OnCorrupt,
+  onCorrupt?: OnCorrupt,
 ): Promise<{ commands: Command[]; corrupt: CorruptItem[] }> {
+  const report = reportTo(t.report, onCorrupt);
   const corrupt: CorruptItem[] = [];
   // Decisions are made on this read: a stale one would only lose its claims.
   const commands = await readItems(
@@ -40,8 +47,9 @@ export async function listCommands(
  */
 export async function listForSchedule(
   t: Table,
-  report: OnCorrupt,
+  onCorrupt?: OnCorrupt,
 ): Promise<{ commands: ScheduledCommand[]; corrupt: CorruptItem[] }> {
+  const report = reportTo(t.report, onCorrupt);
   const corrupt: CorruptItem[] = [];
   const items = queryAll(t, { pk: COMMANDS, consistent: true, attributes: SCHEDULE_FIELDS });
   const commands = await readItems(items, checkScheduledItem, (item) => {

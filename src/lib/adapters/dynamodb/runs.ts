@@ -2,7 +2,7 @@ import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk
 import type { RunNotified, RunRecord } from "../../core/command.js";
 import { isConditionalCheckFailed } from "../../core/errors.js";
 import type { OnCorrupt } from "../../core/ports.js";
-import { readItems, parseItem, runItemSchema } from "./items.js";
+import { parseItem, readItems, reportTo, runItemSchema } from "./items.js";
 import { runKey, runPartition } from "./keys.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
 
@@ -35,9 +35,10 @@ export async function putRun(
 export async function listRuns(
   t: Table,
   id: string,
-  limit: number,
-  report: OnCorrupt,
+  limit: number = t.maxRunHistory,
+  onCorrupt?: OnCorrupt,
 ): Promise<RunRecord[]> {
+  const report = reportTo(t.report, onCorrupt);
   const { Items } = await t.doc.send(
     new QueryCommand({
       TableName: t.name,
@@ -51,7 +52,12 @@ export async function listRuns(
 }
 
 /** Every stored run of a command, newest first, across as many pages as it takes. */
-export async function listAllRuns(t: Table, id: string, report: OnCorrupt): Promise<RunRecord[]> {
+export async function listAllRuns(
+  t: Table,
+  id: string,
+  onCorrupt?: OnCorrupt,
+): Promise<RunRecord[]> {
+  const report = reportTo(t.report, onCorrupt);
   const items = queryAll(t, { pk: runPartition(id), consistent: true, newestFirst: true });
   return readItems(items, parseRun, report);
 }
