@@ -54,7 +54,10 @@ export async function updateCommandIf(
 ): Promise<WriteOutcome> {
   try {
     // No ReturnValues: the roles' dynamodb:Attributes condition (deploy/iam-roles.yml)
-    // refuses ALL_NEW, which would read the command's spec through a lease write.
+    // refuses ALL_NEW, which would read the command's spec through a lease write. The
+    // failure's ALL_OLD is another parameter, which no IAM condition key names (the
+    // dynamodb:ReturnValues key is ReturnValues only); only run-once's claim asks for it,
+    // and its role may GetItem every command anyway, so it reads nothing new.
     await t.doc.send(
       new UpdateCommand({
         TableName: t.name,
