@@ -21,8 +21,7 @@ let server: EmbeddedStore;
  * someone else changed them. The tick's other calls go to the store itself.
  */
 function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
-  const listForSchedule = async () => ({ commands, corrupt: [] });
-  return Object.assign(Object.create(store) as Store, { listForSchedule });
+  return { ...store, listForSchedule: async () => ({ commands, corrupt: [] }) };
 }
 beforeAll(async () => {
   server = await startTestServer();
