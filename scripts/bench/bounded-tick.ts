@@ -5,7 +5,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore } from "../../src/lib/adapters/dynamodb/store.js";
 import { tickPass, type TickDeps } from "../../src/lib/app/tick.js";
 import { silentLogger } from "../../src/lib/runtime/log.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
@@ -16,7 +16,7 @@ const { config } = parseConfig({
   AMPA_DYNAMODB_ENDPOINT: endpoint,
   AMPA_DYNAMODB_KEY: process.env.AMPA_DYNAMODB_KEY,
 });
-const store = new Store(
+const store = createStore(
   createDocumentClient(
     createDynamoClient({ region: "us-east-1", endpoint, key: config.dynamodbKey }),
   ),

@@ -8,7 +8,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
@@ -150,7 +150,7 @@ export async function measureSet(
   });
   try {
     await ensureTable(dynamo, config.tableName);
-    const store = new Store(createDocumentClient(dynamo), config);
+    const store = createStore(createDocumentClient(dynamo), config);
     const units: Units = { requests: 0, read: 0, write: 0 };
     meter(dynamo, units);
     const logged = { bytes: 0 };

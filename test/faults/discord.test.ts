@@ -10,7 +10,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { capturingLogger } from "../support/logger.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import {
@@ -125,7 +125,7 @@ function notifierOn(store: Store, url: string): Notifier {
 
 /** Another "process" on the same table: its own DynamoDB client. */
 function otherStore(t: TestTable): Store {
-  return new Store(
+  return createStore(
     createDocumentClient(
       createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
     ),

@@ -17,7 +17,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { alive, freePort } from "../support/processes.js";
@@ -153,7 +153,7 @@ function storeAt(storeDir: string) {
     key: lock.key,
   });
   const doc = createDocumentClient(dynamo);
-  const store = new Store(doc, { tableName: TABLE, maxRunHistory: 50 });
+  const store = createStore(doc, { tableName: TABLE, maxRunHistory: 50 });
   const scan = async (): Promise<Map<string, Item>> => {
     const items = new Map<string, Item>();
     let start: Record<string, unknown> | undefined;

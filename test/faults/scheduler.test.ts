@@ -5,7 +5,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { tickPass } from "../../src/lib/app/tick.js";
 import { MINUTE, spec, T0 } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
@@ -39,18 +39,16 @@ afterAll(async () => {
 });
 
 function containerStores(t: TestTable): Store[] {
-  return Array.from(
-    { length: CONTAINERS },
-    () =>
-      new Store(
-        createDocumentClient(
-          createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
-        ),
-        {
-          tableName: t.tableName,
-          maxRunHistory: t.config.maxRunHistory,
-        },
+  return Array.from({ length: CONTAINERS }, () =>
+    createStore(
+      createDocumentClient(
+        createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
       ),
+      {
+        tableName: t.tableName,
+        maxRunHistory: t.config.maxRunHistory,
+      },
+    ),
   );
 }
 

@@ -5,7 +5,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { must } from "../support/commands.js";
 import { startTestServer, type TestTable } from "../support/store.js";
@@ -133,7 +133,7 @@ export function storeBehindProxy(): StoreBehindProxy {
       return must(proxy, "the store proxy");
     },
     viaProxy: (t) =>
-      new Store(
+      createStore(
         createDocumentClient(
           createDynamoClient({
             region: "us-east-1",

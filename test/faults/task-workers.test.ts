@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { claimCommand, recoverAbandonedRun } from "../../src/lib/app/run.js";
+import { claimCommand, recoverAbandonedRun } from "../../src/lib/app/run-protocol.js";
 import { tickPass } from "../../src/lib/app/tick.js";
 import type { RunClaim } from "../../src/lib/core/command.js";
 import { liveWorkers } from "../../src/lib/adapters/process/worker-records.js";

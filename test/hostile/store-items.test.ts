@@ -2,7 +2,7 @@ import { type AttributeValue, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runTick } from "../../src/lib/app/tick.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore } from "../../src/lib/adapters/dynamodb/store.js";
 import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { capturingLogger } from "../support/logger.js";
@@ -274,7 +274,7 @@ describe("corrupt and foreign items", () => {
   it("a store built with an onCorrupt reporter hears every item each listing skips", async () => {
     const t = await seededTable();
     const heard: string[] = [];
-    const store = new Store(t.doc, { ...t.store.options, onCorrupt: (c) => heard.push(c.key) });
+    const store = createStore(t.doc, { ...t.store.options, onCorrupt: (c) => heard.push(c.key) });
     const own: string[] = [];
     const { corrupt } = await store.listCommands();
     await store.listRuns("good");

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
-import { claimCommand, executeClaim, recoverAbandonedRun } from "../../src/lib/app/run.js";
+import { executeClaim } from "../../src/lib/app/run.js";
+import { claimCommand, recoverAbandonedRun } from "../../src/lib/app/run-protocol.js";
 import { commandRuntime, createRunners } from "../../src/lib/app/commands/registry.js";
 import type { RunClaim } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
@@ -164,8 +165,11 @@ describe("leases of running runs", () => {
     await t.store.addCommand(spec("cut", { command: "exec sleep 60" }), Date.now());
     const claim = await claimed(t, "cut");
     // The store answers the start, then every renewal fails (an outage seen by this worker only).
+    // The lease writes after the first (the start mark) are the renewals.
+    let leaseWrites = 0;
     const outage = Object.assign(Object.create(t.store) as typeof t.store, {
-      renewLease: async () => {
+      updateCommandIf: async (...args: Parameters<typeof t.store.updateCommandIf>) => {
+        if (leaseWrites++ === 0) return t.store.updateCommandIf(...args);
         throw new Error("connect ECONNREFUSED");
       },
     });

@@ -13,7 +13,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { scanForCanary } from "../support/canary.js";
 import { claimStored } from "../support/claims.js";
 import { spec } from "../support/commands.js";
@@ -299,7 +299,7 @@ describe("metrics", () => {
     await sendHeartbeat(heartbeat, { force: true });
     await t.store.incrementCounter("ampa_scheduler_ticks_total");
     // Another "container": its own client, the same table.
-    const otherContainer = new Store(
+    const otherContainer = createStore(
       createDocumentClient(
         createDynamoClient({ region: "us-east-1", endpoint: server.endpoint, key: server.key }),
       ),

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/lib/core/command.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 
-import { claimCommand, recoverAbandonedRun, runOnce } from "../../src/lib/app/run.js";
+import { runOnce } from "../../src/lib/app/run.js";
+import { claimCommand, finishRun, recoverAbandonedRun } from "../../src/lib/app/run-protocol.js";
 import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
 import { MINUTE, must, spec, T0 } from "../support/commands.js";
@@ -95,7 +96,8 @@ describe("store", () => {
     });
     if (!second) throw new Error("second claim failed");
 
-    const current = await t.store.finishRun(
+    const current = await finishRun(
+      t.store,
       first,
       run("x", first.runId, T0, { exitCode: 7, outcome: "failure" }),
     );
@@ -110,7 +112,7 @@ describe("store", () => {
     const firstRecord = (await t.store.listRuns("x")).find((r) => r.runId === first.runId);
     expect(firstRecord).toMatchObject({ exitCode: 7, late: true });
 
-    expect(await t.store.finishRun(second, run("x", second.runId, T0 + 2 * MINUTE))).toBe(true);
+    expect(await finishRun(t.store, second, run("x", second.runId, T0 + 2 * MINUTE))).toBe(true);
     expect(await t.store.getCommand("x")).toMatchObject({
       lastExitCode: 0,
       lastOutcome: "success",
@@ -129,7 +131,8 @@ describe("store", () => {
         config: t.config,
       });
       if (!claim) throw new Error("claim failed");
-      await t.store.finishRun(
+      await finishRun(
+        t.store,
         claim,
         run("h", claim.runId, T0 + i * MINUTE, { output: `run ${i}` }),
       );

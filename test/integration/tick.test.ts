@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { claimCommand, executeClaim } from "../../src/lib/app/run.js";
+import { executeClaim } from "../../src/lib/app/run.js";
+import { claimCommand } from "../../src/lib/app/run-protocol.js";
 import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
@@ -18,29 +19,11 @@ import { tickDeps } from "../support/tick.js";
 let server: EmbeddedStore;
 
 /**
- * The ports a tick uses, delegating to `store` except that the listings answer
- * `commands`: a listing read before someone else changed them.
+ * The real store, except that its listing answers `commands`: a listing read before
+ * someone else changed them. The tick's other calls go to the store itself.
  */
 function staleListing(store: Store, commands: Command[]): TickDeps["store"] {
-  return {
-    listCommands: async () => ({ commands, corrupt: [] }),
-    listForSchedule: async () => ({ commands, corrupt: [] }),
-    getCommand: (id) => store.getCommand(id),
-    claimLease: (id, req) => store.claimLease(id, req),
-    startRun: (claim, worker, now, expiresAt) => store.startRun(claim, worker, now, expiresAt),
-    renewLease: (claim, now, expiresAt) => store.renewLease(claim, now, expiresAt),
-    finishRun: (claim, run) => store.finishRun(claim, run),
-    recoverExpiredLease: (command, run, now) => store.recoverExpiredLease(command, run, now),
-    recordResultHash: (id, hash) => store.recordResultHash(id, hash),
-    recordRunNotified: (run, notified) => store.recordRunNotified(run, notified),
-    incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
-    getLastGlobalStart: () => store.getLastGlobalStart(),
-    getSchedulerState: () => store.getSchedulerState(),
-    claimGlobalSlot: (now, minIntervalMs, token, virtualTime) =>
-      store.claimGlobalSlot(now, minIntervalMs, token, virtualTime),
-    releaseGlobalSlot: (token, previous) => store.releaseGlobalSlot(token, previous),
-    claimStartupAnnouncement: (buildId, now) => store.claimStartupAnnouncement(buildId, now),
-  };
+  return { ...store, listForSchedule: async () => ({ commands, corrupt: [] }) };
 }
 beforeAll(async () => {
   server = await startTestServer();

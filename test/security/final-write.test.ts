@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
-import { claimCommand, executeClaim, runOnce } from "../../src/lib/app/run.js";
+import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { executeClaim, runOnce } from "../../src/lib/app/run.js";
+import { claimCommand, finishRun } from "../../src/lib/app/run-protocol.js";
 import { finishRunDurably } from "../../src/lib/app/final-write.js";
 import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { tickPass } from "../../src/lib/app/tick.js";
@@ -153,7 +154,7 @@ describe("the final write of a run", () => {
   it("run-once with the store down at the final write rejects with the redacted result", async () => {
     const { t, viaProxy, claim } = await claimed();
     // Release the test's claim so run-once can take the lease.
-    await t.store.finishRun(claim.claim, runRecord(claim.claim, okResult, T0));
+    await finishRun(t.store, claim.claim, runRecord(claim.claim, okResult, T0));
     const { log } = capturingLogger();
     // run-once: getCommand, claimLease, startRun pass; the run record is the 4th request.
     fx.proxy.cutAtNext(4);

@@ -17,7 +17,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore } from "../../src/lib/adapters/dynamodb/store.js";
 import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
 import { writeWorkerRecord } from "../../src/lib/adapters/process/worker-records.js";
 import { openPrivateLog } from "../../src/lib/adapters/private-files.js";
@@ -129,7 +129,7 @@ describe("the local store requires its key and refuses web pages", () => {
     lock.publish(store.endpoint, undefined, key);
     const client = createDynamoClient({ region: "us-east-1", endpoint: store.endpoint, key });
     await ensureTable(client, TABLE);
-    const commands = new Store(createDocumentClient(client), {
+    const commands = createStore(createDocumentClient(client), {
       tableName: TABLE,
       maxRunHistory: 50,
     });

@@ -17,13 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as keys from "../../src/lib/adapters/dynamodb/keys.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
-import {
-  claimCommand,
-  executeClaim,
-  failClaim,
-  recoverAbandonedRun,
-  runOnce,
-} from "../../src/lib/app/run.js";
+import { executeClaim, runOnce } from "../../src/lib/app/run.js";
+import { claimCommand, failClaim, recoverAbandonedRun } from "../../src/lib/app/run-protocol.js";
 import { createRunners } from "../../src/lib/app/commands/registry.js";
 import { commandSpecSchema } from "../../src/lib/core/command.js";
 import { must, spec } from "../support/commands.js";

@@ -1,4 +1,4 @@
-import { claimCommand } from "../../src/lib/app/run.js";
+import { claimCommand } from "../../src/lib/app/run-protocol.js";
 import type { Command, RunClaim } from "../../src/lib/core/command.js";
 import type { Config } from "../../src/lib/runtime/config.js";
 import { must } from "./commands.js";

@@ -5,7 +5,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { must } from "./commands.js";
 import { freePort } from "./processes.js";
 
@@ -60,7 +60,7 @@ export function stackStore(storeDir: string): Store & { close: () => void } {
     endpoint: lock.endpoint,
     key: lock.key,
   });
-  const store = new Store(createDocumentClient(dynamo), {
+  const store = createStore(createDocumentClient(dynamo), {
     tableName: "ampa-dev-state",
     maxRunHistory: 50,
   });

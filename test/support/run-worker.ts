@@ -8,7 +8,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore } from "../../src/lib/adapters/dynamodb/store.js";
 import { TEST_STORE_KEY } from "./store-key.js";
 
 const [endpoint = "", tableName = "", id = ""] = process.argv.slice(2);
@@ -17,7 +17,7 @@ const { config } = parseConfig({
   AMPA_LEASE_TTL_SECONDS: "60",
   AMPA_LEASE_RENEW_SECONDS: "20",
 });
-const store = new Store(
+const store = createStore(
   createDocumentClient(
     createDynamoClient({ region: config.region, endpoint, key: TEST_STORE_KEY }),
   ),

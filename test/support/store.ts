@@ -7,7 +7,7 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { TEST_STORE_KEY } from "./store-key.js";
 import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
@@ -53,7 +53,7 @@ export async function createTestTable(
     dynamo,
     doc,
     config,
-    store: new Store(doc, { tableName, maxRunHistory: config.maxRunHistory }),
+    store: createStore(doc, { tableName, maxRunHistory: config.maxRunHistory }),
   };
 }
 

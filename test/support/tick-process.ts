@@ -7,13 +7,13 @@ import {
   createDocumentClient,
   createDynamoClient,
 } from "../../src/lib/adapters/dynamodb/client.js";
-import { Store } from "../../src/lib/adapters/dynamodb/store.js";
+import { createStore } from "../../src/lib/adapters/dynamodb/store.js";
 import { TEST_STORE_KEY } from "./store-key.js";
 import { SHORT_LEASES, testWorkerDispatch } from "./task-workers.js";
 
 const [endpoint = "", tableName = "", workersDir = ""] = process.argv.slice(2);
 const { config } = parseConfig({ AMPA_TABLE_NAME: tableName, ...SHORT_LEASES });
-const store = new Store(
+const store = createStore(
   createDocumentClient(
     createDynamoClient({ region: config.region, endpoint, key: TEST_STORE_KEY }),
   ),

@@ -24,9 +24,9 @@ describe("layer rules", () => {
   });
 
   it("fails on an import cycle", async () => {
-    // app/tick.ts imports app/run.ts: run.ts importing tick.ts back closes a cycle.
+    // app/tick.ts imports app/run-protocol.ts: importing tick.ts back closes a cycle.
     const ids = await ruleIds(
-      "src/lib/app/run.ts",
+      "src/lib/app/run-protocol.ts",
       'import { runTick } from "./tick.js";\nvoid runTick;\n',
     );
     expect(ids).toContain("import-x/no-cycle");
@@ -55,7 +55,7 @@ describe("layer rules", () => {
   it("fails when a use case imports an adapter", async () => {
     const ids = await ruleIds(
       "src/lib/app/tick.ts",
-      'import { Store } from "../adapters/dynamodb/store.js";\nvoid Store;\n',
+      'import { createStore } from "../adapters/dynamodb/store.js";\nvoid createStore;\n',
     );
     expect(ids).toContain("import-x/no-restricted-paths");
   });

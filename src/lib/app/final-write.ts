@@ -2,7 +2,7 @@ import type { RunClaim, RunRecord } from "../core/command.js";
 import { type Deadline, stopBy } from "../core/deadline.js";
 import { asError, type Logger } from "../core/logger.js";
 import { truncateUtf8 } from "../core/output.js";
-import type { Clock, CommandStore } from "../core/ports.js";
+import type { Clock } from "../core/ports.js";
 import { redactSecrets } from "../core/secrets.js";
 import { isRetryableStoreError, ResultNotRecordedError } from "../core/store-errors.js";
 
@@ -13,7 +13,8 @@ import { isRetryableStoreError, ResultNotRecordedError } from "../core/store-err
  */
 
 export interface FinalWriteDeps {
-  store: Pick<CommandStore, "finishRun">;
+  /** The run protocol's completion (app/run-protocol.ts finishRun). */
+  store: { finishRun(claim: RunClaim, run: RunRecord): Promise<boolean> };
   /** The run's logger (its bindings name the command and the run). */
   log: Logger;
   clock: Clock;
@@ -46,7 +47,7 @@ export function backoffMs(attempt: number, random: () => number): number {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * store.finishRun, retried on retryable failures (unreachable, throttled, 5xx) until
+ * The run protocol's finishRun, retried on retryable failures (unreachable, throttled, 5xx) until
  * `deadline`. A lost condition is an answer, not a failure: finishRun returns false for a
  * late finisher and that is returned at once. When it cannot be written, the redacted
  * result is logged (logUnrecordedRun) and ResultNotRecordedError thrown.

@@ -1,7 +1,7 @@
 import type { RunClaim } from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { asError, type Logger } from "../core/logger.js";
-import type { Clock, CommandStore, CounterStore } from "../core/ports.js";
+import type { Clock, CounterStore } from "../core/ports.js";
 
 /**
  * A running worker's hold on its lease. Every `leaseRenewMs` it extends the lease to
@@ -20,7 +20,10 @@ export interface LeaseHold {
 }
 
 export interface LeaseDeps {
-  store: Pick<CommandStore, "renewLease"> & CounterStore;
+  /** The run protocol's renewal (app/run-protocol.ts renewLease) and the counters. */
+  store: {
+    renewLease(claim: RunClaim, now: number, expiresAt: number): Promise<boolean>;
+  } & CounterStore;
   config: Pick<Config, "leaseRenewMs" | "leaseTtlMs">;
   clock: Clock;
   log: Logger;

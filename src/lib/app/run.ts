@@ -3,40 +3,38 @@ import type { Config, RunnerSettings } from "../core/config.js";
 import { type Deadline, runnerStopBy } from "../core/deadline.js";
 import { LeaseHeldError, LeaseLostError, UnknownCommandError } from "../core/errors.js";
 import { asError, type Logger } from "../core/logger.js";
-import type { ScheduledCommand } from "../core/scheduled-command.js";
 import { ResultNotRecordedError } from "../core/store-errors.js";
 import { truncateUtf8 } from "../core/output.js";
 import type {
   Clock,
   CommandStore,
-  CounterStore,
   Dispatch,
   Notify,
   ResultHashStore,
   RunNotifiedStore,
 } from "../core/ports.js";
-import {
-  abandonedRunRecord,
-  exitReason,
-  leaseExpiry,
-  maxRuntimeMs,
-  newRunId,
-  type RunResult,
-  runRecord,
-} from "../core/run-record.js";
+import { exitReason, maxRuntimeMs, type RunResult, runRecord } from "../core/run-record.js";
 import { postsUnchanged, resultHash } from "../core/result-hash.js";
-import { intervalMs, stateAfterStart } from "../core/scheduler/select.js";
 import { finalWriteDeadline, finishRunDurably } from "./final-write.js";
-import { holdLease } from "./lease.js";
+import { holdLease, type LeaseDeps } from "./lease.js";
+import {
+  type ClaimSettings,
+  finishRun,
+  type ProtocolStore,
+  recoverAbandonedRun,
+  renewLease,
+  startRun,
+  tryClaim,
+} from "./run-protocol.js";
 import { redactedResult, resolveWebhookFirst } from "./run-redaction.js";
 import { commandMessage, type Summarizer } from "./notify/messages.js";
 import { announcedItself, commandRuntime, type Runners } from "./commands/registry.js";
 
-/** The store as runs use it: commands, leases, run records, counters, result hashes. */
-export type RunStore = CommandStore & CounterStore & ResultHashStore & RunNotifiedStore;
-
-/** What claiming a command reads: its lease's length and its fair share. */
-export type ClaimSettings = Pick<Config, "leaseTtlMs" | "taskStartMs" | "priorityWeight">;
+/** The store as runs use it: the run protocol's writes, the command, result hashes. */
+export type RunStore = ProtocolStore &
+  Pick<CommandStore, "getCommand"> &
+  ResultHashStore &
+  RunNotifiedStore;
 
 /** What a run reads: its claim, lease and bounds, and what its runner reads. */
 export type RunSettings = ClaimSettings &
@@ -62,60 +60,14 @@ export interface RunDeps {
    * `pid:<pid>@<host>`; `inline` when absent.
    */
   worker?: string;
+  /** Told once the run is marked started (a task worker tells a redelivery from a lost lease). */
+  onStarted?: () => void;
   /**
    * Aborts when the worker is told to stop (SIGTERM of a task worker): the runner is
    * killed and the run recorded as `abandoned` with the signal's reason, while the lease
    * is still held.
    */
   stop?: AbortSignal;
-}
-
-/**
- * Claims the command's lease and moves its schedule on (anchored due time, virtual
- * finish: see core/scheduler); undefined when another run holds it or it changed since
- * it was read. `virtualTime` is the scheduler's, as the caller read it (0 for run-once,
- * which claims no global slot).
- */
-export async function claimCommand(
-  store: CommandStore,
-  command: Command,
-  opts: {
-    now: number;
-    owner: string;
-    trigger: RunClaim["trigger"];
-    config: ClaimSettings;
-    virtualTime?: number;
-  },
-): Promise<RunClaim | undefined> {
-  const runId = newRunId();
-  const expiresAt = leaseExpiry({ runtime: commandRuntime(command) }, opts.now, opts.config);
-  const next = stateAfterStart(
-    command,
-    opts.now,
-    opts.virtualTime ?? 0,
-    opts.config.priorityWeight,
-  );
-  const claimed = await store.claimLease(command.id, {
-    runId,
-    owner: opts.owner,
-    now: opts.now,
-    expiresAt,
-    expectedLastStartAt: opts.trigger === "schedule" ? command.lastStartAt : "any",
-    // A run by hand restarts the command's schedule: the next scheduled start is one
-    // interval after it (never a catch-up right behind it).
-    schedule: {
-      dueAt: opts.trigger === "run-once" ? opts.now + intervalMs(command) : next.dueAt,
-      virtualFinish: next.virtualFinish,
-    },
-  });
-  if (!claimed) return undefined;
-  return {
-    commandId: command.id,
-    runId,
-    startedAt: opts.now,
-    leaseExpiresAt: expiresAt,
-    trigger: opts.trigger,
-  };
 }
 
 /**
@@ -139,14 +91,19 @@ export async function executeClaim(
     log.warn({ worker }, "run not started: its worker was told to stop first");
     return undefined;
   }
-  if (!(await deps.store.startRun(claim, worker, startedAt, startedAt + config.leaseTtlMs))) {
+  if (!(await startRun(deps.store, claim, worker, startedAt, startedAt + config.leaseTtlMs))) {
     log.warn(
       { worker },
       "run not started: it was started already (a redelivery) or its lease is no longer held",
     );
     return undefined;
   }
-  const lease = holdLease({ ...deps, log }, claim, startedAt + config.leaseTtlMs);
+  deps.onStarted?.();
+  const lease = holdLease(
+    { ...deps, log, store: leaseStore(deps.store) },
+    claim,
+    startedAt + config.leaseTtlMs,
+  );
   const runtime = commandRuntime(command);
   log.info({ type: command.type, trigger: claim.trigger, runtime, worker }, "run started");
   await resolveWebhookFirst(deps, log);
@@ -201,7 +158,16 @@ export async function executeClaim(
 /** The final write, retried within the time left; logged when it cannot be made. */
 function recordRun(deps: RunDeps, log: Logger, claim: RunClaim, run: RunRecord): Promise<boolean> {
   const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.deadline);
-  return finishRunDurably({ ...deps, log }, claim, run, deadline);
+  const store = { finishRun: (c: RunClaim, r: RunRecord) => finishRun(deps.store, c, r) };
+  return finishRunDurably({ ...deps, log, store }, claim, run, deadline);
+}
+
+/** What the lease's renewals need: the protocol's renewal and the counters. */
+function leaseStore(store: RunStore): LeaseDeps["store"] {
+  return {
+    renewLease: (claim, now, expiresAt) => renewLease(store, claim, now, expiresAt),
+    incrementCounter: (name, labels, by) => store.incrementCounter(name, labels, by),
+  };
 }
 
 function stopReason(stop: AbortSignal): string {
@@ -308,46 +274,6 @@ async function afterRun(
 }
 
 /**
- * Frees a lease that expired without a result and records its run as abandoned (see
- * abandonedRunRecord). The run is counted in ampa_command_runs_total like every
- * recorded run: uncounted, runs lost to crashes would not show on /metrics.
- */
-export async function recoverAbandonedRun(
-  store: RunStore,
-  command: ScheduledCommand,
-  now: number,
-): Promise<RunRecord | undefined> {
-  const abandoned = abandonedRunRecord(command, now);
-  if (!abandoned || !(await store.recoverExpiredLease(command, abandoned, now))) return undefined;
-  await store.incrementCounter("ampa_command_runs_total", {
-    command: command.id,
-    outcome: "abandoned",
-  });
-  return abandoned;
-}
-
-/** Releases a claim whose run never started (e.g. the dispatch failed), recording why. */
-export async function failClaim(
-  deps: Pick<RunDeps, "store" | "clock">,
-  claim: RunClaim,
-  reason: string,
-): Promise<void> {
-  await deps.store.finishRun(
-    claim,
-    runRecord(
-      claim,
-      redactedResult({ exitCode: null, outcome: "error", output: reason }),
-      deps.clock(),
-    ),
-  );
-  // Counted like every recorded run (see recoverAbandonedRun), once it is on record.
-  await deps.store.incrementCounter("ampa_command_runs_total", {
-    command: claim.commandId,
-    outcome: "error",
-  });
-}
-
-/**
  * Runs one command now, synchronously, whatever its schedule (runOnce, `ampa run-once`).
  * Respects the lease so it never overlaps a scheduled run of the same command.
  */
@@ -358,16 +284,18 @@ export async function runOnce(deps: RunDeps, id: string, owner: string): Promise
   if (await recoverAbandonedRun(deps.store, command, now)) {
     command = (await deps.store.getCommand(id)) ?? command;
   }
-  const claim = await claimCommand(deps.store, command, {
-    now,
-    owner,
-    trigger: "run-once",
-    config: deps.config,
-  });
-  if (!claim) {
-    const latest = await deps.store.getCommand(id);
-    if (!latest) throw new UnknownCommandError(id);
-    throw new LeaseHeldError(id, latest.leaseOwner, latest.leaseExpiresAt);
+  const opts = { now, owner, trigger: "run-once", config: deps.config } as const;
+  // A lost claim answers the holder's lease (ALL_OLD, or one read where unsupported).
+  const claim = await tryClaim(deps.store, command, opts, { returnCurrent: true });
+  if ("written" in claim) {
+    const holder = claim.current;
+    if (!holder) throw new UnknownCommandError(id);
+    const { leaseOwner: owner, leaseExpiresAt: until } = holder;
+    throw new LeaseHeldError(
+      id,
+      typeof owner === "string" ? owner : undefined,
+      typeof until === "number" ? until : undefined,
+    );
   }
   const run = await executeClaim(deps, command, claim);
   if (!run) throw new LeaseLostError(id, claim.runId);

@@ -8,7 +8,12 @@ import type { Clock, Notify, SchedulerStore } from "../core/ports.js";
  * new for each `osls deploy` and for each `osls offline start` (each `npm start`).
  */
 export async function announceStartup(
-  deps: { store: SchedulerStore; notifier: Notify; clock: Clock; log: Logger },
+  deps: {
+    store: Pick<SchedulerStore, "claimStartupAnnouncement">;
+    notifier: Notify;
+    clock: Clock;
+    log: Logger;
+  },
   buildId: string,
   /** Plain `wl status` for the message; undefined when it is not available. */
   wlStatus: () => Promise<string | undefined>,

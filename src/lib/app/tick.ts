@@ -4,15 +4,15 @@ import type { ScheduledCommand } from "../core/scheduled-command.js";
 import type { Config } from "../core/config.js";
 import { type Deadline, stopBy } from "../core/deadline.js";
 import { asError, type Logger } from "../core/logger.js";
-import type { Clock, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
+import type { Clock, CommandStore, Dispatch, GlobalSlot, SchedulerStore } from "../core/ports.js";
 import { newRunId } from "../core/run-record.js";
 import {
   claimCommand,
   type ClaimSettings,
   failClaim,
+  type ProtocolStore,
   recoverAbandonedRun,
-  type RunStore,
-} from "./run.js";
+} from "./run-protocol.js";
 import {
   decide,
   dueToleranceMs,
@@ -32,8 +32,14 @@ export type SelectionSettings = Pick<
 /** What the tick reads: how it selects and how it claims. */
 export type TickSettings = ClaimSettings & SelectionSettings;
 
+/** What a tick calls: the listing, the run protocol's writes, the global slot. */
+export type TickStore = ScheduleListing &
+  ProtocolStore &
+  Pick<CommandStore, "getCommand"> &
+  Pick<SchedulerStore, "getSchedulerState" | "claimGlobalSlot" | "releaseGlobalSlot">;
+
 export interface TickDeps {
-  store: RunStore & SchedulerStore & ScheduleListing;
+  store: TickStore;
   config: TickSettings;
   log: Logger;
   clock: Clock;

@@ -63,15 +63,10 @@ export async function workClaim(deps: WorkerDeps, claim: RunClaim): Promise<Work
   const { command } = lease;
   let started = false;
   // Whether the run got past its start mark tells a redelivery from a lost lease.
-  const store: RunDeps["store"] = Object.create(runDeps.store, {
-    startRun: {
-      value: async (...args: Parameters<RunDeps["store"]["startRun"]>) =>
-        (started = await runDeps.store.startRun(...args)),
-    },
-  }) as RunDeps["store"];
+  const onStarted = () => (started = true);
   const around = deps.around ?? ((_c, run) => run(runDeps));
   const run = await around(command, (inner) =>
-    executeClaim({ ...inner, store, worker: runDeps.worker, stop: deps.stop }, command, claim),
+    executeClaim({ ...inner, onStarted, worker: runDeps.worker, stop: deps.stop }, command, claim),
   );
   if (!run) {
     const reason = started

@@ -2,10 +2,11 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Command, RunClaim } from "../core/command.js";
 import type { Config } from "../core/config.js";
 import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
-import { Store } from "../adapters/dynamodb/store.js";
+import { createStore, type Store } from "../adapters/dynamodb/store.js";
 import { ensureTable } from "../adapters/dynamodb/table.js";
 import { executeClaim } from "../app/run.js";
 import { simulatedRunners } from "../app/commands/registry.js";
+import { renewLease } from "../app/run-protocol.js";
 import { type PassResult, runTick, type TickDeps } from "../app/tick.js";
 import { silentLogger } from "../runtime/log.js";
 import { startEmbeddedStore } from "./embedded-store.js";
@@ -90,7 +91,7 @@ export async function withHarness<T>(
   });
   try {
     await ensureTable(dynamo, config.tableName);
-    const store = new Store(createDocumentClient(dynamo), {
+    const store = createStore(createDocumentClient(dynamo), {
       tableName: config.tableName,
       maxRunHistory: config.maxRunHistory,
     });
@@ -118,7 +119,7 @@ export async function withHarness<T>(
           // A live worker renews its lease; on the virtual clock that is queued too.
           for (let at = claim.startedAt + config.leaseRenewMs; at < end; at += config.leaseRenewMs)
             clock.at(at, async () => {
-              await store.renewLease(claim, at, at + config.leaseTtlMs);
+              await renewLease(store, claim, at, at + config.leaseTtlMs);
             });
           clock.at(end, async () => {
             await executeClaim(runDeps, command, claim);

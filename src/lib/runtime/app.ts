@@ -7,7 +7,7 @@ import { configureEmf } from "../adapters/emf.js";
 import { configuredSecret, type SecretSource } from "../adapters/ssm-secret.js";
 import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
 import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
-import { Store } from "../adapters/dynamodb/store.js";
+import { createStore, type Store } from "../adapters/dynamodb/store.js";
 
 /** Everything a handler or the CLI needs, built once per process (Lambda container). */
 export interface App {
@@ -73,7 +73,7 @@ export function createApp(opts: AppOptions = {}): App {
   const region = opts.region ?? config.region;
   const tableName = opts.tableName ?? config.tableName;
   const dynamo = createDynamoClient({ region, endpoint, key: storeKey });
-  const store = new Store(createDocumentClient(dynamo), {
+  const store = createStore(createDocumentClient(dynamo), {
     tableName,
     maxRunHistory: config.maxRunHistory,
   });

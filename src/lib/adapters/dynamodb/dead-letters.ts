@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DeadLetter, OnCorrupt } from "../../core/ports.js";
-import { deadLetterSchema, parseItem, readItems } from "./items.js";
+import { deadLetterSchema, parseItem, readItems, reportTo } from "./items.js";
 import { DEAD_LETTERS, deadLetterId, deadLetterKey } from "./keys.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
 
@@ -17,7 +17,8 @@ export async function putDeadLetter(t: Table, letter: Omit<DeadLetter, "id">): P
 }
 
 /** Oldest first. Items that do not parse are skipped (and counted by countDeadLetters). */
-export async function listDeadLetters(t: Table, report: OnCorrupt): Promise<DeadLetter[]> {
+export async function listDeadLetters(t: Table, onCorrupt?: OnCorrupt): Promise<DeadLetter[]> {
+  const report = reportTo(t.report, onCorrupt);
   return readItems(
     queryAll(t, { pk: DEAD_LETTERS, consistent: true }),
     (item) => parseItem(deadLetterSchema, item),

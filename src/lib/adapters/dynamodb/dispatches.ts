@@ -1,6 +1,6 @@
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DispatchRecord, OnCorrupt } from "../../core/ports.js";
-import { dispatchItemSchema, parseItem, readItems } from "./items.js";
+import { dispatchItemSchema, parseItem, readItems, reportTo } from "./items.js";
 import { DISPATCHES, dispatchKey } from "./keys.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
 
@@ -30,7 +30,8 @@ export async function claimDispatch(
 }
 
 /** Every work item's latest dispatch. */
-export async function listDispatches(t: Table, report: OnCorrupt): Promise<DispatchRecord[]> {
+export async function listDispatches(t: Table, onCorrupt?: OnCorrupt): Promise<DispatchRecord[]> {
+  const report = reportTo(t.report, onCorrupt);
   return readItems(
     queryAll(t, { pk: DISPATCHES, consistent: true }),
     (item) => parseItem(dispatchItemSchema, item),

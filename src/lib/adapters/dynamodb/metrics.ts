@@ -1,6 +1,6 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { MetricLabels, OnCorrupt, StoredMetric } from "../../core/ports.js";
-import { parseItem, readItems, storedMetricSchema } from "./items.js";
+import { parseItem, readItems, reportTo, storedMetricSchema } from "./items.js";
 import { METRICS, metricKey } from "./keys.js";
 import { queryAll, type Table } from "./table-io.js";
 import { emitCounter } from "../emf.js";
@@ -14,8 +14,8 @@ import { emitCounter } from "../emf.js";
 export async function incrementCounter(
   t: Table,
   name: string,
-  labels: MetricLabels,
-  by: number,
+  labels: MetricLabels = {},
+  by = 1,
 ): Promise<void> {
   await t.doc.send(
     new UpdateCommand({
@@ -34,7 +34,8 @@ export async function incrementCounter(
   emitCounter(name, labels, by);
 }
 
-export async function listMetrics(t: Table, report: OnCorrupt): Promise<StoredMetric[]> {
+export async function listMetrics(t: Table, onCorrupt?: OnCorrupt): Promise<StoredMetric[]> {
+  const report = reportTo(t.report, onCorrupt);
   return readItems(
     queryAll(t, { pk: METRICS, consistent: true }),
     (item) => parseItem(storedMetricSchema, item),

@@ -1,12 +1,13 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { NotifyState, OnCorrupt } from "../../core/ports.js";
-import { notifyStateSchema, readItem } from "./items.js";
+import { notifyStateSchema, readItem, reportTo } from "./items.js";
 import { NOTIFY_KEY } from "./keys.js";
 import type { Table } from "./table-io.js";
 
 /** The GLOBAL/NOTIFY item: when messages last went out (heartbeat suppression). */
 
-export async function getNotifyState(t: Table, report: OnCorrupt): Promise<NotifyState> {
+export async function getNotifyState(t: Table, onCorrupt?: OnCorrupt): Promise<NotifyState> {
+  const report = reportTo(t.report, onCorrupt);
   const { Item } = await t.doc.send(
     new GetCommand({ TableName: t.name, Key: NOTIFY_KEY, ConsistentRead: true }),
   );

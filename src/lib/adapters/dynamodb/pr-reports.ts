@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { OnCorrupt, PrReport, PrReportKey } from "../../core/ports.js";
-import { prReportItemSchema, readItem } from "./items.js";
+import { prReportItemSchema, readItem, reportTo } from "./items.js";
 import { prReportKey } from "./keys.js";
 import { type Table, writeIf } from "./table-io.js";
 
@@ -50,8 +50,9 @@ export async function releasePrReport(t: Table, key: PrReportKey): Promise<void>
 export async function getPrReport(
   t: Table,
   key: PrReportKey,
-  report: OnCorrupt,
+  onCorrupt?: OnCorrupt,
 ): Promise<PrReport | undefined> {
+  const report = reportTo(t.report, onCorrupt);
   const { Item } = await t.doc.send(
     new GetCommand({ TableName: t.name, Key: prReportKey(key), ConsistentRead: true }),
   );

@@ -2,7 +2,7 @@ import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk
 import type { RunNotified, RunRecord } from "../../core/command.js";
 import { isConditionalCheckFailed } from "../../core/errors.js";
 import type { OnCorrupt } from "../../core/ports.js";
-import { readItems, parseItem, runItemSchema } from "./items.js";
+import { parseItem, readItems, reportTo, runItemSchema } from "./items.js";
 import { runKey, runPartition } from "./keys.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
 
@@ -10,38 +10,35 @@ import { queryAll, type Table, writeIf } from "./table-io.js";
 
 const parseRun = (item: Record<string, unknown>) => parseItem(runItemSchema, item);
 
-/**
- * Writes a run, then trims the command's history to the newest `maxRunHistory`.
- * With `onlyIfAbsent`, an existing record of the same run is kept (and nothing trimmed).
- */
+/** Writes a run; with `ifAbsent`, an existing record of the same run is kept (false). */
 export async function putRun(
   t: Table,
   run: RunRecord,
-  maxRunHistory: number,
-  { onlyIfAbsent = false } = {},
-): Promise<void> {
+  { ifAbsent = false } = {},
+): Promise<boolean> {
   try {
     await t.doc.send(
       new PutCommand({
         TableName: t.name,
         Item: { ...runKey(run), ...run },
-        ...(onlyIfAbsent ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+        ...(ifAbsent ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
       }),
     );
+    return true;
   } catch (err) {
-    if (onlyIfAbsent && isConditionalCheckFailed(err)) return;
+    if (ifAbsent && isConditionalCheckFailed(err)) return false;
     throw err;
   }
-  await deleteRunsBeyond(t, run.commandId, maxRunHistory);
 }
 
 /** The newest `limit` runs of a command (one page), newest first. */
 export async function listRuns(
   t: Table,
   id: string,
-  limit: number,
-  report: OnCorrupt,
+  limit: number = t.maxRunHistory,
+  onCorrupt?: OnCorrupt,
 ): Promise<RunRecord[]> {
+  const report = reportTo(t.report, onCorrupt);
   const { Items } = await t.doc.send(
     new QueryCommand({
       TableName: t.name,
@@ -55,7 +52,12 @@ export async function listRuns(
 }
 
 /** Every stored run of a command, newest first, across as many pages as it takes. */
-export async function listAllRuns(t: Table, id: string, report: OnCorrupt): Promise<RunRecord[]> {
+export async function listAllRuns(
+  t: Table,
+  id: string,
+  onCorrupt?: OnCorrupt,
+): Promise<RunRecord[]> {
+  const report = reportTo(t.report, onCorrupt);
   const items = queryAll(t, { pk: runPartition(id), consistent: true, newestFirst: true });
   return readItems(items, parseRun, report);
 }

@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../core/errors.js";
 import type { GlobalSlot, GlobalSlotState, OnCorrupt } from "../../core/ports.js";
 import type { SchedulerState } from "../../core/scheduler/select.js";
-import { readItem, schedulerItemSchema } from "./items.js";
+import { readItem, reportTo, schedulerItemSchema } from "./items.js";
 import { SCHEDULER_KEY } from "./keys.js";
 import { type Table, writeIf } from "./table-io.js";
 
@@ -14,7 +14,8 @@ const NO_START_SINCE =
   "attribute_not_exists(lastGlobalStartAt) OR NOT attribute_type(lastGlobalStartAt, :number)";
 
 /** The last global start and the virtual time (both absent before the first start). */
-export async function getSchedulerState(t: Table, report: OnCorrupt): Promise<SchedulerState> {
+export async function getSchedulerState(t: Table, onCorrupt?: OnCorrupt): Promise<SchedulerState> {
+  const report = reportTo(t.report, onCorrupt);
   const { Item } = await t.doc.send(
     new GetCommand({ TableName: t.name, Key: SCHEDULER_KEY, ConsistentRead: true }),
   );
@@ -24,6 +25,11 @@ export async function getSchedulerState(t: Table, report: OnCorrupt): Promise<Sc
     virtualTime: item?.virtualTime,
     virtualTimeAt: item?.virtualTimeAt,
   };
+}
+
+/** When the last start was, across the scheduler (undefined before the first). */
+export async function getLastGlobalStart(t: Table): Promise<number | undefined> {
+  return (await getSchedulerState(t)).lastGlobalStartAt;
 }
 
 /**

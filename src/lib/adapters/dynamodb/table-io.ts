@@ -6,6 +6,7 @@ import {
   type UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../core/errors.js";
+import type { OnCorrupt } from "../../core/ports.js";
 
 /** Table I/O shared by the partition modules: the table, conditional writes, paged queries. */
 
@@ -13,6 +14,24 @@ import { isConditionalCheckFailed } from "../../core/errors.js";
 export interface Table {
   readonly doc: DynamoDBDocumentClient;
   readonly name: string;
+  /** Told about every item a reader skips because it does not parse (see items.ts). */
+  readonly report: OnCorrupt;
+  /** How many runs of a command are kept. */
+  readonly maxRunHistory: number;
+}
+
+/** A partition module's table functions with the table given: `(t, ...args)` → `(...args)`. */
+export type OnTable<M> = {
+  [K in keyof M]: M[K] extends (t: Table, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/** Binds every function of a partition module to `t` (each takes the table first). */
+export function onTable<M extends object>(t: Table, module: M): OnTable<M> {
+  const bound = Object.entries(module).map(([name, fn]) => [
+    name,
+    (...args: unknown[]) => (fn as (t: Table, ...args: unknown[]) => unknown)(t, ...args),
+  ]);
+  return Object.fromEntries(bound) as OnTable<M>;
 }
 
 /** Sends a conditional write; false (not an error) when its condition does not hold. */

@@ -5,13 +5,15 @@ import { discordPayload } from "../../core/discord-message.js";
 import { asError, type Logger } from "../../core/logger.js";
 import type {
   Clock,
+  CounterStore,
   DeadLetter,
+  DeadLetterStore,
   DeliverToWebhook,
   DeliveryPolicy,
   MessageAbout,
   MessageKind,
+  MessageLog,
   Notify,
-  NotifyStore,
   SendResult,
   WebhookSource,
 } from "../../core/ports.js";
@@ -47,7 +49,8 @@ export type NotifierSettings = Pick<
 >;
 
 export interface NotifierDeps {
-  store: NotifyStore;
+  /** What sending and redriving write: the message time, dead letters, counters. */
+  store: Pick<MessageLog, "recordMessageSent"> & DeadLetterStore & CounterStore;
   webhook: WebhookSource;
   /** The HTTP delivery (adapters/discord.ts). */
   deliver: DeliverToWebhook;
