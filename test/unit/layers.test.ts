@@ -34,10 +34,10 @@ describe("layer rules", () => {
 
   it("fails on an import cycle made of type-only imports", async () => {
     // TypeScript erases `import type`, so import-x/no-cycle skips it: ampa/no-import-cycle
-    // follows it. app/tick.ts imports app/run.ts; run.ts importing a type of tick.ts back
-    // closes a cycle.
+    // follows it. app/tick.ts imports app/run-protocol.ts; run-protocol.ts importing a type
+    // of tick.ts back closes a cycle.
     const ids = await ruleIds(
-      "src/lib/app/run.ts",
+      "src/lib/app/run-protocol.ts",
       'import type { TickDeps } from "./tick.js";\nexport type _Planted = TickDeps;\n',
     );
     expect(ids).toContain("ampa/no-import-cycle");
