@@ -160,6 +160,28 @@ describe("a command type registered through the registry alone", () => {
     );
   });
 
+  it("leaves stored commands of its type skipped as corrupt, never run, once it leaves the registry", async () => {
+    expect(await ampa(["add", "kept", "hi", "1", "0", "--type", "echo"])).toMatchObject({
+      code: 0,
+    });
+    unregister();
+    try {
+      // Written by a build that had the type: this one reports the item and runs nothing.
+      const status = await ampa(["status"]);
+      expect(status.code).toBe(0);
+      expect(status.stderr).toContain(
+        'skipping corrupt item CMD/kept: corrupt command item kept: its type "echo" is not a command type this build knows',
+      );
+      expect(status.stdout).not.toMatch(/^kept\s/m);
+      const run = await ampa(["run-once", "kept"]);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('its type "echo" is not a command type this build knows');
+      expect(await cli.store.listRuns("kept")).toEqual([]);
+    } finally {
+      unregister = registerCommandType(echo);
+    }
+  });
+
   it("is refused by name once it leaves the registry", async () => {
     unregister();
     const refused = await ampa(["add", "later", "hi", "60", "0", "--type", "echo"]);

@@ -5,7 +5,7 @@ import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/c
 import { createStore, type Store } from "../adapters/dynamodb/store.js";
 import { ensureTable } from "../adapters/dynamodb/table.js";
 import { executeClaim } from "../app/run.js";
-import { simulatedRunners } from "../app/commands/registry.js";
+import { isCommandType, simulatedRunners } from "../app/commands/registry.js";
 import { renewLease } from "../app/run-protocol.js";
 import { type PassResult, runTick, type TickDeps } from "../app/tick.js";
 import { silentLogger } from "../runtime/log.js";
@@ -94,6 +94,7 @@ export async function withHarness<T>(
     const store = createStore(createDocumentClient(dynamo), {
       tableName: config.tableName,
       maxRunHistory: config.maxRunHistory,
+      knownType: isCommandType,
     });
     const clock = virtualClock();
     const runDeps = {

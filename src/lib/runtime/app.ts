@@ -8,6 +8,7 @@ import { configuredSecret, type SecretSource } from "../adapters/ssm-secret.js";
 import { type WebhookSource, webhookSource } from "../adapters/ssm-webhook.js";
 import { createDocumentClient, createDynamoClient } from "../adapters/dynamodb/client.js";
 import { createStore, type Store } from "../adapters/dynamodb/store.js";
+import { isCommandType } from "../app/commands/registry.js";
 
 /** Everything a handler or the CLI needs, built once per process (Lambda container). */
 export interface App {
@@ -76,6 +77,7 @@ export function createApp(opts: AppOptions = {}): App {
   const store = createStore(createDocumentClient(dynamo), {
     tableName,
     maxRunHistory: config.maxRunHistory,
+    knownType: isCommandType,
   });
   const localWebhook = opts.localWebhook ?? local.webhook;
   registerCredential(localWebhook);

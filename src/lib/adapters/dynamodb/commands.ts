@@ -32,7 +32,7 @@ export async function listCommands(
   // Decisions are made on this read: a stale one would only lose its claims.
   const commands = await readItems(
     queryAll(t, { pk: COMMANDS, consistent: true }),
-    checkCommandItem,
+    (item) => checkCommandItem(item, t.knownType),
     (item) => {
       corrupt.push(item);
       report(item);
@@ -52,10 +52,14 @@ export async function listForSchedule(
   const report = reportTo(t.report, onCorrupt);
   const corrupt: CorruptItem[] = [];
   const items = queryAll(t, { pk: COMMANDS, consistent: true, attributes: SCHEDULE_FIELDS });
-  const commands = await readItems(items, checkScheduledItem, (item) => {
-    corrupt.push(item);
-    report(item);
-  });
+  const commands = await readItems(
+    items,
+    (item) => checkScheduledItem(item, t.knownType),
+    (item) => {
+      corrupt.push(item);
+      report(item);
+    },
+  );
   return { commands, corrupt };
 }
 
@@ -68,7 +72,7 @@ export async function getCommand(t: Table, id: string): Promise<Command | undefi
   const { Item } = await t.doc.send(
     new GetCommand({ TableName: t.name, Key: commandKey(id), ConsistentRead: true }),
   );
-  return Item ? parseCommandItem(Item) : undefined;
+  return Item ? parseCommandItem(Item, t.knownType) : undefined;
 }
 
 export async function addCommand(t: Table, spec: CommandSpec, now: number): Promise<void> {
@@ -105,7 +109,7 @@ export async function updateCommand(t: Table, spec: Omit<CommandSpec, "paused">)
         ReturnValues: "ALL_NEW",
       }),
     );
-    return parseCommandItem(Attributes ?? {});
+    return parseCommandItem(Attributes ?? {}, t.knownType);
   } catch (err) {
     if (isConditionalCheckFailed(err)) throw new UnknownCommandError(spec.id);
     throw err;

@@ -93,18 +93,37 @@ export function reportTo(...reporters: (OnCorrupt | undefined)[]): OnCorrupt {
 
 const commandItemSchema = z.object({ ...commandSpecSchema.shape, ...commandStateSchema.shape });
 
-/** A command item, checked also to be under its own key. */
-export function checkCommandItem(item: Record<string, unknown>): Parsed<Command> {
-  const corrupt = (why: string): Parsed<Command> => ({
+/** Whether this build runs a command type (the app's registry, passed in by the runtime). */
+export type KnownType = (type: string) => boolean;
+
+/** Why a parsed command item cannot stand for a command here, or undefined. */
+function commandItemProblem(
+  data: { id: string; type: string },
+  item: Record<string, unknown>,
+  knownType: KnownType | undefined,
+): string | undefined {
+  // An item under another command's key would be listed, exported and run as that command.
+  if (data.id !== item.sk) return `its id ${JSON.stringify(data.id)} is not its key`;
+  // A type this build has no module for (another version wrote it): skipped, not run.
+  if (knownType && !knownType(data.type))
+    return `its type ${JSON.stringify(data.type)} is not a command type this build knows`;
+  return undefined;
+}
+
+/** A command item, checked also to be under its own key and of a known type. */
+export function checkCommandItem(
+  item: Record<string, unknown>,
+  knownType?: KnownType,
+): Parsed<Command> {
+  const parsed = commandItemSchema.safeParse(item);
+  const why = parsed.success
+    ? commandItemProblem(parsed.data, item, knownType)
+    : describeIssues(parsed.error);
+  if (why === undefined && parsed.success) return { ok: true, value: parsed.data };
+  return {
     ok: false,
     corrupt: { key: keyName(item), error: `corrupt command item ${String(item.sk)}: ${why}` },
-  });
-  const parsed = commandItemSchema.safeParse(item);
-  if (!parsed.success) return corrupt(describeIssues(parsed.error));
-  // An item under another command's key would be listed, exported and run as that command.
-  if (parsed.data.id !== item.sk)
-    return corrupt(`its id ${JSON.stringify(parsed.data.id)} is not its key`);
-  return { ok: true, value: parsed.data };
+  };
 }
 
 const scheduledItemSchema = commandItemSchema.pick(
@@ -115,13 +134,14 @@ const scheduledItemSchema = commandItemSchema.pick(
 );
 
 /** A command item as the tick reads it (scheduling attributes only), checked like one. */
-export function checkScheduledItem(item: Record<string, unknown>): Parsed<ScheduledCommand> {
+export function checkScheduledItem(
+  item: Record<string, unknown>,
+  knownType?: KnownType,
+): Parsed<ScheduledCommand> {
   const parsed = scheduledItemSchema.safeParse(item);
-  const why = !parsed.success
-    ? describeIssues(parsed.error)
-    : parsed.data.id !== item.sk
-      ? `its id ${JSON.stringify(parsed.data.id)} is not its key`
-      : undefined;
+  const why = parsed.success
+    ? commandItemProblem(parsed.data, item, knownType)
+    : describeIssues(parsed.error);
   if (why === undefined && parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,
@@ -130,8 +150,8 @@ export function checkScheduledItem(item: Record<string, unknown>): Parsed<Schedu
 }
 
 /** A command item; throws the corrupt item's error when it does not parse. */
-export function parseCommandItem(item: Record<string, unknown>): Command {
-  const parsed = checkCommandItem(item);
+export function parseCommandItem(item: Record<string, unknown>, knownType?: KnownType): Command {
+  const parsed = checkCommandItem(item, knownType);
   if (!parsed.ok) throw new Error(parsed.corrupt.error);
   return parsed.value;
 }

@@ -19,7 +19,7 @@ import * as audits from "./audits.js";
 import * as commands from "./commands.js";
 import * as deadLetters from "./dead-letters.js";
 import * as dispatches from "./dispatches.js";
-import { reportTo } from "./items.js";
+import { type KnownType, reportTo } from "./items.js";
 import * as metrics from "./metrics.js";
 import * as notify from "./notify.js";
 import * as prReports from "./pr-reports.js";
@@ -41,6 +41,11 @@ export interface StoreOptions {
   maxRunHistory: number;
   /** Told about every item a reader skips because it does not parse (see items.ts). */
   onCorrupt?: OnCorrupt;
+  /**
+   * The command types this build runs (the app's registry, from the composition root): an
+   * item of another type is reported and skipped like a corrupt one, never run.
+   */
+  knownType?: KnownType;
 }
 
 /** Every store port, over one table. */
@@ -50,6 +55,7 @@ export function createStore(doc: DynamoDBDocumentClient, options: StoreOptions) 
     name: options.tableName,
     report: reportTo(options.onCorrupt),
     maxRunHistory: options.maxRunHistory,
+    ...(options.knownType ? { knownType: options.knownType } : {}),
   };
   const { updateCommandIf } = onTable(t, runItems);
   const store = {

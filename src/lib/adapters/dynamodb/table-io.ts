@@ -6,6 +6,7 @@ import {
   type UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "../../core/errors.js";
+import type { KnownType } from "./items.js";
 import type { OnCorrupt } from "../../core/ports.js";
 
 /** Table I/O shared by the partition modules: the table, conditional writes, paged queries. */
@@ -18,6 +19,8 @@ export interface Table {
   readonly report: OnCorrupt;
   /** How many runs of a command are kept. */
   readonly maxRunHistory: number;
+  /** Whether this build runs a command type: items of another type read as corrupt. */
+  readonly knownType?: KnownType;
 }
 
 /** A partition module's table functions with the table given: `(t, ...args)` → `(...args)`. */
