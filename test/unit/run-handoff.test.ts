@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { checkLease } from "../../src/lib/app/lease-check.js";
 import { decodeClaim, encodeClaim, parseClaim } from "../../src/lib/core/claim-payload.js";
 import type { Command, RunClaim } from "../../src/lib/core/command.js";
-import { earlyDeadline, runnerStopBy, stopBy } from "../../src/lib/core/deadline.js";
+import {
+  DeadlineError,
+  earlyDeadline,
+  runnerStopBy,
+  stopBy,
+  untilDeadline,
+} from "../../src/lib/core/deadline.js";
 import { spec, T0 } from "../support/commands.js";
 
 const claim: RunClaim = {
@@ -27,6 +33,44 @@ describe("the invocation's deadline", () => {
     expect(earlyDeadline(T0, 3_000).at).toBe(T0);
     expect(stopBy(undefined)).toBe(Number.POSITIVE_INFINITY);
     expect(runnerStopBy(undefined)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("stopping at the deadline's signal (handlers, as middy's timeoutEarly)", () => {
+  const controlled = () => {
+    const controller = new AbortController();
+    return { controller, deadline: { at: T0, signal: controller.signal } };
+  };
+
+  it("ends work still running when the signal fires with an error naming it", async () => {
+    const { controller, deadline } = controlled();
+    const never = new Promise<string>(() => {});
+    const raced = untilDeadline(never, deadline, "runCommand");
+    controller.abort();
+    await expect(raced).rejects.toBeInstanceOf(DeadlineError);
+    await expect(raced).rejects.toThrow(
+      "runCommand was still running 5 s before Lambda's deadline; stopped",
+    );
+  });
+
+  it("gives the work's own result or error when it ends first, and then lets the signal go", async () => {
+    const { controller, deadline } = controlled();
+    await expect(untilDeadline(Promise.resolve("done"), deadline, "tick")).resolves.toBe("done");
+    await expect(untilDeadline(Promise.reject(new Error("own")), deadline, "tick")).rejects.toThrow(
+      "own",
+    );
+    // A listener left behind would now reject a promise nobody awaits: vitest fails the
+    // run on that unhandled rejection.
+    controller.abort();
+    await expect(untilDeadline(Promise.resolve(1), undefined, "tick")).resolves.toBe(1);
+  });
+
+  it("fails at once when the deadline has already passed", async () => {
+    const { controller, deadline } = controlled();
+    controller.abort();
+    await expect(untilDeadline(new Promise(() => {}), deadline, "tick")).rejects.toBeInstanceOf(
+      DeadlineError,
+    );
   });
 });
 

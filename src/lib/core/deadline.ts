@@ -32,3 +32,37 @@ export const stopBy = (deadline: Deadline | undefined): number =>
 /** Until when a runner may run: early enough that its run is still recorded and announced. */
 export const runnerStopBy = (deadline: Deadline | undefined): number =>
   stopBy(deadline) - RECORD_RESERVE_MS;
+
+/** The invocation was still busy when its deadline's signal fired. */
+export class DeadlineError extends Error {
+  constructor(what: string) {
+    super(`${what} was still running ${EARLY_MS / 1000} s before Lambda's deadline; stopped`);
+    this.name = "DeadlineError";
+  }
+}
+
+/**
+ * `work`, or a DeadlineError once the deadline's signal fires first (middy's
+ * `timeoutEarly`): the invocation ends with a logged error of ours instead of being
+ * killed by Lambda with nothing said. Everything inside stops by the deadline on its own;
+ * this catches what overran it.
+ */
+export async function untilDeadline<T>(
+  work: Promise<T>,
+  deadline: Deadline | undefined,
+  what: string,
+): Promise<T> {
+  if (!deadline) return work;
+  const { signal } = deadline;
+  let onAbort: (() => void) | undefined;
+  const overrun = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new DeadlineError(what));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, overrun]);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,4 +1,5 @@
 import type { Context } from "aws-lambda";
+import { untilDeadline } from "../core/deadline.js";
 import { AmpaError, ConfigError } from "../core/errors.js";
 import { type Invocation, invocation } from "./lambda-root.js";
 import { asError, createLogger, type Logger } from "./log.js";
@@ -53,7 +54,7 @@ export function handler<E, R>(
     try {
       const inv = invocation(event, context, requestIdKey);
       log = inv.log;
-      return await body(inv);
+      return await untilDeadline(body(inv), inv.deadline, name);
     } catch (error) {
       // A bad setting (on Lambda) is no answerable failure: the invocation fails with the
       // message naming the variable, so the deploy's first call shows it (and Errors counts it).
