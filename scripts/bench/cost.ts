@@ -11,14 +11,14 @@ import {
 import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.js";
 import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
 import { processes } from "../../src/lib/adapters/process/index.js";
-import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
 import { executeClaim } from "../../src/lib/app/run.js";
-import { commandRuntime, simulatedRunners } from "../../src/lib/app/commands/registry.js";
+import { simulatedRunners } from "../../src/lib/app/commands/registry.js";
 import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
 import { runTick } from "../../src/lib/app/tick.js";
 import { exampleCommands } from "../../src/lib/local/examples.js";
 import { startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
+import { metricsText } from "../../src/lib/runtime/metrics-page.js";
 import { fmt, log, median } from "./format.js";
 
 /**
@@ -206,21 +206,7 @@ export async function measureSet(
 
 /** What the metrics handler does for one scrape (src/handlers/metrics.ts), token aside. */
 async function scrape(store: Store): Promise<void> {
-  const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
-    store.listCommands(),
-    store.listMetrics(() => undefined),
-    store.getNotifyState(),
-    store.countDeadLetters(),
-  ]);
-  await renderMetrics({
-    commands,
-    runtimeOf: commandRuntime,
-    corruptItems: corrupt.length,
-    stored,
-    notify,
-    deadLetters,
-    now: T0,
-  });
+  await metricsText(store, { warn: () => undefined }, T0);
 }
 
 /** The example set `npm start` seeds, and 100 shell commands of 1 to 10 minutes. */

@@ -3,12 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "aws-lambda";
 import { lambdaDispatch } from "../adapters/lambda-dispatch.js";
 import { probeLlm } from "../adapters/llm-probe.js";
-import { renderMetrics } from "../adapters/prometheus.js";
 import { readWlStatus } from "../adapters/process/programs.js";
 import { checkLease } from "../app/lease-check.js";
 import { executeClaim } from "../app/run.js";
 import { sendHeartbeat } from "../app/commands/heartbeat/send.js";
-import { commandRuntime } from "../app/commands/registry.js";
 import { type DelegationOutcome, runDelegationWorkflow } from "../app/worklog/workflows.js";
 import { announceStartup } from "../app/startup.js";
 import { type Dispatch, logicalTickTime, type PassResult, runTick } from "../app/tick.js";
@@ -16,6 +14,7 @@ import type { RunClaim } from "../core/command.js";
 import { type Deadline, earlyDeadline, runnerStopBy } from "../core/deadline.js";
 import { type App, createApp } from "./app.js";
 import { asError, type Logger } from "./log.js";
+import { metricsText } from "./metrics-page.js";
 import { metricsPublic } from "./process-settings.js";
 import { runDispatch, services as invocationServices, workflowDeps } from "./services.js";
 import { tickSettings } from "./settings.js";
@@ -198,25 +197,8 @@ export async function metricsAccess(
 }
 
 /** The Prometheus text of the state table now. */
-export async function metricsPage(
+export function metricsPage(
   inv: Invocation<unknown>,
 ): Promise<{ contentType: string; body: string }> {
-  const { store, log } = inv.app;
-  const [{ commands, corrupt }, stored, notify, deadLetters] = await Promise.all([
-    store.listCommands(),
-    store.listMetrics((item) =>
-      log.warn({ key: item.key, error: item.error }, "metrics: skipping corrupt metric item"),
-    ),
-    store.getNotifyState(),
-    store.countDeadLetters(),
-  ]);
-  return renderMetrics({
-    commands,
-    runtimeOf: commandRuntime,
-    corruptItems: corrupt.length,
-    stored,
-    notify,
-    deadLetters,
-    now: Date.now(),
-  });
+  return metricsText(inv.app.store, inv.app.log, Date.now());
 }

@@ -110,12 +110,13 @@ function commandItemProblem(
   return undefined;
 }
 
-/** A command item, checked also to be under its own key and of a known type. */
-export function checkCommandItem(
+/** `item` parsed by `schema` (all of a command or its scheduling attributes) and checked. */
+function checkCommandLike<T extends { id: string; type: string }>(
+  schema: z.ZodType<T>,
   item: Record<string, unknown>,
-  knownType?: KnownType,
-): Parsed<Command> {
-  const parsed = commandItemSchema.safeParse(item);
+  knownType: KnownType | undefined,
+): Parsed<T> {
+  const parsed = schema.safeParse(item);
   const why = parsed.success
     ? commandItemProblem(parsed.data, item, knownType)
     : describeIssues(parsed.error);
@@ -124,6 +125,14 @@ export function checkCommandItem(
     ok: false,
     corrupt: { key: keyName(item), error: `corrupt command item ${String(item.sk)}: ${why}` },
   };
+}
+
+/** A command item, checked also to be under its own key and of a known type. */
+export function checkCommandItem(
+  item: Record<string, unknown>,
+  knownType?: KnownType,
+): Parsed<Command> {
+  return checkCommandLike<Command>(commandItemSchema, item, knownType);
 }
 
 const scheduledItemSchema = commandItemSchema.pick(
@@ -138,15 +147,7 @@ export function checkScheduledItem(
   item: Record<string, unknown>,
   knownType?: KnownType,
 ): Parsed<ScheduledCommand> {
-  const parsed = scheduledItemSchema.safeParse(item);
-  const why = parsed.success
-    ? commandItemProblem(parsed.data, item, knownType)
-    : describeIssues(parsed.error);
-  if (why === undefined && parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    corrupt: { key: keyName(item), error: `corrupt command item ${String(item.sk)}: ${why}` },
-  };
+  return checkCommandLike<ScheduledCommand>(scheduledItemSchema, item, knownType);
 }
 
 /** A command item; throws the corrupt item's error when it does not parse. */
