@@ -59,6 +59,11 @@ export default tseslint.config(
     },
     rules: {
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      // What the functions import must be a declared dependency, not one hoisted by chance.
+      "import-x/no-extraneous-dependencies": [
+        "error",
+        { devDependencies: ["scripts/**"], optionalDependencies: false },
+      ],
       // import-x/no-cycle has no option to follow type-only imports: this rule does.
       "ampa/no-import-cycle": "error",
       "import-x/no-restricted-paths": ["error", { zones: layerZones }],
