@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCommandEvent } from "../../src/lib/adapters/lambda-dispatch.js";
+import { claimPayload } from "../../src/lib/core/claim-payload.js";
 import { claimStored } from "../support/claims.js";
 import { spec } from "../support/commands.js";
 import { handlerTable, lambdaContext as context } from "../support/lambda.js";
@@ -18,7 +18,7 @@ describe("a redelivered runCommand event", () => {
       Date.now(),
     );
     const { claim } = await claimStored(handlers.t, "twice", { owner: "tick:test" });
-    const event = runCommandEvent(claim);
+    const event = claimPayload(claim);
     // Lambda's retry of an invocation it took for failed, while the first still runs.
     const [first, second] = await Promise.all([
       handler(event, context()),

@@ -1,12 +1,7 @@
 import type { LambdaClient } from "@aws-sdk/client-lambda";
-import { claimPayload, encodeClaim } from "../core/claim-payload.js";
-import type { RunClaim } from "../core/command.js";
+import { encodeClaim } from "../core/claim-payload.js";
 import type { Config } from "../core/config.js";
 import type { Dispatch } from "../core/ports.js";
-
-/** What `tick` sends to `runCommand`: the claim's payload (core/claim-payload.ts). */
-export type RunCommandEvent = RunClaim;
-export const runCommandEvent = claimPayload;
 
 /**
  * Asynchronous invocation of runCommand (on AWS, or serverless-offline's Lambda endpoint).
