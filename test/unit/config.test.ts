@@ -3,13 +3,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/lib/core/errors.js";
-import {
-  cliShellSettings,
-  editDistance,
-  lambdaRuntime,
-  loadConfig,
-  parseConfig,
-} from "../../src/lib/runtime/config.js";
+import { loadConfig, parseConfig } from "../../src/lib/runtime/config.js";
+import { lambdaRuntime } from "../../src/lib/runtime/config-knobs.js";
+import { editDistance } from "../../src/lib/runtime/config-values.js";
+import { cliShellSettings } from "../../src/lib/runtime/process-settings.js";
 
 const ON_LAMBDA = { AWS_LAMBDA_FUNCTION_NAME: "ampa-prod-tick", AMPA_LOAD_DOTENV: "0" };
 

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type Config, type ConfigWarning, type Env, loadConfig } from "./config.js";
+import type { ConfigWarning } from "./config-knobs.js";
+import { type Config, type Env, loadConfig } from "./config.js";
 import { readLock } from "./local-stack.js";
 import { createLogger, type Logger } from "./log.js";
 import { registerCredential, registerProcessSecrets } from "./process-secrets.js";

@@ -27,15 +27,6 @@ import {
 } from "./config-knobs.js";
 import { LIMIT_VARIABLES } from "./limits.js";
 
-export { editDistance } from "./config-values.js";
-export { type ConfigWarning, type LambdaRuntime, lambdaRuntime, onLambda } from "./config-knobs.js";
-export {
-  type CliShellSettings,
-  cliShellSettings,
-  type WorkerEnvironment,
-  workerEnvironment,
-} from "./process-settings.js";
-
 export type { Config } from "../core/config.js";
 
 /**
