@@ -140,7 +140,8 @@ describe(`agent programs run as their own user (${BRANCH})`, () => {
     const self = isRoot ? AGENT : (process.getuid?.() ?? 1000);
     const target = self === 65533 ? 65532 : 65533;
     const script = [
-      'import { agentSetting, prepareAgent } from "./src/lib/runtime/agent-identity.ts";',
+      'import { prepareAgent } from "./src/lib/runtime/agent-identity.ts";',
+      'import { agentSetting } from "./src/lib/runtime/process-settings.ts";',
       'import { runTool } from "./src/lib/adapters/process/tool.ts";',
       `const agent = await prepareAgent(agentSetting({ AMPA_AGENT_UID: "${target}" }), "${sharedDir()}");`,
       `const tool = await runTool("sh", ["-c", "echo ran"], { cwd: "/", timeoutMs: 10000, runAs: { uid: ${target}, gid: ${target} } });`,

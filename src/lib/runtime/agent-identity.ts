@@ -14,8 +14,6 @@ import { runProcess } from "../adapters/process/run-process.js";
 import { scratchDirs } from "../adapters/scratch-dirs.js";
 import type { AgentSetting } from "./process-settings.js";
 
-export { type AgentSetting, agentSetting } from "./process-settings.js";
-
 /** What a task worker starts its programs with, once its agent user is ready. */
 export interface AgentRuntime {
   runAs?: RunAs;

@@ -10,12 +10,11 @@ import { decodeClaim } from "../core/claim-payload.js";
 import type { App } from "./app.js";
 import {
   type AgentRuntime,
-  type AgentSetting,
   agentProcesses,
   agentSummarizer,
   prepareAgent,
 } from "./agent-identity.js";
-import { summarizingWithAgent } from "./process-settings.js";
+import { type AgentSetting, summarizingWithAgent } from "./process-settings.js";
 import { asError } from "./log.js";
 import { services } from "./services.js";
 
