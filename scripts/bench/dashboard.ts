@@ -1,12 +1,12 @@
 // `node --import tsx scripts/bench/dashboard.ts [--commands 100] [--runs 50] [--screenshot docs/dashboard.png]`
 // Seeds an in-memory store, serves `ampa dashboard` over it in this process and measures
 // page weight, time to first render and how soon a recorded run shows (the event stream) in
-// the system Chromium (playwright-core). With
+// a headless Chromium (playwright-core; scripts/chromium.ts finds one). With
 // --screenshot it writes a picture of the page for the README instead of timing figures.
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../chromium.js";
 import { storeFingerprint } from "../../src/cli/dashboard/events.js";
 import { startDashboard } from "../../src/cli/dashboard/server.js";
 import { SnapshotReader } from "../../src/cli/dashboard/snapshot.js";
@@ -16,7 +16,6 @@ import { startEmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { createApp } from "../../src/lib/runtime/app.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TYPES = ["shell", "heartbeat", "triage-audit", "shell", "delegation"] as const;
 const OUTCOMES: RunOutcome[] = ["success", "success", "success", "success", "failure", "timeout"];
 
@@ -161,7 +160,7 @@ async function timedGet(url: string): Promise<{ ms: number; body: string }> {
   return { ms: performance.now() - t0, body };
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   if (values.screenshot) {

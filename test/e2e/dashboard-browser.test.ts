@@ -1,8 +1,8 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import {
-  chromiumPath,
   HOUR,
   type RunningDashboard,
   seedDashboardStore,
@@ -32,8 +32,7 @@ beforeAll(async () => {
     AMPA_DYNAMODB_ENDPOINT: server.endpoint,
     AMPA_TABLE_NAME: t.tableName,
   });
-  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
 }, 60_000);
 afterAll(async () => {

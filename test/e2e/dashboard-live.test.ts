@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../support/commands.js";
-import { chromiumPath, type RunningDashboard, startDashboardCli } from "../support/dashboard.js";
+import { type RunningDashboard, startDashboardCli } from "../support/dashboard.js";
 import { ROOT, stackEnv, stackStore, type Started, startStack } from "../support/local-stack.js";
 import { waitFor } from "../support/wait.js";
 
@@ -67,8 +68,7 @@ describe("ampa dashboard against a running npm start", () => {
       AMPA_SCHEDULER_STORE: storeDir,
       AMPA_DYNAMODB_ENDPOINT: "",
     });
-    // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     await page.goto(dashboard.url);
     await page.waitForSelector('body[data-live="open"]', { timeout: 20_000 });

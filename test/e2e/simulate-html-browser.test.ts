@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { chromiumPath } from "../support/dashboard.js";
 import { HOSTILE_TITLE, SIMULATED_WORKLOAD } from "../support/simulated.js";
 
 /** The file `ampa simulate --html` writes, opened from disk in headless Chromium. */
@@ -28,8 +28,7 @@ beforeAll(async () => {
   expect(result.code).toBe(0);
   const json = JSON.parse(result.stdout) as { commands: { id: string; runs: number }[] };
   starts = Object.fromEntries(json.commands.map((c) => [c.id, c.runs]));
-  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.on("request", (req) => requested.push(req.url()));
   await page.goto(pathToFileURL(html).href);

@@ -1,6 +1,5 @@
 import { request } from "node:http";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { RunRecord } from "../../src/lib/core/command.js";
@@ -119,23 +118,6 @@ export async function seedDashboardStore(store: Store, now: number): Promise<voi
     }),
   );
   await store.putCommandWithState(command("sleepy", { paused: true, frequencyMinutes: 10 }));
-}
-
-/**
- * The system Chromium (Debian's `chromium`; `CHROMIUM_PATH` names another). Missing, the
- * browser tests fail saying how to install it: they are never skipped silently.
- */
-export function chromiumPath(): string {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-  ];
-  const found = candidates.find((p) => p !== undefined && p !== "" && existsSync(p));
-  if (!found)
-    throw new Error("No Chromium found: `apt-get install -y chromium`, or set CHROMIUM_PATH");
-  return found;
 }
 
 /** An open `GET /events` stream: the events it received, in order, with when they came. */
