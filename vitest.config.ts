@@ -8,9 +8,13 @@ export const testEnv = {
 };
 
 // `npm test`: unit, integration, hostile-input and e2e suites. The fault-injection suite
-// takes minutes and has its own config (vitest.faults.config.ts, `npm run test:faults`).
+// has its own config (vitest.faults.config.ts, `npm run test:faults`).
 export default defineConfig({
   test: {
+    // Four files at a time on any machine (vitest's default is cores - 1: one file at a
+    // time on 2 cores). Most files spend their time waiting on child processes and
+    // servers; each test has its own table, store server, ports and temporary files.
+    maxWorkers: 4,
     include: ["test/**/*.test.ts"],
     exclude: [...configDefaults.exclude, "test/faults/**"],
     testTimeout: 30_000,

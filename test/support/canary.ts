@@ -74,3 +74,18 @@ export const holdsCanary = (text: string): boolean => findLeak(text, CANARY_FORM
 export function takeLeaks(): string[] {
   return leaks.splice(0, leaks.length);
 }
+
+/**
+ * Scans of stored state to run after each test (store.ts registers one when a file creates
+ * a table): the setup file runs them without importing the store's dependencies itself,
+ * so a file that never opens a store does not load the AWS SDK and dynalite.
+ */
+const afterTestScans = new Set<() => Promise<void>>();
+
+export function scanAfterEachTest(scan: () => Promise<void>): void {
+  afterTestScans.add(scan);
+}
+
+export async function runAfterTestScans(): Promise<void> {
+  for (const scan of afterTestScans) await scan();
+}

@@ -8,8 +8,7 @@
 import fs from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, afterEach, expect } from "vitest";
-import { scanForCanary, scanned, takeLeaks } from "./canary.js";
-import { scanRegisteredTables } from "./store.js";
+import { runAfterTestScans, scanForCanary, scanned, takeLeaks } from "./canary.js";
 
 process.env.AMPA_LOG_LEVEL = process.env.AMPA_TEST_LOG_LEVEL ?? "debug";
 // JSON lines even on a terminal: the scan below drops them from the report.
@@ -33,7 +32,7 @@ if (!patchedFs[PATCHED]) {
 }
 
 afterEach(async () => {
-  await scanRegisteredTables();
+  await runAfterTestScans();
   const leaks = takeLeaks();
   if (leaks.length > 0) throw new Error(`The canary webhook token leaked:\n${leaks.join("\n")}`);
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { type Config, parseConfig } from "../../src/lib/runtime/config.js";
@@ -11,16 +12,21 @@ import { createStore, type Store } from "../../src/lib/adapters/dynamodb/store.j
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { TEST_STORE_KEY } from "./store-key.js";
 import { ensureTable } from "../../src/lib/adapters/dynamodb/table.js";
-import { scanForCanary } from "./canary.js";
+import { scanAfterEachTest, scanForCanary } from "./canary.js";
 
 /**
- * A real DynamoDB-compatible server on loopback (in memory), started once per test file:
- * dynalite by default, the official DynamoDB Local with AMPA_TEST_STORE=dynamodb-local
- * (conformance runs; .ci/run does both). Dynalite sits behind the local store's key
+ * A real DynamoDB-compatible server on loopback (in memory): dynalite by default, started
+ * once per test file; with AMPA_TEST_STORE=dynamodb-local (conformance runs; .ci/run does
+ * both) the official DynamoDB Local, one per run. Dynalite sits behind the local store's key
  * check, with this test process's key (store-key.ts), which children inherit.
  */
 export async function startTestServer(): Promise<EmbeddedStore> {
-  if (process.env.AMPA_TEST_STORE === "dynamodb-local") return startDynamoDbLocal();
+  if (process.env.AMPA_TEST_STORE === "dynamodb-local") {
+    // The run's one DynamoDB Local (dynamodb-local-global.ts), when the config started it.
+    const endpoint = inject("dynamodbLocalEndpoint");
+    if (!endpoint) return startDynamoDbLocal();
+    return { endpoint, key: TEST_STORE_KEY, close: async () => {} };
+  }
   return startEmbeddedStore({ key: TEST_STORE_KEY });
 }
 
@@ -48,6 +54,7 @@ export async function createTestTable(
   await ensureTable(dynamo, tableName);
   const doc = createDocumentClient(dynamo);
   tables.push({ doc, tableName });
+  scanAfterEachTest(scanRegisteredTables);
   return {
     tableName,
     dynamo,
