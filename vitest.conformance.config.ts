@@ -34,8 +34,8 @@ export const CONFORMANCE_SUITES = [
 export default defineConfig({
   test: {
     include: CONFORMANCE_SUITES,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     maxWorkers: 3,
     env: { ...testEnv, AMPA_TEST_STORE: "dynamodb-local" },
     setupFiles: ["test/support/secret-scan.ts"],

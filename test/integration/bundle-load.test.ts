@@ -17,7 +17,7 @@ beforeAll(async () => {
     await bundle(join(root, "src/handlers", `${name}.ts`), outfile, false);
     built.set(name, outfile);
   }
-}, 120_000);
+});
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** The SDK clients a fresh node has loaded once it has required the bundle. */

@@ -64,5 +64,5 @@ describe("ampa import of upstream's newest store", () => {
       { id: "test-runner", type: "shell", paused: true },
       { id: "wl-audit", type: "review-audit", paused: false },
     ]);
-  }, 120_000);
+  });
 });

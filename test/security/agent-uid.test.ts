@@ -132,7 +132,7 @@ describe(`agent programs run as their own user (${BRANCH})`, () => {
     expect(probe.workspaceWrite).toBe("ok");
     expect(probe.homeWrite).toBe("ok");
     expect(probe.home).toMatch(/ampa-agent-home-/);
-  }, 90_000);
+  });
 
   it("a worker that may not switch users fails clearly and never runs the program as itself", async () => {
     // A worker-like process without privileges: as root, the test drops it to uid 65534
@@ -170,7 +170,7 @@ describe(`agent programs run as their own user (${BRANCH})`, () => {
     expect(tool.exitCode).toBeUndefined();
     expect(tool.stderr).toContain(`as uid ${target}`);
     expect(tool.stderr).toContain("CAP_SETUID");
-  }, 30_000);
+  });
 });
 
 describe("the worker image (container/Dockerfile, static: no Docker here)", () => {

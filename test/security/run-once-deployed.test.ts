@@ -162,7 +162,7 @@ describe("run-once on a deployed table", () => {
     // Each failure was one invocation: never retried (a retry would run it twice).
     expect(lambda.invocations).toHaveLength(cases.length);
     expect(existsSync(marker)).toBe(false);
-  }, 90_000);
+  });
 });
 
 describe("the dashboard's Run once on a deployed table", () => {
