@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -20,6 +20,8 @@ const STACK_WAIT_MS = 90_000;
 const SAMPLES = 5;
 /** A generous bound for a loaded 2-core machine; the medians are what docs/cli.md reports. */
 const MAX_LATENCY_MS = 5_000;
+/** How long a run waits for its running bar before it ends anyway (3 × MAX_LATENCY_MS). */
+const RUNNING_BAR_MS = 15_000;
 
 /** Installed in the page: when each run's bar, running and finished, first appeared. */
 const OBSERVER = `(() => {
@@ -54,8 +56,9 @@ describe("ampa dashboard against a running npm start", () => {
   beforeAll(async () => {
     stack = startStack({
       ...(await stackEnv(storeDir, esbuildDir)),
-      // Poll every 5 s inside the tick: an added command starts within seconds.
+      // A pass every second inside the tick: an added command starts within a second or two.
       AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+      AMPA_SCHEDULER_POLL_INTERVAL_SECONDS: "1",
     });
     await waitFor(
       "the stack's first tick",
@@ -100,11 +103,28 @@ describe("ampa dashboard against a running npm start", () => {
     try {
       for (let i = 0; i < SAMPLES; i++) {
         const id = `live-${i}`;
-        // Long enough for its running bar to be drawn before it ends.
+        // It runs until its running bar is drawn (or RUNNING_BAR_MS has passed: then the
+        // assertion on the running bar below fails), not for a fixed time.
+        const go = join(dir, `${id}.go`);
         await store.addCommand(
-          spec(id, { command: "sleep 3; echo live", frequencyMinutes: 60 }),
+          spec(id, {
+            command: `while [ ! -e ${go} ]; do sleep 0.1; done; echo live`,
+            frequencyMinutes: 60,
+          }),
           Date.now(),
         );
+        const runId = await waitFor(
+          `the run of ${id} to start`,
+          async () => (await store.getCommand(id))?.leaseRunId,
+          STACK_WAIT_MS,
+          () => stack.output(),
+        );
+        await waitFor(
+          `the running bar of ${id}`,
+          () => page.evaluate<boolean>(`${JSON.stringify(runId)} in window.__running`),
+          RUNNING_BAR_MS,
+        ).catch(() => undefined);
+        writeFileSync(go, "");
         const run = await waitFor(
           `the run of ${id} to be recorded`,
           async () => (await store.listRuns(id))[0],

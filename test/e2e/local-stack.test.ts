@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -25,7 +25,16 @@ function serverlessOfflinePid(stackPid: number): number | undefined {
   return undefined;
 }
 
-const tickLines = (output: string) => (output.match(/"msg":"tick: /g) ?? []).length;
+/**
+ * Tick lines logged after `since` (their own "time"): a line the killed serverless-offline
+ * wrote just before its death may still be on its way through the pipe, so counting lines
+ * seen before and after the kill could take it for a tick of the new one.
+ */
+const ticksSince = (output: string, since: number) =>
+  output
+    .split("\n")
+    .filter((l) => l.includes('"msg":"tick: '))
+    .filter((l) => Date.parse(/"time":"([^"]+)"/.exec(l)?.[1] ?? "") > since).length;
 
 /** How long the stack may take to boot, build and run what a test waits for. */
 const STACK_WAIT_MS = 90_000;
@@ -62,14 +71,17 @@ describe("npm start (local stack)", () => {
       AMPA_METRICS_PORT: String(await freePort()),
       AMPA_LAMBDA_PORT: String(await freePort()),
       AMPA_ESBUILD_DIR: esbuildDir,
-      // Poll every 5 s inside the tick so both examples start within seconds, not minutes.
+      // No global minimum, and a pass every second inside the tick: both examples, and each
+      // command a test adds, start within a second or two of being due, not minutes.
       AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
+      AMPA_SCHEDULER_POLL_INTERVAL_SECONDS: "1",
       AMPA_INBOX_PORT: String(await freePort()),
-      // Shorter leases than the default 180 s: task workers renew every 5 s. The TTL must
-      // still cover serverless-offline's first, cold runCommand invocation (it builds the
-      // function first: over 30 s on a loaded 2-core machine).
+      // Shorter leases than the default 180 s: task workers renew every 2 s (the task test
+      // sees a renewal within seconds). The TTL must still cover serverless-offline's first,
+      // cold runCommand invocation (it builds the function first: over 30 s on a loaded
+      // 2-core machine).
       AMPA_LEASE_TTL_SECONDS: "90",
-      AMPA_LEASE_RENEW_SECONDS: "5",
+      AMPA_LEASE_RENEW_SECONDS: "2",
     };
     stack = startStack(env);
   }, 120_000);
@@ -205,8 +217,14 @@ describe("npm start (local stack)", () => {
   it("runs a task command in a detached worker that outlives a killed serverless-offline, while ticks go on", async () => {
     const store = stackStore(storeDir);
     const pidFile = join(dir, "task.pid");
+    // The task runs until the test has seen what it waits for (a tick after the restart),
+    // then ends: the test, not a fixed sleep, decides how long it outlives serverless-offline.
+    const go = join(dir, "task.go");
     await store.addCommand(
-      spec("task", { command: `echo $$ > ${pidFile}; sleep 90; echo done`, runtime: "task" }),
+      spec("task", {
+        command: `echo $$ > ${pidFile}; while [ ! -e ${go} ]; do sleep 0.1; done; echo done`,
+        runtime: "task",
+      }),
       Date.now(),
     );
     const leased = await waitFor(
@@ -218,26 +236,30 @@ describe("npm start (local stack)", () => {
       STACK_WAIT_MS,
     );
     const workerPid = Number(/^pid:(\d+)@/.exec(leased.leaseWorker ?? "")?.[1]);
-    const ticksBefore = tickLines(stack.output());
     // serverless-offline dies; npm start starts it again and the worker goes on renewing.
     const offline = must(serverlessOfflinePid(must(stack.child.pid)));
     process.kill(offline, "SIGKILL");
+    const killedAt = Date.now();
     await waitFor(
       "serverless-offline to be started again",
       () => stack.output().includes("starting it again (task workers keep running)"),
       STACK_WAIT_MS,
     );
+    // The new serverless-offline ticks on the minute: its restart (a build, 5-30 s, more
+    // under load) plus at most 60 s; 60 s more than STACK_WAIT_MS for that. The task runs
+    // until then.
     const during = await waitFor(
       "a tick while the task runs",
       async () => {
         const c = await store.getCommand("task");
-        return tickLines(stack.output()) > ticksBefore && c?.leaseRunId === leased.leaseRunId
+        return ticksSince(stack.output(), killedAt) > 0 && c?.leaseRunId === leased.leaseRunId
           ? c
           : undefined;
       },
-      STACK_WAIT_MS,
+      STACK_WAIT_MS + 60_000,
     );
     expect(alive(workerPid)).toBe(true);
+    writeFileSync(go, "");
     const run = await waitFor(
       "the task's result",
       async () => (await store.listRuns("task")).find((r) => r.runId === leased.leaseRunId),
@@ -248,7 +270,7 @@ describe("npm start (local stack)", () => {
     expect(during.leaseRenewals ?? 0).toBeGreaterThanOrEqual(1);
     await store.setPaused("task", true);
     store.close();
-  }, 180_000);
+  }, 300_000);
 
   it("stops every child on SIGINT, including a command still running and a task worker (which records its run abandoned first), and releases the store", async () => {
     const pidFile = join(dir, "long.pid");

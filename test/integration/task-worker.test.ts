@@ -125,8 +125,13 @@ describe("task workers (real detached processes against the store)", () => {
     const t = await table();
     const workersDir = workersTmpDir();
     const marks = join(dirname(workersDir), "marks");
+    // The first run lasts until the test has seen the redelivery exit (no fixed sleep).
+    const go = join(dirname(workersDir), "go");
     await t.store.addCommand(
-      spec("once", { command: `echo ran >> ${marks}; sleep 3`, runtime: "task" }),
+      spec("once", {
+        command: `echo ran >> ${marks}; while [ ! -e ${go} ]; do sleep 0.1; done`,
+        runtime: "task",
+      }),
       Date.now(),
     );
     const { command, claim } = await claimStored(t, "once");
@@ -139,6 +144,12 @@ describe("task workers (real detached processes against the store)", () => {
     // Redelivered while the first runs, then again once it is recorded.
     const secondLog = join(workersDir, `${claim.runId}.log`);
     await dispatch(command, claim);
+    await waitFor(
+      "the redelivery to exit 3 while the first runs",
+      () => existsSync(secondLog) && readFileSync(secondLog, "utf8").includes('"exitCode":3'),
+      30_000,
+    );
+    writeFileSync(go, "");
     await runRecorded(t.store, "once", claim.runId);
     await workerExit(first);
     await dispatch(command, claim);
