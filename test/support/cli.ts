@@ -23,7 +23,8 @@ export function runCli(
       {
         env: { ...process.env, AMPA_LOAD_DOTENV: "0", AMPA_LOG_LEVEL: "warn", ...env },
         cwd,
-        timeout: 60_000,
+        // A bound for a hung CLI on a busy machine, inside the 120 s a test may take.
+        timeout: 100_000,
       },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
