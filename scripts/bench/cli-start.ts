@@ -9,7 +9,8 @@ import { fmt, log, median } from "./format.js";
 /** CLI start: what one `ampa` command costs from spawn to exit (CPU and wall). */
 
 const root = resolve(import.meta.dirname, "../..");
-const AMPA = join(root, "bin/ampa.mjs");
+/** AMPA_BENCH_CLI: another checkout's bin/ampa.mjs, to compare its start with this one's. */
+const AMPA = process.env.AMPA_BENCH_CLI ?? join(root, "bin/ampa.mjs");
 const RUNS = 15;
 const COMMANDS = 5;
 /** Linux reports CPU time in clock ticks of 1/100 s (`getconf CLK_TCK`). */
