@@ -1,7 +1,8 @@
 // Loads the CLI from one bundled file instead of through tsx: tsx resolves and transforms
 // each of the CLI's ~150 source files on every start, which costs about half a second per
-// command. The bundle is built on the first run after any source file changed (esbuild,
-// ~0.5 s), into .ampa/cli/<stamp of the sources>/, and reused until they change again. It
+// command. Its dependencies are bundled with it, but for a few (EXTERNAL). The bundle is
+// built on the first run after any source file, the installed dependencies or this file
+// changed (esbuild, ~1 s), into .ampa/cli/<stamp>/, and reused until they change again. It
 // is split at dynamic imports, so what the CLI loads on first use (the SSM, ECS and Lambda
 // clients) stays out of every other command's start.
 // Where it cannot be built or written (a read-only checkout), the CLI runs through tsx.
@@ -22,6 +23,8 @@ const ROOT = resolve(import.meta.dirname, "..");
 const SOURCES = join(ROOT, "src");
 const ENTRY = join(SOURCES, "cli/main.ts");
 export const BUNDLE_DIR = join(ROOT, ".ampa/cli");
+/** Loaded from node_modules at run time rather than bundled (see build). */
+export const EXTERNAL = ["dynalite", "esbuild", "tsx"];
 
 /** Every file under `dir`, recursively. */
 function files(dir) {
@@ -30,12 +33,21 @@ function files(dir) {
   );
 }
 
-/** Names the state of the sources: any file added, removed, resized or touched changes it. */
+/**
+ * What the bundle is built from, beyond the sources: this file (the build's options) and
+ * the installed dependencies, which npm records in node_modules/.package-lock.json.
+ */
+const INPUTS = [import.meta.filename, join(ROOT, "node_modules/.package-lock.json")];
+
+/**
+ * Names the state of the sources and the other inputs: any file added, removed, resized or
+ * touched changes it.
+ */
 export function sourceStamp() {
   const hash = createHash("sha256");
-  for (const file of files(SOURCES).sort()) {
+  for (const file of [...files(SOURCES).sort(), ...INPUTS.filter((f) => existsSync(f))]) {
     const { size, mtimeMs } = statSync(file);
-    hash.update(`${relative(SOURCES, file)}\0${size}\0${mtimeMs}\n`);
+    hash.update(`${relative(ROOT, file)}\0${size}\0${mtimeMs}\n`);
   }
   return hash.digest("hex").slice(0, 16);
 }
@@ -56,8 +68,15 @@ async function build(dir) {
       platform: "node",
       format: "esm",
       target: "node20",
-      // Dependencies load from node_modules as they do under tsx.
-      packages: "external",
+      // The pure-JS dependencies are bundled too: resolving and reading their hundreds of
+      // files from node_modules cost about a fifth of every start. External stay what is
+      // not plain JS or is found relative to its own files: dynalite (LevelDB, native),
+      // esbuild and tsx.
+      external: EXTERNAL,
+      // Bundled CommonJS calls `require` (for Node's built-ins), which ESM lacks.
+      banner: {
+        js: 'import { createRequire as __ampaRequire } from "node:module"; const require = __ampaRequire(import.meta.url);',
+      },
       logLevel: "silent",
     });
     try {

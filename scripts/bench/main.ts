@@ -12,6 +12,7 @@ import { type AccuracyResult, accuracy } from "./accuracy.js";
 import { accuracySection } from "./accuracy-section.js";
 import { bounded, boundedSection } from "./bounded.js";
 import { bundleReport } from "./bundle-report.js";
+import { type CliStart, cliStart, cliStartSection } from "./cli-start.js";
 import { costDocument } from "./cost-doc.js";
 import { US_EAST_1_ARM64 } from "./cost-model.js";
 import { measureCostSets, templateSettings } from "./cost.js";
@@ -153,6 +154,7 @@ function document(
   acc: AccuracyResult[],
   ticks: TickCosts,
   fp: FootprintResult,
+  cli: CliStart[],
   totalS: number,
 ): string {
   return [
@@ -175,6 +177,7 @@ function document(
     accuracySection(acc),
     tickSection(ticks.costs, ticks.history, ticks.tickLoad),
     footprintSection(fp),
+    cliStartSection(cli),
     "## How the figures compare with the Python daemon",
     "",
     "The Python daemon's figures are its published ones for the same settings (60 s ticks, 60 s global minimum, its `select_next` + `start_command` loop on a fake clock); they were not re-measured here. Its tick rewrote the whole JSON store three times, so its bytes written grow with commands × history; here a tick writes a constant handful of small items.",
@@ -183,7 +186,7 @@ function document(
   ].join("\n");
 }
 
-const SECTIONS = ["accuracy", "tick", "footprint", "cost"] as const;
+const SECTIONS = ["accuracy", "tick", "footprint", "cost", "cli"] as const;
 /** Run only when named: `bounded` seeds 1 GB. */
 const OPT_IN_SECTIONS = ["bounded"] as const;
 type Section = (typeof SECTIONS)[number] | (typeof OPT_IN_SECTIONS)[number];
@@ -232,6 +235,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       bundleReport(fp.metafiles, FOOTPRINT_TARGETS.bundleBytes),
     );
   }
+  const cli = only.has("cli") ? await cliStart() : undefined;
   if (only.has("cost"))
     await writeDoc(
       join(root, "docs/cost.md"),
@@ -239,12 +243,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     );
   if (only.has("bounded")) process.stderr.write(`${boundedSection(await bounded())}\n`);
   const totalS = (performance.now() - began) / 1000;
-  if (acc && ticks && fp) await writeDoc(OUT, document(checks, acc, ticks, fp, totalS));
+  if (acc && ticks && fp && cli) await writeDoc(OUT, document(checks, acc, ticks, fp, cli, totalS));
   else {
     log(`--only ${[...only].join(",")}: ${OUT} not rewritten (it needs every section)`);
     // The sections that ran are still printed, so a partial run can be compared with another.
     if (acc) process.stderr.write(`${accuracySection(acc)}\n`);
     if (fp) process.stderr.write(`${footprintSection(fp)}\n`);
+    if (cli) process.stderr.write(`${cliStartSection(cli)}\n`);
   }
   log(`done in ${fmt(totalS, 0)} s`);
   for (const c of checks) log(`${c.ok ? "met   " : "MISSED"} ${c.target}: ${c.measured}`);

@@ -2,7 +2,6 @@ import { type App, createApp } from "../lib/runtime/app.js";
 import { type Config, loadConfig } from "../lib/runtime/config.js";
 import { cliShellSettings } from "../lib/runtime/process-settings.js";
 import { AmpaError } from "../lib/core/errors.js";
-import { startEmbeddedStore } from "../lib/local/embedded-store.js";
 import { acquireLock, type HeldLock, type LockInfo, readLock } from "../lib/local/lock.js";
 import { createLogger } from "../lib/runtime/log.js";
 import { ensureTable } from "../lib/adapters/dynamodb/table.js";
@@ -76,6 +75,8 @@ export async function openTarget(
   }
   const { lock } = store;
   try {
+    // Loaded here only: dynalite and LevelDB cost every other start a tenth of a second.
+    const { startEmbeddedStore } = await import("../lib/local/embedded-store.js");
     const embedded = await startEmbeddedStore({ dir: config.storeDir });
     lock.publish(embedded.endpoint, undefined, embedded.key);
     const app = createApp({

@@ -89,13 +89,13 @@ describe("monthlyCost", () => {
 
 describe("npm run bench --only", () => {
   it("runs every section without the flag, and only the ones named with it", () => {
-    expect([...parseOnly([])]).toEqual(["accuracy", "tick", "footprint", "cost"]);
+    expect([...parseOnly([])]).toEqual(["accuracy", "tick", "footprint", "cost", "cli"]);
     expect([...parseOnly(["--only", "footprint,cost"])]).toEqual(["footprint", "cost"]);
   });
 
   it("refuses an unknown or missing section name", () => {
     expect(() => parseOnly(["--only", "footprnt"])).toThrow(
-      /accuracy, tick, footprint, cost; got "footprnt"/,
+      /accuracy, tick, footprint, cost, cli; got "footprnt"/,
     );
     expect(() => parseOnly(["--only"])).toThrow(/comma-separated/);
   });

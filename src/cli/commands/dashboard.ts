@@ -4,9 +4,7 @@ import { InvalidInputError } from "../../lib/core/errors.js";
 import { asError } from "../../lib/runtime/log.js";
 import { runOnceWhereDeployed } from "../run-once.js";
 import type { Target } from "../target.js";
-import { storeFingerprint } from "../dashboard/events.js";
-import { startDashboard, type DashboardActions } from "../dashboard/server.js";
-import { SnapshotReader } from "../dashboard/snapshot.js";
+import type { DashboardActions } from "../dashboard/server.js";
 import { dashboardSettings } from "../../lib/runtime/settings.js";
 import { terminalSafeJson } from "../format.js";
 import { cliServices, idArgument, JSON_FLAG, out, withTarget } from "../shared.js";
@@ -87,6 +85,10 @@ interface DashboardFlags {
 async function serve(target: Target, flags: DashboardFlags): Promise<void> {
   const { app, description } = target;
   const running = new Set<Promise<unknown>>();
+  // Loaded here only, so the page's server and renderers stay out of every other start.
+  const { storeFingerprint } = await import("../dashboard/events.js");
+  const { startDashboard } = await import("../dashboard/server.js");
+  const { SnapshotReader } = await import("../dashboard/snapshot.js");
   const reader = new SnapshotReader({ store: app.store, config: dashboardSettings(app.config) });
   const dashboard = await startDashboard({
     port: flags.port,

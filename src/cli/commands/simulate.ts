@@ -1,8 +1,6 @@
 import type { Command as Program } from "commander";
 import { InvalidInputError } from "../../lib/core/errors.js";
-import { parseWorkload, simulate } from "../../lib/local/simulate.js";
 import { loadConfig } from "../../lib/runtime/config.js";
-import { simulationPage } from "../dashboard/simulation-page.js";
 import { checkOutputFile, writeOutputFile } from "../output-file.js";
 import { printable } from "../format.js";
 import { simulationJson, simulationTable } from "../simulation.js";
@@ -37,6 +35,10 @@ function secondsOption(name: string, raw: string, { positive }: { positive: bool
 }
 
 async function runSimulation(flags: SimulateFlags): Promise<void> {
+  // Loaded here only: the simulator's embedded store (dynalite, LevelDB) and the page would
+  // cost every other command's start a tenth of a second.
+  const { parseWorkload, simulate } = await import("../../lib/local/simulate.js");
+  const { simulationPage } = await import("../dashboard/simulation-page.js");
   const workload = parseWorkload(readInput(flags.workload, "workload file"), flags.workload);
   // Refused before the simulation, which may take a while.
   const html = flags.html === undefined ? undefined : checkOutputFile(flags.html, "--html");
