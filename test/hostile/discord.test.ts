@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { addAsCli, specFlags } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { createDoubles, workItem } from "../support/doubles.js";
 import { refusedUrl } from "../support/webhook-server.js";
@@ -25,10 +26,14 @@ function expectSafe(posts: Post[], count: number): void {
   }
 }
 
-/** Adds a command through the CLI and runs it once; returns the run's CLI result. */
+/**
+ * Adds a command as `ampa add c <args>` would (through the store: the post is the subject,
+ * not `add`) and runs it once through the CLI; returns the run's CLI result.
+ */
 async function addAndRun(s: FreshStack, args: string[], extraEnv: Record<string, string> = {}) {
   const env = { ...s.env, PATH: PLAIN_PATH, ...extraEnv };
-  expect((await runCli(["add", "c", ...args], env)).code).toBe(0);
+  const [command = "", frequency = "", priority = "", ...options] = args;
+  await addAsCli(s.table.store, ["c", command, frequency, priority], specFlags(options));
   return runCli(["run-once", "c"], env);
 }
 
@@ -82,8 +87,7 @@ async function auditItemTitled(s: FreshStack, title: string, extraEnv: Record<st
     opencode: { responses: [{ prefix: "/audit", stdout: AUDIT }] },
     gh: { prs: { "acme/app#7": { merged: true } } },
   });
-  const add = ["add", "audit", "", "60", "0", "--type", "triage-audit"];
-  expect((await runCli(add, s.env)).code).toBe(0);
+  await addAsCli(s.table.store, ["audit", "", "60", "0"], { type: "triage-audit" });
   return runCli(["run-once", "audit"], { ...s.env, ...d.env, ...extraEnv });
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { oneLine } from "../../src/lib/app/worklog/busy.js";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { argvOf, createDoubles, delegable, workItem } from "../support/doubles.js";
 import {
@@ -74,11 +75,10 @@ describe("malformed wl in_progress JSON", () => {
   it.each(MALFORMED.filter((_c, i) => i % 4 === 0))(
     "%s: the triage audit fails before choosing an item, posting and auditing nothing",
     (_name, bytes, message) =>
-      fresh(async ({ env, posts }) => {
+      fresh(async ({ table, env, posts }) => {
         const d = createDoubles({ wl: { items: [OPEN] } });
         rawResponses(d, "wl", { "in_progress --json": bytes });
-        const add = ["add", "audit", "", "60", "0", "--type", "triage-audit"];
-        expect((await runCli(add, env)).code).toBe(0);
+        await addAsCli(table.store, ["audit", "", "60", "0"], { type: "triage-audit" });
         const result = await runCli(["run-once", "audit"], { ...env, ...d.env });
         expect(result.code).toBe(1);
         expect(result.stdout).toContain("Triage audit failed: wl in_progress");
@@ -172,7 +172,7 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
   );
 
   it("a triage audit: audit text, PR URLs, comments and gh output stay data; the comment is one argv element", () =>
-    fresh(async ({ env, posts }) => {
+    fresh(async ({ table, env, posts }) => {
       const marker = markerDir();
       const p = shellPayloads(marker);
       const auditOutput = [
@@ -212,9 +212,7 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
         "pr view 7 --repo acme/app --json merged": `{"merged":"${p.dollarParen}"}`,
         "pr view 9 --repo --json/evil --json merged": `${p.semicolon}\n`,
       });
-      expect(
-        (await runCli(["add", "audit", "", "60", "0", "--type", "triage-audit"], env)).code,
-      ).toBe(0);
+      await addAsCli(table.store, ["audit", "", "60", "0"], { type: "triage-audit" });
       const result = await runCli(["run-once", "audit"], { ...env, ...d.env });
       expect(result.code).toBe(0);
       expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-2"]]);

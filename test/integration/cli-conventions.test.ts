@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allCommands, buildProgram } from "../../src/cli/main.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { scanForCanary } from "../support/canary.js";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { createDoubles } from "../support/doubles.js";
 import { pythonStore } from "../support/python-store.js";
@@ -320,17 +321,24 @@ describe("errors and exit codes", () => {
   it("exits 4 (busy) when a run already holds the command's lease", async () => {
     const own = await createTestTable(server.endpoint);
     const ownEnv = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: own.tableName };
-    expect((await runCli(["add", "slow", "sleep 6", "1", "0"], ownEnv)).code).toBe(0);
+    // The first run holds its lease until the second has been refused: its former `sleep 6`
+    // ended before the second process got going on a loaded machine (exit 0, not 4).
+    const release = join(mkdtempSync(join(tmpdir(), "ampa-lease-")), "release");
+    const hold = `while [ ! -e '${release}' ]; do sleep 0.1; done`;
+    await addAsCli(own.store, ["slow", hold, "1", "0"]);
     const first = runCli(["run-once", "slow"], ownEnv);
-    await waitFor(
-      "the first run's lease",
-      async () => {
-        const listed = await runCli(["list", "--json"], ownEnv);
-        return (JSON.parse(listed.stdout) as { lease: unknown }[])[0]?.lease ?? undefined;
-      },
-      30_000,
-    );
-    const second = await runCli(["run-once", "slow", "--json"], ownEnv);
+    let second;
+    try {
+      // Read from the table, not by `ampa list` (a 0.7 CPU-s process for each poll).
+      await waitFor(
+        "the first run's lease",
+        async () => (await own.store.getCommand("slow"))?.leaseRunId,
+        30_000,
+      );
+      second = await runCli(["run-once", "slow", "--json"], ownEnv);
+    } finally {
+      writeFileSync(release, "");
+    }
     expect(second).toMatchObject({ code: 4, stdout: "" });
     expect(errorLine(second.stderr).error).toMatchObject({ exitCode: 4, code: "lease-held" });
     expect((await first).code).toBe(0);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { refusedUrl, startFakeWebhook } from "../support/webhook-server.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
@@ -67,7 +68,7 @@ describe("ampa CLI", () => {
   });
 
   it("run-once prints the output and exits with the command's exit code", async () => {
-    await runCli(["add", "fail7", "echo about to fail; exit 7", "1", "0"], env);
+    await addAsCli(t.store, ["fail7", "echo about to fail; exit 7", "1", "0"]);
     const result = await runCli(["run-once", "fail7"], env);
     expect(result.code).toBe(7);
     expect(result.stdout).toBe("about to fail\nRun-once complete for fail7 exit=7\n");
@@ -80,7 +81,7 @@ describe("ampa CLI", () => {
   });
 
   it("rejects invalid input with a clear message, exit code 2, and writes nothing", async () => {
-    await runCli(["add", "exists", "true", "1", "0"], env);
+    await addAsCli(t.store, ["exists", "true", "1", "0"]);
     const before = await tableItems();
     const cases: [string[], string][] = [
       [
@@ -131,7 +132,7 @@ describe("ampa CLI", () => {
     const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: own.tableName };
     try {
       // Without a webhook, a run's result becomes a dead letter.
-      await runCli(["add", "dl", "echo kept for later", "1", "0", "--title", "Kept"], env);
+      await addAsCli(own.store, ["dl", "echo kept for later", "1", "0"], { title: "Kept" });
       await runCli(["run-once", "dl"], env);
       const listed = await runCli(["deadletters", "list"], env);
       expect(listed.stdout).toContain("# Kept");

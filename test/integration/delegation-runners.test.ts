@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
@@ -18,6 +19,10 @@ const add = (id: string, type: string, metadata: Record<string, unknown>) =>
     cli.env,
   );
 
+/** `add`, written through the store, where the test is about the run, not `ampa add`. */
+const stored = (id: string, type: string, metadata: Record<string, unknown>) =>
+  addAsCli(cli.store, [id, "", "60", "0"], { type, metadata: JSON.stringify(metadata) });
+
 const runOnce = (id: string, d: Doubles) => runCli(["run-once", id], { ...cli.env, ...d.env });
 
 describe("stage runners through ampa run-once", () => {
@@ -30,15 +35,11 @@ describe("stage runners through ampa run-once", () => {
         ],
       },
     });
-    expect((await add("intake", "delegation", { stages: ["idea"] })).code).toBe(0);
-    expect(
-      (
-        await add("planning", "delegation", {
-          stages: ["intake_complete"],
-          checks: { nothing_in_progress: false },
-        })
-      ).code,
-    ).toBe(0);
+    await stored("intake", "delegation", { stages: ["idea"] });
+    await stored("planning", "delegation", {
+      stages: ["intake_complete"],
+      checks: { nothing_in_progress: false },
+    });
     const intake = await runOnce("intake", d);
     expect(intake.code).toBe(0);
     expect(intake.stdout).toContain("Delegation: dispatched intake SA-1");
@@ -138,9 +139,7 @@ describe("stale-delegation watchdog", () => {
       },
       0,
     );
-    expect(
-      (await add("watchdog", "stale-delegation-watchdog", { stale_after_minutes: 60 })).code,
-    ).toBe(0);
+    await stored("watchdog", "stale-delegation-watchdog", { stale_after_minutes: 60 });
     const result = await runOnce("watchdog", d);
     expect(result.code).toBe(0);
     const byId = new Map(d.wlState().items.map((i) => [i.id, i]));

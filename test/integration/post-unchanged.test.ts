@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import { reply, startFakeWebhook } from "../support/webhook-server.js";
@@ -22,21 +23,11 @@ const say = (text: string, code = 0) => {
   writeFileSync(join(dir, "out.txt"), text);
   writeFileSync(join(dir, "code.txt"), String(code));
 };
-const add = async (metadata: Record<string, unknown> = {}) => {
-  const added = await runCli(
-    [
-      "add",
-      "echo",
-      'cat out.txt; exit "$(cat code.txt)"',
-      "60",
-      "0",
-      "--metadata",
-      JSON.stringify(metadata),
-    ],
-    cli.env,
-  );
-  expect(added.code).toBe(0);
-};
+/** Written through the store: the runs' posts are the subject, not `ampa add`. */
+const add = (metadata: Record<string, unknown> = {}) =>
+  addAsCli(cli.store, ["echo", 'cat out.txt; exit "$(cat code.txt)"', "60", "0"], {
+    metadata: JSON.stringify(metadata),
+  });
 const run = () => runCli(["run-once", "echo"], cli.env);
 const posts = () => cli.webhook.requests.length;
 /** What each stored run's record says became of its post, oldest first. */

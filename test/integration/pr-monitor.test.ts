@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, type Doubles, pwnedFiles } from "../support/doubles.js";
@@ -24,9 +25,12 @@ const pr = (number: number, headRefOid: string, title = `PR ${number}`) => ({
 /** `ampa add <id>` of type pr-monitor with the metadata as given (JSON text). */
 const addPrMonitor = (id: string, metadataJson: string) =>
   runCli(["add", id, "", "60", "0", "--type", "pr-monitor", "--metadata", metadataJson], cli.env);
+/** The same, written through the store: `add` is the subject only of the refusal below. */
 async function addMonitor(metadata: Record<string, unknown> = {}) {
-  const added = await addPrMonitor("prs", JSON.stringify(metadata));
-  expect(added.code).toBe(0);
+  await addAsCli(cli.store, ["prs", "", "60", "0"], {
+    type: "pr-monitor",
+    metadata: JSON.stringify(metadata),
+  });
 }
 const runMonitor = (d: Doubles) => runCli(["run-once", "prs"], { ...cli.env, ...d.env });
 

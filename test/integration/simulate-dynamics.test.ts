@@ -13,11 +13,16 @@ const base = { tickMs: MIN, globalMinIntervalMs: MIN, priorityWeight: 0.1, confi
 const startsOf = (r: Awaited<ReturnType<typeof simulate>>, id: string) =>
   r.commands.find((c) => c.id === id)?.startsMs ?? [];
 
-describe("simulate: workload dynamics", () => {
+/*
+ * Each simulation is 1–5 CPU-s in this process; with 2 cores shared by other files, 30 s of
+ * wall was not enough (seen timing out under load). The bound is for load only.
+ */
+describe("simulate: workload dynamics", { timeout: 120_000 }, () => {
   it("adds a command at added_at_seconds and starts it then, never before", async () => {
     const r = await simulate({
       ...base,
-      durationMs: 2 * HOUR,
+      // Half an hour past the addition is enough to see its starts (each hour ~2 CPU-s).
+      durationMs: 90 * MIN,
       workload: [
         { id: "early", frequency_minutes: 2, priority: 0 },
         { id: "late", frequency_minutes: 5, priority: 0, added_at_seconds: 3630 },
@@ -34,7 +39,8 @@ describe("simulate: workload dynamics", () => {
   it("pauses through the store at each `from` and resumes at each `to`", async () => {
     const r = await simulate({
       ...base,
-      durationMs: 3 * HOUR,
+      // A quarter of an hour past the resumption: several starts after it.
+      durationMs: 105 * MIN,
       workload: [
         { id: "steady", frequency_minutes: 3, priority: 0 },
         { id: "paused", frequency_minutes: 2, priority: 0, paused: [[1830, 5400]] },
@@ -57,7 +63,8 @@ describe("simulate: workload dynamics", () => {
   it("skips a command that needs the LLM while llm_down says it is down, and only that one", async () => {
     const r = await simulate({
       ...base,
-      durationMs: 3 * HOUR,
+      // Just past the window's end: the tick at 2 h is the first after it.
+      durationMs: 2 * HOUR + 10 * MIN,
       workload: {
         commands: [
           { id: "llm", frequency_minutes: 2, priority: 0, requires_llm: true },

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { addAsCli, updateAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import {
@@ -22,24 +23,13 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const inProgress = (id: string, fields: Record<string, unknown> = {}) =>
   workItem({ id, status: "in-progress", stage: "in_progress", ...fields });
 
+/** Adds the command under test through the store: `add` is not this file's subject. */
 async function auditCommand(metadata: Record<string, unknown> = {}, type = "triage-audit") {
-  const added = await runCli(
-    [
-      "add",
-      "audit",
-      "",
-      "60",
-      "0",
-      "--type",
-      type,
-      "--title",
-      "Audit",
-      "--metadata",
-      JSON.stringify(metadata),
-    ],
-    cli.env,
-  );
-  expect(added.code).toBe(0);
+  await addAsCli(cli.store, ["audit", "", "60", "0"], {
+    type,
+    title: "Audit",
+    metadata: JSON.stringify(metadata),
+  });
 }
 
 const runAudit = (d: Doubles, extra: Record<string, string> = {}) =>
@@ -156,20 +146,10 @@ describe("triage audit", () => {
         },
       },
     });
-    await runCli(
-      [
-        "update",
-        "audit",
-        "",
-        "60",
-        "0",
-        "--type",
-        "triage-audit",
-        "--metadata",
-        '{"include_blocked":true,"audit_only":true}',
-      ],
-      cli.env,
-    );
+    await updateAsCli(cli.store, ["audit", "", "60", "0"], {
+      type: "triage-audit",
+      metadata: '{"include_blocked":true,"audit_only":true}',
+    });
     await runAudit(withBlocked);
     expect(argvOf(withBlocked, "wl")).toContainEqual(["list", "--status", "blocked", "--json"]);
     expect(argvOf(withBlocked, "opencode")).toEqual([["run", "/audit SA-7"]]);

@@ -10,6 +10,7 @@ import {
 import { auditPrompt, DISPATCH_BY_STAGE } from "../../src/lib/app/worklog/prompts.js";
 import { parseItems } from "../../src/lib/app/worklog/wl.js";
 import { postableText, quotedData } from "../../src/lib/core/untrusted-text.js";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
 import { cliHarness } from "../support/harness.js";
@@ -76,8 +77,8 @@ describe("outside text never becomes agent work by itself", () => {
         ],
       },
     });
-    const added = await run(d, ["add", "prs", "", "60", "0", "--type", "pr-monitor"]);
-    expect(added.code).toBe(0);
+    // Added through the store: what the runs make of outside text is the subject, not `add`.
+    await addAsCli(cli.store, ["prs", "", "60", "0"], { type: "pr-monitor" });
     expect((await run(d, ["run-once", "prs"])).code).toBe(0);
     const item = d.wlState().items.find((i) => (i.tags as string[]).includes("pr-monitor"));
     const id = String(item?.id);
@@ -116,7 +117,7 @@ describe("outside text never becomes agent work by itself", () => {
     // printf turns the octal escapes into U+202E, ESC and a BEL.
     const script =
       "printf '\\342\\200\\256evil\\n# Forged heading\\n-# tiny\\n[login](https://evil.example) @everyone\\n\\033[31mred\\033[0m\\a\\n```\\nunclosed'; exit 1";
-    expect((await run(d, ["add", "out", script, "60", "0", "--title", "Nightly"])).code).toBe(0);
+    await addAsCli(cli.store, ["out", script, "60", "0"], { title: "Nightly" });
     await run(d, ["run-once", "out"]);
     const [post] = posts();
     expectPostable(String(post));
@@ -150,8 +151,7 @@ describe("outside text never becomes agent work by itself", () => {
         ],
       },
     });
-    const added = await run(d, ["add", "audit", "", "60", "0", "--type", "triage-audit"]);
-    expect(added.code).toBe(0);
+    await addAsCli(cli.store, ["audit", "", "60", "0"], { type: "triage-audit" });
     await run(d, ["run-once", "audit"]);
     expect(posts().length).toBeGreaterThan(0);
     for (const post of posts()) expectPostable(post);
