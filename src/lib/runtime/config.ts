@@ -52,6 +52,8 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_TEST_LOG_LEVEL",
   "AMPA_TEST_SHOW_LOGS",
   "AMPA_DOUBLES_DIR",
+  // `npm run bench -- --only cli` measuring another checkout's CLI (scripts/bench/cli-start.ts).
+  "AMPA_BENCH_CLI",
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
   // Read at the moment of use (runtime/process-settings.ts): the task worker's agent user,
