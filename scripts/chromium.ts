@@ -4,7 +4,15 @@
 // is the only install step. Its binary is brotli-compressed: it is unpacked once into
 // node_modules/.cache (about 200 MB, 10–15 s), and reused until the package changes.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -62,8 +70,34 @@ async function packagedChromium(): Promise<ChromiumInstall> {
   return {
     executablePath: join(target, "chromium"),
     source: `@sparticuz/chromium ${version}`,
-    env: { FONTCONFIG_PATH: join(target, "fonts") },
+    env: { FONTCONFIG_FILE: fontConfig(target) },
   };
+}
+
+/**
+ * The package's fonts.conf names /tmp/fonts, where it unpacks on Lambda: without a font it
+ * can find, the browser lays text out with no width, and links are not clickable. This
+ * one names the fonts where they were unpacked (Open Sans), and the system's if any.
+ */
+function fontConfig(target: string): string {
+  const file = join(target, "ampa-fonts.conf");
+  if (!existsSync(file)) {
+    const xml = [
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+      "<fontconfig>",
+      `  <dir>${join(target, "fonts", "fonts")}</dir>`,
+      "  <dir>/usr/share/fonts</dir>",
+      `  <cachedir>${join(target, "fonts-cache")}</cachedir>`,
+      "</fontconfig>",
+      "",
+    ].join("\n");
+    // Written beside and renamed: a parallel reader never sees half of it.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, xml);
+    renameSync(partial, file);
+  }
+  return file;
 }
 
 /**
