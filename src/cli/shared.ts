@@ -30,6 +30,16 @@ export const write = (text: string) => process.stdout.write(redactSecrets(text))
 /** One line on standard output, redacted. */
 export const out = (text: string) => write(`${text}\n`);
 
+/**
+ * Resolves on the first SIGINT or SIGTERM. A long-running verb calls it before it prints
+ * that it is ready: a caller that stops it as soon as it reads that line must find the
+ * handler installed, or the signal's default action kills the process (seen under load).
+ */
+export const untilStopSignal = () =>
+  new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, resolve);
+  });
+
 /** The `<id>` of remove, pause, resume and run-once. */
 export const ID_ARGUMENT = ["<id>", "id of the command (see ampa list)"] as const;
 

@@ -7,7 +7,7 @@ import type { Target } from "../target.js";
 import type { DashboardActions } from "../dashboard/server.js";
 import { dashboardSettings } from "../../lib/runtime/settings.js";
 import { terminalSafeJson } from "../format.js";
-import { cliServices, idArgument, JSON_FLAG, out, withTarget } from "../shared.js";
+import { cliServices, idArgument, JSON_FLAG, out, untilStopSignal, withTarget } from "../shared.js";
 
 /** A run-once that has not ended by then is reported as started; it goes on here. */
 const RUN_ONCE_NOTICE_MS = 1500;
@@ -70,11 +70,6 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
-const untilSignal = () =>
-  new Promise<NodeJS.Signals>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, resolve);
-  });
-
 interface DashboardFlags {
   port: number;
   open?: boolean;
@@ -85,6 +80,7 @@ interface DashboardFlags {
 async function serve(target: Target, flags: DashboardFlags): Promise<void> {
   const { app, description } = target;
   const running = new Set<Promise<unknown>>();
+  const stopped = untilStopSignal();
   // Loaded here only, so the page's server and renderers stay out of every other start.
   const { storeFingerprint } = await import("../dashboard/events.js");
   const { startDashboard } = await import("../dashboard/server.js");
@@ -102,7 +98,7 @@ async function serve(target: Target, flags: DashboardFlags): Promise<void> {
     out(terminalSafeJson({ listening: { url: dashboard.url, target: description } }, 0));
   else out(`Dashboard of ${description}:\n  ${dashboard.url}\nCtrl-C stops it.`);
   if (flags.open) openBrowser(dashboard.url);
-  await untilSignal();
+  await stopped;
   await dashboard.close();
   if (running.size > 0) {
     process.stderr.write(`ampa: waiting for ${running.size} run-once to end\n`);

@@ -2,7 +2,7 @@ import type { Command as Program } from "commander";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { startInbox } from "../../lib/local/inbox.js";
 import { loadConfig } from "../../lib/runtime/config.js";
-import { JSON_FLAG, out } from "../shared.js";
+import { JSON_FLAG, out, untilStopSignal } from "../shared.js";
 import { terminalSafeJson } from "../format.js";
 
 /** `ampa inbox [--port <port>]`: a local Discord-compatible inbox until SIGINT or SIGTERM. */
@@ -18,6 +18,7 @@ export function registerInbox(program: Program): void {
         throw new InvalidInputError(`Invalid --port ${JSON.stringify(flags.port)}`);
       // A long-running verb: its result is a stream of JSON lines, not one object.
       const line = (value: unknown) => out(terminalSafeJson(value, 0));
+      const stopped = untilStopSignal();
       const inbox = await startInbox({
         port,
         ...(flags.json
@@ -29,10 +30,7 @@ export function registerInbox(program: Program): void {
       });
       if (flags.json) line({ listening: { url: inbox.url } });
       else out(`Local Discord inbox listening. Webhook URL: ${inbox.url}`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
+      await stopped;
       await inbox.close();
     });
 }
