@@ -50,14 +50,15 @@ const packageTemplate = (name: string, params: string[] = []) =>
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "ampa-template-iam-"));
-  // One after the other: two packagings of one project at once trip over each other.
-  template = await packageTemplate("defaults", []);
-  withParams = await packageTemplate("params", [
-    "tickReservedConcurrency=1",
-    "runCommandReservedConcurrency=10",
-    "httpApiRateLimit=5",
-    "httpApiBurstLimit=7",
-    "metricsPublic=true",
+  [template, withParams] = await Promise.all([
+    packageTemplate("defaults", []),
+    packageTemplate("params", [
+      "tickReservedConcurrency=1",
+      "runCommandReservedConcurrency=10",
+      "httpApiRateLimit=5",
+      "httpApiBurstLimit=7",
+      "metricsPublic=true",
+    ]),
   ]);
 }, 300_000);
 
