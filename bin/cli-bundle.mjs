@@ -73,6 +73,11 @@ async function build(dir) {
       // not plain JS or is found relative to its own files: dynalite (LevelDB, native),
       // esbuild and tsx.
       external: EXTERNAL,
+      // The ES module builds of the AWS SDK (its "module" entry points) rather than its
+      // CommonJS ones: esbuild drops what the CLI never calls, so a start loads about 1.3 MB
+      // of JS instead of 2 MB (0.45 instead of 0.52 CPU-s for an `add`).
+      conditions: ["module"],
+      mainFields: ["module", "main"],
       // Bundled CommonJS calls `require` (for Node's built-ins), which ESM lacks.
       banner: {
         js: 'import { createRequire as __ampaRequire } from "node:module"; const require = __ampaRequire(import.meta.url);',
