@@ -1,6 +1,7 @@
 import { statusLabel } from "../lib/app/commands/registry.js";
 import type { Runtime } from "../lib/core/command.js";
-import { relative } from "./format.js";
+import type { HeldBackItem } from "../lib/app/worklog/attempts.js";
+import { printable, relative } from "./format.js";
 import type { LeaseStatus, StatusReport, StatusRow } from "./status.js";
 
 /** `ampa status` as people and scripts read it: the 80-column table and the JSON. */
@@ -139,6 +140,7 @@ export function statusTable(report: StatusReport): string {
         lines.push(cell(`  └ ${text}`, 80).trimEnd());
   }
   if (report.rows.length === 0) lines.push("(no commands)");
+  lines.push(...heldBackLines(report.heldBack ?? [], now));
   return lines.join("\n");
 }
 
@@ -184,5 +186,31 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
           }
         : null,
     })),
+    heldBack: (report.heldBack ?? []).map((h) => ({
+      workItemId: h.workItemId,
+      action: h.action,
+      stage: h.stage,
+      state: h.state,
+      attempts: h.attempts,
+      runs: h.runs,
+      [h.state === "escalated" ? "escalatedAt" : "retryAt"]: iso(h.at),
+    })),
   };
+}
+
+/** Work items delegation holds back; ids and runs are printable (they passed the id check). */
+function heldBackLines(held: readonly HeldBackItem[], now: number): string[] {
+  if (held.length === 0) return [];
+  return [
+    "",
+    "Work items held back by delegation:",
+    ...held.map((h) => {
+      const what = `  ${printable(h.workItemId)} ${printable(h.action)} at ${printable(h.stage)}`;
+      const line =
+        h.state === "escalated"
+          ? `${what}: escalated ${shortDuration(now - h.at)} ago (${h.attempts} tries), waits for a person`
+          : `${what}: ${h.attempts} ${h.attempts === 1 ? "try" : "tries"} did not move it, next in ${shortDuration(h.at - now)}`;
+      return cell(line, 80).trimEnd();
+    }),
+  ];
 }

@@ -1,4 +1,5 @@
 import { commandRuntime } from "../lib/app/commands/registry.js";
+import type { HeldBackItem } from "../lib/app/worklog/attempts.js";
 import type { Command, CommandType, RunOutcome, Runtime } from "../lib/core/command.js";
 import {
   commandShares,
@@ -62,6 +63,8 @@ export interface StatusReport {
   /** Starts a minute the unpaused commands want, and whether that fits the capacity. */
   load: { wantedPerMinute: number; capacityPerMinute: number; fits: boolean };
   rows: StatusRow[];
+  /** Work items delegation holds back (escalated, or waiting out a backoff). */
+  heldBack?: HeldBackItem[];
 }
 
 type Ideal = Map<string, { intervalMs: number; share: number }>;

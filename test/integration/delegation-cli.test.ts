@@ -93,10 +93,11 @@ describe("ampa delegation", () => {
   });
 
   it("--dry-run prints the report only", async () => {
-    const d = createDoubles({ wl: { items: [delegable({ id: "SA-42", title: "Fix login" })] } });
+    // Not SA-42: the table is the file's, and an earlier test's agent left SA-42 unmoved.
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-44", title: "Fix login" })] } });
     const result = await runCli(["delegation", "--dry-run"], { ...storeEnv, ...d.env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Top candidate:\n- Fix login - SA-42");
+    expect(result.stdout).toContain("Top candidate:\n- Fix login - SA-44");
     expect(result.stdout).not.toContain("Delegation:");
     // Reads only (`list --assignee` too when an earlier test left a claim in this table).
     const verbs = new Set(d.calls().map((c) => `${c.program} ${c.argv[0]}`));

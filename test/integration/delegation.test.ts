@@ -86,13 +86,19 @@ describe("live delegation against the real wl's facts", () => {
       ],
       ["wl", "show", "SA-42", "--json"],
       ["opencode", "run", expect.stringContaining(prompt)],
+      // The agent (a double that does nothing) left the item as it was: put back at once.
+      ["wl", "show", "SA-42", "--json"],
+      [
+        "wl",
+        "update",
+        "SA-42",
+        ...(stage === "idea" ? [] : ["--status", "open"]),
+        "--assignee",
+        "",
+        "--json",
+      ],
     ]);
-    // Worklog refuses status in-progress at stage idea: there only the assignee is set.
-    expect(item(d, "SA-42")).toMatchObject({
-      assignee: "ampa",
-      status: stage === "idea" ? "open" : "in-progress",
-      stage,
-    });
+    expect(item(d, "SA-42")).toMatchObject({ assignee: "", status: "open", stage });
     const records = await table.store.listDispatches();
     expect(records.find((r) => r.runId === `run-${runs}`)).toMatchObject({
       workItemId: "SA-42",
@@ -189,8 +195,26 @@ describe("live delegation against the real wl's facts", () => {
     const d = createDoubles({
       wl: { items: [delegable({ id: "SA-7", stage: "idea" }), delegable({ id: "SA-8" })] },
     });
-    expect((await live(deps(d))).note).toBe("Delegation: dispatched intake SA-7");
-    // The agent left the item as it was (status open, stage idea): AMPA's claim holds it.
+    // The claim of another delegation run whose agent is still at work (status open at
+    // stage idea, where Worklog refuses in-progress: only the assignee says so).
+    await table.store.claimDispatch(
+      {
+        workItemId: "SA-7",
+        action: "intake",
+        stage: "idea",
+        commandId: "other",
+        runId: "run-in-progress",
+        assignee: "ampa",
+        dispatchedAt: Date.now(),
+        status: "open",
+      },
+      0,
+    );
+    useDoubles(d);
+    await runTool("wl", ["update", "SA-7", "--assignee", "ampa"], {
+      cwd: d.dir,
+      timeoutMs: 10_000,
+    });
     const second = await live(deps(d));
     expect(second.note).toBe("Delegation: skipped (in_progress items)");
     const plan = await planDelegation(deps(d));
@@ -199,7 +223,7 @@ describe("live delegation against the real wl's facts", () => {
     const noHold = { ...DEFAULT_SETTINGS, nothingInProgress: false };
     const third = await live(deps(d, { settings: noHold }));
     expect(third.note).toBe("Delegation: dispatched intake SA-8");
-    expect(argv(d, "opencode").map((a) => a[2]?.split(" ")[1])).toEqual(["SA-7", "SA-8"]);
+    expect(argv(d, "opencode").map((a) => a[2]?.split(" ")[1])).toEqual(["SA-8"]);
   });
 
   it("names each failed check and can turn the content checks off per command", async () => {

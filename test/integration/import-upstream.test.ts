@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
+import { createDoubles, delegable } from "../support/doubles.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 
 /** `ampa import` of a store in upstream's newest shape (our own fixture) succeeds. */
@@ -64,5 +65,75 @@ describe("ampa import of upstream's newest store", () => {
       { id: "test-runner", type: "shell", paused: true },
       { id: "wl-audit", type: "review-audit", paused: false },
     ]);
+  });
+
+  it("keeps what upstream's settings meant: switches, the audit cooldown, the dispatch bound", async () => {
+    const t = await createTestTable(server.endpoint);
+    const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
+    const cmd = (id: string, type: string, metadata: Record<string, unknown>) => ({
+      id,
+      command: "true",
+      frequency_minutes: 60,
+      priority: 0,
+      requires_llm: false,
+      max_runtime_minutes: 10,
+      metadata,
+      type,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "ampa-upstream-")), "scheduler_store.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        commands: {
+          // Its operator switched live delegation off (`ampa delegation --auto-assign no`).
+          delegation: cmd("delegation", "delegation", {
+            auto_assign_enabled: false,
+            audit_only: false,
+          }),
+          intake: cmd("intake", "intake-runner", { max_retries: 2, audit_only: "Yes" }),
+          "wl-audit": cmd("wl-audit", "audit", {
+            audit_cooldown_hours: 6,
+            audit_cooldown_hours_in_review: 1,
+          }),
+        },
+        state: {},
+      }),
+    );
+    const imported = await runCli(["import", file, "--json"], env);
+    expect(imported.stderr).toBe("");
+    expect(imported.code).toBe(0);
+    const { warnings } = JSON.parse(imported.stdout) as { warnings: string[] };
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^commands\.delegation\.type: .*metadata\.auto_assign_enabled is false: reports only, dispatches nothing/,
+        ),
+        expect.stringMatching(/^commands\.intake\.type: .*metadata\.audit_only "Yes" read as true/),
+        expect.stringMatching(
+          /^commands\.intake\.type: .*metadata\.max_retries 2 → max_attempts 2/,
+        ),
+        expect.stringMatching(
+          /^commands\.wl-audit\.type: .*metadata\.audit_cooldown_hours_in_review dropped \(upstream reads audit_cooldown_hours only: 6 h\)/,
+        ),
+      ]),
+    );
+    const list = JSON.parse((await runCli(["list", "--json"], env)).stdout) as {
+      id: string;
+      metadata: Record<string, unknown>;
+    }[];
+    expect(Object.fromEntries(list.map((c) => [c.id, c.metadata]))).toEqual({
+      delegation: { auto_assign_enabled: false, audit_only: false },
+      intake: { audit_only: true, max_attempts: 2, stages: ["idea"] },
+      "wl-audit": { audit_cooldown_hours: 6 },
+    });
+
+    // The switched-off delegation reports the item it would take, and dispatches nothing.
+    const d = createDoubles({ wl: { items: [delegable({ id: "SA-1", title: "Fix login" })] } });
+    const run = await runCli(["run-once", "delegation"], { ...env, ...d.env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Top candidate:\n- Fix login - SA-1");
+    expect(run.stdout).toContain("Delegation: skipped (audit_only)");
+    expect(d.calls().map((c) => c.program)).not.toContain("opencode");
+    expect(d.wlState().items[0]?.assignee).toBe("");
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
+import { createDoubles } from "../support/doubles.js";
 import { cliHarness } from "../support/harness.js";
 import { reply, startFakeWebhook } from "../support/webhook-server.js";
 
@@ -63,6 +64,28 @@ describe("post only what changed", () => {
     expect(posts()).toBe(2);
     expect(await notified()).toEqual(["sent", "sent"]);
   }, 120_000);
+
+  it.each([
+    [{}, 1],
+    [{ post_unchanged: true }, 2],
+  ])(
+    "a delegation command with metadata %j posts an identical Delegation Report %i time(s) of two",
+    async (metadata, expected) => {
+      // Nothing to delegate: the same idle report twice.
+      const d = createDoubles({ wl: { items: [] } });
+      Object.assign(cli.env, d.env);
+      await addAsCli(cli.store, ["deleg", "", "60", "0"], {
+        type: "delegation",
+        metadata: JSON.stringify(metadata),
+      });
+      for (let i = 0; i < 2; i++)
+        expect((await runCli(["run-once", "deleg"], cli.env)).code).toBe(0);
+      const reports = cli.webhook.requests.filter((r) => r.body.includes("# Delegation Report"));
+      expect(reports).toHaveLength(expected);
+      expect(reports[0]?.body).toContain("delegation is idle");
+    },
+    120_000,
+  );
 
   it("notes a post Discord refused as a dead letter on the run, and the letter names the run", async () => {
     const refusing = await startFakeWebhook([], reply.status(400, "bad request"));

@@ -185,6 +185,50 @@ describe("triage audit", () => {
     expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-2"]]);
   });
 
+  it("counts the audit skill's own # Audit Result comments for the cooldown too", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          inProgress("SA-1", { updatedAt: ago(50 * HOUR) }),
+          inProgress("SA-2", { updatedAt: ago(40 * HOUR) }),
+        ],
+        comments: {
+          "SA-1": [
+            {
+              id: "SA-C1",
+              workItemId: "SA-1",
+              author: "audit-bot",
+              comment: "# Audit Result\n\nReady to close: No",
+              createdAt: ago(1 * HOUR),
+              references: [],
+            },
+          ],
+        },
+      },
+    });
+    await auditCommand({ audit_only: true });
+    const result = await runAudit(d);
+    expect(result.stdout).toContain("SA-1 is in its audit cooldown (6 h).");
+    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-2"]]);
+  });
+
+  it('does not read the verdict line "Ready to close: No" as a reason to complete', async () => {
+    const items = [
+      inProgress("SA-42"),
+      inProgress("SA-44", { parentId: "SA-42", updatedAt: "2030-01-01T00:00:00.000Z" }),
+    ];
+    const d = createDoubles({
+      wl: { items },
+      opencode: {
+        responses: [{ prefix: "/audit", stdout: "The PR merged.\n\nReady to close: No" }],
+      },
+    });
+    await auditCommand();
+    const result = await runAudit(d);
+    expect(result.stdout).toContain("Not auto-completed: 1 open child item(s).");
+    expect(argvOf(d, "wl").some((a) => a[0] === "update")).toBe(false);
+  });
+
   it("with audit_only, comments but neither completes nor dispatches", async () => {
     const d = createDoubles({
       wl: {

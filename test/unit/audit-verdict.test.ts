@@ -9,6 +9,18 @@ describe("auditVerdict", () => {
     expect(auditVerdict("all acceptance criteria satisfied")).toBe("pass");
   });
 
+  it("reads the audit skill's verdict line, Ready to close: Yes|No, with or without emphasis", () => {
+    expect(auditVerdict("## Summary\nAll done.\n\nReady to close: Yes")).toBe("pass");
+    expect(auditVerdict("**Ready to close:** Yes")).toBe("pass");
+    expect(auditVerdict("- **Ready to close**: yes — every criterion met")).toBe("pass");
+    expect(auditVerdict("Ready to close: No\n\nThe tests are missing.")).toBe("fail");
+    expect(auditVerdict("**Ready to close:** **No**")).toBe("fail");
+    // Only as the verdict line: a sentence that mentions it is not one.
+    expect(auditVerdict("The author asked whether it is ready to close: yes, they asked.")).toBe(
+      "unclear",
+    );
+  });
+
   it("fails on an explicit no", () => {
     expect(auditVerdict("## Recommendation\nCan this item be closed? No, tests missing.")).toBe(
       "fail",

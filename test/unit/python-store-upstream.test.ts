@@ -76,7 +76,7 @@ describe("importing upstream's newest store", () => {
     expect(byId["wl-audit"]?.spec.metadata.agent).toBe("Casey");
     expect(parsed.warnings).toEqual(
       expect.arrayContaining([
-        'commands.wl-audit.type: upstream type "audit" (its audit poller of items in review) imported as review-audit; agent "Casey" kept in metadata.agent (AMPA serverless probes one LLM, AMPA_LLM_HEALTHCHECK_URL)',
+        'commands.wl-audit.type: upstream type "audit" (its audit poller of items in review) imported as review-audit; metadata.audit_cooldown_hours_in_review dropped (upstream reads audit_cooldown_hours only: 6 h, its default); agent "Casey" kept in metadata.agent (AMPA serverless probes one LLM, AMPA_LLM_HEALTHCHECK_URL)',
         expect.stringMatching(/^commands\.auto: imported paused: needs .*eligible_priorities/),
         'commands.tests: imported paused: upstream type "test-runner" has no runner in AMPA serverless; resumed, its command would run as a shell command',
         "dispatches: 1 upstream dispatch record(s) not imported: a log of past dispatches, not claims",

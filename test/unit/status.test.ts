@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { statusReport } from "../../src/cli/status.js";
 import { statusCells, statusJson, statusTable } from "../../src/cli/status-text.js";
 import type { SelectionOptions } from "../../src/lib/core/scheduler/select.js";
+import { heldBack } from "../../src/lib/app/worklog/attempts.js";
+import type { DispatchRecord } from "../../src/lib/core/ports.js";
 import { command, MINUTE, T0 } from "../support/commands.js";
 
 const opts: SelectionOptions = {
@@ -30,6 +32,17 @@ const commands = [
   }),
   command("never-run", { type: "heartbeat", frequencyMinutes: 60 }),
 ];
+
+const dispatch = (fields: Partial<DispatchRecord>): DispatchRecord => ({
+  workItemId: "SA-1",
+  action: "intake",
+  stage: "idea",
+  commandId: "delegate",
+  runId: "r1",
+  assignee: "ampa",
+  dispatchedAt: T0 - 200 * MINUTE,
+  ...fields,
+});
 
 describe("ampa status", () => {
   const report = statusReport(commands, T0, opts, T0 - 20_000);
@@ -181,5 +194,59 @@ describe("ampa status", () => {
       },
       latenessSeconds: -180,
     });
+  });
+});
+
+describe("ampa status: work items delegation holds back", () => {
+  const report = {
+    ...statusReport([], T0, opts, undefined),
+    heldBack: heldBack(
+      [
+        dispatch({ workItemId: "SA-1", outcome: "unmoved", retryAt: T0 + 60 * MINUTE }),
+        dispatch({
+          workItemId: "SA-2",
+          outcome: "failed",
+          attempt: 3,
+          attemptRuns: ["r1", "r2", "r3"],
+          escalatedAt: T0 - 120 * MINUTE,
+        }),
+        // Its backoff is over: not held back.
+        dispatch({ workItemId: "SA-3", outcome: "unmoved", retryAt: T0 - MINUTE }),
+      ],
+      T0,
+    ),
+  };
+
+  it("lists escalated items and those waiting out a backoff, within 80 columns", () => {
+    const lines = statusTable(report).split("\n");
+    const start = lines.indexOf("Work items held back by delegation:");
+    expect(lines.slice(start + 1)).toEqual([
+      "  SA-2 intake at idea: escalated 2h ago (3 tries), waits for a person",
+      "  SA-1 intake at idea: 1 try did not move it, next in 1h",
+    ]);
+    expect(lines.every((line) => line.length <= 80)).toBe(true);
+  });
+
+  it("gives scripts each one's state, attempts, runs and time", () => {
+    expect(statusJson(report).heldBack).toEqual([
+      {
+        workItemId: "SA-2",
+        action: "intake",
+        stage: "idea",
+        state: "escalated",
+        attempts: 3,
+        runs: ["r1", "r2", "r3"],
+        escalatedAt: new Date(T0 - 120 * MINUTE).toISOString(),
+      },
+      {
+        workItemId: "SA-1",
+        action: "intake",
+        stage: "idea",
+        state: "backoff",
+        attempts: 1,
+        runs: ["r1"],
+        retryAt: new Date(T0 + 60 * MINUTE).toISOString(),
+      },
+    ]);
   });
 });

@@ -130,6 +130,7 @@ const plan = (over: Partial<Parameters<typeof idleReport>[0]> = {}) => ({
   held: false,
   candidates: [],
   dispatches: new Map(),
+  latest: new Map(),
   ...over,
 });
 

@@ -72,6 +72,7 @@ export function registerDelegation(program: Program): void {
               assignee: app.config.delegateAssignee,
             },
             dispatchStore: app.store,
+            counters: app.store,
           },
         );
       });

@@ -1,5 +1,6 @@
 import type { Command as Program } from "commander";
 import { selectionOptions } from "../../lib/app/tick.js";
+import { heldBack } from "../../lib/app/worklog/attempts.js";
 import { statusReport } from "../status.js";
 import { statusJson, statusTable } from "../status-text.js";
 import { JSON_FLAG, out, outJson, warnCorrupt, withTarget } from "../shared.js";
@@ -15,14 +16,16 @@ export function registerStatus(program: Program): void {
         const { commands, corrupt } = await app.store.listCommands();
         warnCorrupt(corrupt);
         const scheduler = await app.store.getSchedulerState();
+        const now = Date.now();
         const report = statusReport(
           commands,
-          Date.now(),
+          now,
           selectionOptions(app.config),
           scheduler.lastGlobalStartAt,
           scheduler,
           app.config.defaultMaxRuntimeMinutes,
         );
+        report.heldBack = heldBack(await app.store.listDispatches(), now);
         if (flags.json) outJson(statusJson(report));
         else out(statusTable(report));
       });

@@ -19,6 +19,14 @@ const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = 
     help: "Lease renewals by running workers, by command",
     labelNames: ["command"],
   },
+  ampa_dispatch_attempts_total: {
+    help: "Work item dispatches to agents by action and what they came to (moved, unmoved, failed)",
+    labelNames: ["action", "outcome"],
+  },
+  ampa_items_escalated_total: {
+    help: "Work items left for a person after max_attempts dispatches that did not move them",
+    labelNames: [],
+  },
   ampa_discord_messages_total: {
     help: "Discord messages by kind and outcome (sent, dead_letter, redriven)",
     labelNames: ["kind", "outcome"],

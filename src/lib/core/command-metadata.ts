@@ -10,6 +10,33 @@ import * as z from "zod";
 
 const flag = z.boolean("must be true or false");
 
+/** What upstream AMPA reads as on (`_bool_meta`): any case, surrounding spaces ignored. */
+const ON_FORMS: ReadonlySet<string> = new Set(["1", "true", "yes", "y", "on"]);
+
+/**
+ * A switch in metadata as upstream AMPA reads it, so an imported store means what it
+ * meant: true, or 1 / "true" / "yes" / "y" / "on" in any case; everything else is off.
+ */
+export const switchedOn = (value: unknown): boolean =>
+  value === true ||
+  ((typeof value === "string" || typeof value === "number") &&
+    ON_FORMS.has(String(value).trim().toLowerCase()));
+
+/** A switch's value as metadata may hold it (see switchedOn). */
+export const switchSchema = z.union(
+  [z.boolean(), z.string(), z.number()],
+  "must be true or false (or 1/0, yes/no, y/n, on/off)",
+);
+
+/**
+ * Whether a delegation dispatches nothing: upstream's `auto_assign_enabled`, when present,
+ * decides (off: audit only); otherwise `audit_only`.
+ */
+export const delegationAuditOnly = (metadata: Record<string, unknown>): boolean =>
+  "auto_assign_enabled" in metadata
+    ? !switchedOn(metadata.auto_assign_enabled)
+    : switchedOn(metadata.audit_only);
+
 /** `post_unchanged` applies to every type. */
 export const postUnchangedSchema = z.looseObject({ post_unchanged: flag.optional() });
 

@@ -176,6 +176,42 @@ export interface DispatchRecord {
   /** Set when the claim was given up (the stale-delegation watchdog, a failed claim). */
   releasedAt?: number | undefined;
   releaseReason?: string | undefined;
+  /** The item's status before AMPA claimed it (restored when a run did not move it). */
+  status?: string | undefined;
+  /**
+   * Which dispatch of the item at this stage for this action this is, counting only the
+   * earlier ones that did not move it (1: the first, or the first since it moved).
+   */
+  attempt?: number | undefined;
+  /** The runs of those dispatches, oldest first, this one last. */
+  attemptRuns?: string[] | undefined;
+  /** What the dispatch came to, once known (when its run ended, or found abandoned). */
+  outcome?: DispatchOutcome | undefined;
+  judgedAt?: number | undefined;
+  /** When a dispatch that did not move the item allows the next one (its backoff). */
+  retryAt?: number | undefined;
+  /** Set when AMPA stopped dispatching the item: it waits for a person. */
+  escalatedAt?: number | undefined;
+  /** The item's `updatedAt` after the escalation: a later one is a person's change. */
+  escalatedUpdatedAt?: string | undefined;
+}
+
+/**
+ * `moved`: the run ended with the item at another stage or status; `unmoved`: the agent
+ * exited cleanly but left the item where it was; `failed`: the agent failed, or its run
+ * was abandoned (killed, crashed) and the watchdog or a later run found the claim.
+ */
+export type DispatchOutcome = "moved" | "unmoved" | "failed";
+
+/** What a dispatch came to, written once, only while it is still that run's record. */
+export interface DispatchJudgement {
+  outcome: DispatchOutcome;
+  judgedAt: number;
+  /** The backoff's end, for a dispatch that did not move the item and is not the last. */
+  retryAt?: number | undefined;
+  /** Give the claim up as well (the item is put back or escalated). */
+  release?: { reason: string } | undefined;
+  escalation?: { at: number; updatedAt: string } | undefined;
 }
 
 export interface DispatchStore {
@@ -187,6 +223,8 @@ export interface DispatchStore {
   listDispatches(): Promise<DispatchRecord[]>;
   /** Marks the run's dispatch of the item released; false when it is not that run's. */
   releaseDispatch(workItemId: string, runId: string, at: number, reason: string): Promise<boolean>;
+  /** Records what the run's dispatch came to; false when it is not that run's, or judged. */
+  judgeDispatch(workItemId: string, runId: string, judgement: DispatchJudgement): Promise<boolean>;
 }
 
 /** What import and export of the Python daemon's store read and write. */

@@ -162,6 +162,7 @@ export function delegation(
       assignee: app.config.delegateAssignee,
     },
     dispatchStore: app.store,
+    counters: app.store,
   });
 }
 

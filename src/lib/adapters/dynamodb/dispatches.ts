@@ -1,5 +1,5 @@
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { DispatchRecord, OnCorrupt } from "../../core/ports.js";
+import type { DispatchJudgement, DispatchRecord, OnCorrupt } from "../../core/ports.js";
 import { dispatchItemSchema, parseItem, readItems, reportTo } from "./items.js";
 import { DISPATCHES, dispatchKey } from "./keys.js";
 import { queryAll, type Table, writeIf } from "./table-io.js";
@@ -10,13 +10,26 @@ import { queryAll, type Table, writeIf } from "./table-io.js";
  * the same item cannot both dispatch it.
  */
 
-/** Writes the dispatch unless a live claim (same stage, not released, not stale) holds the item. */
+/**
+ * Writes the dispatch unless a live claim (same stage, not released, not stale) holds the
+ * item. It replaces the item's earlier dispatch whole: what that one came to is carried in
+ * the new one's `attempt` and `attemptRuns`.
+ */
 export async function claimDispatch(
   t: Table,
   record: DispatchRecord,
   staleBefore: number,
 ): Promise<boolean> {
-  const { releasedAt: _r, releaseReason: _why, ...fresh } = record;
+  const {
+    releasedAt: _r,
+    releaseReason: _why,
+    outcome: _o,
+    judgedAt: _j,
+    retryAt: _t,
+    escalatedAt: _e,
+    escalatedUpdatedAt: _u,
+    ...fresh
+  } = record;
   return writeIf(
     t,
     new PutCommand({
@@ -55,6 +68,48 @@ export async function releaseDispatch(
       UpdateExpression: "SET releasedAt = :at, releaseReason = :reason",
       ConditionExpression: "runId = :runId AND attribute_not_exists(releasedAt)",
       ExpressionAttributeValues: { ":at": at, ":reason": reason, ":runId": runId },
+    }),
+  );
+}
+
+/** Records what the run's dispatch came to, once, only while the record is still that run's. */
+export async function judgeDispatch(
+  t: Table,
+  workItemId: string,
+  runId: string,
+  j: DispatchJudgement,
+): Promise<boolean> {
+  const set = ["outcome = :outcome", "judgedAt = :judgedAt"];
+  const values: Record<string, unknown> = {
+    ":outcome": j.outcome,
+    ":judgedAt": j.judgedAt,
+    ":runId": runId,
+  };
+  if (j.retryAt !== undefined) {
+    set.push("retryAt = :retryAt");
+    values[":retryAt"] = j.retryAt;
+  }
+  if (j.release) {
+    // A claim the watchdog already released keeps its reason.
+    set.push("releasedAt = if_not_exists(releasedAt, :at)");
+    set.push("releaseReason = if_not_exists(releaseReason, :reason)");
+    Object.assign(values, { ":at": j.judgedAt, ":reason": j.release.reason });
+  }
+  if (j.escalation) {
+    set.push("escalatedAt = :escalatedAt", "escalatedUpdatedAt = :escalatedUpdatedAt");
+    Object.assign(values, {
+      ":escalatedAt": j.escalation.at,
+      ":escalatedUpdatedAt": j.escalation.updatedAt,
+    });
+  }
+  return writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: dispatchKey(workItemId),
+      UpdateExpression: `SET ${set.join(", ")}`,
+      ConditionExpression: "runId = :runId AND attribute_not_exists(outcome)",
+      ExpressionAttributeValues: values,
     }),
   );
 }

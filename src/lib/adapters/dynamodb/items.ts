@@ -242,4 +242,12 @@ export const dispatchItemSchema: z.ZodType<DispatchRecord> = z.object({
   dispatchedAt: epochMsSchema,
   releasedAt: epochMsSchema.optional(),
   releaseReason: z.string().optional(),
+  status: z.string().optional(),
+  attempt: z.number().int().positive().optional(),
+  attemptRuns: z.array(z.string()).optional(),
+  outcome: z.enum(["moved", "unmoved", "failed"]).optional(),
+  judgedAt: epochMsSchema.optional(),
+  retryAt: epochMsSchema.optional(),
+  escalatedAt: epochMsSchema.optional(),
+  escalatedUpdatedAt: z.string().optional(),
 });

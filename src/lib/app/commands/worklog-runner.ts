@@ -1,5 +1,6 @@
 import type {
   AuditStore,
+  CounterStore,
   DispatchStore,
   Notify,
   RunnerContext,
@@ -15,7 +16,7 @@ export interface WorklogRunnerDeps {
   notifier?: Notify;
   store: AuditStore;
   /** Where delegation records its claims; without it only wl knows of them. */
-  dispatches?: DispatchStore;
+  dispatches?: DispatchStore & CounterStore;
   summarize?: Summarizer;
   /** Runs wl, opencode and gh (adapters/process/tool.ts). */
   runTool: ToolRunner;

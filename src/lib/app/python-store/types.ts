@@ -1,3 +1,4 @@
+import { switchedOn } from "../../core/command-metadata.js";
 import { DEFAULT_COMMAND_TYPE, type TypeMapping, upstreamMapping } from "../commands/registry.js";
 
 /**
@@ -15,10 +16,12 @@ export function mapUpstreamType(
   metadata: Record<string, unknown>,
   agent: string | undefined,
 ): TypeMapping {
-  const meta = agent === undefined ? metadata : { ...metadata, agent };
+  const settings = upstreamSettings(agent === undefined ? metadata : { ...metadata, agent });
+  const meta = settings.metadata;
   const mapping = mapType(type ?? DEFAULT_COMMAND_TYPE, meta);
   const notes = [
     mapping.note,
+    ...settings.notes,
     agent === undefined
       ? undefined
       : `agent "${agent}" kept in metadata.agent (AMPA serverless probes one LLM, AMPA_LLM_HEALTHCHECK_URL)`,
@@ -40,4 +43,37 @@ function mapType(type: string, metadata: Record<string, unknown>): TypeMapping {
       pausedBecause: `upstream type "${type}" has no runner in AMPA serverless; resumed, its command would run as a shell command`,
     }
   );
+}
+
+/** The switches upstream reads with `_bool_meta` (scheduler_types.py). */
+const SWITCHES = ["audit_only", "auto_assign_enabled"] as const;
+
+/**
+ * Settings as upstream reads them, made explicit so they mean the same here: switches
+ * become booleans, and `audit_cooldown_hours_in_review`, which upstream never reads (its
+ * audit poller reads `audit_cooldown_hours`, 6 h when unset), is dropped rather than let
+ * it override. Each change is named for the import's notes.
+ */
+function upstreamSettings(metadata: Record<string, unknown>): {
+  metadata: Record<string, unknown>;
+  notes: string[];
+} {
+  const out = { ...metadata };
+  const notes: string[] = [];
+  if ("audit_cooldown_hours_in_review" in out) {
+    const kept = out.audit_cooldown_hours;
+    notes.push(
+      `metadata.audit_cooldown_hours_in_review dropped (upstream reads audit_cooldown_hours only: ${kept === undefined ? "6 h, its default" : `${JSON.stringify(kept)} h`})`,
+    );
+    delete out.audit_cooldown_hours_in_review;
+  }
+  for (const key of SWITCHES) {
+    if (!(key in out) || typeof out[key] === "boolean") continue;
+    const on = switchedOn(out[key]);
+    notes.push(`metadata.${key} ${JSON.stringify(out[key])} read as ${on}, as upstream reads it`);
+    out[key] = on;
+  }
+  if (out.auto_assign_enabled === false)
+    notes.push("metadata.auto_assign_enabled is false: reports only, dispatches nothing");
+  return { metadata: out, notes };
 }

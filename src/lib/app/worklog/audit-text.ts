@@ -6,13 +6,24 @@ import type { WorkComment } from "./wl.js";
  */
 
 export const AUDIT_COMMENT_HEADING = "# AMPA Audit Result";
+/**
+ * Headings of audit comments, ours and the audit skill's own (`# Audit Result`, written by
+ * `audit-bot` since mid-2026): either is an audit for the cooldowns.
+ */
+const AUDIT_HEADINGS = [AUDIT_COMMENT_HEADING, "# Audit Result"];
 /** Linux refuses one argv element over 128 KiB; the comment must fit in one. */
 const MAX_COMMENT_BYTES = 120_000;
 
-/** The newest `# AMPA Audit Result` comment's time (epoch ms). */
+/** Whether a comment is an audit's: its first line starts with one of AUDIT_HEADINGS. */
+const isAuditComment = (text: string): boolean => {
+  const first = text.trimStart().split("\n", 1)[0] ?? "";
+  return AUDIT_HEADINGS.some((heading) => first.startsWith(heading));
+};
+
+/** The newest audit comment's time (epoch ms): `# AMPA Audit Result` or `# Audit Result`. */
 export function lastAuditComment(comments: WorkComment[]): number | undefined {
   const times = comments
-    .filter((c) => c.comment.trimStart().startsWith(AUDIT_COMMENT_HEADING))
+    .filter((c) => isAuditComment(c.comment))
     .map((c) => Date.parse(c.createdAt))
     .filter(Number.isFinite);
   return times.length ? Math.max(...times) : undefined;

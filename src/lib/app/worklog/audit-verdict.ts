@@ -3,9 +3,10 @@
  * `audit_recommends_closure` / `audit_does_not_recommend_closure` invariants of its
  * workflow.json), with its false positive closed. Pure.
  *
- * - **pass**: "Can this item be closed? Yes", or "all acceptance criteria are met" (or
- *   "satisfied") not preceded by "not"; else a criteria table whose every verdict is `met`.
- * - **fail**: "Can this item be closed? No".
+ * - **pass**: the current audit skill's verdict line "Ready to close: Yes", or the older
+ *   "Can this item be closed? Yes", or "all acceptance criteria are met" (or "satisfied")
+ *   not preceded by "not"; else a criteria table whose every verdict is `met`.
+ * - **fail**: "Ready to close: No", or "Can this item be closed? No".
  * - **unclear**: neither, or both: the item is left where it is.
  * The `## Recommendation` section is read first; only when it says neither (or is
  * missing) does the whole text count.
@@ -13,11 +14,15 @@
 
 export type AuditVerdict = "pass" | "fail" | "unclear";
 
+/** The verdict line of the audit skill since mid-2026 (markdown emphasis allowed). */
+const READY_LINE = (answer: string) =>
+  new RegExp(`^[\\s*_>-]*ready to close[\\s*_]*:[\\s*_]*${answer}\\b`, "im");
 const YES = [
+  READY_LINE("yes"),
   /can this item be closed\?[\s*_]*yes\b/i,
   /(?<!\bnot\s)(?<!\bnot\sall\s)\ball (?:the )?acceptance criteria (?:are |have been |were )?(?:fully )?(?:met|satisfied)\b/i,
 ];
-const NO = [/can this item be closed\?[\s*_]*no\b/i];
+const NO = [READY_LINE("no"), /can this item be closed\?[\s*_]*no\b/i];
 
 const says = (text: string, patterns: RegExp[]): boolean => patterns.some((p) => p.test(text));
 

@@ -5,6 +5,7 @@ import type {
   ToolResult,
   ToolRunner,
 } from "../../core/ports.js";
+import { switchedOn } from "../../core/command-metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
 import {
   AUDIT_COMMENT_HEADING,
@@ -15,6 +16,7 @@ import {
   PR_MERGED,
   READY_TO_CLOSE,
 } from "./audit-text.js";
+import { auditVerdict } from "./audit-verdict.js";
 import type { ClaimContext } from "./claim.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
 import { auditPrompt } from "./prompts.js";
@@ -64,7 +66,7 @@ export function auditSettings(
   }
   return {
     includeBlocked: flag(metadata.include_blocked, false),
-    auditOnly: flag(metadata.audit_only, false),
+    auditOnly: switchedOn(metadata.audit_only),
     cooldownHours: nonNegative(metadata.audit_cooldown_hours) ?? 6,
     cooldownHoursBy: by,
     truncateChars: Math.max(Math.floor(nonNegative(metadata.truncate_chars) ?? 65_536), 1000),
@@ -308,7 +310,9 @@ async function autoComplete(
     (c) => c.status !== "completed" && c.status !== "deleted",
   );
   const childrenDone = openChildren ? openChildren.length === 0 : false;
-  const readyPhrase = READY_TO_CLOSE.test(output);
+  // "Ready to close: No" (the audit skill's verdict line) must not read as the phrase.
+  const verdict = auditVerdict(output);
+  const readyPhrase = verdict === "pass" || (verdict !== "fail" && READY_TO_CLOSE.test(output));
   if (!evidence.merged || !(childrenDone || readyPhrase)) {
     const why = !evidence.merged
       ? evidence.note

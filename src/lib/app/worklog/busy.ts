@@ -1,4 +1,4 @@
-import type { DispatchRecord, DispatchStore } from "../../core/ports.js";
+import type { DispatchRecord } from "../../core/ports.js";
 import { isLiveClaim } from "./checks.js";
 import type { WorkItem, Worklog } from "./wl.js";
 
@@ -20,12 +20,11 @@ export interface BusyItem {
 const CLOSED = new Set(["completed", "deleted"]);
 
 /** AMPA's live claims by work item id, before checking them against the items. */
-export async function recentDispatches(
-  store: DispatchStore | undefined,
+export function recentDispatches(
+  records: readonly DispatchRecord[],
   now: number,
   staleAfterMs: number,
-): Promise<Map<string, DispatchRecord>> {
-  const records = store ? await store.listDispatches() : [];
+): Map<string, DispatchRecord> {
   return new Map(
     records
       .filter((r) => isLiveClaim(r, undefined, now, staleAfterMs))

@@ -1,4 +1,4 @@
-import { everyIssue } from "../../core/command-metadata.js";
+import { delegationAuditOnly, everyIssue } from "../../core/command-metadata.js";
 import {
   DELEGABLE_STAGES,
   type DelegableStage,
@@ -20,6 +20,8 @@ export type CheckName =
   | "do_not_delegate"
   | "dependencies"
   | "not_claimed"
+  // Not a setting: the bound on dispatches that did not move the item (attempts.ts).
+  | "attempts"
   // Not a setting: an id wl returned that is not a Worklog id is never passed on.
   | "id";
 
@@ -40,12 +42,16 @@ export interface DelegationSettings {
   nothingInProgress: boolean;
   /** A dispatch older than this no longer claims its item. */
   staleAfterMs: number;
+  /** Dispatches of one item at one stage that may fail to move it before it is escalated. */
+  maxAttempts: number;
   auditOnly: boolean;
 }
 
 /** Upstream requires more than 100 characters of description. */
 export const DEFAULT_MIN_DESCRIPTION_CHARS = 100;
 export const DEFAULT_STALE_AFTER_MINUTES = 120;
+/** Dispatches of one item that may end without moving it before it is escalated (attempts.ts). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DO_NOT_DELEGATE_TAGS: ReadonlySet<string> = new Set([
   "do-not-delegate",
   "do_not_delegate",
@@ -91,7 +97,8 @@ export function delegationSettings(metadata: Record<string, unknown>): SettingsR
       dependencies: c.dependencies ?? true,
       nothingInProgress: c.nothing_in_progress ?? true,
       staleAfterMs: (m.stale_after_minutes ?? DEFAULT_STALE_AFTER_MINUTES) * 60_000,
-      auditOnly: metadata.audit_only === true || metadata.audit_only === "true",
+      maxAttempts: m.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
+      auditOnly: delegationAuditOnly(metadata),
     },
   };
 }

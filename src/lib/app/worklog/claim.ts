@@ -1,4 +1,5 @@
-import type { DispatchStore } from "../../core/ports.js";
+import type { DispatchRecord, DispatchStore } from "../../core/ports.js";
+import { CLAIM_FAILED, nextAttempt } from "./attempts.js";
 import type { DelegationSettings } from "./checks.js";
 import { type WorkItem, type Worklog, WorklogError } from "./wl.js";
 
@@ -24,7 +25,8 @@ export interface ClaimDeps {
 }
 
 export type ClaimResult =
-  { ok: true; notes: string[] } | { ok: false; why: string; toolFailed?: boolean };
+  | { ok: true; notes: string[]; record: DispatchRecord }
+  | { ok: false; why: string; toolFailed?: boolean };
 
 /** Stages Worklog accepts with status `in-progress` (shared/contracts/worklog-cli.md). */
 export const IN_PROGRESS_STAGES: ReadonlySet<string> = new Set([
@@ -43,15 +45,17 @@ export function claimComment(action: string, c: ClaimContext, at: number): strin
   ].join("\n");
 }
 
+/** Claims `item` for `action`; `previous` is the item's last dispatch (its attempt count). */
 export async function claimItem(
   deps: ClaimDeps,
   item: WorkItem,
   action: string,
+  previous?: DispatchRecord,
 ): Promise<ClaimResult> {
   const now = (deps.clock ?? Date.now)();
   const c = deps.claim ?? { commandId: "triage-audit", runId: "-", assignee: DEFAULT_ASSIGNEE };
   const store = deps.dispatchStore;
-  const record = {
+  const record: DispatchRecord = {
     workItemId: item.id,
     action,
     stage: item.stage,
@@ -59,6 +63,8 @@ export async function claimItem(
     runId: c.runId,
     assignee: c.assignee,
     dispatchedAt: now,
+    status: item.status,
+    ...nextAttempt(previous, item, action, c.runId),
   };
   const staleMs = deps.settings?.staleAfterMs ?? DEFAULT_STALE_MS;
   if (store && !(await store.claimDispatch(record, now - staleMs)))
@@ -68,7 +74,7 @@ export async function claimItem(
     await deps.wl.updateFields(item.id, { assignee: c.assignee, ...status });
   } catch (err) {
     if (!(err instanceof WorklogError)) throw err;
-    await store?.releaseDispatch(item.id, c.runId, now, "claim failed");
+    await store?.releaseDispatch(item.id, c.runId, now, CLAIM_FAILED);
     return { ok: false, why: `claim of ${item.id} failed: ${err.message}`, toolFailed: true };
   }
   const notes: string[] = [
@@ -80,5 +86,5 @@ export async function claimItem(
     if (!(err instanceof WorklogError)) throw err;
     notes.push(`The claim comment could not be added: ${err.message}`);
   }
-  return { ok: true, notes };
+  return { ok: true, notes, record };
 }

@@ -1,4 +1,12 @@
-import type { DispatchRecord, DispatchStore, ToolOptions, ToolRunner } from "../../core/ports.js";
+import type {
+  CounterStore,
+  DispatchRecord,
+  DispatchStore,
+  Notify,
+  ToolOptions,
+  ToolRunner,
+} from "../../core/ports.js";
+import { type AttemptDeps, attemptsFailure, settleDispatch } from "./attempts.js";
 import {
   type BusyItem,
   busyLines,
@@ -16,7 +24,7 @@ import {
   isLiveClaim,
   itemFailures,
 } from "./checks.js";
-import { claimItem, type ClaimContext } from "./claim.js";
+import { claimItem, type ClaimContext, DEFAULT_ASSIGNEE } from "./claim.js";
 import { DISPATCH_BY_STAGE } from "./prompts.js";
 import { describeFailure } from "./tool-failure.js";
 import { isWorkItemId, type NextCandidate, type WorkItem, type Worklog } from "./wl.js";
@@ -57,8 +65,10 @@ export interface DelegationPlan {
   held: boolean;
   candidates: EvaluatedCandidate[];
   chosen?: EvaluatedCandidate;
-  /** The claims in the table, for the claim step. */
+  /** The live claims in the table, for the claim step. */
   dispatches: Map<string, DispatchRecord>;
+  /** Each item's latest dispatch, live or not (its attempt count). */
+  latest: Map<string, DispatchRecord>;
 }
 
 export interface DelegationResult {
@@ -81,6 +91,10 @@ export interface DelegationDeps {
   /** Who claims and where the claim is recorded; without it only wl is told. */
   claim?: ClaimContext;
   dispatchStore?: DispatchStore;
+  /** Where dispatch outcomes and escalations are counted (`/metrics`). */
+  counters?: CounterStore;
+  /** Where an escalation is posted. */
+  notifier?: Notify;
 }
 
 const candidateLine = (c: WorkItem) =>
@@ -102,14 +116,16 @@ async function evaluate(
   deps: DelegationDeps,
   s: DelegationSettings,
   item: WorkItem,
-  dispatches: Map<string, DispatchRecord>,
+  plan: Pick<DelegationPlan, "dispatches" | "latest">,
   now: number,
 ): Promise<CheckFailure[]> {
   if (!isWorkItemId(item.id))
     return [{ check: "id", why: `malformed work item id ${JSON.stringify(item.id.slice(0, 80))}` }];
-  const record = dispatches.get(item.id);
+  const record = plan.dispatches.get(item.id);
   const claim = record && isLiveClaim(record, item, now, s.staleAfterMs) ? record : undefined;
   const failures = itemFailures(item, s, claim);
+  const bounded = attemptsFailure(plan.latest.get(item.id), item, s, now);
+  if (bounded) failures.push(bounded);
   if (failures.length > 0 || !s.dependencies) return failures;
   const blocked = dependencyFailure(await deps.wl.dependencies(item.id));
   return blocked ? [blocked] : [];
@@ -121,18 +137,20 @@ export async function planDelegation(
   s: DelegationSettings = deps.settings ?? DEFAULT_SETTINGS,
 ): Promise<DelegationPlan> {
   const now = (deps.clock ?? Date.now)();
-  const dispatches = await recentDispatches(deps.dispatchStore, now, s.staleAfterMs);
+  const records = (await deps.dispatchStore?.listDispatches()) ?? [];
+  const latest = new Map(records.map((r) => [r.workItemId, r]));
+  const dispatches = recentDispatches(records, now, s.staleAfterMs);
   const busy = await findBusy(deps.wl, dispatches, now, s.staleAfterMs);
   const held = busy.length > 0 && s.nothingInProgress;
-  if (held) return { busy, held, candidates: [], dispatches };
+  if (held) return { busy, held, candidates: [], dispatches, latest };
   const limited = s.stages.length < DEFAULT_SETTINGS.stages.length;
   const found = limited ? await stageCandidates(deps.wl, s) : await deps.wl.next(REPORT_CANDIDATES);
   const candidates: EvaluatedCandidate[] = found.map((candidate) => ({ candidate }));
   for (const c of candidates) {
-    c.failures = await evaluate(deps, s, c.candidate.item, dispatches, now);
-    if (c.failures.length === 0) return { busy, held, candidates, chosen: c, dispatches };
+    c.failures = await evaluate(deps, s, c.candidate.item, { dispatches, latest }, now);
+    if (c.failures.length === 0) return { busy, held, candidates, chosen: c, dispatches, latest };
   }
-  return { busy, held, candidates, dispatches };
+  return { busy, held, candidates, dispatches, latest };
 }
 
 const RATIONALE =
@@ -230,11 +248,12 @@ export async function runLiveDelegation(
   } catch (err) {
     return skipped(`wl failed: ${(err as Error).message}`, false);
   }
+  const s = deps.settings ?? DEFAULT_SETTINGS;
   const item = plan.chosen?.candidate.item;
   if (!item) return nothingChosen(plan);
   const dispatch = DISPATCH_BY_STAGE[item.stage];
   if (!dispatch) return skipped(`stage ${JSON.stringify(item.stage)} of ${item.id}`);
-  const claimed = await claimItem(deps, item, dispatch.action);
+  const claimed = await claimItem(deps, item, dispatch.action, plan.latest.get(item.id));
   if (!claimed.ok) return { ...skipped(claimed.why, claimed.toolFailed !== true) };
   let header: string;
   try {
@@ -242,8 +261,15 @@ export async function runLiveDelegation(
   } catch {
     header = `Starting work on: ${oneLine(item.title)} - ${item.id}`;
   }
-  const output = [header, ...claimed.notes].join("\n\n");
   const run = await deps.runTool("opencode", ["run", dispatch.prompt(item.id)], deps.opencode());
+  const settled = await settleDispatch(
+    attemptDeps(deps),
+    s,
+    claimed.record,
+    { agentOk: run.exitCode === 0 },
+    (deps.clock ?? Date.now)(),
+  );
+  const output = [header, ...claimed.notes, settled].join("\n\n");
   if (run.exitCode !== 0) {
     return {
       note: `Delegation: dispatch of ${dispatch.action} ${item.id} failed (${describeFailure(run)})`,
@@ -257,5 +283,16 @@ export async function runLiveDelegation(
     output,
     dispatched: true,
     ok: true,
+  };
+}
+
+/** What judging a dispatch needs from live delegation's dependencies. */
+export function attemptDeps(deps: DelegationDeps): AttemptDeps {
+  return {
+    wl: deps.wl,
+    assignee: deps.claim?.assignee ?? DEFAULT_ASSIGNEE,
+    ...(deps.dispatchStore ? { dispatchStore: deps.dispatchStore } : {}),
+    ...(deps.counters ? { counters: deps.counters } : {}),
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
   };
 }

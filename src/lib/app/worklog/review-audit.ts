@@ -1,4 +1,4 @@
-import { metadataSettings } from "../../core/command-metadata.js";
+import { metadataSettings, switchedOn } from "../../core/command-metadata.js";
 import { reviewAuditMetadataSchema } from "../commands/review-audit/metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { AUDIT_AUTHOR, type ItemAuditDeps } from "./audit.js";
@@ -40,7 +40,7 @@ export function reviewAuditSettings(metadata: Record<string, unknown>): ReviewAu
   const { settings: s, ignored } = metadataSettings(reviewAuditMetadataSchema, metadata);
   return {
     cooldownHours: s.audit_cooldown_hours_in_review ?? s.audit_cooldown_hours ?? 6,
-    auditOnly: s.audit_only ?? false,
+    auditOnly: switchedOn(s.audit_only),
     truncateChars: s.truncate_chars ?? 65_536,
     ignored,
   };

@@ -286,12 +286,20 @@ export class Worklog {
   /** `wl update <id>` with only the fields given (an empty assignee clears it). */
   async updateFields(
     id: string,
-    fields: { status?: string; stage?: string; assignee?: string },
+    fields: { status?: string; stage?: string; assignee?: string; tags?: readonly string[] },
   ): Promise<void> {
     const args = ["update", id];
     if (fields.status !== undefined) args.push("--status", fields.status);
     if (fields.stage !== undefined) args.push("--stage", fields.stage);
     if (fields.assignee !== undefined) args.push("--assignee", fields.assignee);
+    // wl replaces the tags with the comma-separated list (a tag cannot hold a comma).
+    if (fields.tags !== undefined) {
+      if (fields.tags.length === 0 || fields.tags.some((t) => t.includes(",")))
+        throw new WorklogError(
+          `cannot write the tags of ${id}: wl takes a non-empty comma-separated list`,
+        );
+      args.push("--tags", fields.tags.join(","));
+    }
     await this.json(args);
   }
 

@@ -1,8 +1,17 @@
 import { type Summarizer, summarizedBody } from "../notify/messages.js";
-import type { Clock, DispatchStore, Notify, ToolOptions, ToolRunner } from "../../core/ports.js";
+import type {
+  Clock,
+  CounterStore,
+  DispatchStore,
+  Notify,
+  ToolOptions,
+  ToolRunner,
+} from "../../core/ports.js";
+import { settleAbandoned } from "./attempts.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { DEFAULT_SETTINGS, type DelegationSettings } from "./checks.js";
 import {
+  attemptDeps,
   type ClaimContext,
   type DelegationDeps,
   type DelegationReport,
@@ -69,7 +78,8 @@ export interface DelegationOutcome {
 }
 
 export interface DelegationOptions {
-  post: boolean;
+  /** Post the report; a function decides once the outcome is known (unchanged: no post). */
+  post: boolean | ((outcome: DelegationOutcome) => boolean);
   live: boolean;
   /** The command's settings (checks, stages); the defaults otherwise. */
   settings?: DelegationSettings;
@@ -77,6 +87,8 @@ export interface DelegationOptions {
   claim: ClaimContext;
   /** Where claims are recorded (the table). */
   dispatchStore?: DispatchStore;
+  /** Where dispatch outcomes and escalations are counted (the table's counters). */
+  counters?: CounterStore;
 }
 
 /**
@@ -97,23 +109,31 @@ export async function runDelegationWorkflow(
     settings,
     claim: opts.claim,
     ...(opts.dispatchStore ? { dispatchStore: opts.dispatchStore } : {}),
+    ...(opts.counters ? { counters: opts.counters } : {}),
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
   };
   let outcome: DelegationOutcome;
   try {
+    // Dispatches whose run never ended are judged before the plan reads them.
+    const settled =
+      opts.live && !settings.auditOnly
+        ? await settleAbandoned(attemptDeps(delegation), settings, deps.clock())
+        : [];
     // audit_only still reports: it only stops the dispatch.
     const plan = await planDelegation(delegation, settings);
     const report = delegationReport(plan);
     let live: DelegationResult | undefined;
     if (opts.live)
       live = await runLiveDelegation(delegation, { auditOnly: settings.auditOnly }, plan);
-    const output = [report.text, live?.output, live?.note].filter(Boolean).join("\n\n");
+    const output = [...settled, report.text, live?.output, live?.note].filter(Boolean).join("\n\n");
     outcome = { ok: live?.ok ?? true, report, ...(live ? { live } : {}), output };
   } catch (err) {
     if (!(err instanceof WorklogError)) throw err;
     const error = `Delegation report unavailable: ${err.message}`;
     outcome = { ok: false, error, output: error };
   }
-  if (opts.post && deps.notifier) {
+  const post = typeof opts.post === "function" ? opts.post(outcome) : opts.post;
+  if (post && deps.notifier) {
     const body = outcome.report
       ? await summarizedBody(outcome.report.text, deps.summarize)
       : (outcome.error ?? "");

@@ -1,3 +1,4 @@
+import { postsUnchanged, resultHash } from "../../../core/result-hash.js";
 import { delegationSettings } from "../../worklog/checks.js";
 import { runDelegationWorkflow } from "../../worklog/workflows.js";
 import { type CommandModule, type TypeMapping, worklogRunner } from "../module.js";
@@ -8,8 +9,9 @@ import { DELEGABLE_STAGES, delegationMetadataSchema } from "./metadata.js";
 const type = "delegation";
 
 /**
- * The `delegation` command type: posts its own `Delegation Report`, then runs live
- * delegation unless `metadata.audit_only`, with the checks and stages of its metadata.
+ * The `delegation` command type: runs live delegation unless `metadata.audit_only`, with
+ * the checks and stages of its metadata, and posts its own `Delegation Report` when it
+ * differs from the last run's result (or `metadata.post_unchanged`).
  * Bad metadata fails the run (exit 2), unposted.
  */
 export const delegationRunner =
@@ -19,22 +21,48 @@ export const delegationRunner =
     if (!parsed.ok)
       return { exitCode: 2, output: parsed.error, outputTruncatedBytes: 0, outcome: "failure" };
     const outcome = await runDelegationWorkflow(workflowDeps(deps, ctx), {
-      post: true,
+      // Like any command's result: a report identical to the last run's is not posted again.
+      post: (o) =>
+        postsUnchanged(command.metadata) ||
+        command.lastResultHash !== resultHash(worklogResult(o.ok, o.output)),
       live: true,
       settings: parsed.settings,
       claim: { commandId: ctx.commandId, runId: ctx.runId, assignee: ctx.config.delegateAssignee },
-      ...(deps.dispatches ? { dispatchStore: deps.dispatches } : {}),
+      ...(deps.dispatches ? { dispatchStore: deps.dispatches, counters: deps.dispatches } : {}),
     });
     return worklogResult(outcome.ok, outcome.output);
   };
+
+/**
+ * Upstream's intake and plan runners bound the dispatches of one item by `max_retries`
+ * (default 3, then a permanent failure): the same count as `max_attempts` here.
+ */
+function withAttempts(metadata: Record<string, unknown>): {
+  metadata: Record<string, unknown>;
+  notes: string[];
+} {
+  const { max_retries: retries, ...rest } = metadata;
+  if (retries === undefined || rest.max_attempts !== undefined) return { metadata, notes: [] };
+  const n = Number(retries);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    return { metadata, notes: [`metadata.max_retries ${JSON.stringify(retries)} not used`] };
+  return {
+    metadata: { ...rest, max_attempts: n },
+    notes: [`metadata.max_retries ${n} → max_attempts ${n}`],
+  };
+}
 
 /** An upstream runner that is delegation limited to stages; paused when it needs more. */
 function stageRunner(
   upstream: string,
   stages: string[],
-  metadata: Record<string, unknown>,
+  given: Record<string, unknown>,
   missing: string[],
+  { retriesBoundItems = true } = {},
 ): TypeMapping {
+  const { metadata, notes } = retriesBoundItems
+    ? withAttempts(given)
+    : { metadata: given, notes: [] };
   // A stage delegation cannot dispatch would fail every run on its metadata: paused instead.
   const foreign = stages.filter((s) => !(DELEGABLE_STAGES as readonly string[]).includes(s));
   const needs = [
@@ -44,7 +72,10 @@ function stageRunner(
   return {
     type,
     metadata: { ...metadata, stages },
-    note: `upstream type "${upstream}" imported as delegation with metadata.stages ${JSON.stringify(stages)}`,
+    note: [
+      `upstream type "${upstream}" imported as delegation with metadata.stages ${JSON.stringify(stages)}`,
+      ...notes,
+    ].join("; "),
     ...(needs.length ? { pausedBecause: `needs ${needs.join(", ")}` } : {}),
   };
 }
@@ -63,9 +94,14 @@ export const delegation: CommandModule = {
       const eligible = Array.isArray(metadata.eligible_stages)
         ? metadata.eligible_stages.filter((s): s is string => typeof s === "string")
         : ["plan_complete"];
-      return stageRunner(upstream, eligible, metadata, [
-        "eligible_priorities, max_retries (not supported)",
-      ]);
+      // Its max_retries retries `wl gh delegate` within one run: not a bound per item.
+      return stageRunner(
+        upstream,
+        eligible,
+        metadata,
+        ["eligible_priorities, max_retries (not supported)"],
+        { retriesBoundItems: false },
+      );
     },
   },
 };

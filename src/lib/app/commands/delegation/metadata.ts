@@ -35,4 +35,14 @@ export const delegationMetadataSchema = z.looseObject({
   stages: z.array(z.enum(DELEGABLE_STAGES)).min(1, "must list at least one stage").optional(),
   checks: delegationChecksSchema.optional(),
   stale_after_minutes: staleMinutesSchema.optional(),
+  /**
+   * Dispatches of one item (at one stage, for one action) that may end without moving it;
+   * after the last, the item is escalated to a person (app/worklog/attempts.ts). Default 3.
+   */
+  max_attempts: z
+    .number()
+    .int("must be a positive integer")
+    .positive("must be a positive integer")
+    .max(100, "must be at most 100")
+    .optional(),
 });

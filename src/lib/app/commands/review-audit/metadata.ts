@@ -1,7 +1,8 @@
 import * as z from "zod";
 
+import { switchSchema } from "../../../core/command-metadata.js";
+
 const hours = z.number().nonnegative("must be a number of hours, at least 0");
-const flag = z.boolean("must be true or false");
 
 /**
  * `review-audit` metadata. Unknown keys pass (an import from the Python daemon carries
@@ -9,10 +10,14 @@ const flag = z.boolean("must be true or false");
  * a runner reading a stored one falls back to the key's default (metadataSettings).
  */
 export const reviewAuditMetadataSchema = z.looseObject({
-  /** Hours before the same item is audited again; `_in_review` wins (upstream's key). */
+  /**
+   * Hours before the same item is audited again (upstream reads this key only). An AMPA
+   * command may set `_in_review` to override it; `ampa import` drops that key, which
+   * upstream never read.
+   */
   audit_cooldown_hours_in_review: hours.optional(),
   audit_cooldown_hours: hours.optional(),
-  /** Comment and post only: never move the item. */
-  audit_only: flag.optional(),
+  /** Comment and post only: never move the item (on: true, 1, yes, y, on). */
+  audit_only: switchSchema.optional(),
   truncate_chars: z.number().int().min(1000, "must be an integer of at least 1000").optional(),
 });
