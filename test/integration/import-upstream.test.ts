@@ -17,39 +17,45 @@ afterAll(async () => {
   await server.close();
 });
 
+/** A command as upstream's store holds it. */
+const cmd = (id: string, type: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  command: "true",
+  frequency_minutes: 60,
+  priority: 0,
+  requires_llm: false,
+  max_runtime_minutes: 10,
+  metadata: {},
+  type,
+  ...extra,
+});
+
+/** `ampa import --json` of an upstream store holding `commands`, into a table of its own. */
+async function importUpstream(
+  commands: Record<string, unknown>,
+  rest: Record<string, unknown> = {},
+): Promise<{ env: Record<string, string>; imported: Awaited<ReturnType<typeof runCli>> }> {
+  const t = await createTestTable(server.endpoint);
+  const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
+  const file = join(mkdtempSync(join(tmpdir(), "ampa-upstream-")), "scheduler_store.json");
+  writeFileSync(file, JSON.stringify({ commands, state: {}, ...rest }));
+  const imported = await runCli(["import", file, "--json"], env);
+  expect(imported.stderr).toBe("");
+  expect(imported.code).toBe(0);
+  return { env, imported };
+}
+
 describe("ampa import of upstream's newest store", () => {
   it("imports every command, the unsupported ones paused, and says why", async () => {
-    const t = await createTestTable(server.endpoint);
-    const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
-    const cmd = (id: string, type: string, extra: Record<string, unknown> = {}) => ({
-      id,
-      command: "true",
-      frequency_minutes: 60,
-      priority: 0,
-      requires_llm: false,
-      max_runtime_minutes: 10,
-      metadata: {},
-      type,
-      ...extra,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), "ampa-upstream-")), "scheduler_store.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        commands: {
-          "wl-audit": cmd("wl-audit", "audit", { agent: "Casey" }),
-          "pr-monitor": cmd("pr-monitor", "pr-monitor", { metadata: { dedup: true, max_prs: 50 } }),
-          "auto-delegate": cmd("auto-delegate", "auto-delegate"),
-          "test-runner": cmd("test-runner", "test-runner"),
-        },
-        state: {},
-        last_global_start_ts: "2026-02-05T07:51:52.053932+00:00",
-        dispatches: {},
-      }),
+    const { env, imported } = await importUpstream(
+      {
+        "wl-audit": cmd("wl-audit", "audit", { agent: "Casey" }),
+        "pr-monitor": cmd("pr-monitor", "pr-monitor", { metadata: { dedup: true, max_prs: 50 } }),
+        "auto-delegate": cmd("auto-delegate", "auto-delegate"),
+        "test-runner": cmd("test-runner", "test-runner"),
+      },
+      { last_global_start_ts: "2026-02-05T07:51:52.053932+00:00", dispatches: {} },
     );
-    const imported = await runCli(["import", file, "--json"], env);
-    expect(imported.stderr).toBe("");
-    expect(imported.code).toBe(0);
     const summary = JSON.parse(imported.stdout) as { warnings: string[] };
     expect(summary.warnings).toContain(
       "dispatches: 0 upstream dispatch record(s) not imported: a log of past dispatches, not claims",
@@ -68,40 +74,16 @@ describe("ampa import of upstream's newest store", () => {
   });
 
   it("keeps what upstream's settings meant: switches, the audit cooldown, the dispatch bound", async () => {
-    const t = await createTestTable(server.endpoint);
-    const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
-    const cmd = (id: string, type: string, metadata: Record<string, unknown>) => ({
-      id,
-      command: "true",
-      frequency_minutes: 60,
-      priority: 0,
-      requires_llm: false,
-      max_runtime_minutes: 10,
-      metadata,
-      type,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), "ampa-upstream-")), "scheduler_store.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        commands: {
-          // Its operator switched live delegation off (`ampa delegation --auto-assign no`).
-          delegation: cmd("delegation", "delegation", {
-            auto_assign_enabled: false,
-            audit_only: false,
-          }),
-          intake: cmd("intake", "intake-runner", { max_retries: 2, audit_only: "Yes" }),
-          "wl-audit": cmd("wl-audit", "audit", {
-            audit_cooldown_hours: 6,
-            audit_cooldown_hours_in_review: 1,
-          }),
-        },
-        state: {},
+    const { env, imported } = await importUpstream({
+      // Its operator switched live delegation off (`ampa delegation --auto-assign no`).
+      delegation: cmd("delegation", "delegation", {
+        metadata: { auto_assign_enabled: false, audit_only: false },
       }),
-    );
-    const imported = await runCli(["import", file, "--json"], env);
-    expect(imported.stderr).toBe("");
-    expect(imported.code).toBe(0);
+      intake: cmd("intake", "intake-runner", { metadata: { max_retries: 2, audit_only: "Yes" } }),
+      "wl-audit": cmd("wl-audit", "audit", {
+        metadata: { audit_cooldown_hours: 6, audit_cooldown_hours_in_review: 1 },
+      }),
+    });
     const { warnings } = JSON.parse(imported.stdout) as { warnings: string[] };
     expect(warnings).toEqual(
       expect.arrayContaining([

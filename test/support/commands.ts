@@ -1,4 +1,5 @@
 import type { Command, CommandSpec } from "../../src/lib/core/command.js";
+import type { DispatchRecord } from "../../src/lib/core/ports.js";
 
 export function spec(id: string, overrides: Partial<CommandSpec> = {}): CommandSpec {
   return {
@@ -27,4 +28,18 @@ export const T0 = Date.parse("2028-02-29T23:59:59.000Z");
 export function must<T>(value: T | undefined | null, what = "value"): T {
   if (value === undefined || value === null) throw new Error(`expected ${what} to be present`);
   return value;
+}
+
+/** AMPA's dispatch of work item SA-1 for intake (a DISPATCH record); fields overridable. */
+export function dispatchRecord(overrides: Partial<DispatchRecord> = {}): DispatchRecord {
+  return {
+    workItemId: "SA-1",
+    action: "intake",
+    stage: "idea",
+    commandId: "delegate",
+    runId: "r1",
+    assignee: "ampa",
+    dispatchedAt: 0,
+    ...overrides,
+  };
 }

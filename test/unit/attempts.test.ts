@@ -8,6 +8,7 @@ import {
   nextAttempt,
 } from "../../src/lib/app/worklog/attempts.js";
 import { toWorkItem, type WorkItem } from "../../src/lib/app/worklog/wl.js";
+import { dispatchRecord } from "../support/commands.js";
 import { workItem } from "../support/doubles.js";
 
 const MIN = 60_000;
@@ -19,19 +20,8 @@ const item = (fields: Record<string, unknown> = {}): WorkItem => {
   if (!parsed) throw new Error("no item");
   return parsed;
 };
-const record = (fields: Partial<DispatchRecord> = {}): DispatchRecord => ({
-  workItemId: "SA-1",
-  action: "intake",
-  stage: "idea",
-  commandId: "delegate",
-  runId: "r1",
-  assignee: "ampa",
-  dispatchedAt: 0,
-  status: "open",
-  attempt: 1,
-  attemptRuns: ["r1"],
-  ...fields,
-});
+const record = (fields: Partial<DispatchRecord> = {}): DispatchRecord =>
+  dispatchRecord({ status: "open", attempt: 1, attemptRuns: ["r1"], ...fields });
 
 describe("judging a dispatch", () => {
   it.each([

@@ -4,7 +4,7 @@ import { statusCells, statusJson, statusTable } from "../../src/cli/status-text.
 import type { SelectionOptions } from "../../src/lib/core/scheduler/select.js";
 import { heldBack } from "../../src/lib/app/worklog/attempts.js";
 import type { DispatchRecord } from "../../src/lib/core/ports.js";
-import { command, MINUTE, T0 } from "../support/commands.js";
+import { command, dispatchRecord, MINUTE, T0 } from "../support/commands.js";
 
 const opts: SelectionOptions = {
   priorityWeight: 0.1,
@@ -33,16 +33,8 @@ const commands = [
   command("never-run", { type: "heartbeat", frequencyMinutes: 60 }),
 ];
 
-const dispatch = (fields: Partial<DispatchRecord>): DispatchRecord => ({
-  workItemId: "SA-1",
-  action: "intake",
-  stage: "idea",
-  commandId: "delegate",
-  runId: "r1",
-  assignee: "ampa",
-  dispatchedAt: T0 - 200 * MINUTE,
-  ...fields,
-});
+const dispatch = (fields: Partial<DispatchRecord>): DispatchRecord =>
+  dispatchRecord({ dispatchedAt: T0 - 200 * MINUTE, ...fields });
 
 describe("ampa status", () => {
   const report = statusReport(commands, T0, opts, T0 - 20_000);
