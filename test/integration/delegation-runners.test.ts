@@ -125,6 +125,15 @@ describe("stale-delegation watchdog", () => {
             assignee: "ampa",
             updatedAt: ago(61),
           }),
+          // The agent asked a person (the newer Worklog's status): waiting is not stale.
+          workItem({
+            id: "SA-5",
+            title: "Asked",
+            status: "input_needed",
+            stage: "plan_complete",
+            assignee: "ampa",
+            updatedAt: ago(500),
+          }),
         ],
       },
     });
@@ -152,6 +161,7 @@ describe("stale-delegation watchdog", () => {
     expect(byId.get("SA-4")).toMatchObject({ status: "open", stage: "idea", assignee: "" });
     expect(byId.get("SA-2")).toMatchObject({ status: "in-progress", assignee: "ampa" });
     expect(byId.get("SA-3")).toMatchObject({ status: "in-progress", assignee: "alice" });
+    expect(byId.get("SA-5")).toMatchObject({ status: "input_needed", assignee: "ampa" });
     expect(d.wlState().comments["SA-1"]?.[0]?.comment).toContain(
       "stale-delegation watchdog put this item back",
     );

@@ -9,13 +9,19 @@ import { type WorkItem, type Worklog, WorklogError } from "./wl.js";
 /**
  * The stale-delegation watchdog (upstream `stale-delegation-watchdog`): an agent that
  * crashed or hung leaves its item held by AMPA forever, and a held item stops delegation.
- * Items assigned to AMPA with no update for `stale_after_minutes` are put back: assignee
+ * Items assigned to AMPA with no update for `stale_after_minutes` (other than those waiting
+ * on a person, `input_needed`) are put back: assignee
  * cleared, status `open` (stage kept; a blocked item stays blocked), a comment saying why,
  * AMPA's dispatch record released, and one `# Stale Delegation Recovery` post.
  */
 
 export const WATCHDOG_TITLE = "Stale Delegation Recovery";
 const CLOSED = new Set(["completed", "deleted"]);
+/**
+ * Statuses of an item waiting on a person (the newer Worklog's `input_needed`): no update
+ * for hours is expected there, not a sign of a crashed agent, so it is left alone.
+ */
+const WAITING_ON_A_PERSON = new Set(["input_needed"]);
 
 export type WatchdogSettingsResult =
   { ok: true; staleAfterMs: number } | { ok: false; error: string };
@@ -50,6 +56,7 @@ const minutesSince = (now: number, iso: string) => Math.floor((now - Date.parse(
 export function staleItems(items: WorkItem[], assignee: string, staleBefore: number): WorkItem[] {
   return items.filter((item) => {
     if (item.assignee !== assignee || CLOSED.has(item.status)) return false;
+    if (WAITING_ON_A_PERSON.has(item.status)) return false;
     const updated = Date.parse(item.updatedAt);
     return !Number.isFinite(updated) || updated < staleBefore;
   });
