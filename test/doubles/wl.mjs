@@ -62,6 +62,38 @@ const PAIRS = {
   deleted: ["idea", "intake_complete", "plan_complete", "done"],
 };
 
+/** Siblings' order in Worklog: sortIndex, then creation time, then id. */
+const siblingOrder = (a, b) =>
+  (a.sortIndex ?? 0) - (b.sortIndex ?? 0) ||
+  String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? "")) ||
+  String(a.id).localeCompare(String(b.id));
+
+/**
+ * Worklog's hierarchy order (getAllOrderedByHierarchySortIndex), which `wl list` returns:
+ * depth first from the top-level items, siblings in siblingOrder. sortIndex is numbered
+ * within each parent, so a child's may be lower than an earlier top-level item's.
+ */
+function hierarchyOrder(items) {
+  const children = new Map();
+  for (const item of items) {
+    const parent = item.parentId ?? null;
+    children.set(parent, [...(children.get(parent) ?? []), item]);
+  }
+  const order = [];
+  const seen = new Set();
+  const visit = (parent) => {
+    for (const child of [...(children.get(parent) ?? [])].sort(siblingOrder)) {
+      if (seen.has(child.id)) continue;
+      seen.add(child.id);
+      order.push(child);
+      visit(child.id);
+    }
+  };
+  visit(null);
+  // Items the walk cannot reach (a missing parent, a cycle) come last, as in `wl list`.
+  return [...order, ...items.filter((i) => !seen.has(i.id)).sort(siblingOrder)];
+}
+
 const bySortIndex = (list) =>
   [...list].sort(
     (a, b) =>
@@ -196,7 +228,8 @@ switch (cmd) {
     const tags = option("--tags")
       ?.split(",")
       .map((t) => t.trim());
-    const items = state.items.filter(
+    // Filtered after ordering the whole tree, as Worklog does.
+    const items = hierarchyOrder(state.items).filter(
       (i) =>
         (!status || i.status === status) &&
         (!stage || i.stage === stage) &&

@@ -269,6 +269,30 @@ describe("live delegation against the real wl's facts", () => {
     ]);
   });
 
+  it("a stage runner keeps wl list's order: a late parent's first child does not jump ahead", async () => {
+    // sortIndex is numbered within each parent: SA-9's child has 100, below SA-1's 200.
+    const d = createDoubles({
+      wl: {
+        items: [
+          delegable({ id: "SA-9", sortIndex: 900, stage: "in_progress" }),
+          delegable({ id: "SA-10", sortIndex: 100, parentId: "SA-9", stage: "plan_complete" }),
+          delegable({ id: "SA-1", sortIndex: 200, stage: "plan_complete" }),
+          delegable({ id: "SA-2", sortIndex: 300, stage: "intake_complete" }),
+        ],
+      },
+    });
+    const runner = delegationSettings({
+      stages: ["intake_complete", "plan_complete"],
+      checks: { nothing_in_progress: false },
+    });
+    if (!runner.ok) throw new Error(runner.error);
+    const plan = await planDelegation(deps(d, { settings: runner.settings }));
+    expect(plan.candidates.map((c) => c.candidate.item.id)).toEqual(["SA-1", "SA-2", "SA-10"]);
+    expect((await live(deps(d, { settings: runner.settings }))).note).toBe(
+      "Delegation: dispatched implement SA-1",
+    );
+  });
+
   it.each([['SA-1"; touch PWNED; echo "'], ["$(touch PWNED)"], ["--exec=touch PWNED"]])(
     "refuses the malformed id %s: never passed to a tool",
     async (id) => {

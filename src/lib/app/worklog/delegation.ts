@@ -100,14 +100,21 @@ export interface DelegationDeps {
 const candidateLine = (c: WorkItem) =>
   `- ${oneLine(c.title)} - ${oneLine(c.id)} (status: ${oneLine(c.status) || "unknown"}, priority: ${oneLine(c.priority) || "unknown"})`;
 
-/** Open items of the runner's stages in wl next's order (sortIndex, then creation). */
+/**
+ * Open items of the runner's stages in `wl list`'s own order: Worklog's hierarchy, depth
+ * first, siblings by sortIndex. sortIndex is numbered within each parent, so re-sorting by
+ * it would put a late parent's first child ahead of earlier top-level items.
+ */
 async function stageCandidates(wl: Worklog, s: DelegationSettings): Promise<NextCandidate[]> {
-  const items: WorkItem[] = [];
-  for (const stage of s.stages) items.push(...(await wl.list({ status: "open", stage })));
-  items.sort((a, b) => a.sortIndex - b.sortIndex || a.createdAt.localeCompare(b.createdAt));
+  const [only] = s.stages;
+  const stages: readonly string[] = s.stages;
+  const items =
+    s.stages.length === 1 && only
+      ? await wl.list({ status: "open", stage: only })
+      : (await wl.list({ status: "open" })).filter((i) => stages.includes(i.stage));
   return items.slice(0, REPORT_CANDIDATES).map((item) => ({
     item,
-    reason: `open at stage ${item.stage}, in sortIndex order (wl list --stage ${item.stage})`,
+    reason: `open at stage ${item.stage}, in wl list's order (its hierarchy, siblings by sortIndex)`,
   }));
 }
 
