@@ -7,7 +7,7 @@ import type {
 } from "../../core/ports.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { oneLine } from "./busy.js";
-import type { CheckFailure } from "./checks.js";
+import { type CheckFailure, isLiveClaim } from "./checks.js";
 import { type WorkItem, type Worklog, WorklogError } from "./wl.js";
 
 /**
@@ -266,8 +266,7 @@ export async function settleAbandoned(
   for (const r of records) {
     // A claim that failed never reached an agent.
     if (r.outcome !== undefined || r.releaseReason === CLAIM_FAILED) continue;
-    const live = r.releasedAt === undefined && r.dispatchedAt >= now - s.staleAfterMs;
-    if (live) continue;
+    if (isLiveClaim(r, undefined, now, s.staleAfterMs)) continue;
     lines.push(await settleDispatch(deps, s, r, "abandoned", now));
   }
   return lines;
