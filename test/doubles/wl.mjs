@@ -1,8 +1,13 @@
 // Test double for `wl`, following shared/contracts/worklog-cli.md: state in wl.json
-// ({initialized, items, comments, deps?, next?, overrides?}), pretty JSON on stdout, JSON
-// errors on stderr with exit 1, the uninitialized shape on stdout. `next` follows Worklog's
-// selection (8b274bf) in outline: sortIndex order, not priority; unblocked criticals first;
-// while items are in progress or blocked, the first of them (its open child, or itself).
+// ({initialized, items, comments, deps?, next?, overrides?, mode?, pairs?, audits?}), pretty
+// JSON on stdout, JSON errors on stderr with exit 1, the uninitialized shape on stdout.
+// Two modes: "0.0.1" (default), the build AMPA's facts were checked against, whose `next`
+// follows Worklog's selection (8b274bf) in outline: sortIndex order, not priority; unblocked
+// criticals first; while items are in progress or blocked, the first of them (its open
+// child, or itself). "newer": what is known of later Worklog (the contract's "newer wl"
+// section): the February 2026 `next` (newerNext below), `next --stage`, `audit-set` and
+// `audit-show`, status `input_needed`. `pairs` replaces the status/stage rules (a project
+// without `statusStageCompatibility` gets Worklog's built-in ones).
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { dir, override, readFixture, record, writeFixture, writeOut } from "./common.mjs";
@@ -52,15 +57,77 @@ if (state.initialized === false) {
 }
 
 const [cmd, sub] = argv;
+const NEWER = state.mode === "newer";
 const STATUSES = ["open", "in-progress", "blocked", "completed", "deleted"];
+if (NEWER) STATUSES.push("input_needed");
 const STAGES = ["idea", "intake_complete", "plan_complete", "in_progress", "in_review", "done", ""];
-const PAIRS = {
+/** Worklog's built-in status/stage rules (a project config without statusStageCompatibility). */
+const BUILT_IN_PAIRS = {
   open: ["idea", "intake_complete", "plan_complete", "in_progress"],
-  "in-progress": ["intake_complete", "plan_complete", "in_progress"],
-  blocked: ["idea", "intake_complete", "plan_complete"],
+  "in-progress": ["in_progress"],
+  blocked: ["idea", "intake_complete", "plan_complete", "in_progress"],
   completed: ["in_review", "done"],
-  deleted: ["idea", "intake_complete", "plan_complete", "done"],
+  deleted: ["idea", "intake_complete", "plan_complete", "in_progress", "in_review", "done"],
+  input_needed: ["idea", "intake_complete", "plan_complete", "in_progress"],
 };
+
+const PAIRS =
+  state.pairs === "built-in"
+    ? BUILT_IN_PAIRS
+    : (state.pairs ?? {
+        open: ["idea", "intake_complete", "plan_complete", "in_progress"],
+        "in-progress": ["intake_complete", "plan_complete", "in_progress"],
+        blocked: ["idea", "intake_complete", "plan_complete"],
+        completed: ["in_review", "done"],
+        deleted: ["idea", "intake_complete", "plan_complete", "done"],
+        ...(NEWER
+          ? { input_needed: ["idea", "intake_complete", "plan_complete", "in_progress"] }
+          : {}),
+      });
+// Commander's help, as much of it as callers read: the command list, and next's options.
+const COMMANDS = [
+  "create",
+  "update",
+  "delete",
+  "close",
+  "show",
+  "list",
+  "next",
+  "in-progress|in_progress",
+  "recent",
+  "comment",
+  "dep",
+  "status",
+  "sync",
+  "export",
+  "import",
+  "re-sort",
+  "init",
+  ...(NEWER ? ["audit-set", "audit-show", "search", "reviewed", "unlock"] : []),
+];
+const NEXT_OPTIONS = [
+  "-a, --assignee <assignee>",
+  "-s, --search <term>",
+  "-n, --number <n>",
+  "--recency-policy <policy>",
+  "--prefix <prefix>",
+  "--include-in-review",
+  ...(NEWER ? ["--stage <stage>", "--include-blocked"] : []),
+];
+// Only where commander reads it as help (an option value "--help" is data).
+if (["--help", "-h"].includes(argv[0]) || (argv.length === 2 && argv[1] === "--help")) {
+  if (cmd === "next")
+    writeOut(
+      1,
+      `Usage: worklog next [options]\n\nOptions:\n${NEXT_OPTIONS.map((o) => `  ${o}`).join("\n")}\n  -h, --help  display help for command\n`,
+    );
+  else
+    writeOut(
+      1,
+      `Usage: worklog [options] [command]\n\nOptions:\n  -V, --version  output the version number\n  -h, --help     display help for command\n\nCommands:\n${COMMANDS.map((c) => `  ${c} [options]`).join("\n")}\n  help [command]  display help for command\n`,
+    );
+  process.exit(0);
+}
 
 /** Siblings' order in Worklog: sortIndex, then creation time, then id. */
 const siblingOrder = (a, b) =>
@@ -147,6 +214,62 @@ function nextItem(excluded) {
     : { workItem: selected, reason: "In-progress item with no open children" };
 }
 
+const RANK = { low: 1, medium: 2, high: 3, critical: 4 };
+const rankName = (r) => Object.keys(RANK).find((k) => RANK[k] === r) ?? "medium";
+const DONE = ["completed", "deleted"];
+/** An item waits on another that is not done (a dependency edge). */
+const blockersOf = (item) =>
+  state.deps
+    .filter((e) => e.fromId === item.id)
+    .map((e) => find(e.toId))
+    .filter((b) => b && !DONE.includes(b.status) && !["in_review", "done"].includes(b.stage));
+/** Its own priority or the highest of the items waiting on it, transitively. */
+function effectiveRank(item, seen = new Set()) {
+  if (seen.has(item.id)) return 0;
+  seen.add(item.id);
+  const waiting = state.deps.filter((e) => e.toId === item.id).map((e) => find(e.fromId));
+  return Math.max(
+    RANK[item.priority] ?? 2,
+    ...waiting.filter((w) => w && !DONE.includes(w.status)).map((w) => effectiveRank(w, seen)),
+  );
+}
+
+/**
+ * The February 2026 `next`, from its documentation: in-progress items are excluded (their
+ * open children stay eligible), dependency-blocked ones too unless --include-blocked (their
+ * open blockers inherit their priority); critical (effective) first; sortIndex order, ties
+ * broken by effective priority; childless epics are eligible; `--stage` filters.
+ */
+function newerNext(excluded, stage, includeBlocked) {
+  const hasChildren = (i) => state.items.some((c) => c.parentId === i.id && c.status !== "deleted");
+  const pool = state.items.filter(
+    (i) =>
+      !DONE.includes(i.status) &&
+      i.status !== "in-progress" &&
+      i.status !== "input_needed" &&
+      !(i.issueType === "epic" && hasChildren(i)) &&
+      !(i.stage === "in_review" || i.stage === "done") &&
+      (!stage || i.stage === stage) &&
+      (includeBlocked || (i.status !== "blocked" && blockersOf(i).length === 0)) &&
+      !excluded.has(i.id),
+  );
+  const order = (a, b) =>
+    (a.sortIndex ?? 0) - (b.sortIndex ?? 0) ||
+    effectiveRank(b) - effectiveRank(a) ||
+    String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? ""));
+  const critical = pool.filter((i) => effectiveRank(i) === RANK.critical).sort(order);
+  const pick = critical[0] ?? [...pool].sort(order)[0];
+  if (!pick) return { workItem: null, reason: "No work items available" };
+  const rank = effectiveRank(pick);
+  const inherited = rank > (RANK[pick.priority] ?? 2);
+  return {
+    workItem: pick,
+    reason: inherited
+      ? `Blocker of a higher-priority item (effective priority ${rankName(rank)})`
+      : `Next open item by sort_index (effective priority ${rankName(rank)})`,
+  };
+}
+
 function tree(items) {
   const ids = new Set(items.map((i) => i.id));
   const roots = items.filter((i) => !i.parentId || !ids.has(i.parentId));
@@ -177,10 +300,16 @@ switch (cmd) {
   }
   case "next": {
     const n = Number(option("-n", "--number") ?? 1);
+    const stage = option("--stage");
+    if (stage !== undefined && !NEWER) argError("unknown option '--stage'");
     const picks = [];
     const excluded = new Set();
     for (let k = 0; k < n; k++) {
-      const pick = state.next ? scriptedNext(excluded) : nextItem(excluded);
+      const pick = state.next
+        ? scriptedNext(excluded)
+        : NEWER
+          ? newerNext(excluded, stage, argv.includes("--include-blocked"))
+          : nextItem(excluded);
       if (!pick.workItem) {
         if (k === 0) picks.push(pick);
         break;
@@ -349,6 +478,12 @@ switch (cmd) {
     if (assignee !== undefined) updates.assignee = assignee;
     const tags = option("--tags");
     if (tags) updates.tags = tags.split(",").map((t) => t.trim());
+    const review = option("--needs-producer-review");
+    if (review !== undefined) {
+      if (!["true", "false", "yes", "no"].includes(review.toLowerCase()))
+        fail(`Invalid value for --needs-producer-review: ${review}`);
+      updates.needsProducerReview = ["true", "yes"].includes(review.toLowerCase());
+    }
     const dnd = option("--do-not-delegate");
     if (dnd !== undefined) {
       const on = ["true", "yes"].includes(dnd.toLowerCase());
@@ -403,6 +538,29 @@ switch (cmd) {
     state.items.push(item);
     save();
     print({ success: true, workItem: item });
+    break;
+  }
+  case "audit-set":
+  case "audit-show": {
+    if (!NEWER) argError(`unknown command '${cmd}'`);
+    const item = find(sub);
+    if (!item) fail(`Work item not found: ${sub}`);
+    state.audits ??= {};
+    if (cmd === "audit-show") print({ success: true, audit: state.audits[sub] ?? null });
+    const ready = option("--ready-to-close");
+    if (!["yes", "no"].includes(String(ready).toLowerCase()))
+      fail("--ready-to-close must be yes or no");
+    const audit = {
+      issueId: sub,
+      readyToClose: ready.toLowerCase() === "yes",
+      summary: option("--summary") ?? "",
+      rawOutput: option("--raw-output") ?? "",
+      auditedAt: now(),
+    };
+    state.audits[sub] = audit;
+    item.updatedAt = audit.auditedAt;
+    save();
+    print({ success: true, audit });
     break;
   }
   case "status": {

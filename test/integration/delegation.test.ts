@@ -293,6 +293,71 @@ describe("live delegation against the real wl's facts", () => {
     );
   });
 
+  it("a stage runner on a wl whose next takes --stage asks wl next for its stage", async () => {
+    // The newer wl: SA-2 (blocked by SA-3) is left out; SA-3 blocks a critical item, so it
+    // inherits critical and goes first; SA-1 and SA-4 tie on sortIndex, broken by priority.
+    const d = createDoubles({
+      wl: {
+        mode: "newer",
+        items: [
+          delegable({ id: "SA-1", sortIndex: 100, stage: "plan_complete", priority: "low" }),
+          delegable({ id: "SA-4", sortIndex: 100, stage: "plan_complete", priority: "high" }),
+          delegable({ id: "SA-2", sortIndex: 50, stage: "plan_complete", priority: "critical" }),
+          delegable({ id: "SA-3", sortIndex: 300, stage: "plan_complete" }),
+          delegable({ id: "SA-0", sortIndex: 10, stage: "idea" }),
+        ],
+        deps: [{ fromId: "SA-2", toId: "SA-3" }],
+      },
+    });
+    const planner = delegationSettings({
+      stages: ["plan_complete"],
+      checks: { dependencies: false },
+    });
+    if (!planner.ok) throw new Error(planner.error);
+    const plan = await planDelegation(deps(d, { settings: planner.settings }));
+    expect(plan.candidates.map((c) => c.candidate.item.id)).toEqual(["SA-3", "SA-4", "SA-1"]);
+    expect(plan.chosen?.candidate.reason).toBe(
+      "Blocker of a higher-priority item (effective priority critical)",
+    );
+    expect(argv(d, "wl")).toContainEqual([
+      "wl",
+      "next",
+      "-n",
+      "3",
+      "--stage",
+      "plan_complete",
+      "--json",
+    ]);
+    // wl 0.0.1 refuses --stage, so there the runner lists instead (the test above).
+    const old = createDoubles({ wl: { items: [] } });
+    await planDelegation(deps(old, { settings: planner.settings }));
+    expect(argv(old, "wl").some((a) => a.includes("--stage") && a[1] === "next")).toBe(false);
+  });
+
+  it("claims by assignee and comment where Worklog's rules refuse in-progress, and says so", async () => {
+    // A project without statusStageCompatibility: Worklog's built-in rules allow in-progress
+    // only at stage in_progress, so the claim of a plan_complete item cannot set it.
+    const d = createDoubles({
+      wl: {
+        mode: "newer",
+        pairs: "built-in",
+        items: [delegable({ id: "SA-7", stage: "plan_complete" })],
+      },
+    });
+    const result = await live(deps(d));
+    expect(result.note).toBe("Delegation: dispatched implement SA-7");
+    expect(result.output).toMatch(
+      /Claimed SA-7: assignee ampa \(status stays open: this Worklog refused in-progress \(wl update failed: Invalid status\/stage combination/,
+    );
+    const updates = argv(d, "wl").filter((a) => a[1] === "update");
+    expect(updates.slice(0, 2)).toEqual([
+      ["wl", "update", "SA-7", "--status", "in-progress", "--assignee", "ampa", "--json"],
+      ["wl", "update", "SA-7", "--assignee", "ampa", "--json"],
+    ]);
+    expect(d.wlState().comments["SA-7"]?.[0]?.comment).toContain("claimed this item for implement");
+    expect(argv(d, "opencode")).toHaveLength(1);
+  });
+
   it.each([['SA-1"; touch PWNED; echo "'], ["$(touch PWNED)"], ["--exec=touch PWNED"]])(
     "refuses the malformed id %s: never passed to a tool",
     async (id) => {

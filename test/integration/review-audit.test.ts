@@ -47,7 +47,7 @@ const FAILING = [
 
 // Each test runs the CLI several times (a process start each): generous time on a loaded machine.
 describe("review audit", () => {
-  it("audits the oldest item in review, comments, moves a pass to completed/done and posts once", async () => {
+  it("audits the oldest item in review, comments, closes a pass for producer review and posts once", async () => {
     const d = createDoubles({
       wl: {
         items: [
@@ -65,16 +65,19 @@ describe("review audit", () => {
     expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-OLDER"]]);
     expect(argvOf(d, "wl")).toContainEqual(["list", "--stage", "in_review", "--json"]);
     const items = d.wlState().items;
+    // The audit skill's contract: completed/in_review, awaiting a person's producer review.
     expect(items.find((i) => i.id === "SA-OLDER")).toMatchObject({
       status: "completed",
-      stage: "done",
+      stage: "in_review",
+      needsProducerReview: true,
+      tags: ["audit_closed"],
     });
     expect(items.find((i) => i.id === "SA-NEWER")).toMatchObject({ stage: "in_review" });
     const comment = d.wlState().comments["SA-OLDER"]?.[0];
     expect(comment?.comment).toMatch(/^# AMPA Audit Result\n\n## Summary/);
     expect(posts()).toHaveLength(1);
     expect(posts()[0]).toMatch(
-      /^# Review Audit — Review SA-OLDER\n\nSA-OLDER: audit passed, moved to completed\/done\./,
+      /^# Review Audit — Review SA-OLDER\n\nSA-OLDER: audit passed, moved to completed\/in_review for producer review \(needsProducerReview, tag audit_closed\)\./,
     );
 
     // The audited item is in its cooldown now; the other one is next.
@@ -83,7 +86,7 @@ describe("review audit", () => {
     expect(argvOf(d, "opencode").at(-1)).toEqual(["run", "/audit SA-NEWER"]);
   }, 120_000);
 
-  it("sends a failed audit back to in-progress/in_progress; an unclear one stays in review", async () => {
+  it("sends a failed audit back to open/plan_complete; an unclear one stays in review", async () => {
     const d = createDoubles({
       wl: {
         items: [inReview("SA-FAIL"), inReview("SA-HUH", { updatedAt: "2026-03-01T00:00:00.000Z" })],
@@ -99,8 +102,8 @@ describe("review audit", () => {
     const first = await runReview(d);
     expect(first.code).toBe(0);
     expect(d.wlState().items.find((i) => i.id === "SA-FAIL")).toMatchObject({
-      status: "in-progress",
-      stage: "in_progress",
+      status: "open",
+      stage: "plan_complete",
     });
     const second = await runReview(d);
     expect(second.code).toBe(0);
@@ -110,7 +113,7 @@ describe("review audit", () => {
       stage: "in_review",
     });
     expect(d.wlState().comments["SA-HUH"]).toHaveLength(1);
-    expect(posts()[0]).toContain("SA-FAIL: audit failed, moved to in-progress/in_progress.");
+    expect(posts()[0]).toContain("SA-FAIL: audit failed, moved to open/plan_complete.");
     expect(posts()[1]).toContain("SA-HUH: audit verdict unclear, left in review.");
   }, 120_000);
 
@@ -190,5 +193,153 @@ describe("review audit", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid --metadata: audit_cooldown_hours:");
     expect((await runCli(["list", "--json"], cli.env)).stdout).toBe("[]\n");
+  }, 120_000);
+});
+
+/** The current skill's report: its verdict is the `Ready to close:` line. */
+const report = (id: string, ready: "Yes" | "No") =>
+  [
+    `# Audit of ${id}`,
+    "## Summary",
+    `Checked ${id}.`,
+    "## Recommendation",
+    `Ready to close: ${ready}`,
+  ].join("\n");
+
+const wlCalls = (d: Doubles, verb: string) => argvOf(d, "wl").filter((a) => a[0] === verb);
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+describe("audit contract (newer wl: audit-set / audit-show)", () => {
+  it("stores AMPA's audit with audit-set instead of a comment and closes a pass for producer review", async () => {
+    const d = createDoubles({
+      wl: { mode: "newer", items: [inReview("SA-A")] },
+      opencode: { responses: [{ prefix: "/audit", stdout: report("SA-A", "Yes") }] },
+    });
+    await addReviewAudit();
+    const run = await runReview(d);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Stored the audit of SA-A with wl audit-set.");
+    const state = d.wlState();
+    expect(state.audits?.["SA-A"]).toMatchObject({ readyToClose: true, summary: "Checked SA-A." });
+    expect(String(state.audits?.["SA-A"]?.rawOutput)).toContain("Ready to close: Yes");
+    expect(state.comments["SA-A"] ?? []).toEqual([]);
+    expect(state.items.find((i) => i.id === "SA-A")).toMatchObject({
+      status: "completed",
+      stage: "in_review",
+      needsProducerReview: true,
+      tags: ["audit_closed"],
+    });
+    // Detected once per run: one `wl --help` and one `wl next --help` (run side by side,
+    // so in either order).
+    const helps = argvOf(d, "wl").filter((a) => a.includes("--help"));
+    expect(helps.map((a) => a.join(" ")).sort()).toEqual(["--help", "next --help"]);
+  }, 120_000);
+
+  it("counts another auditor's stored audit for the cooldown, and re-audits an item changed since", async () => {
+    const stored = (id: string, at: string) => ({
+      issueId: id,
+      readyToClose: false,
+      summary: "gaps",
+      rawOutput: report(id, "No"),
+      auditedAt: at,
+    });
+    const d = createDoubles({
+      wl: {
+        mode: "newer",
+        items: [
+          // Audited 10 minutes ago by the skill, whose own writes came within the minute
+          // after: unchanged, so in its cooldown.
+          inReview("SA-SEEN", { updatedAt: minutesAgo(9.5) }),
+          // Audited an hour ago, changed 5 minutes ago: audited again at once.
+          inReview("SA-EDITED", { updatedAt: minutesAgo(5) }),
+        ],
+        audits: {
+          "SA-SEEN": stored("SA-SEEN", minutesAgo(10)),
+          "SA-EDITED": stored("SA-EDITED", minutesAgo(60)),
+        },
+      },
+      opencode: { responses: [{ prefix: "/audit", stdout: report("x", "No") }] },
+    });
+    await addReviewAudit();
+    const run = await runReview(d);
+    expect(run.code).toBe(0);
+    // SA-SEEN is the least recently updated, but in its cooldown (6 h) by audit-show.
+    expect(run.stdout).toContain("SA-SEEN is in its audit cooldown (6 h).");
+    expect(run.stdout).toContain("SA-EDITED changed since its last audit.");
+    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-EDITED"]]);
+    expect(d.wlState().items.find((i) => i.id === "SA-EDITED")).toMatchObject({
+      status: "open",
+      stage: "plan_complete",
+    });
+  }, 120_000);
+
+  it("never moves or re-stores what the audit skill already stored and moved", async () => {
+    const d = createDoubles({
+      wl: { mode: "newer", items: [inReview("SA-SKILL")] },
+      opencode: {
+        responses: [
+          {
+            prefix: "/audit",
+            // The skill's own lifecycle: store, then move a "No" back to planning. Its
+            // printed text says nothing AMPA can read: the stored verdict decides.
+            wl: [
+              ["audit-set", "SA-SKILL", "--ready-to-close", "no", "--summary", "gaps"],
+              ["update", "SA-SKILL", "--status", "open", "--stage", "plan_complete"],
+            ],
+            stdout: "Work item is not ready to close (see above).",
+          },
+        ],
+      },
+    });
+    await addReviewAudit();
+    const run = await runReview(d);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "The audit skill stored its audit of SA-SKILL (wl audit-show): verdict fail.",
+    );
+    expect(run.stdout).toContain("SA-SKILL left at open/plan_complete, where the audit moved it.");
+    // One audit-set and one update, both the skill's; no AMPA comment.
+    expect(wlCalls(d, "audit-set")).toHaveLength(1);
+    expect(wlCalls(d, "update")).toHaveLength(1);
+    expect(d.wlState().comments["SA-SKILL"] ?? []).toEqual([]);
+    expect(posts()[0]).toContain("SA-SKILL: audit failed, left at open/plan_complete");
+  }, 120_000);
+});
+
+describe("audit contract (wl 0.0.1: no audit-set)", () => {
+  it("reads the Ready to close line, comments, and honours the skill's `# Audit Result` comments", async () => {
+    const d = createDoubles({
+      wl: {
+        items: [
+          inReview("SA-YES", { updatedAt: "2026-02-11T00:00:00.000Z" }),
+          inReview("SA-SKILLED", { updatedAt: "2026-02-10T00:00:00.000Z" }),
+        ],
+        comments: {
+          // The current skill's comment, 10 minutes old: SA-SKILLED is in its cooldown.
+          "SA-SKILLED": [
+            {
+              id: "SA-C1",
+              workItemId: "SA-SKILLED",
+              author: "audit-bot",
+              comment: "# Audit Result\n\nReady to close: No",
+              createdAt: minutesAgo(10),
+              references: [],
+            },
+          ],
+        },
+      },
+      opencode: { responses: [{ prefix: "/audit", stdout: report("SA-YES", "Yes") }] },
+    });
+    await addReviewAudit();
+    const run = await runReview(d);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("SA-SKILLED is in its audit cooldown (6 h).");
+    expect(run.stdout).toContain("Audited SA-YES: verdict pass");
+    expect(wlCalls(d, "audit-set")).toEqual([]);
+    expect(d.wlState().comments["SA-YES"]?.[0]?.comment).toMatch(/^# AMPA Audit Result\n/);
+    expect(d.wlState().items.find((i) => i.id === "SA-YES")).toMatchObject({
+      needsProducerReview: true,
+      tags: ["audit_closed"],
+    });
   }, 120_000);
 });

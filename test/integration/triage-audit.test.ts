@@ -76,7 +76,13 @@ describe("triage audit", () => {
       "--json",
     ]);
     const state = d.wlState();
-    expect(state.items[0]).toMatchObject({ status: "completed", stage: "in_review" });
+    // Closed for producer review, as the audit skill's contract has it.
+    expect(state.items[0]).toMatchObject({
+      status: "completed",
+      stage: "in_review",
+      needsProducerReview: true,
+      tags: ["audit_closed"],
+    });
     expect(state.comments["SA-42"]?.[0]).toMatchObject({
       author: "ampa",
       comment: `# AMPA Audit Result\n\n${AUDIT_OUTPUT}`,
@@ -92,12 +98,12 @@ describe("triage audit", () => {
         "",
         "PR: https://github.com/acme/app/pull/7",
       ].join("\n"),
-      "# Audit Completed — Fix login\n\nSA-42 was marked completed (stage in_review).",
+      "# Audit Completed — Fix login\n\nSA-42 was marked completed (stage in_review), ready for producer review.",
     ]);
     // Only tsx's compile cache (the CLI runs through tsx): the audit itself leaves nothing.
     expect(readdirSync(tmp).filter((name) => !name.startsWith("tsx-"))).toEqual([]);
     expect(result.stdout).toContain(
-      "Auto-completed SA-42: gh confirms https://github.com/acme/app/pull/7 is merged.",
+      "Auto-completed SA-42: gh confirms https://github.com/acme/app/pull/7 is merged; awaiting producer review (tag audit_closed).",
     );
   });
 

@@ -33,6 +33,12 @@ export interface WlFixture {
   next?: string[];
   /** Exact argv (joined by spaces) → scripted response(s); "fallthrough" uses the state. */
   overrides?: Record<string, unknown>;
+  /** "newer": the later Worklog the contract knows (Feb-2026 next, audit-set/-show, input_needed). */
+  mode?: "0.0.1" | "newer";
+  /** Status → allowed stages; "built-in" is Worklog's own default (in-progress only at in_progress). */
+  pairs?: "built-in" | Record<string, string[]>;
+  /** Stored audits (`wl audit-set`), by item id. */
+  audits?: Record<string, Record<string, unknown>>;
 }
 
 export interface Doubles {
@@ -42,7 +48,9 @@ export interface Doubles {
   /** Environment for a child process (the CLI) or for process.env in-process. */
   env: Record<string, string>;
   calls(): Call[];
-  wlState(): Required<Pick<WlFixture, "items" | "comments">>;
+  wlState(): Required<Pick<WlFixture, "items" | "comments">> & WlFixture;
+  /** Replaces the wl double's state, as a person's edits between runs would. */
+  setWlState(state: WlFixture): void;
 }
 
 /** A work item in the contract's shape; fields overridable. */
@@ -133,6 +141,7 @@ export function createDoubles(
       comments: {},
       ...(JSON.parse(readFileSync(join(dir, "wl.json"), "utf8")) as WlFixture),
     }),
+    setWlState: (state) => writeFileSync(join(dir, "wl.json"), JSON.stringify(state)),
   };
 }
 

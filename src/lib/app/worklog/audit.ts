@@ -8,29 +8,30 @@ import type {
 import { switchedOn } from "../../core/command-metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
 import {
-  AUDIT_COMMENT_HEADING,
-  auditComment,
-  extractSummary,
-  findPullRequests,
-  lastAuditComment,
-  PR_MERGED,
-  READY_TO_CLOSE,
-} from "./audit-text.js";
+  AUDIT_CLOSED_TAG,
+  closeWithAudit,
+  keepAudit,
+  lastAuditAt,
+  recordAuditTime,
+  storedAudit,
+} from "./audit-outcome.js";
+import { mergedEvidence } from "./audit-evidence.js";
+import { extractSummary, findPullRequests, READY_TO_CLOSE } from "./audit-text.js";
 import { auditVerdict } from "./audit-verdict.js";
 import type { ClaimContext } from "./claim.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
 import { auditPrompt } from "./prompts.js";
 import { describeFailure } from "./tool-failure.js";
-import { isWorkItemId, type WorkItem, type Worklog } from "./wl.js";
+import { isWorkItemId, type StoredAudit, type WorkItem, type Worklog } from "./wl.js";
 
 /**
  * The triage audit: pick the least recently updated in-progress (and optionally blocked)
- * item outside its cooldown, run `opencode run "/audit <id>"`, post the result, record it
- * as a `# AMPA Audit Result` comment, auto-complete on merged-PR evidence, then run live
- * delegation. Ids, titles, URLs and audit text are untrusted: argv elements only.
+ * item outside its cooldown, run `opencode run "/audit <id>"`, post the result, keep the
+ * audit (audit-outcome.ts), close it for producer review on merged-PR evidence, then run
+ * live delegation. Its items are work in progress: a failed audit there means "not done
+ * yet" and moves nothing. Ids, titles, URLs and audit text are untrusted: argv elements only.
  */
 
-export const AUDIT_AUTHOR = "ampa";
 const HOUR = 3_600_000;
 
 export interface AuditSettings {
@@ -120,7 +121,7 @@ interface Selection {
 }
 
 async function selectCandidate(deps: AuditDeps, s: AuditSettings): Promise<Selection> {
-  const { wl, store, clock } = deps;
+  const { wl, clock } = deps;
   const notes: string[] = [];
   const found = [...(await wl.inProgress())];
   if (s.includeBlocked) found.push(...(await wl.listByStatus("blocked")));
@@ -138,11 +139,9 @@ async function selectCandidate(deps: AuditDeps, s: AuditSettings): Promise<Selec
     (a, b) => (Date.parse(a.updatedAt) || 0) - (Date.parse(b.updatedAt) || 0),
   );
   for (const item of ordered) {
-    const fromComments = lastAuditComment(await wl.comments(item.id));
-    const fromStore = await store.getLastAudit(item.id);
-    const last = Math.max(fromComments ?? -Infinity, fromStore ?? -Infinity);
+    const last = await lastAuditAt(deps, item);
     const wait = cooldownMs(item, s);
-    if (Number.isFinite(last) && clock() - last < wait) {
+    if (last !== undefined && clock() - last < wait) {
       notes.push(`${item.id} is in its audit cooldown (${wait / HOUR} h).`);
       continue;
     }
@@ -154,43 +153,6 @@ async function selectCandidate(deps: AuditDeps, s: AuditSettings): Promise<Selec
       : "Triage audit: no candidates.",
   );
   return { notes };
-}
-
-/** Merged-PR evidence in the audit output, as the issue defines it. */
-async function mergedEvidence(
-  deps: AuditDeps,
-  output: string,
-  s: AuditSettings,
-): Promise<{ merged: boolean; note: string }> {
-  const prs = findPullRequests(output);
-  if (prs.length === 0) {
-    return PR_MERGED.test(output)
-      ? { merged: true, note: 'the audit says "PR merged"' }
-      : { merged: false, note: "no merged-PR evidence" };
-  }
-  if (!s.verifyPrWithGh) {
-    return /\bmerged\b/i.test(output)
-      ? { merged: true, note: `${prs[0]?.url} reported merged (not verified with gh)` }
-      : { merged: false, note: "a PR is mentioned but not reported merged" };
-  }
-  for (const pr of prs) {
-    const result = await deps.runTool(
-      "gh",
-      ["pr", "view", pr.number, "--repo", pr.repo, "--json", "merged"],
-      deps.gh(),
-    );
-    if (result.exitCode !== 0) {
-      if (result.missing) return { merged: false, note: "gh is not on PATH: PR not verified" };
-      continue;
-    }
-    try {
-      if ((JSON.parse(result.stdout) as { merged?: unknown }).merged === true)
-        return { merged: true, note: `gh confirms ${pr.url} is merged` };
-    } catch {
-      // Not JSON: not verified.
-    }
-  }
-  return { merged: false, note: "gh did not confirm a merged PR" };
 }
 
 /**
@@ -208,7 +170,12 @@ export async function runTriageAudit(deps: AuditDeps, s: AuditSettings): Promise
   const audit = await auditItem(deps, item, report);
   const details = await readDetails(deps.wl, item, report);
   const completed = audit.audited
-    ? await recordAuditAndComplete(deps, s, { item, output: audit.output, details }, report)
+    ? await recordAuditAndComplete(
+        deps,
+        s,
+        { item, output: audit.output, details, before: audit.before },
+        report,
+      )
     : false;
   const live = await delegate(deps, s);
   if (!live.ok) report.ok = false;
@@ -233,12 +200,15 @@ interface Audit {
   audited: boolean;
   /** The audit's output (with its stderr when it failed). */
   output: string;
+  /** The audit wl kept for the item before this one (where it keeps audits). */
+  before: StoredAudit | undefined;
 }
 
 type ItemDetails = Awaited<ReturnType<Worklog["show"]>>;
 
 /** `opencode run "/audit <id>"`; a failed audit makes the run not ok. */
 async function auditItem(deps: AuditDeps, item: WorkItem, report: Report): Promise<Audit> {
+  const before = await storedAudit(deps.wl, item.id);
   const result = await deps.runTool("opencode", ["run", auditPrompt(item.id)], deps.agent());
   const audited = result.exitCode === 0;
   const output = audited ? result.stdout.trim() : `${result.stdout}\n${result.stderr}`.trim();
@@ -249,7 +219,7 @@ async function auditItem(deps: AuditDeps, item: WorkItem, report: Report): Promi
     "",
   );
   if (!audited) report.ok = false;
-  return { result, audited, output };
+  return { result, audited, output, before };
 }
 
 /** The item with its children and comments, or undefined (noted) when wl cannot show it. */
@@ -273,45 +243,57 @@ interface AuditedItem {
 }
 
 /**
- * A successful audit goes on record (its time in the store, its comment on the item), then
- * the item is auto-completed on the evidence unless the command is audit-only. True when
- * the item was completed.
+ * A successful audit is kept (audit-outcome.ts), then the item is closed for producer
+ * review on the evidence unless the command is audit-only. True when it was closed.
  */
 async function recordAuditAndComplete(
   deps: AuditDeps,
   s: AuditSettings,
-  audited: AuditedItem,
+  audited: AuditedItem & { before: StoredAudit | undefined },
   report: Report,
 ): Promise<boolean> {
   const { item, output } = audited;
-  await deps.store.recordAudit(item.id, deps.clock(), deps.commandId);
-  try {
-    await deps.wl.addComment(item.id, auditComment(output, s.truncateChars), AUDIT_AUTHOR);
-    report.lines.push(`Added the ${AUDIT_COMMENT_HEADING} comment to ${item.id}.`);
-  } catch (err) {
-    report.ok = false;
-    report.lines.push(`Could not comment on ${item.id}: ${(err as Error).message}`);
-  }
-  return s.auditOnly ? false : autoComplete(deps, s, audited, report);
+  const kept = await keepAudit(
+    deps,
+    {
+      item,
+      output,
+      verdict: auditVerdict(output),
+      before: audited.before,
+      truncateChars: s.truncateChars,
+    },
+    report.lines,
+  );
+  if (!kept.ok) report.ok = false;
+  const completed = s.auditOnly
+    ? false
+    : await autoComplete(deps, s, audited, kept.verdict, report);
+  await recordAuditTime(deps, item.id);
+  return completed;
 }
 
 /**
- * Completes the item on merged-PR evidence when its children are done or the audit says it
- * is ready; true when it was completed.
+ * Closes the item for producer review on merged-PR evidence when its children are done or
+ * the audit says it is ready, unless the audit skill already moved it; true when closed.
  */
 async function autoComplete(
   deps: AuditDeps,
   s: AuditSettings,
   { item, output, details }: AuditedItem,
+  verdict: ReturnType<typeof auditVerdict>,
   report: Report,
 ): Promise<boolean> {
+  const now = details?.item;
+  if (now && (now.status !== item.status || now.stage !== item.stage)) {
+    report.lines.push(`Left ${item.id} at ${now.status}/${now.stage}, where the audit moved it.`);
+    return false;
+  }
   const evidence = await mergedEvidence(deps, output, s);
   const openChildren = details?.children.filter(
     (c) => c.status !== "completed" && c.status !== "deleted",
   );
   const childrenDone = openChildren ? openChildren.length === 0 : false;
   // "Ready to close: No" (the audit skill's verdict line) must not read as the phrase.
-  const verdict = auditVerdict(output);
   const readyPhrase = verdict === "pass" || (verdict !== "fail" && READY_TO_CLOSE.test(output));
   if (!evidence.merged || !(childrenDone || readyPhrase)) {
     const why = !evidence.merged
@@ -323,8 +305,10 @@ async function autoComplete(
     return false;
   }
   try {
-    await deps.wl.update(item.id, "completed", "in_review");
-    report.lines.push(`Auto-completed ${item.id}: ${evidence.note}.`);
+    await closeWithAudit(deps.wl, now ?? item);
+    report.lines.push(
+      `Auto-completed ${item.id}: ${evidence.note}; awaiting producer review (tag ${AUDIT_CLOSED_TAG}).`,
+    );
     return true;
   } catch (err) {
     report.ok = false;
@@ -369,7 +353,7 @@ async function postAudit(
   if (!run.completed) return;
   const done = await notifier.send(
     "audit",
-    `# Audit Completed — ${title}\n\n${item.id} was marked completed (stage in_review).`,
+    `# Audit Completed — ${title}\n\n${item.id} was marked completed (stage in_review), ready for producer review.`,
   );
   if (!done.delivered)
     report.lines.push("The Audit Completed message was not delivered (dead letter).");

@@ -45,6 +45,31 @@ export function claimComment(action: string, c: ClaimContext, at: number): strin
   ].join("\n");
 }
 
+/**
+ * Assignee, and status in-progress where the stage allows it. A Worklog whose status/stage
+ * rules refuse it (its built-in defaults allow in-progress only at stage in_progress) gets
+ * the assignee alone: the claim still holds through the dispatch record and the comment.
+ */
+async function setClaim(
+  wl: Worklog,
+  item: WorkItem,
+  assignee: string,
+): Promise<{ inProgress: boolean; refused?: string }> {
+  if (!IN_PROGRESS_STAGES.has(item.stage)) {
+    await wl.updateFields(item.id, { assignee });
+    return { inProgress: false };
+  }
+  try {
+    await wl.updateFields(item.id, { assignee, status: "in-progress" });
+    return { inProgress: true };
+  } catch (err) {
+    if (!(err instanceof WorklogError) || !/status\/stage|not compatible/i.test(err.message))
+      throw err;
+    await wl.updateFields(item.id, { assignee });
+    return { inProgress: false, refused: `this Worklog refused in-progress (${err.message})` };
+  }
+}
+
 /** Claims `item` for `action`; `previous` is the item's last dispatch (its attempt count). */
 export async function claimItem(
   deps: ClaimDeps,
@@ -69,16 +94,16 @@ export async function claimItem(
   const staleMs = deps.settings?.staleAfterMs ?? DEFAULT_STALE_MS;
   if (store && !(await store.claimDispatch(record, now - staleMs)))
     return { ok: false, why: `${item.id} was claimed by another run` };
-  const status = IN_PROGRESS_STAGES.has(item.stage) ? { status: "in-progress" } : {};
+  let set: Awaited<ReturnType<typeof setClaim>>;
   try {
-    await deps.wl.updateFields(item.id, { assignee: c.assignee, ...status });
+    set = await setClaim(deps.wl, item, c.assignee);
   } catch (err) {
     if (!(err instanceof WorklogError)) throw err;
     await store?.releaseDispatch(item.id, c.runId, now, CLAIM_FAILED);
     return { ok: false, why: `claim of ${item.id} failed: ${err.message}`, toolFailed: true };
   }
   const notes: string[] = [
-    `Claimed ${item.id}: assignee ${c.assignee}${status.status ? ", status in-progress" : ` (status stays ${item.status}: Worklog refuses in-progress at stage ${item.stage})`}.`,
+    `Claimed ${item.id}: assignee ${c.assignee}${set.inProgress ? ", status in-progress" : ` (status stays ${item.status}: ${set.refused ?? `Worklog refuses in-progress at stage ${item.stage}`})`}.`,
   ];
   try {
     await deps.wl.addComment(item.id, claimComment(action, c, now), c.assignee);

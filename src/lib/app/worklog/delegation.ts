@@ -101,13 +101,19 @@ const candidateLine = (c: WorkItem) =>
   `- ${oneLine(c.title)} - ${oneLine(c.id)} (status: ${oneLine(c.status) || "unknown"}, priority: ${oneLine(c.priority) || "unknown"})`;
 
 /**
- * Open items of the runner's stages in `wl list`'s own order: Worklog's hierarchy, depth
- * first, siblings by sortIndex. sortIndex is numbered within each parent, so re-sorting by
- * it would put a late parent's first child ahead of earlier top-level items.
+ * The runner's candidates. One stage on a `wl` whose `next` takes `--stage` (detected):
+ * Worklog's own recommendation for it (dependency-blocked items left out, ties by effective
+ * priority), as upstream's runners ask. Otherwise the open items of its stages in `wl
+ * list`'s own order: Worklog's hierarchy, depth first, siblings by sortIndex (sortIndex is
+ * numbered within each parent, so re-sorting by it would put a late parent's first child
+ * ahead of earlier top-level items).
  */
 async function stageCandidates(wl: Worklog, s: DelegationSettings): Promise<NextCandidate[]> {
   const [only] = s.stages;
   const stages: readonly string[] = s.stages;
+  if (s.stages.length === 1 && only && (await wl.features()).nextStage)
+    // Checked here too: a wl that ignored the filter must not widen the runner's stages.
+    return (await wl.next(REPORT_CANDIDATES, only)).filter((c) => c.item.stage === only);
   const items =
     s.stages.length === 1 && only
       ? await wl.list({ status: "open", stage: only })

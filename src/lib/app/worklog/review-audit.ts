@@ -1,9 +1,17 @@
 import { metadataSettings, switchedOn } from "../../core/command-metadata.js";
 import { reviewAuditMetadataSchema } from "../commands/review-audit/metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
-import { AUDIT_AUTHOR, type ItemAuditDeps } from "./audit.js";
-import { auditComment, extractSummary, lastAuditComment } from "./audit-text.js";
-import { type AuditVerdict, auditVerdict } from "./audit-verdict.js";
+import type { ItemAuditDeps } from "./audit.js";
+import {
+  applyVerdict,
+  changedSince,
+  keepAudit,
+  lastAuditAt,
+  recordAuditTime,
+  storedAudit,
+} from "./audit-outcome.js";
+import { extractSummary } from "./audit-text.js";
+import { auditVerdict } from "./audit-verdict.js";
 import { auditPrompt } from "./prompts.js";
 import { describeFailure } from "./tool-failure.js";
 import {
@@ -18,12 +26,12 @@ import {
 
 /**
  * The review audit (command type `review-audit`), upstream AMPA's audit poller: the least
- * recently updated item in stage `in_review` outside its cooldown gets
- * `opencode run "/audit <id>"`, the result becomes a `# AMPA Audit Result` comment, and the
- * verdict (audit-verdict.ts) moves the item as upstream's workflow.json does: a pass to
- * its `audit_passed` state (status completed, stage done), a fail to `audit_failed`
- * (in-progress, in_progress: back to work), an unclear verdict nowhere. Then one
- * `# Review Audit — <title>` post. Ids, titles and audit text are data: argv only.
+ * recently updated item in stage `in_review` that changed since its last audit or is
+ * outside its cooldown gets `opencode run "/audit <id>"`; the audit is kept and the item
+ * moved as the audit skill's contract says (audit-outcome.ts: a pass awaits producer
+ * review at completed/in_review, a fail goes back to open/plan_complete, an unclear
+ * verdict stays). Then one `# Review Audit — <title>` post. Ids, titles and audit text are
+ * data: argv only.
  */
 
 const HOUR = 3_600_000;
@@ -45,13 +53,6 @@ export function reviewAuditSettings(metadata: Record<string, unknown>): ReviewAu
     ignored,
   };
 }
-
-/** Where each verdict moves an item (workflow.json's audit_passed and audit_failed states). */
-export const VERDICT_MOVES: Record<AuditVerdict, { status: string; stage: string } | undefined> = {
-  pass: { status: "completed", stage: "done" },
-  fail: { status: "in-progress", stage: "in_progress" },
-  unclear: undefined,
-};
 
 export type ReviewAuditDeps = ItemAuditDeps;
 
@@ -85,13 +86,14 @@ async function selectItem(
   });
   items.sort((a, b) => (Date.parse(a.updatedAt) || 0) - (Date.parse(b.updatedAt) || 0));
   for (const item of items) {
-    const fromComments = lastAuditComment(await deps.wl.comments(item.id));
-    const fromStore = await deps.store.getLastAudit(item.id);
-    const last = Math.max(fromComments ?? -Infinity, fromStore ?? -Infinity);
-    if (Number.isFinite(last) && deps.clock() - last < s.cooldownHours * HOUR) {
-      notes.push(`${item.id} is in its audit cooldown (${s.cooldownHours} h).`);
-      continue;
-    }
+    const last = await lastAuditAt(deps, item);
+    // Upstream's rule: an item that changed since its last audit is audited again at once.
+    if (last !== undefined && !changedSince(item, last)) {
+      if (deps.clock() - last < s.cooldownHours * HOUR) {
+        notes.push(`${item.id} is in its audit cooldown (${s.cooldownHours} h).`);
+        continue;
+      }
+    } else if (last !== undefined) notes.push(`${item.id} changed since its last audit.`);
     return item;
   }
   notes.push(
@@ -111,6 +113,7 @@ export async function runReviewAudit(
   const item = await selectItem(deps, s, lines);
   if (!item) return { ok: true, output: lines.join("\n") };
   const title = postableText(item.title || item.id);
+  const before = await storedAudit(deps.wl, item.id);
   const result = await deps.runTool("opencode", ["run", auditPrompt(item.id)], deps.agent());
   if (result.exitCode !== 0) {
     const why = describeFailure(result);
@@ -120,29 +123,22 @@ export async function runReviewAudit(
     return { ok: false, output: lines.join("\n").trim() };
   }
   const output = result.stdout.trim();
-  const verdict = auditVerdict(output);
-  lines.push(`Audited ${item.id}: verdict ${verdict}`, "", output, "");
-  let ok = true;
-  await deps.store.recordAudit(item.id, deps.clock(), deps.commandId);
-  try {
-    await deps.wl.addComment(item.id, auditComment(output, s.truncateChars), AUDIT_AUTHOR);
-    lines.push(`Added the audit comment to ${item.id}.`);
-  } catch (err) {
-    ok = false;
-    lines.push(`Could not comment on ${item.id}: ${(err as Error).message}`);
+  lines.push(`Audited ${item.id}: verdict ${auditVerdict(output)}`, "", output, "");
+  const kept = await keepAudit(
+    deps,
+    { item, output, verdict: auditVerdict(output), before, truncateChars: s.truncateChars },
+    lines,
+  );
+  const verdict = kept.verdict;
+  let ok = kept.ok;
+  let moved = "left in review (audit_only)";
+  if (!s.auditOnly) {
+    const move = await applyVerdict(deps.wl, item, verdict);
+    if (move.kind === "failed") ok = false;
+    moved = verdict === "unclear" ? "left in review" : move.text;
   }
-  const move = s.auditOnly ? undefined : VERDICT_MOVES[verdict];
-  let moved = "left in review";
-  if (move) {
-    try {
-      await deps.wl.update(item.id, move.status, move.stage);
-      moved = `moved to ${move.status}/${move.stage}`;
-    } catch (err) {
-      ok = false;
-      moved = `not moved: ${(err as Error).message}`;
-    }
-  }
-  lines.push(`${item.id} ${moved}${s.auditOnly ? " (audit_only)" : ""}.`);
+  await recordAuditTime(deps, item.id);
+  lines.push(`${item.id} ${moved}.`);
   const summary = extractSummary(output);
   const body = [
     `# Review Audit — ${title}`,

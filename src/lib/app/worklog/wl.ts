@@ -1,5 +1,25 @@
 import type { ToolOptions, ToolResult, ToolRunner } from "../../core/ports.js";
 import { describeFailure } from "./tool-failure.js";
+import {
+  entryCount,
+  hasKnownShape,
+  isRecord,
+  parseCandidates,
+  parseComments,
+  parseDependencies,
+  parseItems,
+  parseStoredAudit,
+  type StoredAudit,
+  str,
+  toWorkItem,
+  type Dependency,
+  type NextCandidate,
+  type WorkComment,
+  type WorkItem,
+} from "./wl-parse.js";
+
+// The parsed shapes live in wl-parse.ts; callers take them from here, with the adapter.
+export * from "./wl-parse.js";
 
 /**
  * The Worklog adapter: every `wl` call by argv with a timeout, tolerant parsing of every
@@ -7,37 +27,6 @@ import { describeFailure } from "./tool-failure.js";
  * with a clear message for a missing binary, a timeout, a non-zero exit, a stderr JSON
  * error or invalid JSON.
  */
-
-export interface WorkItem {
-  id: string;
-  title: string;
-  description: string;
-  status: string;
-  stage: string;
-  priority: string;
-  assignee: string;
-  /** Tags as wl stores them (`do-not-delegate` among them); non-strings dropped. */
-  tags: string[];
-  /** wl next's order (creation order unless re-sorted); 0 when absent. */
-  sortIndex: number;
-  createdAt: string;
-  updatedAt: string;
-  parentId: string | null;
-  /** The item as wl returned it. */
-  raw: Record<string, unknown>;
-}
-
-export interface WorkComment {
-  id: string;
-  author: string;
-  comment: string;
-  createdAt: string;
-}
-
-export interface NextCandidate {
-  item: WorkItem;
-  reason: string;
-}
 
 export class WorklogError extends Error {
   override readonly name = "WorklogError";
@@ -60,122 +49,23 @@ const MAX_ID_LENGTH = 200;
 export const isWorkItemId = (id: string): boolean =>
   id.length <= MAX_ID_LENGTH && WORK_ITEM_ID_PATTERN.test(id);
 
-/** An outbound dependency edge of `wl dep list`: the item depends on this one. */
-export interface Dependency {
-  id: string;
-  title: string;
-  status: string;
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === "string" ? v : v == null ? "" : String(v));
-
-/** A WorkItem from whatever object wl returned; undefined when it has no id. */
-export function toWorkItem(v: unknown): WorkItem | undefined {
-  if (!isRecord(v)) return undefined;
-  const id = str(v.id).trim();
-  if (!id) return undefined;
-  return {
-    id,
-    title: str(v.title),
-    description: str(v.description),
-    status: str(v.status),
-    stage: str(v.stage),
-    priority: str(v.priority),
-    assignee: str(v.assignee),
-    tags: Array.isArray(v.tags) ? v.tags.filter((t): t is string => typeof t === "string") : [],
-    sortIndex: typeof v.sortIndex === "number" && Number.isFinite(v.sortIndex) ? v.sortIndex : 0,
-    createdAt: str(v.createdAt ?? v.created_at),
-    updatedAt: str(v.updatedAt ?? v.updated_at),
-    parentId: typeof v.parentId === "string" && v.parentId ? v.parentId : null,
-    raw: v,
-  };
-}
-
-const LIST_KEYS = ["workItems", "work_items", "items", "candidates", "results", "data"] as const;
-const ONE_KEYS = ["workItem", "work_item", "item"] as const;
-
-/**
- * Candidates with their reasons from any shape AMPA has seen: a bare list, a list under
- * one of LIST_KEYS (whose entries may be items or `{workItem, reason}` wrappers), or one
- * item under one of ONE_KEYS. `null` entries (older `wl next -n`) are dropped.
- */
-export function parseCandidates(json: unknown): NextCandidate[] {
-  const fromEntry = (entry: unknown, reason: string): NextCandidate[] => {
-    if (!isRecord(entry)) return [];
-    for (const key of ONE_KEYS) {
-      if (key in entry) {
-        const item = toWorkItem(entry[key]);
-        return item ? [{ item, reason: str(entry.reason) || reason }] : [];
-      }
-    }
-    const item = toWorkItem(entry);
-    return item ? [{ item, reason: str(entry.reason) || reason }] : [];
-  };
-  if (Array.isArray(json)) return json.flatMap((e) => fromEntry(e, ""));
-  if (!isRecord(json)) return [];
-  const reason = str(json.reason);
-  for (const key of LIST_KEYS) {
-    const list = json[key];
-    if (Array.isArray(list)) return list.flatMap((e) => fromEntry(e, reason));
-    if (isRecord(list)) return parseCandidates(list);
-  }
-  for (const key of ONE_KEYS) {
-    if (key in json) return fromEntry({ [key]: json[key], reason }, reason);
-  }
-  return [];
-}
-
-/** Work items from any list or single-item shape. */
-export const parseItems = (json: unknown): WorkItem[] => parseCandidates(json).map((c) => c.item);
-
-/** True when `json` has one of the shapes parseCandidates reads (checked in the same order). */
-export function hasKnownShape(json: unknown): boolean {
-  if (Array.isArray(json)) return true;
-  if (!isRecord(json)) return false;
-  for (const key of LIST_KEYS) {
-    if (Array.isArray(json[key])) return true;
-    if (isRecord(json[key])) return hasKnownShape(json[key]);
-  }
-  return ONE_KEYS.some((key) => key in json);
-}
-
-/** Entries of the list a response holds (1 for a single item, 0 for `workItem: null`). */
-export function entryCount(json: unknown): number {
-  if (Array.isArray(json)) return json.length;
-  if (!isRecord(json)) return 0;
-  for (const key of LIST_KEYS) {
-    const list = json[key];
-    if (Array.isArray(list)) return list.length;
-    if (isRecord(list)) return entryCount(list);
-  }
-  return ONE_KEYS.some((key) => json[key] !== null && json[key] !== undefined) ? 1 : 0;
-}
-
-export function parseComments(json: unknown): WorkComment[] {
-  const list = Array.isArray(json) ? json : isRecord(json) ? json.comments : undefined;
-  if (!Array.isArray(list)) return [];
-  return list.filter(isRecord).map((c) => ({
-    id: str(c.id),
-    author: str(c.author),
-    comment: str(c.comment ?? c.body),
-    createdAt: str(c.createdAt ?? c.created_at),
-  }));
-}
-
-/** The outbound edges of `wl dep list <id> --json` (what the item depends on). */
-export function parseDependencies(json: unknown): Dependency[] {
-  const list = isRecord(json) ? json.outbound : undefined;
-  if (!Array.isArray(list)) return [];
-  return list
-    .filter(isRecord)
-    .map((d) => ({ id: str(d.id), title: str(d.title), status: str(d.status) }))
-    .filter((d) => d.id !== "");
-}
-
 /** The start of a JSON value for a message, quoted and escaped. */
 const excerpt = (json: unknown): string => JSON.stringify(JSON.stringify(json).slice(0, 120));
+
+/**
+ * What this `wl` can do beyond 0.0.1, read from its own help (never from a version
+ * number: forks and builds differ). Detected once per Worklog instance, that is per run.
+ */
+export interface WorklogFeatures {
+  /** `wl audit-set` and `wl audit-show` (Worklog from 2026-06). */
+  auditRecords: boolean;
+  /** `wl next --stage <stage>` (the `wl` upstream AMPA runs since April 2026). */
+  nextStage: boolean;
+}
+
+/** Commander lists subcommands at the start of a help line: `  audit-set [options] <id>`. */
+const listsCommand = (help: string, name: string): boolean =>
+  new RegExp(`^\\s+${name}\\b`, "m").test(help);
 
 export interface WorklogOptions {
   run: ToolRunner;
@@ -186,7 +76,28 @@ export interface WorklogOptions {
 }
 
 export class Worklog {
+  private detected?: Promise<WorklogFeatures>;
+
   constructor(private readonly opts: WorklogOptions) {}
+
+  /**
+   * `wl --help` and `wl next --help`, once. A help that fails or says nothing we know
+   * reads as 0.0.1: the older calls work on every `wl`.
+   */
+  features(): Promise<WorklogFeatures> {
+    this.detected ??= (async () => {
+      const help = async (args: string[]) => {
+        const r = await this.opts.run("wl", args, this.toolOptions());
+        return r.exitCode === 0 ? r.stdout : "";
+      };
+      const [top, next] = await Promise.all([help(["--help"]), help(["next", "--help"])]);
+      return {
+        auditRecords: listsCommand(top, "audit-set") && listsCommand(top, "audit-show"),
+        nextStage: /(^|\s)--stage\b/m.test(next),
+      };
+    })();
+    return this.detected;
+  }
 
   private toolOptions(): ToolOptions {
     const { cwd, timeoutMs, extraEnv } = this.opts;
@@ -258,8 +169,14 @@ export class Worklog {
     }
   }
 
-  async next(count?: number): Promise<NextCandidate[]> {
-    return parseCandidates(await this.listing(count ? ["next", "-n", String(count)] : ["next"]));
+  /** `wl next [-n N] [--stage S]`; `stage` only where features().nextStage. */
+  async next(count?: number, stage?: string): Promise<NextCandidate[]> {
+    const args = [
+      "next",
+      ...(count ? ["-n", String(count)] : []),
+      ...(stage ? ["--stage", stage] : []),
+    ];
+    return parseCandidates(await this.listing(args));
   }
 
   async listByStatus(status: string): Promise<WorkItem[]> {
@@ -328,6 +245,33 @@ export class Worklog {
 
   async update(id: string, status: string, stage: string): Promise<void> {
     await this.json(["update", id, "--status", status, "--stage", stage]);
+  }
+
+  /** `wl update <id> --needs-producer-review true|false` (every Worklog has it). */
+  async setNeedsProducerReview(id: string, on: boolean): Promise<void> {
+    await this.json(["update", id, "--needs-producer-review", String(on)]);
+  }
+
+  /** The item's stored audit (`wl audit-show`); only where features().auditRecords. */
+  async auditShow(id: string): Promise<StoredAudit | undefined> {
+    return parseStoredAudit(await this.json(["audit-show", id]));
+  }
+
+  /** Stores an audit (`wl audit-set`); only where features().auditRecords. */
+  async auditSet(
+    id: string,
+    audit: { readyToClose: boolean; summary: string; rawOutput: string },
+  ): Promise<void> {
+    await this.json([
+      "audit-set",
+      id,
+      "--ready-to-close",
+      audit.readyToClose ? "yes" : "no",
+      "--summary",
+      audit.summary,
+      "--raw-output",
+      audit.rawOutput,
+    ]);
   }
 }
 
