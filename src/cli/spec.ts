@@ -14,6 +14,7 @@ import {
   prioritySchema,
 } from "../lib/core/command.js";
 import { InvalidInputError } from "../lib/core/errors.js";
+import { splitTimes, splitWindows } from "../lib/core/scheduler/windows.js";
 
 export interface SpecFlags {
   requiresLlm?: boolean;
@@ -22,7 +23,13 @@ export interface SpecFlags {
   type?: string;
   title?: string;
   runtime?: string;
+  active?: string;
+  at?: string;
+  tz?: string;
 }
+
+/** The option that gave a spec field, for messages: `--active`, not `active.0`. */
+const FLAGS: Record<string, string> = { active: "--active", at: "--at", timeZone: "--tz" };
 
 /** The bad value for a message: quoted, escaped, and short even when the argument was 128 KiB. */
 export function quoted(raw: string, max = 40): string {
@@ -87,14 +94,18 @@ export function specFromArgs(
         ? null
         : integerArg("--max-runtime-minutes", flags.maxRuntimeMinutes, maxRuntimeMinutesSchema),
     ...(flags.runtime !== undefined ? { runtime: flags.runtime } : {}),
+    ...(flags.active !== undefined ? { active: splitWindows(flags.active) } : {}),
+    ...(flags.at !== undefined ? { at: splitTimes(flags.at) } : {}),
+    ...(flags.tz !== undefined ? { timeZone: flags.tz } : {}),
     paused: false,
   };
+  if (flags.tz !== undefined && flags.active === undefined && flags.at === undefined)
+    throw new InvalidInputError("Invalid --tz: it only applies with --active or --at");
   const parsed = commandSpecSchema.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidInputError(
-      `Invalid ${issue?.path.join(".") || "command"}: ${issue?.message ?? "invalid"}`,
-    );
+    const field = FLAGS[String(issue?.path[0])] ?? issue?.path.join(".");
+    throw new InvalidInputError(`Invalid ${field || "command"}: ${issue?.message ?? "invalid"}`);
   }
   const runtime = runtimeProblem(parsed.data);
   if (runtime) throw new InvalidInputError(`Invalid maxRuntimeMinutes: ${runtime}`);

@@ -135,6 +135,7 @@ export function statusTable(report: StatusReport): string {
     lines.splice(2, 0, cell(`Next: ${top.id} (${top.why.replace(/^next: /, "")}).`, 80).trimEnd());
   for (const r of report.rows) {
     lines.push(line(statusCells(r, now)));
+    if (r.state === "outside") lines.push(cell(`  └ ${r.why}`, 80).trimEnd());
     if (r.lease)
       for (const text of leaseLines(r.lease, r.runtime, now))
         lines.push(cell(`  └ ${text}`, 80).trimEnd());
@@ -167,6 +168,7 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       lastExitCode: r.lastExitCode ?? null,
       lastOutcome: r.lastOutcome ?? null,
       nextDueAt: r.state === "paused" ? null : iso(r.nextDueAt),
+      outsideUntil: iso(r.outsideUntil),
       latenessSeconds: r.latenessMs === undefined ? null : r.latenessMs / 1000,
       score: r.score === undefined || !Number.isFinite(r.score) ? null : r.score,
       idealIntervalSeconds: r.idealIntervalMs === undefined ? null : r.idealIntervalMs / 1000,

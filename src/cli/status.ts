@@ -3,6 +3,7 @@ import type { HeldBackItem } from "../lib/app/worklog/attempts.js";
 import type { Command, CommandType, RunOutcome, Runtime } from "../lib/core/command.js";
 import {
   commandShares,
+  isActive,
   isRunning,
   latenessMs,
   nextDueAt,
@@ -11,10 +12,11 @@ import {
   type SelectionOptions,
   score,
 } from "../lib/core/scheduler/select.js";
+import { localLabel, windowState } from "../lib/core/scheduler/windows.js";
 
 /** `ampa status`: every command in the order the scheduler would start them. */
 
-export type StatusState = "due" | "waiting" | "running" | "paused";
+export type StatusState = "due" | "waiting" | "outside" | "running" | "paused";
 
 export interface StatusRow {
   id: string;
@@ -29,12 +31,16 @@ export interface StatusRow {
   lastOutcome: RunOutcome | undefined;
   /** When the command next counts as due; `now` for one that never ran. */
   nextDueAt: number | undefined;
+  /** Outside its active windows: when the next one opens. */
+  outsideUntil: number | undefined;
+  /** The zone of its windows and `at` times (UTC when it has none). */
+  timeZone: string;
   /** now − (last start + interval); undefined when never run. */
   latenessMs: number | undefined;
   /** Selection score now (Infinity: never run); undefined while paused or running. */
   score: number | undefined;
   lease: LeaseStatus | undefined;
-  /** Its ideal interval under the rule (water-filling); undefined while paused. */
+  /** Its ideal interval under the rule (water-filling); undefined while paused or outside. */
   idealIntervalMs: number | undefined;
   /** Its ideal fraction of all starts; undefined while paused. */
   idealShare: number | undefined;
@@ -73,8 +79,9 @@ type Ideal = Map<string, { intervalMs: number; share: number }>;
 function ideals(
   commands: readonly Command[],
   opts: SelectionOptions,
+  now: number,
 ): { ideal: Ideal; load: StatusReport["load"] } {
-  const active = commands.filter((c) => !c.paused);
+  const active = commands.filter((c) => isActive(c, now));
   const capacityPerMs = 1 / Math.max(opts.globalMinIntervalMs, 1);
   const share = commandShares(active, opts.priorityWeight, capacityPerMs);
   const total = share.commands.reduce((n, e) => n + e.rate, 0);
@@ -90,6 +97,13 @@ function ideals(
       fits: share.fits,
     },
   };
+}
+
+/** "outside its window until Mon 09:00 Europe/London". */
+export function outsideLabel(until: number, timeZone: string): string {
+  return Number.isFinite(until)
+    ? `outside its window until ${localLabel(until, timeZone)}`
+    : "outside its window";
 }
 
 function why(state: StatusState, position: number, fits: boolean, first?: string): string {
@@ -136,10 +150,14 @@ function row(
 ): StatusRow {
   const lateness = latenessMs(c, now);
   const ideal = extra.ideal.get(c.id);
+  const window = windowState(c, now);
+  const outsideUntil = window.inside ? undefined : window.until;
+  const timeZone = c.timeZone ?? "UTC";
+  const next = nextDueAt(c, now, opts) ?? now;
   return {
     idealIntervalMs: ideal?.intervalMs,
     idealShare: ideal?.share,
-    why: extra.why,
+    why: state === "outside" ? outsideLabel(outsideUntil ?? Infinity, timeZone) : extra.why,
     id: c.id,
     type: c.type,
     runtime: commandRuntime(c),
@@ -150,8 +168,11 @@ function row(
     lastStartAt: c.lastStartAt,
     lastExitCode: c.lastExitCode,
     lastOutcome: c.lastOutcome,
-    nextDueAt: nextDueAt(c, opts) ?? now,
-    latenessMs: lateness ?? undefined,
+    nextDueAt: Number.isFinite(next) ? next : undefined,
+    outsideUntil:
+      outsideUntil !== undefined && Number.isFinite(outsideUntil) ? outsideUntil : undefined,
+    timeZone,
+    latenessMs: lateness !== null && Number.isFinite(lateness) ? lateness : undefined,
     score: state === "due" || state === "waiting" ? score(c, now, opts) : undefined,
     lease: leaseStatus(c, now, extra.defaultMaxRuntimeMinutes),
   };
@@ -159,7 +180,8 @@ function row(
 
 /**
  * Due commands in the scheduler's own order (`rankDue`), then those waiting by when they
- * fall due, then running ones by lease expiry, then paused ones. The LLM check is not
+ * fall due, then those outside their windows by when one opens, then running ones by
+ * lease expiry, then paused ones. The LLM check is not
  * made here: a due command that needs it may still be skipped by the tick.
  */
 export function statusReport(
@@ -171,7 +193,7 @@ export function statusReport(
   defaultMaxRuntimeMinutes?: number,
 ): StatusReport {
   const { candidates: due, fits } = rankDue(commands, now, opts, scheduler);
-  const { ideal, load } = ideals(commands, opts);
+  const { ideal, load } = ideals(commands, opts, now);
   const first = due[0]?.command.id;
   const as =
     (state: StatusState) =>
@@ -183,9 +205,16 @@ export function statusReport(
       });
   const dueIds = new Set(due.map((r) => r.command.id));
   const byId = (a: Command, b: Command) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const waiting = commands
-    .filter((c) => !c.paused && !isRunning(c, now) && !dueIds.has(c.id))
-    .sort((a, b) => (nextDueAt(a, opts) ?? now) - (nextDueAt(b, opts) ?? now) || byId(a, b));
+  const idle = commands.filter((c) => !c.paused && !isRunning(c, now) && !dueIds.has(c.id));
+  const waiting = idle
+    .filter((c) => isActive(c, now))
+    .sort(
+      (a, b) => (nextDueAt(a, now, opts) ?? now) - (nextDueAt(b, now, opts) ?? now) || byId(a, b),
+    );
+  const opensAt = (c: Command) => windowState(c, now).until;
+  const outside = idle
+    .filter((c) => !isActive(c, now))
+    .sort((a, b) => opensAt(a) - opensAt(b) || byId(a, b));
   const running = commands
     .filter((c) => !c.paused && isRunning(c, now))
     .sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0) || byId(a, b));
@@ -199,6 +228,7 @@ export function statusReport(
     rows: [
       ...due.map((r) => r.command).map(as("due")),
       ...waiting.map(as("waiting")),
+      ...outside.map(as("outside")),
       ...running.map(as("running")),
       ...paused.map(as("paused")),
     ],

@@ -32,6 +32,9 @@ export function specFlags(options: string[]): SpecFlags {
     "--type": "type",
     "--title": "title",
     "--runtime": "runtime",
+    "--active": "active",
+    "--at": "at",
+    "--tz": "tz",
   };
   const flags: SpecFlags = {};
   for (let i = 0; i < options.length; i++) {

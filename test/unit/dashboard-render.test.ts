@@ -90,6 +90,22 @@ describe("dashboard markup", () => {
     expect(page).toContain("&lt;target&gt;");
   });
 
+  it("says a command outside its window is, until when, and shows its calendar", () => {
+    const c = command("office", {
+      active: ["Mon-Fri 09:00-18:00"],
+      at: ["10:00"],
+      timeZone: "Europe/London",
+    });
+    const page = dashboardPage(snapshot([c], []), { token: "tok", nonce: "n", target: "t" });
+    expect(page).toContain(
+      '<span class="muted">outside its window until Wed 09:00 Europe/London</span>',
+    );
+    const facts = must(commandPage(snapshot([c], []), "office", { token: "tok", nonce: "n" }));
+    expect(facts).toContain("<code>Mon-Fri 09:00-18:00</code>");
+    expect(facts).toContain("<code>10:00</code>");
+    expect(facts).toContain("<code>Europe/London</code>");
+  });
+
   it("draws the same timeline for two reads in one minute, and a new one the next", () => {
     const c = command("a", { lastStartAt: T0 - HOUR });
     const runs = [seededRun("a", T0, HOUR)];

@@ -82,13 +82,13 @@ function ideal(commands: Command[]): Map<string, number> {
 describe("never faster than asked", () => {
   it("is not eligible before its due time minus the tolerance", () => {
     const c = command("ten", { frequencyMinutes: 10, lastStartAt: T0, dueAt: T0 + 10 * MINUTE });
-    expect(eligibleAt(c, opts)).toBe(T0 + 10 * MINUTE - 30_000);
+    expect(eligibleAt(c, opts, T0)).toBe(T0 + 10 * MINUTE - 30_000);
   });
 
   it("never starts twice within half its interval, even with a due time in the past", () => {
     // An import or a hand edit left the anchor an hour behind the last start.
     const c = command("ten", { frequencyMinutes: 10, lastStartAt: T0, dueAt: T0 - 60 * MINUTE });
-    expect(eligibleAt(c, opts)).toBe(T0 + 5 * MINUTE);
+    expect(eligibleAt(c, opts, T0)).toBe(T0 + 5 * MINUTE);
     expect(decide([c], T0 + 4 * MINUTE, {}, opts).kind).toBe("idle");
   });
 });
@@ -132,7 +132,7 @@ describe("on time when it fits", () => {
     ],
   ])("keeps every mean within 1 %% of desired over 8 hours: %s", (_name, specs) => {
     const commands = workload(specs);
-    expect(load(commands, opts).fits).toBe(true);
+    expect(load(commands, opts, T0).fits).toBe(true);
     const { starts } = run(commands, 8 * 60);
     for (const c of commands) {
       const g = gaps(starts.get(c.id) ?? []);
@@ -182,7 +182,7 @@ describe("weighted max-min fair when it does not fit", () => {
     "gives every command its water-filling interval within 3 %% over 16 hours: %s",
     (_name, specs) => {
       const commands = workload(specs);
-      expect(load(commands, opts).fits).toBe(false);
+      expect(load(commands, opts, T0).fits).toBe(false);
       const { starts } = run(commands, 16 * 60);
       const ideals = ideal(commands);
       for (const c of commands) {
@@ -213,7 +213,7 @@ describe("weighted max-min fair when it does not fit", () => {
       [5, 0],
     ]);
     // λ (1 + 1/2 + 1/5) = 1 start a minute: λ = 1 / 1.7.
-    expect(load(commands, opts).virtualRate).toBeCloseTo(1 / 1.7, 10);
+    expect(load(commands, opts, T0).virtualRate).toBeCloseTo(1 / 1.7, 10);
     expect(
       currentVirtualTime({ virtualTime: 5, virtualTimeAt: T0 }, T0 + 1700, 1 / 1.7),
     ).toBeCloseTo(1005, 6);

@@ -4,7 +4,7 @@ import { statusCells, statusJson, statusTable } from "../../src/cli/status-text.
 import type { SelectionOptions } from "../../src/lib/core/scheduler/select.js";
 import { heldBack } from "../../src/lib/app/worklog/attempts.js";
 import type { DispatchRecord } from "../../src/lib/core/ports.js";
-import { command, dispatchRecord, MINUTE, T0 } from "../support/commands.js";
+import { command, dispatchRecord, MINUTE, must, T0 } from "../support/commands.js";
 
 const opts: SelectionOptions = {
   priorityWeight: 0.1,
@@ -240,5 +240,49 @@ describe("ampa status: work items delegation holds back", () => {
         retryAt: new Date(T0 + 60 * MINUTE).toISOString(),
       },
     ]);
+  });
+});
+
+describe("ampa status: a command outside its window", () => {
+  // T0 is Tuesday 29 February 2028, 23:59:59 UTC (GMT in London).
+  const office = command("office", {
+    frequencyMinutes: 30,
+    lastStartAt: T0 - 6 * 60 * MINUTE,
+    active: ["Mon-Fri 09:00-18:00"],
+    timeZone: "Europe/London",
+  });
+  const report = statusReport(
+    [office, command("waiting-one", { frequencyMinutes: 10, lastStartAt: T0 - 4 * MINUTE })],
+    T0,
+    opts,
+    undefined,
+  );
+  const row = must(report.rows.find((r) => r.id === "office"));
+
+  it("says it is outside its window until the next one opens, after the waiting ones", () => {
+    expect(report.rows.map((r) => [r.id, r.state])).toEqual([
+      ["waiting-one", "waiting"],
+      ["office", "outside"],
+    ]);
+    expect(row).toMatchObject({
+      why: "outside its window until Wed 09:00 Europe/London",
+      outsideUntil: Date.parse("2028-03-01T09:00:00Z"),
+      nextDueAt: Date.parse("2028-03-01T09:00:00Z"),
+      idealShare: undefined,
+    });
+    const lines = statusTable(report).split("\n");
+    expect(lines).toContain("  └ outside its window until Wed 09:00 Europe/London");
+    expect(lines.every((line) => line.length <= 80)).toBe(true);
+    expect(statusCells(row, T0)[4]).toBe("outside");
+  });
+
+  it("gives scripts the time it opens", () => {
+    const json = statusJson(report).commands as Record<string, unknown>[];
+    expect(json.find((c) => c.id === "office")).toMatchObject({
+      state: "outside",
+      outsideUntil: "2028-03-01T09:00:00.000Z",
+      why: "outside its window until Wed 09:00 Europe/London",
+    });
+    expect(json.find((c) => c.id === "waiting-one")).toMatchObject({ outsideUntil: null });
   });
 });

@@ -34,6 +34,12 @@ function specCommand(program: Program, name: "add" | "update", description: stri
       ).choices(["function", "task"]),
     )
     .option("--title <title>", "human-facing title")
+    .option(
+      "--active <windows>",
+      'when it may run, e.g. "Mon-Fri 09:00-18:00; Sat 22:00-02:00" (default: always)',
+    )
+    .option("--at <times>", 'start at these local times each day, e.g. "09:00,23:00"')
+    .option("--tz <zone>", "IANA time zone of --active and --at (default: UTC)")
     .option(...JSON_FLAG)
     .action(
       async (

@@ -58,7 +58,11 @@ function commandRow(row: StatusRow, snapshot: Snapshot, token: string, share: nu
   const { now } = snapshot;
   const command = snapshot.commands.get(row.id);
   const late = latenessLabel(row);
-  const nextDue = nextDueLabel(row, now);
+  // Outside its windows, when it opens again is what matters, on the command's own clock.
+  const nextDue =
+    row.state === "outside"
+      ? markup`<span class="muted">${row.why}</span>`
+      : markup`${nextDueLabel(row, now)}`;
   const toggle = row.paused
     ? actionForm(token, "resume", "Resume", `Resume ${row.id}?`, row.id)
     : actionForm(token, "pause", "Pause", `Pause ${row.id}?`, row.id);

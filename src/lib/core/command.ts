@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { activeSchema, atSchema, calendarProblem, timeZoneSchema } from "./scheduler/windows.js";
 
 /**
  * A command type's name. Which types exist, and everything about each, is app's
@@ -112,6 +113,12 @@ export const commandSpecFields = z.strictObject({
     .nullable(),
   /** Absent: the type's default (app/commands/registry.ts: commandRuntime). */
   runtime: z.enum(RUNTIMES).optional(),
+  /** When it may run (core/scheduler/windows.ts); absent: always. */
+  active: activeSchema.optional(),
+  /** Local times it starts at each day, instead of every `frequencyMinutes`. */
+  at: atSchema.optional(),
+  /** The IANA zone of `active` and `at`; absent: UTC. */
+  timeZone: timeZoneSchema.optional(),
   paused: z.boolean(),
 });
 
@@ -119,7 +126,10 @@ export const commandSpecFields = z.strictObject({
  * A spec's fields. Whether its max runtime suits its runtime depends on its type's default
  * runtime: app checks that (app/commands/registry.ts: runtimeProblem).
  */
-export const commandSpecSchema = commandSpecFields;
+export const commandSpecSchema = commandSpecFields.superRefine((spec, ctx) => {
+  const problem = calendarProblem(spec);
+  if (problem) ctx.addIssue({ code: "custom", path: ["at"], message: problem });
+});
 export type CommandSpec = z.infer<typeof commandSpecFields>;
 
 export const RUN_OUTCOMES = ["success", "failure", "timeout", "abandoned", "error"] as const;

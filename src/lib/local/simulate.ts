@@ -10,6 +10,7 @@ import { selectionOptions } from "../app/tick.js";
 import { type Harness, withHarness } from "./harness.js";
 import { type CommandStats, commandStats } from "./simulation-stats.js";
 import {
+  closedWindowsMs,
   normalizeWorkload,
   unavailableWindowsMs,
   type Windows,
@@ -185,7 +186,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
           ideal.idealMs.get(spec.id) ?? spec.frequencyMinutes * 60_000,
           starts.get(spec.id) ?? [],
           { totalStarts, durationMs: opts.durationMs },
-          unavailableWindowsMs(w, llmDown),
+          unavailableWindowsMs(w, llmDown, closedWindowsMs(w, startAt, opts.durationMs)),
         );
       }),
       end: {

@@ -7,6 +7,13 @@ import {
 } from "../core/command.js";
 import { commandTypes, DEFAULT_COMMAND_TYPE, isCommandType } from "../app/commands/registry.js";
 import { InvalidInputError } from "../core/errors.js";
+import {
+  activeSchema,
+  atSchema,
+  calendarOf,
+  calendarProblem,
+  timeZoneSchema,
+} from "../core/scheduler/windows.js";
 import { issueLines } from "../core/issues.js";
 
 /**
@@ -65,6 +72,10 @@ const workloadCommandSchema = z.strictObject({
   paused: windowsSchema.optional(),
   /** How long each run takes on the simulated clock; instant when absent. */
   run_seconds: seconds("run_seconds").optional(),
+  /** Active windows, daily start times and their zone, as `ampa add --active --at --tz`. */
+  active: activeSchema.optional(),
+  at: atSchema.optional(),
+  time_zone: timeZoneSchema.optional(),
 });
 export type WorkloadCommand = z.infer<typeof workloadCommandSchema>;
 
@@ -78,6 +89,8 @@ export const workloadSchema = z
       if (seen.has(c.id))
         ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate id ${c.id}` });
       seen.add(c.id);
+      const calendar = calendarProblem({ ...c, timeZone: c.time_zone });
+      if (calendar) ctx.addIssue({ code: "custom", path: [i, "at"], message: calendar });
       const added = c.added_at_seconds ?? 0;
       const early = (c.paused ?? []).findIndex(([from]) => from < added);
       if (early >= 0)
@@ -148,25 +161,56 @@ export function workloadSpecs(workload: Workload): CommandSpec[] {
     requiresLlm: w.requires_llm ?? false,
     metadata: {},
     maxRuntimeMinutes: null,
+    ...(w.active === undefined ? {} : { active: w.active }),
+    ...(w.at === undefined ? {} : { at: w.at }),
+    ...(w.time_zone === undefined ? {} : { timeZone: w.time_zone }),
     paused: false,
   }));
 }
 
 /**
- * The windows (ms from the first tick) in which a command could not start: before it was
- * added, while paused, and while the LLM was down if it needs one. Sorted, merged.
+ * The spans (ms from the first tick, which is at `startAt`) in `[0, durationMs)` that the
+ * command spends outside its active windows.
  */
-export function unavailableWindowsMs(command: WorkloadCommand, llmDown: Windows): Windows {
+export function closedWindowsMs(
+  command: WorkloadCommand,
+  startAt: number,
+  durationMs: number,
+): Windows {
+  const calendar = calendarOf({ ...command, timeZone: command.time_zone });
+  if (!calendar?.hasWindows) return [];
+  const closed: [number, number][] = [];
+  for (let t = startAt; t < startAt + durationMs;) {
+    const state = calendar.windowState(t);
+    const until = Math.min(state.until, startAt + durationMs);
+    if (!state.inside) closed.push([t - startAt, until - startAt]);
+    t = until;
+  }
+  return closed;
+}
+
+/**
+ * The windows (ms from the first tick) in which a command could not start: before it was
+ * added, while paused, while the LLM was down if it needs one, and `closedMs` (outside its
+ * active windows). Sorted, merged.
+ */
+export function unavailableWindowsMs(
+  command: WorkloadCommand,
+  llmDown: Windows,
+  closedMs: Windows = [],
+): Windows {
   const raw: [number, number][] = [];
   const added = command.added_at_seconds ?? 0;
   if (added > 0) raw.push([0, added]);
   raw.push(...(command.paused ?? []));
   if (command.requires_llm) raw.push(...llmDown);
+  const ms: [number, number][] = raw.map(([from, to]) => [from * 1000, to * 1000]);
+  ms.push(...closedMs.map(([from, to]): [number, number] => [from, to]));
   const merged: [number, number][] = [];
-  for (const [from, to] of raw.sort((a, b) => a[0] - b[0])) {
+  for (const [from, to] of ms.sort((a, b) => a[0] - b[0])) {
     const last = merged[merged.length - 1];
     if (last && from <= last[1]) last[1] = Math.max(last[1], to);
     else merged.push([from, to]);
   }
-  return merged.map(([from, to]) => [from * 1000, to * 1000]);
+  return merged;
 }

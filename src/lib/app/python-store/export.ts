@@ -68,6 +68,9 @@ export function spec(c: Command): Record<string, unknown> {
     ...(c.paused ? { paused: true } : {}),
     // Only where an import would not infer it, so an imported file exports unchanged.
     ...(c.runtime && c.runtime !== importedRuntime(c) ? { runtime: c.runtime } : {}),
+    ...(c.active ? { active: c.active } : {}),
+    ...(c.at ? { at: c.at } : {}),
+    ...(c.timeZone ? { time_zone: c.timeZone } : {}),
   };
 }
 

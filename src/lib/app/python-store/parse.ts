@@ -210,6 +210,9 @@ function commandSpec(id: string, py: PythonSpec): ParsedCommand["spec"] {
     requiresLlm: py.requires_llm ?? false,
     metadata: py.metadata ?? {},
     maxRuntimeMinutes: py.max_runtime_minutes ?? null,
+    ...(py.active === undefined ? {} : { active: py.active }),
+    ...(py.at === undefined ? {} : { at: py.at }),
+    ...(py.time_zone === undefined ? {} : { timeZone: py.time_zone }),
   };
 }
 

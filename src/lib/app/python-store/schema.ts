@@ -6,15 +6,22 @@ import {
   prioritySchema,
   RUN_OUTCOMES,
 } from "../../core/command.js";
+import {
+  activeSchema,
+  atSchema,
+  calendarProblem,
+  timeZoneSchema,
+} from "../../core/scheduler/windows.js";
 import { parsePythonTime, TIME_MESSAGE } from "./time.js";
 
 /**
  * The Python daemon's JSON store file (see "The Python store format" in ARCHITECTURE.md)
  * as zod schemas, with the messages an import lists for each problem.
  *
- * Two optional fields beyond the Python format, written by `ampa export` and ignored by
- * the Python daemon: `paused` on a command (only when true) and `outcome` on a history
- * entry (only when the exit code does not say it: abandoned, timeout, error).
+ * Optional fields beyond the Python format, written by `ampa export` and ignored by the
+ * Python daemon: `paused` on a command (only when true), its `runtime`, `active`, `at`
+ * and `time_zone` (only when set), and `outcome` on a history entry (only when the exit
+ * code does not say it: abandoned, timeout, error).
  */
 
 const positiveInt = (max: number) =>
@@ -68,6 +75,10 @@ export const specShape = {
   paused: z.boolean({ error: "must be true or false" }).optional(),
   /** Ours, not the daemon's: where runs execute (absent: the type's default). */
   runtime: z.enum(RUNTIMES, { error: `must be one of ${RUNTIMES.join(", ")}` }).optional(),
+  /** Ours: active windows, daily start times and their zone (core/scheduler/windows.ts). */
+  active: activeSchema.optional(),
+  at: atSchema.optional(),
+  time_zone: timeZoneSchema.optional(),
 };
 
 /** One entry of a command's `run_history`. */
@@ -106,9 +117,14 @@ export const stateShape = {
 
 /** The whole file. */
 export const rootShape = {
-  commands: z.record(z.string(), z.looseObject(specShape, { error: "must be an object" }), {
-    error: "must be an object mapping each command id to its definition",
-  }),
+  commands: z.record(
+    z.string(),
+    z.looseObject(specShape, { error: "must be an object" }).superRefine((spec, ctx) => {
+      const problem = calendarProblem({ ...spec, timeZone: spec.time_zone });
+      if (problem) ctx.addIssue({ code: "custom", path: ["at"], message: problem });
+    }),
+    { error: "must be an object mapping each command id to its definition" },
+  ),
   state: z
     .record(z.string(), z.looseObject(stateShape, { error: "must be an object" }), {
       error: "must be an object mapping command ids to their state",

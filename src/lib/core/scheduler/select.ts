@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import type { ScheduledCommand } from "../scheduled-command.js";
 import { type FairShare, fairShare, fairShareWeight } from "./fair-share.js";
+import { calendarOf, windowState } from "./windows.js";
 
 /**
  * The scheduling rule, pure: data and a time in, data out. No I/O, no clock reads.
@@ -29,6 +30,12 @@ import { type FairShare, fairShare, fairShareWeight } from "./fair-share.js";
  *   behind it: a command that was away (added, resumed, LLM back) or could not use its
  *   share joins at the current fair position, with no credit saved while it could not
  *   run, and a command that keeps waiting keeps its place.
+ * - **Windows** (windows.ts): outside its active windows a command is treated as paused:
+ *   not eligible, not part of the load, owed nothing. When a window opens it is due at
+ *   once if its anchor passed meanwhile, and the catch-up cap above keeps that to one start.
+ * - **`at` times** replace the interval: the command is due at each occurrence, never
+ *   early, and owes it until halfway to the next occurrence; a later tick skips it. It is
+ *   worked out from the last start each time, so editing the times needs no anchor.
  */
 export interface SelectionOptions {
   priorityWeight: number;
@@ -47,6 +54,8 @@ export interface SchedulerState {
 
 export interface RankedCommand<C extends ScheduledCommand = Command> {
   command: C;
+  /** Its due time when ranked (dueAt); null when it never ran. */
+  dueAt: number | null;
   /** The virtual finish a start now would give it; smaller goes first. */
   virtualFinish: number;
   /** now − due time; null when it never ran (due at once). */
@@ -106,27 +115,45 @@ export function isRunning(command: ScheduledCommand, now: number): boolean {
   return command.leaseRunId !== undefined && (command.leaseExpiresAt ?? 0) >= now;
 }
 
+/** Neither paused nor outside its windows: it counts in the load and may fall due. */
+export function isActive(command: ScheduledCommand, now: number): boolean {
+  return !command.paused && windowState(command, now).inside;
+}
+
+const hasAt = (command: ScheduledCommand) => command.at !== undefined && command.at.length > 0;
+
 /**
- * The command's due time: its anchor, else one interval after its last start (a command
- * imported or written before anchors existed), else null: it never ran and is due now.
+ * The command's due time at `now`: its `at` occurrence owed, else its anchor, else one
+ * interval after its last start (a command imported or written before anchors existed),
+ * else null: it never ran and is due now.
  */
-export function dueAt(command: ScheduledCommand): number | null {
+export function dueAt(command: ScheduledCommand, now: number): number | null {
+  if (hasAt(command)) {
+    // Owed since its last start, else since it was added (an import has neither: from now).
+    const since = command.lastStartAt ?? command.createdAt ?? now - 1;
+    return calendarOf(command)?.owedAt(since, now) ?? Number.POSITIVE_INFINITY;
+  }
   if (command.dueAt !== undefined) return command.dueAt;
   return command.lastStartAt === undefined ? null : command.lastStartAt + intervalMs(command);
 }
 
 export function latenessMs(command: ScheduledCommand, now: number): number | null {
-  const due = dueAt(command);
+  const due = dueAt(command, now);
   return due === null ? null : now - due;
 }
 
-/** The earliest time the command may start: due (with the tolerance), and not within half its interval. */
+/**
+ * The earliest time the command may start, windows aside: due (with the tolerance), and
+ * not within half its interval; an `at` command at its occurrence, never early.
+ */
 export function eligibleAt(
   command: ScheduledCommand,
   opts: Pick<SelectionOptions, "dueToleranceMs">,
+  now: number,
 ): number | null {
-  const due = dueAt(command);
+  const due = dueAt(command, now);
   if (due === null) return null; // Never ran: due now.
+  if (hasAt(command)) return due;
   const halfAfterLast =
     command.lastStartAt === undefined
       ? Number.NEGATIVE_INFINITY
@@ -134,11 +161,26 @@ export function eligibleAt(
   return Math.max(due - opts.dueToleranceMs, halfAfterLast);
 }
 
-/** The earliest time the command counts as due; null when it never ran (due now). */
-export const nextDueAt = eligibleAt;
+/**
+ * The earliest time from `now` on at which the command counts as due, inside a window;
+ * at or before `now` when due now, null when it never ran (due now, when inside a window).
+ */
+export function nextDueAt(
+  command: ScheduledCommand,
+  now: number,
+  opts: Pick<SelectionOptions, "dueToleranceMs">,
+): number | null {
+  const at = eligibleAt(command, opts, now);
+  const state = windowState(command, Math.max(at ?? now, now));
+  if (state.inside) return at;
+  // Due when a window opens (an `at` command: at its occurrence owed from then).
+  const opens = state.until;
+  return Math.max(eligibleAt(command, opts, opens) ?? opens, opens);
+}
 
 export function isDue(command: ScheduledCommand, now: number, opts: SelectionOptions): boolean {
-  const at = eligibleAt(command, opts);
+  if (!windowState(command, now).inside) return false;
+  const at = eligibleAt(command, opts, now);
   return at === null || now >= at;
 }
 
@@ -175,8 +217,9 @@ export interface Load {
 export function load(
   commands: readonly ScheduledCommand[],
   opts: Pick<SelectionOptions, "priorityWeight" | "globalMinIntervalMs">,
+  now: number,
 ): Load {
-  const active = commands.filter((c) => !c.paused);
+  const active = commands.filter((c) => isActive(c, now));
   if (active.length === 0 || opts.globalMinIntervalMs <= 0) return { fits: true, virtualRate: 1 };
   const share = commandShares(active, opts.priorityWeight, 1 / opts.globalMinIntervalMs);
   if (share.lambda !== null) return { fits: false, virtualRate: share.lambda };
@@ -202,7 +245,8 @@ export function score(command: ScheduledCommand, now: number, opts: SelectionOpt
 
 /**
  * The state a start at `now` leaves: the due time moved on by one interval (at most half
- * an interval caught up), the virtual finish moved on by one stride.
+ * an interval caught up; an `at` command: its next occurrence, which the rule works out
+ * again from the start), the virtual finish moved on by one stride.
  */
 export function stateAfterStart(
   command: ScheduledCommand,
@@ -211,8 +255,12 @@ export function stateAfterStart(
   priorityWeight: number,
 ): StartState {
   const interval = intervalMs(command);
-  const due = dueAt(command) ?? now;
-  const dueNext = now - due <= interval / 2 ? due + interval : now + interval;
+  const due = dueAt(command, now) ?? now;
+  const dueNext = hasAt(command)
+    ? (calendarOf(command)?.atAfter(now) ?? now + interval)
+    : now - due <= interval / 2
+      ? due + interval
+      : now + interval;
   return {
     dueAt: dueNext,
     virtualFinish: nextVirtualFinish(command, virtualTime, priorityWeight),
@@ -232,9 +280,7 @@ export function compareRanked<C extends ScheduledCommand>(
   fits = false,
 ): number {
   // Never-run commands are due at once; Infinity − Infinity would be NaN, not a tie.
-  const byDue = Math.sign(
-    (dueAt(a.command) ?? -Number.MAX_VALUE) - (dueAt(b.command) ?? -Number.MAX_VALUE),
-  );
+  const byDue = Math.sign((a.dueAt ?? -Number.MAX_VALUE) - (b.dueAt ?? -Number.MAX_VALUE));
   const byFinish = Math.sign(a.virtualFinish - b.virtualFinish);
   const first = fits ? byDue : byFinish;
   if (first !== 0) return first;
@@ -252,13 +298,14 @@ function ranked<C extends ScheduledCommand>(
 ): RankedCommand<C> {
   return {
     command,
+    dueAt: dueAt(command, now),
     virtualFinish: nextVirtualFinish(command, virtualTime, opts.priorityWeight),
     latenessMs: latenessMs(command, now),
     score: score(command, now, opts),
   };
 }
 
-/** Every command that could start now. Paused and running commands are skipped. */
+/** Every command that could start now. Paused, running and outside-window ones are skipped. */
 export function eligibleCommands<C extends ScheduledCommand>(
   commands: readonly C[],
   now: number,
@@ -274,7 +321,7 @@ export function rankDue<C extends ScheduledCommand>(
   opts: SelectionOptions,
   scheduler: SchedulerState = {},
 ): { candidates: RankedCommand<C>[]; virtualTime: number; fits: boolean } {
-  const { fits, virtualRate } = load(commands, opts);
+  const { fits, virtualRate } = load(commands, opts, now);
   const virtualTime = currentVirtualTime(scheduler, now, virtualRate);
   const candidates = eligibleCommands(commands, now, opts)
     .map((c) => ranked(c, now, virtualTime, opts))
@@ -298,8 +345,8 @@ export function decide<C extends ScheduledCommand>(
   let nextDue: number | null = null;
   for (const c of commands) {
     if (c.paused || isRunning(c, now)) continue;
-    const at = nextDueAt(c, opts);
-    if (at !== null && (nextDue === null || at < nextDue)) nextDue = at;
+    const at = nextDueAt(c, now, opts);
+    if (at !== null && Number.isFinite(at) && (nextDue === null || at < nextDue)) nextDue = at;
   }
   return {
     kind: "idle",
