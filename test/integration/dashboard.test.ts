@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import {
+  HOUR,
   openEvents,
   type RunningDashboard,
   seedDashboardStore,
@@ -13,7 +14,7 @@ import {
   statusWithHost,
 } from "../support/dashboard.js";
 import { runCli } from "../support/cli.js";
-import { spec } from "../support/commands.js";
+import { dispatchRecord, spec } from "../support/commands.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 import { waitFor } from "../support/wait.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
@@ -108,16 +109,25 @@ describe("ampa dashboard", () => {
   });
 
   it("serves the sections as JSON for the page's refresh", async () => {
+    // An item delegation escalated, on record in the same store: the held-back section.
+    const now = Date.now();
+    const record = dispatchRecord({ workItemId: "SA-ESC", runId: "r-esc", dispatchedAt: now });
+    expect(await t.store.claimDispatch(record, now - HOUR)).toBe(true);
+    const escalation = { at: now, updatedAt: "2026-01-01T00:00:00.000Z" };
+    const judged = { outcome: "unmoved", judgedAt: now, escalation } as const;
+    expect(await t.store.judgeDispatch("SA-ESC", "r-esc", judged)).toBe(true);
     const res = await fetch(`${dashboard.origin}/api/snapshot?token=${dashboard.token}`);
     expect(res.headers.get("content-type")).toBe("application/json");
     const body = (await res.json()) as { now: number; sections: Record<string, string> };
     expect(Object.keys(body.sections).sort()).toEqual([
       "commands",
       "deadletters",
+      "heldback",
       "summary",
       "timeline",
     ]);
     expect(body.sections.commands).toContain('data-command="alpha"');
+    expect(body.sections.heldback).toMatch(/<td>SA-ESC<\/td><td>intake<\/td>.*escalated/);
   });
 
   it("sends back only the sections whose version the page does not show", async () => {

@@ -106,6 +106,43 @@ describe("dashboard markup", () => {
     expect(facts).toContain("<code>Europe/London</code>");
   });
 
+  it("lists the work items delegation holds back: escalated, and waiting out a backoff", () => {
+    const snap = snapshot([command("a")], []);
+    snap.report.heldBack = [
+      {
+        workItemId: "SA-1",
+        action: "implement",
+        stage: "plan_complete",
+        attempts: 3,
+        runs: ["r1", "r2", "r3"],
+        state: "escalated",
+        at: T0 - 2 * HOUR,
+      },
+      {
+        workItemId: "SA-<b>2",
+        action: "plan",
+        stage: "intake_complete",
+        attempts: 1,
+        runs: ["r9"],
+        state: "backoff",
+        at: T0 + 30 * 60_000,
+      },
+    ];
+    const page = dashboardPage(snap, { token: "tok", nonce: "n", target: "t" });
+    const table = page.slice(page.indexOf('<table id="held-back">'));
+    expect(table).toContain(
+      '<td>SA-1</td><td>implement</td><td>plan_complete</td><td class="num">3</td><td>escalated 2h ago: waits for a person to change the item</td><td>r1, r2, r3</td>',
+    );
+    expect(table).toContain("<td>SA-&lt;b&gt;2</td>");
+    expect(table).toContain("<td>next try in 30m</td>");
+    const none = dashboardPage(snapshot([command("a")], []), {
+      token: "t",
+      nonce: "n",
+      target: "t",
+    });
+    expect(none).toContain('<div id="heldback"><p>No work items held back.</p></div>');
+  });
+
   it("draws the same timeline for two reads in one minute, and a new one the next", () => {
     const c = command("a", { lastStartAt: T0 - HOUR });
     const runs = [seededRun("a", T0, HOUR)];

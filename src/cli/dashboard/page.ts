@@ -3,7 +3,7 @@ import { relative } from "../format.js";
 import { shortDuration } from "../status-text.js";
 import { markup, type Html, rawHtml } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
-import { commandsTable, deadLettersSection } from "./tables.js";
+import { commandsTable, deadLettersSection, heldBackSection } from "./tables.js";
 import { TIMELINE_SPAN_MS, timelineSvg, WEEK_MS } from "./timeline.js";
 
 /** The dashboard page, server-rendered; a small script swaps in fresh sections. */
@@ -162,6 +162,7 @@ export function sections(snapshot: Snapshot, token: string, week = false): Recor
     commands: commandsTable(snapshot, token).text,
     timeline: timelineSvg(snapshot, week ? WEEK_MS : TIMELINE_SPAN_MS).text,
     deadletters: deadLettersSection(snapshot, token).text,
+    heldback: heldBackSection(snapshot).text,
   };
 }
 
@@ -215,6 +216,8 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
           ><span class="muted">▮ global slot (a scheduled start)</span>
         </p>
         <div id="timeline">${rawHtml(s.timeline ?? "")}</div>
+        <h2>Work items held back by delegation</h2>
+        <div id="heldback">${rawHtml(s.heldback ?? "")}</div>
         <h2>Dead letters</h2>
         <div id="deadletters">${rawHtml(s.deadletters ?? "")}</div>
         <script nonce="${opts.nonce}">

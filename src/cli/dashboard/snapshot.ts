@@ -1,6 +1,7 @@
 import type { Command, RunRecord } from "../../lib/core/command.js";
 import type { CorruptItem, DeadLetter } from "../../lib/core/ports.js";
 import { type SelectionSettings, selectionOptions } from "../../lib/app/tick.js";
+import { heldBack } from "../../lib/app/worklog/attempts.js";
 import type { Config } from "../../lib/core/config.js";
 import type { App } from "../../lib/runtime/app.js";
 import { statusReport, type StatusReport } from "../status.js";
@@ -82,10 +83,11 @@ export class SnapshotReader {
 
   async read(): Promise<Snapshot> {
     const { store, config } = this.app;
-    const [{ commands, corrupt }, scheduler, deadLetters] = await Promise.all([
+    const [{ commands, corrupt }, scheduler, deadLetters, dispatches] = await Promise.all([
       store.listCommands(),
       store.getSchedulerState(),
       store.listDeadLetters(),
+      store.listDispatches(),
     ]);
     await this.refreshRuns(commands);
     const now = this.clock();
@@ -97,6 +99,7 @@ export class SnapshotReader {
       scheduler,
       config.defaultMaxRuntimeMinutes,
     );
+    report.heldBack = heldBack(dispatches, now);
     const runs = new Map(commands.map((c) => [c.id, this.runCache.get(c.id)?.runs ?? []]));
     return {
       now,

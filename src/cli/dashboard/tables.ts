@@ -1,12 +1,12 @@
 import type { RunRecord } from "../../lib/core/command.js";
 import { relative } from "../format.js";
 import type { StatusRow } from "../status.js";
-import { every, latenessLabel, nextDueLabel } from "../status-text.js";
+import { every, latenessLabel, nextDueLabel, shortDuration } from "../status-text.js";
 import { markup, type Html } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
 import { firstLine, OUTCOME_CLASS, TIMELINE_SPAN_MS } from "./timeline.js";
 
-/** The commands table and the dead letters, with their action forms. */
+/** The commands table, the dead letters (with their action forms) and the held-back items. */
 
 /** A POST form for one action; the page script asks `confirm` before it is sent. */
 export function actionForm(
@@ -88,4 +88,19 @@ export function deadLettersSection(snapshot: Snapshot, token: string): Html {
       markup`<tr><td>${new Date(l.createdAt).toISOString()}</td><td>${l.kind}</td><td>${firstLine(l.content, 80)}</td><td>${l.reason}</td><td class="num">${l.attempts}</td></tr>`,
   );
   return markup`<table id="dead-letters"><thead><tr><th scope="col">created</th><th scope="col">kind</th><th scope="col">message</th><th scope="col">reason</th><th scope="col">attempts</th></tr></thead><tbody>${rows} </tbody></table>${actionForm(token, "redrive", `Redrive ${letters.length}`, `Resend all ${letters.length} dead letters to Discord?`)}`;
+}
+
+/** Work items delegation holds back (escalated, or waiting out a backoff): status's list. */
+export function heldBackSection(snapshot: Snapshot): Html {
+  const held = snapshot.report.heldBack ?? [];
+  if (held.length === 0) return markup`<p>No work items held back.</p>`;
+  const now = snapshot.now;
+  const rows = held.map((h) => {
+    const when =
+      h.state === "escalated"
+        ? `escalated ${shortDuration(now - h.at)} ago: waits for a person to change the item`
+        : `next try in ${shortDuration(h.at - now)}`;
+    return markup`<tr class="held-${h.state}"><td>${h.workItemId}</td><td>${h.action}</td><td>${h.stage}</td><td class="num">${h.attempts}</td><td>${when}</td><td>${h.runs.join(", ")}</td></tr>`;
+  });
+  return markup`<table id="held-back"><thead><tr><th scope="col">work item</th><th scope="col">action</th><th scope="col">stage</th><th scope="col" title="dispatches that did not move the item">tries</th><th scope="col">state</th><th scope="col">runs</th></tr></thead><tbody>${rows} </tbody></table>`;
 }
