@@ -10,6 +10,7 @@ import { registerHeartbeat } from "./commands/heartbeat.js";
 import { registerImport } from "./commands/import.js";
 import { registerInbox } from "./commands/inbox.js";
 import { registerList } from "./commands/list.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerPause, registerResume } from "./commands/pause.js";
 import { registerRemove } from "./commands/remove.js";
 import { registerRunOnce } from "./commands/run-once.js";
@@ -31,6 +32,7 @@ const REGISTRARS: readonly ((program: Program) => void)[] = [
   registerPause,
   registerResume,
   registerRunOnce,
+  registerLogs,
   registerHeartbeat,
   registerDelegation,
   registerDeadletters,

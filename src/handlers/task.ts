@@ -25,6 +25,9 @@ const result = await runTaskWorker({
   worker: await workerName(env.ecsMetadataUri),
   stop: stop.signal,
   agent: agentSetting(),
+  liveOutput: env.liveOutputFile
+    ? { file: env.liveOutputFile }
+    : { stdout: (text) => process.stdout.write(text) },
 });
 app.dynamo.destroy();
 process.exit(result.code);

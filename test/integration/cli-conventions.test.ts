@@ -60,6 +60,7 @@ describe("the CLI's definition", () => {
       "pause",
       "resume",
       "run-once",
+      "logs",
       "heartbeat",
       "delegation",
       "deadletters list",
@@ -226,6 +227,8 @@ describe("--json on every verb", () => {
         outcome: "success",
         output: expect.stringMatching(/^json\n?$/),
       });
+      // One JSON line per line of output: here the run's one line.
+      expect(await json(["logs", "j1"])).toMatchObject({ commandId: "j1", line: "json" });
       expect(await json(["list"])).toMatchObject([{ id: "j1", lastExitCode: 0 }]);
       expect(await json(["status"])).toMatchObject({ commands: [{ id: "j1" }] });
       expect(await json(["deadletters", "list"])).toMatchObject([{ kind: "command" }]);

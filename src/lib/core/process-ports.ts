@@ -21,6 +21,8 @@ export interface ShellOptions extends AsUser {
   killGraceMs?: number;
   /** Kills the process group when it aborts (the run lost its lease). */
   signal?: AbortSignal;
+  /** Each chunk of output (stdout and stderr) as it arrives: the run's live output. */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 /** Runs an operator-defined shell command line in its own process group; never throws. */
@@ -47,6 +49,8 @@ export interface ToolOptions extends AsUser {
   path?: string;
   /** Kills the program's process group when it aborts (the run lost its lease). */
   signal?: AbortSignal;
+  /** Each chunk of output (stdout and stderr) as it arrives: the run's live output. */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 /** Runs an external tool and returns its result; never throws. */

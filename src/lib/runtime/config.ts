@@ -56,6 +56,8 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_BENCH_CLI",
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
+  // A local task run's live output file, set by its dispatcher (adapters/process/worker-dispatch.ts).
+  "AMPA_LIVE_OUTPUT",
   // Read at the moment of use (runtime/process-settings.ts): the task worker's agent user,
   // the metrics function's metricsPublic.
   ...["AMPA_AGENT_UID", "AMPA_AGENT_GID"],

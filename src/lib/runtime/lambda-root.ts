@@ -4,6 +4,8 @@ import type { Context } from "aws-lambda";
 import { lambdaDispatch } from "../adapters/lambda-dispatch.js";
 import { probeLlm } from "../adapters/llm-probe.js";
 import { readWlStatus } from "../adapters/process/programs.js";
+import { processes } from "../adapters/process/index.js";
+import { LiveOutputSink, withLiveOutput } from "../adapters/process/live-output.js";
 import { checkLease } from "../app/lease-check.js";
 import { executeClaim } from "../app/run.js";
 import { sendHeartbeat } from "../app/commands/heartbeat/send.js";
@@ -131,12 +133,27 @@ export async function runClaim(inv: Invocation<unknown>, claim: RunClaim): Promi
     );
     return "lease-not-held";
   }
-  const run = await executeClaim(
-    { ...services.runDeps, worker: `lambda:${requestId ?? "unknown"}` },
-    command,
-    claim,
-  );
-  return run?.outcome ?? "not-run";
+  // On AWS the program's output also goes to the function's log as it runs (`ampa logs`).
+  const live = app.config.onAws
+    ? new LiveOutputSink({ runId: claim.runId, stdout: (text) => process.stdout.write(text) })
+    : undefined;
+  const runDeps = live
+    ? invocationServices(app, {
+        log,
+        ...(inv.deadline ? { deadline: inv.deadline } : {}),
+        processes: withLiveOutput(processes, live),
+      }).runDeps
+    : services.runDeps;
+  try {
+    const run = await executeClaim(
+      { ...runDeps, worker: `lambda:${requestId ?? "unknown"}` },
+      command,
+      claim,
+    );
+    return run?.outcome ?? "not-run";
+  } finally {
+    live?.end();
+  }
 }
 
 /** One heartbeat now, whatever the schedule (the heartbeat function). */

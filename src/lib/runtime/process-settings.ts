@@ -30,10 +30,19 @@ export interface WorkerEnvironment {
   claim: string | undefined;
   /** The ECS task metadata endpoint (v4), set by Fargate: the worker names itself by it. */
   ecsMetadataUri: string | undefined;
+  /**
+   * A local worker's live output file (AMPA_LIVE_OUTPUT, set by its dispatcher); without
+   * it the run's output lines go to stdout in envelopes (CloudWatch on AWS).
+   */
+  liveOutputFile: string | undefined;
 }
 
 export function workerEnvironment(env: Env = process.env): WorkerEnvironment {
-  return { claim: env.AMPA_CLAIM, ecsMetadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined };
+  return {
+    claim: env.AMPA_CLAIM,
+    ecsMetadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined,
+    liveOutputFile: env.AMPA_LIVE_OUTPUT || undefined,
+  };
 }
 
 /** What `npm start` (scripts/start.ts) takes from its environment besides settings. */

@@ -2,6 +2,11 @@ import { hostname } from "node:os";
 import { type WorkerDeps, WORKER_EXIT, type WorkerResult, workClaim } from "../app/worker.js";
 import { processes } from "../adapters/process/index.js";
 import { git } from "../adapters/process/git.js";
+import {
+  type LiveOutputOptions,
+  LiveOutputSink,
+  withLiveOutput,
+} from "../adapters/process/live-output.js";
 import { scratchDirs } from "../adapters/scratch-dirs.js";
 import { ssmTaskSecrets } from "../adapters/ssm-task-secrets.js";
 import { workspaceRunner, type WorkspaceDeps } from "../app/workspace.js";
@@ -97,6 +102,8 @@ export interface TaskWorkerOptions {
   around?: WorkerDeps["around"];
   /** AMPA_AGENT_UID/GID (runtime/agent-identity.ts); absent: programs run as the worker. */
   agent?: AgentSetting;
+  /** Where the program's output goes while it runs (adapters/process/live-output.ts). */
+  liveOutput?: Omit<LiveOutputOptions, "runId">;
 }
 
 /**
@@ -118,7 +125,11 @@ export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResu
   const log = app.log.child({ worker: opts.worker });
   const agent = await prepareAgent(opts.agent ?? {}, app.config.workspaceDir);
   if (agent.error) log.error(agent.error);
-  const own = agentServices(agent);
+  const live = openLiveOutput(opts.liveOutput, claim.runId, log);
+  const agentOwn = agentServices(agent);
+  const own = live
+    ? { ...agentOwn, processes: withLiveOutput(agentOwn.processes, live) }
+    : agentOwn;
   const { runDeps: plain } = services(app, { log, ...own });
   // Every run of a task worker is a task run: in its workspace, with its run-time secrets.
   const runners = inWorkspaces(app, plain.runners, agent, own.processes.runTool);
@@ -146,6 +157,22 @@ export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResu
     log.error({ commandId: claim.commandId, runId: claim.runId }, reason);
     return { code: WORKER_EXIT.failed, reason };
   } finally {
+    live?.end();
     await agent.close();
+  }
+}
+
+/** The run's live output, or none (said in the log) when its file cannot be opened. */
+function openLiveOutput(
+  opts: TaskWorkerOptions["liveOutput"],
+  runId: string,
+  log: App["log"],
+): LiveOutputSink | undefined {
+  if (!opts) return undefined;
+  try {
+    return new LiveOutputSink({ ...opts, runId });
+  } catch (err) {
+    log.warn({ err: asError(err).message }, "task worker: no live output for this run");
+    return undefined;
   }
 }

@@ -27,7 +27,10 @@ function exitCodeOf({ code, signal, timedOut, error }: ProcessExit): number {
 export const runShell: ShellRunner = async (command, opts) => {
   const started = performance.now();
   const output = new BoundedOutput(opts.maxOutputBytes);
-  const push = (chunk: Buffer) => output.push(chunk);
+  const push = (chunk: Buffer) => {
+    output.push(chunk);
+    opts.onOutput?.(chunk);
+  };
   const exit = await runProcess("/bin/sh", ["-c", command], {
     cwd: opts.cwd,
     env: childEnv(process.env, {

@@ -41,10 +41,16 @@ export const runTool: ToolRunner = async (program, args, opts) => {
     // Never the worker's whole environment, and never its AWS credentials (agents, wl, gh).
     env: childEnv(process.env, { ...(opts.extraEnv ? { extra: opts.extraEnv } : {}) }),
     timeoutMs: opts.timeoutMs,
-    onStdout: stdout.push,
+    onStdout: (chunk) => {
+      stdout.push(chunk);
+      opts.onOutput?.(chunk);
+    },
     ...opts.runAs,
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onStderr: stderr.push,
+    onStderr: (chunk) => {
+      stderr.push(chunk);
+      opts.onOutput?.(chunk);
+    },
   });
   return {
     ...base,

@@ -32,7 +32,12 @@ const LAMBDA_VARIABLES =
   /^(AWS_LAMBDA_|LAMBDA_|_HANDLER$|_X_AMZN|IS_OFFLINE$|IS_LOCAL$|AWS_EXECUTION_ENV$)/;
 
 /** Host paths and npm start's own settings mean nothing inside a container. */
-const HOST_ONLY = new Set(["AMPA_COMMAND_CWD", "AMPA_SCHEDULER_STORE", "AMPA_ESBUILD_DIR"]);
+const HOST_ONLY = new Set([
+  "AMPA_COMMAND_CWD",
+  "AMPA_SCHEDULER_STORE",
+  "AMPA_ESBUILD_DIR",
+  "AMPA_LIVE_OUTPUT",
+]);
 
 export function workerEnv(
   env: NodeJS.ProcessEnv,
@@ -89,6 +94,11 @@ async function startContainer(
   return { id, pid: child.pid ?? 0 };
 }
 
+/** `.ampa/workers/<runId>.out`: a local task run's output while it runs. */
+export function liveOutputPath(workersDir: string, runId: string): string {
+  return join(workersDir, `${runId}.out`);
+}
+
 /**
  * A `task` run's dispatch on one machine: a detached worker process (its own process
  * group and session, output to `.ampa/workers/<runId>.log`, unref'ed) that outlives the
@@ -103,6 +113,8 @@ export function workerDispatch(opts: WorkerDispatchOptions): Dispatch {
     const env = workerEnv(opts.env, {
       ...opts.overrides,
       AMPA_CLAIM: encodeClaim(claim),
+      // The program's output while it runs (`ampa logs`), beside the worker's own log.
+      AMPA_LIVE_OUTPUT: liveOutputPath(opts.workersDir, claim.runId),
     });
     const base = {
       runId: claim.runId,
