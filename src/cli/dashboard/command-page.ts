@@ -1,4 +1,5 @@
 import type { Command, RunRecord } from "../../lib/core/command.js";
+import { liveHref } from "./live-page.js";
 import type { DeadLetter } from "../../lib/core/ports.js";
 import { commandTitle } from "../../lib/app/notify/messages.js";
 import { every } from "../status-text.js";
@@ -119,6 +120,7 @@ export function commandPage(
 <h1>${id}</h1>${c.title ? markup`<p>${c.title}</p>` : ""}
 ${facts(c)}
 <p>${toggle}${actionForm(token, "run-once", "Run once", `Run ${id} once now?`, id)}</p>
+${c.leaseRunId ? markup`<p id="running">Running now: <a href="${liveHref(c.leaseRunId, token)}">watch run ${c.leaseRunId} live</a></p>` : ""}
 <h2>Runs (${runs.length} stored, newest first)</h2>
 ${runs.length ? markup`<table id="runs"><thead><tr><th scope="col">started (UTC)</th><th scope="col">duration</th><th scope="col">outcome</th><th scope="col">exit</th><th scope="col">trigger</th><th scope="col">worker</th><th scope="col">Discord</th><th scope="col">output</th></tr></thead><tbody>${runs.map((r) => runRow(r, letterRuns))}</tbody></table>` : markup`<p>No runs stored.</p>`}
 <h2>Dead letters (${letters.length})</h2>

@@ -160,7 +160,7 @@ export function sections(snapshot: Snapshot, token: string, week = false): Recor
   return {
     summary: summary(snapshot).text,
     commands: commandsTable(snapshot, token).text,
-    timeline: timelineSvg(snapshot, week ? WEEK_MS : TIMELINE_SPAN_MS).text,
+    timeline: timelineSvg(snapshot, week ? WEEK_MS : TIMELINE_SPAN_MS, { token }).text,
     deadletters: deadLettersSection(snapshot, token).text,
     heldback: heldBackSection(snapshot).text,
   };

@@ -5,6 +5,7 @@ import { redactSecrets } from "../../lib/core/secrets.js";
 import { asError } from "../../lib/runtime/log.js";
 import { commandPage } from "./command-page.js";
 import { ChangeFeed, streamChanges } from "./events.js";
+import { type LiveLines, livePage, streamLive } from "./live-page.js";
 import { changedSections, dashboardPage, sections } from "./page.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -34,6 +35,8 @@ export interface DashboardOptions {
   watch?: () => Promise<string>;
   /** Fixed in tests; random otherwise. */
   token?: string;
+  /** A run's output lines for the live view (`/live`); without it there is none. */
+  liveLines?: LiveLines;
 }
 
 export interface Dashboard {
@@ -113,6 +116,8 @@ interface Reply {
   location?: string;
   /** The event stream: the response stays open (body unused). */
   events?: ChangeFeed;
+  /** A run's live output stream (the id), open until the run ends. */
+  live?: string;
 }
 
 interface Context {
@@ -123,6 +128,7 @@ interface Context {
   actions: DashboardActions;
   target: string;
   feed: ChangeFeed | undefined;
+  liveLines: LiveLines | undefined;
 }
 
 /**
@@ -159,6 +165,17 @@ async function get(url: URL, ctx: Context, nonce: string): Promise<Reply> {
   if (url.pathname === "/events") {
     if (!ctx.feed) throw new HttpError(404, "no live updates here");
     return { status: 200, type: "text/event-stream", body: "", events: ctx.feed };
+  }
+  if (url.pathname === "/live" || url.pathname === "/live/events") {
+    const id = url.searchParams.get("id") ?? "";
+    if (!ctx.liveLines || !id) throw new HttpError(404, "no live view here");
+    if (url.pathname === "/live")
+      return {
+        status: 200,
+        type: "text/html; charset=utf-8",
+        body: livePage(id, { token: ctx.token, nonce }),
+      };
+    return { status: 200, type: "text/event-stream", body: "", live: id };
   }
   if (url.pathname === "/api/snapshot") {
     const snapshot = await ctx.read();
@@ -214,6 +231,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     res.writeHead(200, headers(nonce, r.type));
     return streamChanges(res, r.events);
   }
+  if (r.live !== undefined && ctx.liveLines) {
+    res.writeHead(200, headers(nonce, r.type));
+    return streamLive(res, ctx.liveLines, r.live);
+  }
   res.writeHead(r.status, {
     ...headers(nonce, r.type),
     ...(r.location ? { location: r.location } : {}),
@@ -231,6 +252,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     actions: opts.actions,
     target: opts.target,
     feed: opts.watch && new ChangeFeed(opts.watch),
+    liveLines: opts.liveLines,
   };
   const server: Server = createServer((req, res) => void handle(req, res, ctx));
   await new Promise<void>((resolve, reject) => {

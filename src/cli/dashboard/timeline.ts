@@ -1,3 +1,4 @@
+import { liveHref } from "./live-page.js";
 import type { RunOutcome, RunRecord } from "../../lib/core/command.js";
 import { markup, type Html } from "./html.js";
 import type { StatusRow } from "../status.js";
@@ -91,7 +92,13 @@ function timeGrid(x: Scale, height: number): Html[] {
 }
 
 /** The run holding the command's lease, as a bar growing to now; undefined when none runs. */
-function runningBar(row: StatusRow, snapshot: Snapshot, x: Scale, y: number): Html | undefined {
+function runningBar(
+  row: StatusRow,
+  snapshot: Snapshot,
+  x: Scale,
+  y: number,
+  token: string | undefined,
+): Html | undefined {
   const command = snapshot.commands.get(row.id);
   const lease = row.lease;
   if (!lease || lease.expired || command?.lastStartAt === undefined) return undefined;
@@ -99,7 +106,11 @@ function runningBar(row: StatusRow, snapshot: Snapshot, x: Scale, y: number): Ht
   const left = x(Math.max(command.lastStartAt, x.from));
   const width = Math.max(x(x.now) - left, MIN_BAR_W);
   const hover = `${row.id}: running since ${utc(command.lastStartAt)} UTC\n${lease.worker ?? "starting"}`;
-  return markup`<rect class="run running" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-run="${lease.runId}"><title>${hover}</title></rect>`;
+  const rect = markup`<rect class="run running" x="${left.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${LANE_H - 6}" data-run="${lease.runId}"><title>${hover}</title></rect>`;
+  // The bar opens the run's live output (as `ampa logs -f` shows it).
+  return token === undefined
+    ? rect
+    : markup`<a class="live" href="${liveHref(lease.runId, token)}">${rect}</a>`;
 }
 
 /** Slots closer than this many pixels are drawn as one mark: the lane stays small. */
@@ -153,7 +164,13 @@ function slotsLane(slots: GlobalSlots, x: Scale): Html {
   return markup`<g class="lane slots" data-lane="global-slots"><rect class="slots-lane" x="${LABEL_W}" y="${y}" width="${PLOT_W}" height="${LANE_H}"/><text class="label" x="4" y="${y + 13}">global slots<title>${slotsSummary(slots, x)}</title></text>${marks}</g>`;
 }
 
-function lane(row: StatusRow, i: number, snapshot: Snapshot, x: Scale): Html {
+function lane(
+  row: StatusRow,
+  i: number,
+  snapshot: Snapshot,
+  x: Scale,
+  token: string | undefined,
+): Html {
   const y = AXIS_H + i * LANE_H;
   const runs = (snapshot.runs.get(row.id) ?? []).filter(
     (r) => r.endedAt >= x.from && r.startedAt <= x.now,
@@ -166,7 +183,7 @@ function lane(row: StatusRow, i: number, snapshot: Snapshot, x: Scale): Html {
     dueX === undefined || row.nextDueAt === undefined
       ? ""
       : markup`<line class="due" x1="${dueX}" x2="${dueX}" y1="${y + 1}" y2="${y + LANE_H - 1}"><title>${row.id} next due ${utc(row.nextDueAt)} UTC</title></line>`;
-  return markup`<g class="lane" data-command="${row.id}"><text class="label" x="4" y="${y + 13}">${row.id}</text><line class="lane-line" x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y + LANE_H}" y2="${y + LANE_H}"/>${runs.map((r) => bar(r, x, y))}${runningBar(row, snapshot, x, y)}${due}</g>`;
+  return markup`<g class="lane" data-command="${row.id}"><text class="label" x="4" y="${y + 13}">${row.id}</text><line class="lane-line" x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y + LANE_H}" y2="${y + LANE_H}"/>${runs.map((r) => bar(r, x, y))}${runningBar(row, snapshot, x, y, token)}${due}</g>`;
 }
 
 /** The id and the words of one timeline; the dashboard's when absent. */
@@ -177,6 +194,8 @@ export interface TimelineOptions {
   description?: string;
   /** The label on the line at "now". */
   now?: string;
+  /** The dashboard's token: running bars link to their live view (none: no links). */
+  token?: string;
 }
 
 /**
@@ -196,7 +215,7 @@ export function timelineSvg(
   const slots = snapshot.globalSlots;
   const first = slots ? 1 : 0;
   const height = AXIS_H + (first + report.rows.length) * LANE_H + 4;
-  const lanes = report.rows.map((row, i) => lane(row, first + i, snapshot, x));
+  const lanes = report.rows.map((row, i) => lane(row, first + i, snapshot, x, opts.token));
   const nowX = x(now).toFixed(1);
   const description =
     opts.description ??
