@@ -14,7 +14,7 @@ const page = readFileSync(join(root, "docs", "configuration.md"), "utf8");
 const readAtUse = readFileSync(join(root, "src", "lib", "runtime", "process-settings.ts"), "utf8");
 
 /** Set by the dispatcher for the task worker it starts, never by an operator. */
-const INTERNAL = new Set(["AMPA_CLAIM"]);
+const INTERNAL = new Set(["AMPA_CLAIM", "AMPA_LIVE_OUTPUT"]);
 
 const undocumented = (names: Iterable<string>) =>
   [...names].filter((name) => !INTERNAL.has(name) && !page.includes(`\`${name}\``));
