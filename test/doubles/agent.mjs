@@ -1,5 +1,5 @@
 // Test double for the coding agents AMPA runs: opencode, pi, claude, codex and gemini,
-// which one given by AMPA_DOUBLE_AGENT (set by its wrapper in the doubles' bin dir). Each
+// which one given by AGENT_DOUBLE_NAME (set by its wrapper in the doubles' bin dir). Each
 // checks its argv as the real CLI documents it (a wrong flag is refused as the CLI would)
 // and answers in that CLI's own machine-readable output (docs/worklog.md, "Agents"):
 //   opencode run --format json <prompt>                      JSONL: step_start, text, step_finish
@@ -17,7 +17,7 @@
 import { spawnSync } from "node:child_process";
 import { readFixture, record, sleep, writeOut } from "./common.mjs";
 
-const agent = process.env.AMPA_DOUBLE_AGENT ?? "opencode";
+const agent = process.env.AGENT_DOUBLE_NAME ?? "opencode";
 record(agent);
 const argv = process.argv.slice(2);
 

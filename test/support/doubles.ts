@@ -94,7 +94,7 @@ export const DELEGABLE_DESCRIPTION = [
 export const delegable = (fields: Record<string, unknown> & { id: string }) =>
   workItem({ description: DELEGABLE_DESCRIPTION, ...fields });
 
-/** The coding agents, all one double (test/doubles/agent.mjs) told apart by AMPA_DOUBLE_AGENT. */
+/** The coding agents, all one double (test/doubles/agent.mjs) told apart by AGENT_DOUBLE_NAME. */
 export const AGENT_DOUBLES = ["opencode", "pi", "claude", "codex", "gemini"] as const;
 export type AgentDouble = (typeof AGENT_DOUBLES)[number];
 
@@ -138,7 +138,7 @@ export function createDoubles(
     const script = join(DOUBLES, agent ? "agent.mjs" : `${program}.mjs`);
     const file = join(bin, program);
     // The agent's name is set here, after AMPA's allowlisted environment was built.
-    const env = agent ? `AMPA_DOUBLE_AGENT=${program} ` : "";
+    const env = agent ? `AGENT_DOUBLE_NAME=${program} ` : "";
     writeFileSync(file, `#!/bin/sh\n${env}exec "${process.execPath}" "${script}" "$@"\n`);
     chmodSync(file, 0o755);
   }
