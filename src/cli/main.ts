@@ -3,6 +3,7 @@ import { AmpaError } from "../lib/core/errors.js";
 import { redactSecrets } from "../lib/core/secrets.js";
 import { asError } from "../lib/runtime/log.js";
 import { registerAdd, registerUpdate } from "./commands/add.js";
+import { registerAgents } from "./commands/agents.js";
 import { registerDeadletters } from "./commands/deadletters.js";
 import { registerDelegation } from "./commands/delegation.js";
 import { registerExport } from "./commands/export.js";
@@ -35,6 +36,7 @@ const REGISTRARS: readonly ((program: Program) => void)[] = [
   registerLogs,
   registerHeartbeat,
   registerDelegation,
+  registerAgents,
   registerDeadletters,
   registerInbox,
   registerStatus,

@@ -19,6 +19,8 @@ import { splitTimes, splitWindows } from "../lib/core/scheduler/windows.js";
 export interface SpecFlags {
   requiresLlm?: boolean;
   metadata?: string;
+  /** The agent a delegation or audit runs: sets metadata.agent. */
+  agent?: string;
   maxRuntimeMinutes?: string;
   type?: string;
   title?: string;
@@ -62,16 +64,22 @@ export function specFromArgs(
   priority: string,
   flags: SpecFlags,
 ): Omit<CommandSpec, "paused"> {
-  let metadata: unknown = {};
+  let metadata: Record<string, unknown> = {};
   if (flags.metadata !== undefined) {
     try {
-      metadata = JSON.parse(flags.metadata);
+      metadata = JSON.parse(flags.metadata) as Record<string, unknown>;
     } catch {
       throw new InvalidInputError("Invalid --metadata: not valid JSON");
     }
     if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
       throw new InvalidInputError("Invalid --metadata: must be a JSON object");
     }
+  }
+  if (flags.agent !== undefined) {
+    const given = metadata.agent;
+    if (given !== undefined && given !== flags.agent)
+      throw new InvalidInputError("Invalid --agent: --metadata names another agent");
+    metadata = { ...metadata, agent: flags.agent };
   }
   const priorityValue = integerArg("priority", priority, prioritySchema);
   const type = flags.type ?? DEFAULT_COMMAND_TYPE;

@@ -227,7 +227,7 @@ describe("npm start (local stack)", () => {
         .filter((c) => c.program !== "wl")
         .map((c) => [c.program, ...c.argv]),
     ).toEqual([
-      ["opencode", "run", "/audit SA-42"],
+      ["opencode", "run", "--format", "json", "/audit SA-42"],
       ["gh", "pr", "view", "7", "--repo", "acme/app", "--json", "merged"],
     ]);
     // Self-announcing: no generic `# Triage` message.

@@ -131,7 +131,7 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
       expect(result.stdout).toContain(oneLine(title));
       expect(result.stdout).toContain("Delegation: dispatched intake SA-1");
       const opencode = argvOf(d, "opencode");
-      expect(opencode[0]?.[1]).toMatch(/^\/intake SA-1 /);
+      expect(opencode[0]?.at(-1)).toMatch(/^\/intake SA-1 /);
       // The report is over 1,000 characters: summarized by opencode, the report one argv element.
       expect(opencode[1]).toHaveLength(2);
       expect(opencode[1]?.[1]).toMatch(/^summarize this content in under 1000 characters\.\n/);
@@ -215,7 +215,7 @@ describe("shell metacharacters in every field wl, opencode and gh return", () =>
       await addAsCli(table.store, ["audit", "", "60", "0"], { type: "triage-audit" });
       const result = await runCli(["run-once", "audit"], { ...env, ...d.env });
       expect(result.code).toBe(0);
-      expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-2"]]);
+      expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-2"]]);
       expect(argvOf(d, "gh")).toEqual([
         ["pr", "view", "7", "--repo", "acme/app", "--json", "merged"],
         ["pr", "view", "9", "--repo", "--json/evil", "--json", "merged"],

@@ -88,7 +88,11 @@ describe("ampa delegation", () => {
     expect(result.stdout).toContain("Starting work on\n\n# Fix login - SA-42");
     expect(result.stdout).toContain("Delegation: dispatched intake SA-42");
     expect(d.calls().filter((c) => c.program === "opencode")).toEqual([
-      { program: "opencode", argv: ["run", expect.stringMatching(/^\/intake SA-42 /)], cwd: d.dir },
+      {
+        program: "opencode",
+        argv: ["run", "--format", "json", expect.stringMatching(/^\/intake SA-42 /)],
+        cwd: d.dir,
+      },
     ]);
   });
 

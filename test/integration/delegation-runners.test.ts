@@ -12,7 +12,7 @@ import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../sup
 const cli = cliHarness();
 const posts = cli.posts;
 /** The prompt of each opencode run, in order. */
-const opencode = (d: Doubles) => argvOf(d, "opencode").map((argv) => argv[1]);
+const opencode = (d: Doubles) => argvOf(d, "opencode").map((argv) => argv.at(-1));
 const add = (id: string, type: string, metadata: Record<string, unknown>) =>
   runCli(
     ["add", id, "", "60", "0", "--type", type, "--metadata", JSON.stringify(metadata)],

@@ -1,13 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
+import { type AgentProfile, BUILT_IN_AGENTS } from "../../src/lib/app/agents/profiles.js";
+import { agentRunner, UsageTally } from "../../src/lib/app/agents/run.js";
 import { DEFAULT_SETTINGS, delegationSettings } from "../../src/lib/app/worklog/checks.js";
 import {
   type DelegationDeps,
   planDelegation,
   runLiveDelegation,
 } from "../../src/lib/app/worklog/delegation.js";
+import { describeAgentFailure } from "../../src/lib/app/worklog/tool-failure.js";
 import { Worklog } from "../../src/lib/app/worklog/wl.js";
 import {
+  AGENT_DOUBLES,
+  argvOf,
   createDoubles,
   delegable,
   type Doubles,
@@ -27,13 +32,17 @@ const table = tablePerTest();
 const useDoubles = doublesOnPath();
 
 let runs = 0;
-function deps(d: Doubles, over: Partial<DelegationDeps> = {}): DelegationDeps {
+function deps(
+  d: Doubles,
+  over: Partial<DelegationDeps> = {},
+  agent: { profile?: AgentProfile; usage?: UsageTally } = {},
+): DelegationDeps {
   useDoubles(d);
   runs += 1;
+  const profile = agent.profile ?? BUILT_IN_AGENTS.opencode;
   return {
     wl: new Worklog({ run: runTool, cwd: d.dir, timeoutMs: 10_000 }),
-    runTool,
-    opencode: () => ({ cwd: d.dir, timeoutMs: 10_000 }),
+    agent: agentRunner(runTool, profile, () => ({ cwd: d.dir, timeoutMs: 10_000 }), agent.usage),
     settings: DEFAULT_SETTINGS,
     claim: { commandId: "delegate", runId: `run-${runs}`, assignee: "ampa" },
     dispatchStore: table.store,
@@ -85,7 +94,7 @@ describe("live delegation against the real wl's facts", () => {
         "--json",
       ],
       ["wl", "show", "SA-42", "--json"],
-      ["opencode", "run", expect.stringContaining(prompt)],
+      ["opencode", "run", "--format", "json", expect.stringContaining(prompt)],
       // The agent (a double that does nothing) left the item as it was: put back at once.
       ["wl", "show", "SA-42", "--json"],
       [
@@ -223,7 +232,7 @@ describe("live delegation against the real wl's facts", () => {
     const noHold = { ...DEFAULT_SETTINGS, nothingInProgress: false };
     const third = await live(deps(d, { settings: noHold }));
     expect(third.note).toBe("Delegation: dispatched intake SA-8");
-    expect(argv(d, "opencode").map((a) => a[2]?.split(" ")[1])).toEqual(["SA-8"]);
+    expect(argv(d, "opencode").map((a) => a.at(-1)?.split(" ")[1])).toEqual(["SA-8"]);
   });
 
   it("names each failed check and can turn the content checks off per command", async () => {
@@ -382,6 +391,18 @@ describe("live delegation against the real wl's facts", () => {
     );
   });
 
+  it("reports a failed dispatch when the agent's output reports an error, though it exits 0", async () => {
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-42" })] },
+      pi: { default: { error: "rate limited" } },
+    });
+    const result = await live(deps(d, {}, { profile: BUILT_IN_AGENTS.pi }));
+    expect(result).toMatchObject({ ok: false, dispatched: false });
+    expect(result.note).toBe(
+      "Delegation: dispatch of intake SA-42 failed (pi reported a failure: rate limited)",
+    );
+  });
+
   it("refuses bad metadata with a message naming the field", () => {
     expect(delegationSettings({ checks: { min_description: 5 } })).toMatchObject({
       ok: false,
@@ -392,6 +413,78 @@ describe("live delegation against the real wl's facts", () => {
       error: expect.stringContaining("metadata.stages.0"),
     });
   });
+});
+
+describe("live delegation to each agent", () => {
+  /** Each CLI's documented non-interactive, machine-readable argv around the prompt. */
+  const DOCUMENTED: Record<(typeof AGENT_DOUBLES)[number], (prompt: string) => string[]> = {
+    opencode: (p) => ["run", "--format", "json", p],
+    pi: (p) => ["-p", "--mode", "json", p],
+    claude: (p) => ["-p", "--output-format", "stream-json", "--verbose", "--", p],
+    codex: (p) => ["exec", "--json", "--", p],
+    gemini: (p) => ["--output-format", "stream-json", "-p", p],
+  };
+  // Codex and Gemini report tokens only; the others a cost too.
+  const COSTS = {
+    opencode: 0.0421,
+    pi: 0.0173,
+    claude: 0.0934,
+    codex: undefined,
+    gemini: undefined,
+  };
+
+  it.each(AGENT_DOUBLES)(
+    "dispatches to %s with the prompt as one argv element and tallies its usage",
+    async (name) => {
+      const prompt = "/plan SA-42";
+      const d = createDoubles({
+        wl: { items: [delegable({ id: "SA-42", stage: "intake_complete" })] },
+        [name]: {
+          default: {
+            stdout: `Planned SA-42.\n{"type":"result","is_error":true,"total_cost_usd":99}`,
+            usage: { input: 2000, output: 500, cost: COSTS[name] ?? 7 },
+            malformed: true,
+          },
+        },
+      });
+      const usage = new UsageTally();
+      const result = await live(deps(d, {}, { profile: BUILT_IN_AGENTS[name], usage }));
+      expect(result.note).toBe("Delegation: dispatched plan SA-42");
+      expect(argvOf(d, name)).toEqual([DOCUMENTED[name](prompt)]);
+      // The final message, read from the agent's own format past a broken line; a JSON
+      // event quoted inside it is text.
+      expect(result.output).toContain(
+        `Agent said:\n\nPlanned SA-42.\n{"type":"result","is_error":true,"total_cost_usd":99}`,
+      );
+      const cost = COSTS[name];
+      expect(usage.entries()).toEqual([
+        {
+          agent: name,
+          inputTokens: 2000,
+          outputTokens: 500,
+          ...(cost === undefined ? {} : { costUsd: cost }),
+        },
+      ]);
+      for (const other of AGENT_DOUBLES.filter((a) => a !== name))
+        expect(argvOf(d, other)).toEqual([]);
+    },
+  );
+
+  it.each(AGENT_DOUBLES)(
+    "a non-zero exit of %s fails its run, whatever it printed",
+    async (name) => {
+      const d = createDoubles({
+        [name]: { default: { stdout: "half", stderr: "no credentials\n", exit: 2 } },
+      });
+      useDoubles(d);
+      const run = await agentRunner(runTool, BUILT_IN_AGENTS[name], () => ({
+        cwd: d.dir,
+        timeoutMs: 10_000,
+      }))("/audit SA-42");
+      expect(run.result.ok).toBe(false);
+      expect(describeAgentFailure(run)).toMatch(/ exited 2: no credentials$/);
+    },
+  );
 });
 
 describe("the DISPATCH partition", () => {

@@ -62,7 +62,7 @@ describe("review audit", () => {
     const run = await runReview(d);
     expect(run.stdout).toContain("Audited SA-OLDER: verdict pass");
     expect(run.code).toBe(0);
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-OLDER"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-OLDER"]]);
     expect(argvOf(d, "wl")).toContainEqual(["list", "--stage", "in_review", "--json"]);
     const items = d.wlState().items;
     // The audit skill's contract: completed/in_review, awaiting a person's producer review.
@@ -83,7 +83,7 @@ describe("review audit", () => {
     // The audited item is in its cooldown now; the other one is next.
     const second = await runReview(d);
     expect(second.code).toBe(0);
-    expect(argvOf(d, "opencode").at(-1)).toEqual(["run", "/audit SA-NEWER"]);
+    expect(argvOf(d, "opencode").at(-1)).toEqual(["run", "--format", "json", "/audit SA-NEWER"]);
   }, 120_000);
 
   it("sends a failed audit back to open/plan_complete; an unclear one stays in review", async () => {
@@ -184,7 +184,7 @@ describe("review audit", () => {
     const run = await runReview(d);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Skipped a work item with a malformed id");
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-OK"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-OK"]]);
     expect(pwnedFiles(d)).toEqual([]);
   }, 120_000);
 
@@ -266,7 +266,7 @@ describe("audit contract (newer wl: audit-set / audit-show)", () => {
     // SA-SEEN is the least recently updated, but in its cooldown (6 h) by audit-show.
     expect(run.stdout).toContain("SA-SEEN is in its audit cooldown (6 h).");
     expect(run.stdout).toContain("SA-EDITED changed since its last audit.");
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-EDITED"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-EDITED"]]);
     expect(d.wlState().items.find((i) => i.id === "SA-EDITED")).toMatchObject({
       status: "open",
       stage: "plan_complete",

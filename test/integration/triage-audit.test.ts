@@ -62,7 +62,7 @@ describe("triage audit", () => {
     const tmp = mkdtempSync(join(tmpdir(), "ampa-tmp-"));
     const result = await runAudit(d, { TMPDIR: tmp });
     expect(result.code).toBe(0);
-    expect(argvOf(d, "opencode")[0]).toEqual(["run", "/audit SA-42"]);
+    expect(argvOf(d, "opencode")[0]).toEqual(["run", "--format", "json", "/audit SA-42"]);
     expect(argvOf(d, "gh")).toEqual([
       ["pr", "view", "7", "--repo", "acme/app", "--json", "merged"],
     ]);
@@ -158,7 +158,7 @@ describe("triage audit", () => {
     });
     await runAudit(withBlocked);
     expect(argvOf(withBlocked, "wl")).toContainEqual(["list", "--status", "blocked", "--json"]);
-    expect(argvOf(withBlocked, "opencode")).toEqual([["run", "/audit SA-7"]]);
+    expect(argvOf(withBlocked, "opencode")).toEqual([["run", "--format", "json", "/audit SA-7"]]);
   });
 
   it("applies per-status cooldowns from the newest audit comment; the least recently updated wins", async () => {
@@ -188,7 +188,7 @@ describe("triage audit", () => {
     });
     const result = await runAudit(d);
     expect(result.stdout).toContain("SA-1 is in its audit cooldown (3 h).");
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-2"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-2"]]);
   });
 
   it("counts the audit skill's own # Audit Result comments for the cooldown too", async () => {
@@ -215,7 +215,7 @@ describe("triage audit", () => {
     await auditCommand({ audit_only: true });
     const result = await runAudit(d);
     expect(result.stdout).toContain("SA-1 is in its audit cooldown (6 h).");
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-2"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-2"]]);
   });
 
   it('does not read the verdict line "Ready to close: No" as a reason to complete', async () => {
@@ -245,7 +245,7 @@ describe("triage audit", () => {
     await auditCommand({ audit_only: true });
     const result = await runAudit(d);
     expect(result.code).toBe(0);
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-42"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-42"]]);
     expect(argvOf(d, "wl").some((a) => a[0] === "update")).toBe(false);
     expect(posts()[0]).toContain("Delegation: skipped (audit_only)");
   });
@@ -345,7 +345,7 @@ describe("triage audit", () => {
     expect(result.code).toBe(0);
     expect(pwnedFiles(d)).toEqual([]);
     expect(argvOf(d, "curl")).toEqual([]);
-    expect(argvOf(d, "opencode")).toEqual([["run", "/audit SA-42"]]);
+    expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-42"]]);
     expect(argvOf(d, "gh")).toEqual([
       ["pr", "view", "7", "--repo", "acme/app", "--json", "merged"],
     ]);
@@ -369,7 +369,9 @@ describe("delegation command type", () => {
     await auditCommand({}, "delegation");
     const result = await runAudit(d);
     expect(result.code).toBe(0);
-    expect(argvOf(d, "opencode")).toEqual([["run", expect.stringMatching(/^\/intake SA-42 /)]]);
+    expect(argvOf(d, "opencode")).toEqual([
+      ["run", "--format", "json", expect.stringMatching(/^\/intake SA-42 /)],
+    ]);
     expect(posts()).toHaveLength(1);
     expect(posts()[0]).toMatch(/^# Delegation Report\n\nAMPA Delegation\n/);
     expect(posts()[0]).toMatch(/\n\nDelegation: dispatched intake SA-42$/);
@@ -381,7 +383,9 @@ describe("delegation command type", () => {
     await auditCommand();
     const result = await runAudit(d);
     expect(result.code).toBe(0);
-    expect(argvOf(d, "opencode")).toEqual([["run", expect.stringMatching(/^\/intake SA-43 /)]]);
+    expect(argvOf(d, "opencode")).toEqual([
+      ["run", "--format", "json", expect.stringMatching(/^\/intake SA-43 /)],
+    ]);
     const [claim] = await cli.store.listDispatches();
     expect(claim).toMatchObject({ workItemId: "SA-43", commandId: "audit", action: "intake" });
   });

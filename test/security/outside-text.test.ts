@@ -60,7 +60,7 @@ const HOSTILE_CHECK = {
 
 const run = (d: Doubles, argv: string[]) => runCli(argv, { ...cli.env, ...d.env });
 const intakeCalls = (d: Doubles, id: string) =>
-  argvOf(d, "opencode").filter((a) => a[1]?.startsWith(`/intake ${id}`));
+  argvOf(d, "opencode").filter((a) => a.at(-1)?.startsWith(`/intake ${id}`));
 
 describe("outside text never becomes agent work by itself", () => {
   it("a hostile PR is reported, its item waits for a person, and is delegated once they clear it", async () => {

@@ -94,28 +94,57 @@ export const DELEGABLE_DESCRIPTION = [
 export const delegable = (fields: Record<string, unknown> & { id: string }) =>
   workItem({ description: DELEGABLE_DESCRIPTION, ...fields });
 
+/** The coding agents, all one double (test/doubles/agent.mjs) told apart by AGENT_DOUBLE_NAME. */
+export const AGENT_DOUBLES = ["opencode", "pi", "claude", "codex", "gemini"] as const;
+export type AgentDouble = (typeof AGENT_DOUBLES)[number];
+
+/** A response of an agent double (test/doubles/agent.mjs): its final message, usage, failure. */
+export interface AgentResponse {
+  prefix?: string;
+  stdout?: string;
+  stderr?: string;
+  exit?: number;
+  /** A failure reported in the agent's own output format. */
+  error?: string;
+  usage?: { input?: number; output?: number; cost?: number };
+  /** A broken JSON line before the answer. */
+  malformed?: boolean;
+  /** Stdout written as is, instead of the rendered answer. */
+  raw?: string;
+  sleepMs?: number;
+  wl?: string[][];
+}
+
+export interface AgentFixture {
+  responses?: AgentResponse[];
+  default?: AgentResponse;
+}
+
 /**
- * Executable `wl`, `opencode`, `gh` (and a `curl` that must never run) in a fresh bin dir,
- * backed by fixtures in a temp dir. PATH holds only that bin dir and node's, so nothing
- * from the host can answer instead.
+ * Executable `wl`, the agents (`opencode`, `pi`, `claude`, `codex`, `gemini`), `gh` (and a
+ * `curl` that must never run) in a fresh bin dir, backed by fixtures in a temp dir. PATH
+ * holds only that bin dir and node's, so nothing from the host can answer instead.
  */
 export function createDoubles(
-  fixtures: { wl?: WlFixture; opencode?: unknown; gh?: unknown },
+  fixtures: { wl?: WlFixture; gh?: unknown } & Partial<Record<AgentDouble, AgentFixture>>,
   opts: { omit?: string[] } = {},
 ): Doubles {
   const dir = mkdtempSync(join(tmpdir(), "ampa-doubles-"));
   const bin = join(dir, "bin");
   mkdirSync(bin);
-  for (const program of ["wl", "opencode", "gh", "curl"]) {
+  for (const program of ["wl", "gh", "curl", ...AGENT_DOUBLES]) {
     if (opts.omit?.includes(program)) continue;
-    const script = program === "curl" ? join(DOUBLES, "curl.mjs") : join(DOUBLES, `${program}.mjs`);
+    const agent = (AGENT_DOUBLES as readonly string[]).includes(program);
+    const script = join(DOUBLES, agent ? "agent.mjs" : `${program}.mjs`);
     const file = join(bin, program);
-    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+    // The agent's name is set here, after AMPA's allowlisted environment was built.
+    const env = agent ? `AGENT_DOUBLE_NAME=${program} ` : "";
+    writeFileSync(file, `#!/bin/sh\n${env}exec "${process.execPath}" "${script}" "$@"\n`);
     chmodSync(file, 0o755);
   }
   writeFileSync(join(dir, "wl.json"), JSON.stringify(fixtures.wl ?? { items: [] }));
-  if (fixtures.opencode)
-    writeFileSync(join(dir, "opencode.json"), JSON.stringify(fixtures.opencode));
+  for (const agent of AGENT_DOUBLES)
+    if (fixtures[agent]) writeFileSync(join(dir, `${agent}.json`), JSON.stringify(fixtures[agent]));
   if (fixtures.gh) writeFileSync(join(dir, "gh.json"), JSON.stringify(fixtures.gh));
   const env = {
     AMPA_DOUBLES_DIR: dir,

@@ -24,6 +24,10 @@ function specCommand(program: Program, name: "add" | "update", description: stri
     .argument("<priority>", "integer 0-1000; higher wins ties in lateness")
     .option("--requires-llm", "only run while the LLM health check passes")
     .option("--metadata <json>", "JSON object of type-specific settings")
+    .option(
+      "--agent <name>",
+      "the agent a delegation or audit runs (metadata.agent; see `ampa agents`)",
+    )
     .option("--max-runtime-minutes <n>", "kill the run after this many minutes")
     .addOption(new Option("--type <type>", "command type").choices(commandTypes()))
     .addOption(

@@ -31,6 +31,14 @@ const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = 
     help: "Discord messages by kind and outcome (sent, dead_letter, redriven)",
     labelNames: ["kind", "outcome"],
   },
+  ampa_agent_cost_usd_total: {
+    help: "Cost in USD agents reported for their runs (claude, opencode, pi), by command and agent",
+    labelNames: ["command", "agent"],
+  },
+  ampa_agent_tokens_total: {
+    help: "Tokens agents reported for their runs, by command, agent and direction (input, output)",
+    labelNames: ["command", "agent", "direction"],
+  },
 };
 
 export interface MetricsSnapshot {

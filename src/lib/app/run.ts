@@ -155,6 +155,20 @@ export async function executeClaim(
   return current ? done : { ...done, late: true };
 }
 
+/** What the run's agents reported, summed per command and agent for `/metrics`. */
+async function countAgentUsage(store: RunStore, command: string, run: RunRecord): Promise<void> {
+  for (const u of run.agentUsage ?? []) {
+    const labels = { command, agent: u.agent };
+    if (u.costUsd) await store.incrementCounter("ampa_agent_cost_usd_total", labels, u.costUsd);
+    for (const [direction, tokens] of [
+      ["input", u.inputTokens],
+      ["output", u.outputTokens],
+    ] as const)
+      if (tokens)
+        await store.incrementCounter("ampa_agent_tokens_total", { ...labels, direction }, tokens);
+  }
+}
+
 /** The final write, retried within the time left; logged when it cannot be made. */
 function recordRun(deps: RunDeps, log: Logger, claim: RunClaim, run: RunRecord): Promise<boolean> {
   const deadline = finalWriteDeadline(deps.clock(), deps.config.leaseTtlMs, deps.deadline);
@@ -254,6 +268,7 @@ async function afterRun(
         command: command.id,
         outcome: run.outcome,
       });
+    if (!alreadyCounted) await countAgentUsage(deps.store, command.id, run);
     // A late finisher's result is not the latest: the newer run keeps its hash.
     if (!alreadyCounted) await deps.store.recordResultHash(command.id, resultHash(run));
     if (post === "unchanged") log.info("result unchanged since the last run: not posted");

@@ -184,6 +184,17 @@ export const RUN_NOTIFIED = ["sent", "dead_letter", "unchanged", "self", "none"]
 export type RunNotified = (typeof RUN_NOTIFIED)[number];
 
 /** One finished (or abandoned) run. */
+/**
+ * What one agent reported using in a run (app/agents/output.ts): tokens in and out, and
+ * the cost in USD when the agent gives one (claude, opencode, pi; codex and gemini give none).
+ */
+export interface AgentUsageRecord {
+  agent: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+}
+
 export interface RunRecord {
   commandId: string;
   runId: string;
@@ -205,6 +216,8 @@ export interface RunRecord {
   exitReason?: string;
   /** What became of its Discord post (set after the post, when there is one). */
   notified?: RunNotified;
+  /** What its agents reported using, per agent (runs of agent-running types only). */
+  agentUsage?: AgentUsageRecord[];
 }
 
 /** A lease granted to one run of one command. */

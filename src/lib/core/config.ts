@@ -92,6 +92,8 @@ export interface WorklogConfig {
   delegateAssignee: string;
   /** Confirm a PR URL in audit output with `gh pr view` before auto-completing. */
   verifyPrWithGh: boolean;
+  /** The agent of a command that names none (AMPA_DEFAULT_AGENT); opencode when unset. */
+  defaultAgent?: string | undefined;
 }
 
 /** The HTTP side: /metrics's port and token. */

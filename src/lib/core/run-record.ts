@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
-import { type Command, type RunClaim, type RunOutcome, type RunRecord } from "./command.js";
+import {
+  type AgentUsageRecord,
+  type Command,
+  type RunClaim,
+  type RunOutcome,
+  type RunRecord,
+} from "./command.js";
 import type { Config } from "./config.js";
 
 /** A new run's id (also used as an opaque claim token). */
@@ -62,6 +68,7 @@ export interface RunResult {
   outcome: RunOutcome;
   output: string;
   outputTruncatedBytes?: number;
+  agentUsage?: AgentUsageRecord[] | undefined;
 }
 
 /** The record of a claimed run that ended at `endedAt` (the one way run records are made). */
@@ -81,6 +88,7 @@ export function runRecord(
     outcome: result.outcome,
     output: result.output,
     outputTruncatedBytes: result.outputTruncatedBytes ?? 0,
+    ...(result.agentUsage?.length ? { agentUsage: result.agentUsage } : {}),
   };
 }
 

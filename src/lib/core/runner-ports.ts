@@ -1,5 +1,5 @@
 /** The runner ports: how a claimed run is handed over, and what runs it. */
-import type { Command, CommandType, RunClaim, RunOutcome } from "./command.js";
+import type { AgentUsageRecord, Command, CommandType, RunClaim, RunOutcome } from "./command.js";
 import type { RunnerSettings } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Workspace } from "./task-ports.js";
@@ -34,6 +34,8 @@ export interface RunnerResult {
   output: string;
   outputTruncatedBytes: number;
   outcome: RunOutcome;
+  /** What the run's agents reported using (the run record keeps it). */
+  agentUsage?: AgentUsageRecord[];
 }
 
 export type Runner = (command: Command, ctx: RunnerContext) => Promise<RunnerResult>;

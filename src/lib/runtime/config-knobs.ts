@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { AGENT_NAMES } from "../app/agents/profiles.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../core/config.js";
 import {
   absolutePath,
@@ -118,6 +119,8 @@ export const knobs = {
   AMPA_VERIFY_PR_WITH_GH: knob(booleanish, true),
   // Passed to `wl update --assignee` and `wl list --assignee` as one argv element.
   AMPA_DELEGATE_ASSIGNEE: knob(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/), "ampa"),
+  // The stage's agent for commands that name none (app/agents/profiles.ts).
+  AMPA_DEFAULT_AGENT: knob(z.enum(AGENT_NAMES).optional(), undefined),
   AMPA_BUILD_ID: knob(z.string().min(1).optional(), undefined),
   // Hidden in warnings: a refused URL may be one that carries a token.
   AMPA_WORKSPACE_REPO: secretKnob(gitRemote.optional(), undefined),

@@ -199,6 +199,7 @@ const worklogConfig = (r: RawConfig): WorklogConfig => ({
   wlTimeoutMs: r.AMPA_WL_TIMEOUT_SECONDS * 1000,
   delegateAssignee: r.AMPA_DELEGATE_ASSIGNEE,
   verifyPrWithGh: r.AMPA_VERIFY_PR_WITH_GH,
+  defaultAgent: r.AMPA_DEFAULT_AGENT,
 });
 
 const httpConfig = (r: RawConfig): HttpConfig => ({

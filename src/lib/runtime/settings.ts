@@ -26,6 +26,7 @@ export const runSettings = (config: Config): RunSettings =>
     "wlTimeoutMs",
     "delegateAssignee",
     "verifyPrWithGh",
+    "defaultAgent",
   ]);
 
 export const tickSettings = (config: Config): TickSettings =>

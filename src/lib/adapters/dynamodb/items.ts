@@ -176,6 +176,18 @@ export const runItemSchema: z.ZodType<RunRecord> = z.object({
   exitReason: z.string().optional(),
   // Older records have none; a value this version does not know reads as none.
   notified: z.enum(RUN_NOTIFIED).optional().catch(undefined),
+  // Older records have none; a malformed list reads as none rather than losing the run.
+  agentUsage: z
+    .array(
+      z.object({
+        agent: z.string(),
+        inputTokens: z.number().nonnegative(),
+        outputTokens: z.number().nonnegative(),
+        costUsd: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional()
+    .catch(undefined),
 });
 
 /** Only the last global start is read back; a value that is not a time reads as none. */

@@ -10,7 +10,9 @@ import type {
 } from "../../core/ports.js";
 import { WorklogError } from "../worklog/wl.js";
 import type { ItemAuditDeps } from "../worklog/audit.js";
-import { agentOptions, type WorkflowDeps, worklogFor } from "../worklog/workflows.js";
+import { type AgentProfile, commandAgent } from "../agents/profiles.js";
+import { UsageTally } from "../agents/run.js";
+import { agentFor, type WorkflowDeps, worklogFor } from "../worklog/workflows.js";
 
 export interface WorklogRunnerDeps {
   notifier?: Notify;
@@ -22,8 +24,13 @@ export interface WorklogRunnerDeps {
   runTool: ToolRunner;
 }
 
-export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): WorkflowDeps {
+export function workflowDeps(
+  deps: WorklogRunnerDeps,
+  ctx: RunnerContext,
+  agent?: { profile: AgentProfile; usage: UsageTally },
+): WorkflowDeps {
   return {
+    ...(agent ? { agent: agent.profile, usage: agent.usage } : {}),
     cwd: ctx.workspace?.cwd ?? ctx.config.commandCwd,
     ...(ctx.workspace ? { extraEnv: ctx.workspace.env } : {}),
     wlTimeoutMs: ctx.config.wlTimeoutMs,
@@ -34,6 +41,29 @@ export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): Workf
     runTool: deps.runTool,
     signal: ctx.signal,
   };
+}
+
+/**
+ * The agent a command runs (its metadata, else the stage's AMPA_DEFAULT_AGENT, else
+ * opencode) with a fresh usage tally, or the failed result (exit 2) naming the bad key.
+ */
+export function runnerAgent(
+  metadata: Record<string, unknown>,
+  ctx: RunnerContext,
+): { ok: true; profile: AgentProfile; usage: UsageTally } | { ok: false; result: RunnerResult } {
+  const chosen = commandAgent(metadata, ctx.config.defaultAgent);
+  if (!chosen.ok)
+    return {
+      ok: false,
+      result: { exitCode: 2, output: chosen.error, outputTruncatedBytes: 0, outcome: "failure" },
+    };
+  return { ok: true, profile: chosen.profile, usage: new UsageTally() };
+}
+
+/** The result of a run, with the usage its agent reported (the run record keeps it). */
+export function withUsage(result: RunnerResult, usage: UsageTally): RunnerResult {
+  const agentUsage = usage.entries();
+  return agentUsage ? { ...result, agentUsage } : result;
 }
 
 /** A Worklog run's result: exit 0 and success, or exit 1 and failure. */
@@ -74,6 +104,6 @@ export function itemAuditDeps(
     runTool: deps.runTool,
     ...(deps.notifier ? { notifier: deps.notifier } : {}),
     clock: wf.clock,
-    agent: agentOptions(wf),
+    agent: agentFor(wf),
   };
 }

@@ -1,10 +1,5 @@
-import type {
-  AuditStore,
-  DispatchStore,
-  Notify,
-  ToolResult,
-  ToolRunner,
-} from "../../core/ports.js";
+import type { AuditStore, DispatchStore, Notify, ToolRunner } from "../../core/ports.js";
+import type { AgentRun, AgentRunner } from "../agents/run.js";
 import { switchedOn } from "../../core/command-metadata.js";
 import { postableText } from "../../core/untrusted-text.js";
 import {
@@ -21,12 +16,12 @@ import { auditVerdict } from "./audit-verdict.js";
 import type { ClaimContext } from "./claim.js";
 import { type DelegationResult, runLiveDelegation } from "./delegation.js";
 import { auditPrompt } from "./prompts.js";
-import { describeFailure } from "./tool-failure.js";
+import { describeAgentFailure } from "./tool-failure.js";
 import { isWorkItemId, type StoredAudit, type WorkItem, type Worklog } from "./wl.js";
 
 /**
  * The triage audit: pick the least recently updated in-progress (and optionally blocked)
- * item outside its cooldown, run `opencode run "/audit <id>"`, post the result, keep the
+ * item outside its cooldown, run `/audit <id>` with the command's agent, post the result, keep the
  * audit (audit-outcome.ts), close it for producer review on merged-PR evidence, then run
  * live delegation. Its items are work in progress: a failed audit there means "not done
  * yet" and moves nothing. Ids, titles, URLs and audit text are untrusted: argv elements only.
@@ -87,7 +82,7 @@ export function cooldownMs(item: WorkItem, s: AuditSettings): number {
 
 /**
  * What an audit of one work item needs, the triage audit's and the review audit's alike:
- * opencode's `/audit` run, its time on record, its comment on the item, and a post.
+ * the agent's `/audit` run, its time on record, its comment on the item, and a post.
  */
 export interface ItemAuditDeps {
   /** The command running this audit (recorded with the audit time). */
@@ -97,8 +92,8 @@ export interface ItemAuditDeps {
   runTool: ToolRunner;
   notifier?: Notify;
   clock: () => number;
-  /** cwd and timeout for opencode (the run's remaining time). */
-  agent: () => { cwd: string; timeoutMs: number };
+  /** The command's agent (agents/run.ts), for the run's remaining time. */
+  agent: AgentRunner;
 }
 
 export interface AuditDeps extends ItemAuditDeps {
@@ -196,7 +191,7 @@ interface Report {
 }
 
 interface Audit {
-  result: ToolResult;
+  run: AgentRun;
   audited: boolean;
   /** The audit's output (with its stderr when it failed). */
   output: string;
@@ -206,20 +201,23 @@ interface Audit {
 
 type ItemDetails = Awaited<ReturnType<Worklog["show"]>>;
 
-/** `opencode run "/audit <id>"`; a failed audit makes the run not ok. */
+/** The agent's `/audit <id>`; a failed audit makes the run not ok. */
 async function auditItem(deps: AuditDeps, item: WorkItem, report: Report): Promise<Audit> {
   const before = await storedAudit(deps.wl, item.id);
-  const result = await deps.runTool("opencode", ["run", auditPrompt(item.id)], deps.agent());
-  const audited = result.exitCode === 0;
-  const output = audited ? result.stdout.trim() : `${result.stdout}\n${result.stderr}`.trim();
+  const run = await deps.agent(auditPrompt(item.id));
+  const audited = run.result.ok;
+  // The audit is the agent's final message (the whole stdout of a plain-text agent).
+  const output = audited
+    ? run.result.finalText
+    : `${run.result.finalText}\n${run.tool.stderr}`.trim();
   report.lines.push(
-    `Audited ${item.id}: ${audited ? "ok" : describeFailure(result)}`,
+    `Audited ${item.id}: ${audited ? "ok" : describeAgentFailure(run)}`,
     "",
     output,
     "",
   );
   if (!audited) report.ok = false;
-  return { result, audited, output, before };
+  return { run, audited, output, before };
 }
 
 /** The item with its children and comments, or undefined (noted) when wl cannot show it. */
@@ -338,7 +336,8 @@ async function postAudit(
     ...(details?.comments ?? []).map((c) => c.comment),
   ];
   const pr = findPullRequests(sources.join("\n"))[0];
-  const exit = audit.result.exitCode ?? (audit.result.timedOut ? "timeout" : "none");
+  const tool = audit.run.tool;
+  const exit = tool.exitCode ?? (tool.timedOut ? "timeout" : "none");
   const body = [
     `# Triage Audit — ${title}`,
     "",
@@ -363,8 +362,7 @@ function delegate(deps: AuditDeps, s: AuditSettings): Promise<DelegationResult> 
   return runLiveDelegation(
     {
       wl: deps.wl,
-      runTool: deps.runTool,
-      opencode: deps.agent,
+      agent: deps.agent,
       clock: deps.clock,
       ...(deps.claim ? { claim: deps.claim } : {}),
       ...(deps.dispatchStore ? { dispatchStore: deps.dispatchStore } : {}),

@@ -1,11 +1,5 @@
-import type {
-  CounterStore,
-  DispatchRecord,
-  DispatchStore,
-  Notify,
-  ToolOptions,
-  ToolRunner,
-} from "../../core/ports.js";
+import type { CounterStore, DispatchRecord, DispatchStore, Notify } from "../../core/ports.js";
+import type { AgentRunner } from "../agents/run.js";
 import { type AttemptDeps, attemptsFailure, settleDispatch } from "./attempts.js";
 import {
   type BusyItem,
@@ -26,7 +20,7 @@ import {
 } from "./checks.js";
 import { claimItem, type ClaimContext, DEFAULT_ASSIGNEE } from "./claim.js";
 import { DISPATCH_BY_STAGE } from "./prompts.js";
-import { describeFailure } from "./tool-failure.js";
+import { describeAgentFailure } from "./tool-failure.js";
 import { isWorkItemId, type NextCandidate, type WorkItem, type Worklog } from "./wl.js";
 
 export { BUSY_HEADING, busyReport } from "./busy.js";
@@ -83,9 +77,8 @@ export interface DelegationResult {
 
 export interface DelegationDeps {
   wl: Worklog;
-  runTool: ToolRunner;
-  /** cwd, env and the time opencode may take (the run's remaining time). */
-  opencode: () => ToolOptions;
+  /** The command's agent (agents/run.ts), in the run's cwd and env, for the time left. */
+  agent: AgentRunner;
   clock?: () => number;
   settings?: DelegationSettings;
   /** Who claims and where the claim is recorded; without it only wl is told. */
@@ -246,8 +239,8 @@ function nothingChosen(plan: DelegationPlan): DelegationResult {
 }
 
 /**
- * Live delegation: claims the chosen candidate and dispatches it by stage with
- * `opencode run <prompt>`. Plans first when no plan is given (the triage audit's step).
+ * Live delegation: claims the chosen candidate and dispatches it by stage to the
+ * command's agent (`opencode run --format json <prompt>` by default). Plans first when no plan is given (the triage audit's step).
  */
 export async function runLiveDelegation(
   deps: DelegationDeps,
@@ -274,18 +267,20 @@ export async function runLiveDelegation(
   } catch {
     header = `Starting work on: ${oneLine(item.title)} - ${item.id}`;
   }
-  const run = await deps.runTool("opencode", ["run", dispatch.prompt(item.id)], deps.opencode());
+  const run = await deps.agent(dispatch.prompt(item.id));
   const settled = await settleDispatch(
     attemptDeps(deps),
     s,
     claimed.record,
-    { agentOk: run.exitCode === 0 },
+    { agentOk: run.result.ok },
     (deps.clock ?? Date.now)(),
   );
-  const output = [header, ...claimed.notes, settled].join("\n\n");
-  if (run.exitCode !== 0) {
+  // The agent's final message is its own text: kept in the output, never in the note.
+  const said = run.result.finalText ? [`Agent said:\n\n${run.result.finalText}`] : [];
+  const output = [header, ...claimed.notes, ...said, settled].join("\n\n");
+  if (!run.result.ok) {
     return {
-      note: `Delegation: dispatch of ${dispatch.action} ${item.id} failed (${describeFailure(run)})`,
+      note: `Delegation: dispatch of ${dispatch.action} ${item.id} failed (${describeAgentFailure(run)})`,
       output,
       dispatched: false,
       ok: false,

@@ -13,7 +13,7 @@ import {
 import { extractSummary } from "./audit-text.js";
 import { auditVerdict } from "./audit-verdict.js";
 import { auditPrompt } from "./prompts.js";
-import { describeFailure } from "./tool-failure.js";
+import { describeAgentFailure } from "./tool-failure.js";
 import {
   entryCount,
   hasKnownShape,
@@ -27,7 +27,7 @@ import {
 /**
  * The review audit (command type `review-audit`), upstream AMPA's audit poller: the least
  * recently updated item in stage `in_review` that changed since its last audit or is
- * outside its cooldown gets `opencode run "/audit <id>"`; the audit is kept and the item
+ * outside its cooldown gets `/audit <id>` from the command's agent; the audit is kept and the item
  * moved as the audit skill's contract says (audit-outcome.ts: a pass awaits producer
  * review at completed/in_review, a fail goes back to open/plan_complete, an unclear
  * verdict stays). Then one `# Review Audit — <title>` post. Ids, titles and audit text are
@@ -114,15 +114,18 @@ export async function runReviewAudit(
   if (!item) return { ok: true, output: lines.join("\n") };
   const title = postableText(item.title || item.id);
   const before = await storedAudit(deps.wl, item.id);
-  const result = await deps.runTool("opencode", ["run", auditPrompt(item.id)], deps.agent());
-  if (result.exitCode !== 0) {
-    const why = describeFailure(result);
-    lines.push(`Audit of ${item.id} failed: ${why}`, `${result.stdout}\n${result.stderr}`.trim());
+  const run = await deps.agent(auditPrompt(item.id));
+  if (!run.result.ok) {
+    const why = describeAgentFailure(run);
+    lines.push(
+      `Audit of ${item.id} failed: ${why}`,
+      `${run.result.finalText}\n${run.tool.stderr}`.trim(),
+    );
     const failed = postableText(`${item.id} — audit failed: ${why}`, { multiline: true });
     await post(deps, lines, `# Review Audit — ${title}\n\n${failed}`);
     return { ok: false, output: lines.join("\n").trim() };
   }
-  const output = result.stdout.trim();
+  const output = run.result.finalText;
   lines.push(`Audited ${item.id}: verdict ${auditVerdict(output)}`, "", output, "");
   const kept = await keepAudit(
     deps,

@@ -1,4 +1,5 @@
 import type { ToolResult } from "../../core/ports.js";
+import type { AgentRun } from "../agents/run.js";
 
 /** One line saying how a tool run went wrong, for notes and errors. */
 export function describeFailure(result: ToolResult, timeoutMs?: number): string {
@@ -8,4 +9,11 @@ export function describeFailure(result: ToolResult, timeoutMs?: number): string 
     return `${name} timed out${timeoutMs === undefined ? "" : ` after ${Math.round(timeoutMs)} ms`}`;
   const stderr = result.stderr.trim().split("\n").slice(-3).join(" ").slice(0, 300);
   return `${name} exited ${result.exitCode ?? "abnormally"}${stderr ? `: ${stderr}` : ""}`;
+}
+
+/** How an agent run went wrong: its process, or the failure its output reports. */
+export function describeAgentFailure(run: AgentRun): string {
+  if (run.tool.exitCode !== 0) return describeFailure(run.tool);
+  const said = (run.result.error ?? "").replace(/\s+/g, " ").trim().slice(0, 300);
+  return `${run.tool.program} reported a failure${said ? `: ${said}` : ""}`;
 }

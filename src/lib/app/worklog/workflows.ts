@@ -7,6 +7,8 @@ import type {
   ToolOptions,
   ToolRunner,
 } from "../../core/ports.js";
+import { BUILT_IN_AGENTS, FALLBACK_AGENT, type AgentProfile } from "../agents/profiles.js";
+import { type AgentRunner, agentRunner, type UsageTally } from "../agents/run.js";
 import { settleAbandoned } from "./attempts.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { DEFAULT_SETTINGS, type DelegationSettings } from "./checks.js";
@@ -34,8 +36,12 @@ export interface WorkflowDeps {
   clock: Clock;
   notifier?: Notify;
   summarize?: Summarizer;
-  /** Runs wl, opencode and gh (adapters/process/tool.ts). */
+  /** Runs wl, the agent and gh (adapters/process/tool.ts). */
   runTool: ToolRunner;
+  /** The command's agent (agents/profiles.ts); opencode when absent. */
+  agent?: AgentProfile;
+  /** Where the agent's reported usage is summed for the run record. */
+  usage?: UsageTally;
   /** Aborts when the run loses its lease: the agent is killed. */
   signal?: AbortSignal;
 }
@@ -60,6 +66,12 @@ export function agentOptions(deps: WorkflowDeps): () => ToolOptions {
     timeoutMs: Math.max(deps.deadline - deps.clock(), 1000),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
+}
+
+/** The command's agent, run in the workspace for the time left, its usage tallied. */
+export function agentFor(deps: WorkflowDeps): AgentRunner {
+  const profile = deps.agent ?? BUILT_IN_AGENTS[FALLBACK_AGENT];
+  return agentRunner(deps.runTool, profile, agentOptions(deps), deps.usage);
 }
 
 export const DELEGATION_REPORT_TITLE = "Delegation Report";
@@ -103,8 +115,7 @@ export async function runDelegationWorkflow(
   const settings = opts.settings ?? DEFAULT_SETTINGS;
   const delegation: DelegationDeps = {
     wl: worklogFor(deps),
-    runTool: deps.runTool,
-    opencode: agentOptions(deps),
+    agent: agentFor(deps),
     clock: deps.clock,
     settings,
     claim: opts.claim,

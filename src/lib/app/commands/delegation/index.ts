@@ -3,7 +3,14 @@ import { delegationSettings } from "../../worklog/checks.js";
 import { runDelegationWorkflow } from "../../worklog/workflows.js";
 import { type CommandModule, type TypeMapping, worklogRunner } from "../module.js";
 import type { Runner } from "../../../core/ports.js";
-import { workflowDeps, worklogResult, type WorklogRunnerDeps } from "../worklog-runner.js";
+import { agentMetadataSchema } from "../../agents/profiles.js";
+import {
+  runnerAgent,
+  withUsage,
+  workflowDeps,
+  worklogResult,
+  type WorklogRunnerDeps,
+} from "../worklog-runner.js";
 import { DELEGABLE_STAGES, delegationMetadataSchema } from "./metadata.js";
 
 const type = "delegation";
@@ -20,7 +27,9 @@ export const delegationRunner =
     const parsed = delegationSettings(command.metadata);
     if (!parsed.ok)
       return { exitCode: 2, output: parsed.error, outputTruncatedBytes: 0, outcome: "failure" };
-    const outcome = await runDelegationWorkflow(workflowDeps(deps, ctx), {
+    const agent = runnerAgent(command.metadata, ctx);
+    if (!agent.ok) return agent.result;
+    const outcome = await runDelegationWorkflow(workflowDeps(deps, ctx, agent), {
       // Like any command's result: a report identical to the last run's is not posted again.
       post: (o) =>
         postsUnchanged(command.metadata) ||
@@ -30,7 +39,7 @@ export const delegationRunner =
       claim: { commandId: ctx.commandId, runId: ctx.runId, assignee: ctx.config.delegateAssignee },
       ...(deps.dispatches ? { dispatchStore: deps.dispatches, counters: deps.dispatches } : {}),
     });
-    return worklogResult(outcome.ok, outcome.output);
+    return withUsage(worklogResult(outcome.ok, outcome.output), agent.usage);
   };
 
 /**
@@ -85,6 +94,7 @@ export const delegation: CommandModule = {
   type,
   runtime: "task",
   selfAnnouncing: "unless-error",
+  metadataSchema: agentMetadataSchema,
   settingsSchema: delegationMetadataSchema,
   runner: worklogRunner(type, delegationRunner),
   upstreamTypes: {

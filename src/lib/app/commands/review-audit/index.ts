@@ -1,6 +1,13 @@
 import { reviewAuditSettings, runReviewAudit } from "../../worklog/review-audit.js";
 import { type CommandModule, worklogRunner } from "../module.js";
-import { auditResult, itemAuditDeps, workflowDeps } from "../worklog-runner.js";
+import { agentMetadataSchema } from "../../agents/profiles.js";
+import {
+  auditResult,
+  itemAuditDeps,
+  runnerAgent,
+  withUsage,
+  workflowDeps,
+} from "../worklog-runner.js";
 import { reviewAuditMetadataSchema } from "./metadata.js";
 
 const type = "review-audit";
@@ -10,17 +17,20 @@ const type = "review-audit";
  * `# Review Audit — <title>` itself. A wl failure while choosing the item fails the run, unposted.
  */
 const runner = worklogRunner(type, (deps) => async (command, ctx) => {
-  const wf = workflowDeps(deps, ctx);
-  return auditResult("Review audit", () =>
+  const agent = runnerAgent(command.metadata, ctx);
+  if (!agent.ok) return agent.result;
+  const wf = workflowDeps(deps, ctx, agent);
+  const result = await auditResult("Review audit", () =>
     runReviewAudit(itemAuditDeps(deps, wf, command.id), reviewAuditSettings(command.metadata)),
   );
+  return withUsage(result, agent.usage);
 });
 
 export const reviewAudit: CommandModule = {
   type,
   runtime: "function",
   selfAnnouncing: "unless-error",
-  metadataSchema: reviewAuditMetadataSchema,
+  metadataSchema: reviewAuditMetadataSchema.and(agentMetadataSchema),
   runner,
   statusLabel: "review",
   upstreamTypes: {

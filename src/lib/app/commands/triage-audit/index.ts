@@ -1,6 +1,13 @@
 import { auditSettings, runTriageAudit } from "../../worklog/audit.js";
 import { type CommandModule, worklogRunner } from "../module.js";
-import { auditResult, itemAuditDeps, workflowDeps } from "../worklog-runner.js";
+import { agentMetadataSchema } from "../../agents/profiles.js";
+import {
+  auditResult,
+  itemAuditDeps,
+  runnerAgent,
+  withUsage,
+  workflowDeps,
+} from "../worklog-runner.js";
 
 const type = "triage-audit";
 
@@ -10,8 +17,10 @@ const type = "triage-audit";
  * `metadata.audit_only`. A wl failure while choosing the item fails the run, unposted.
  */
 const runner = worklogRunner(type, (deps) => async (command, ctx) => {
-  const wf = workflowDeps(deps, ctx);
-  return auditResult("Triage audit", () =>
+  const agent = runnerAgent(command.metadata, ctx);
+  if (!agent.ok) return agent.result;
+  const wf = workflowDeps(deps, ctx, agent);
+  const result = await auditResult("Triage audit", () =>
     runTriageAudit(
       {
         ...itemAuditDeps(deps, wf, command.id),
@@ -30,6 +39,7 @@ const runner = worklogRunner(type, (deps) => async (command, ctx) => {
       auditSettings(command.metadata, { verifyPrWithGh: ctx.config.verifyPrWithGh }),
     ),
   );
+  return withUsage(result, agent.usage);
 });
 
 /** Agent sessions need the workspace and run long: a task by default. */
@@ -37,6 +47,7 @@ export const triageAudit: CommandModule = {
   type,
   runtime: "task",
   selfAnnouncing: "unless-error",
+  metadataSchema: agentMetadataSchema,
   runner,
   statusLabel: "triage",
 };
