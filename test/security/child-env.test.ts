@@ -155,7 +155,7 @@ describe("what a program AMPA starts gets of the worker's environment", () => {
     );
     expect(outcome.live?.note).toBe("Delegation: dispatched intake SA-1");
     const dump = onlyDump();
-    expect(dump.argv[1]).toMatch(/^\/intake SA-1 /);
+    expect(dump.argv.at(-1)).toMatch(/^\/intake SA-1 /);
     expectNoWorkerSecrets(dump);
     expect(dump.env).toMatchObject({ ...WORKSPACE_ENV, PATH: d.env.PATH });
     expect(dump.env.HARMLESS_UNLISTED).toBeUndefined();
