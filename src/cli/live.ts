@@ -2,6 +2,15 @@ import type { RunRecord } from "../lib/core/command.js";
 import { AmpaError } from "../lib/core/errors.js";
 import type { LiveSource } from "../lib/core/live-output.js";
 import { liveLines } from "../lib/app/live-follow.js";
+import { agentLineRenderer } from "../lib/app/agents/render.js";
+import { commandAgent } from "../lib/app/agents/profiles.js";
+import { commandModule, isCommandType } from "../lib/app/commands/registry.js";
+import {
+  eventRenderer,
+  type LineRenderer,
+  rawRenderer,
+  shownLine,
+} from "../lib/core/live-render.js";
 import { LiveFileSource } from "../lib/adapters/live-file.js";
 import { liveOutputPath } from "../lib/adapters/process/worker-dispatch.js";
 import { workersDir } from "../lib/runtime/services.js";
@@ -167,5 +176,37 @@ export async function* runLines(
     const run = await storedRun(store, commandId, runId);
     if (run) return yield* storedLines(run);
     await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * How a command's lines are shown: a type that runs an agent, by that agent's own parser
+ * (its profile); anything else (a shell command that may run an agent itself) by the
+ * generic view of JSON events.
+ */
+export async function rendererFor(target: Target, commandId: string): Promise<LineRenderer> {
+  const command = await target.app.store.getCommand(commandId);
+  if (!command || !isCommandType(command.type) || !commandModule(command.type).runsAgent)
+    return eventRenderer;
+  const chosen = commandAgent(command.metadata, target.app.config.defaultAgent);
+  return chosen.ok ? agentLineRenderer(chosen.profile) : eventRenderer;
+}
+
+/** runLines, each line rendered (as rendererFor says, or as received with `raw`) and inert. */
+export async function* shownRunLines(
+  target: Target,
+  id: string,
+  opts: RunLinesOptions & { raw?: boolean },
+): AsyncGenerator<string> {
+  let commandId: string | undefined;
+  let render: LineRenderer | undefined = opts.raw ? rawRenderer : undefined;
+  const onRun = (run: RunToShow) => {
+    commandId = run.state === "running" ? run.commandId : run.run.commandId;
+    opts.onRun?.(run);
+  };
+  for await (const line of runLines(target, id, { ...opts, onRun })) {
+    render ??= commandId === undefined ? eventRenderer : await rendererFor(target, commandId);
+    const shown = shownLine(line, render);
+    if (shown !== undefined) yield shown;
   }
 }

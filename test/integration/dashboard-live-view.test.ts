@@ -16,7 +16,7 @@ const noActions = {
 };
 
 describe("the dashboard's live view of a run", () => {
-  it("streams the run's lines rendered and inert, then ends; refused without the token", async () => {
+  it("streams the run's lines inert, then ends; refused without the token", async () => {
     const asked: string[] = [];
     dashboard = await startDashboard({
       port: 0,
@@ -52,8 +52,9 @@ describe("the dashboard's live view of a run", () => {
       (m) => JSON.parse(m[1] ?? "") as string,
     );
     expect(lines[0]).toBe("plain red");
-    // Data only: the page appends it as text, never as markup.
-    expect(lines[1]).toBe("[error] error: </pre><script>alert(1)</script>");
+    // Data only: the page appends it as text, never as markup (rendering is the lines'
+    // supplier's, cli/live.ts shownRunLines).
+    expect(lines[1]).toBe('{"type":"error","error":{"message":"</pre><script>alert(1)</script>"}}');
     expect(lines[2]).toMatch(/^x{8192} … \[ampa: line cut, \d+ more bytes\]$/);
     expect(body).toMatch(/event: end\ndata: ended\n\n$/);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { agentResult, parseAgentLine } from "../../src/lib/app/agents/output.js";
+import { agentLineRenderer } from "../../src/lib/app/agents/render.js";
 import {
   agentArgv,
   BUILT_IN_AGENTS,
@@ -77,6 +78,20 @@ describe("parseAgentLine", () => {
     expect(parseAgentLine(opencode, JSON.stringify({ type: "text", part: { text } }))?.text).toBe(
       text,
     );
+  });
+});
+
+describe("agentLineRenderer (ampa logs, the dashboard's live view)", () => {
+  it("shows an agent's events as readable lines and anything else as received", () => {
+    const render = agentLineRenderer(codex);
+    expect(render('{"type":"turn.failed","error":{"message":"quota exceeded"}}')).toBe(
+      "[error] quota exceeded",
+    );
+    expect(render("AMPA claimed SA-1")).toBe("AMPA claimed SA-1");
+    expect(render('{"type":"item.completed"')).toBe('{"type":"item.completed"');
+    const tool =
+      '{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Edit","input":{}}]}}';
+    expect(agentLineRenderer(claude)(tool)).toBe("[tool] Edit");
   });
 });
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import type { Command as Program } from "commander";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { asError } from "../../lib/runtime/log.js";
-import { runLines } from "../live.js";
+import { shownRunLines } from "../live.js";
 import { runOnceWhereDeployed } from "../run-once.js";
 import type { Target } from "../target.js";
 import type { DashboardActions } from "../dashboard/server.js";
@@ -93,7 +93,7 @@ async function serve(target: Target, flags: DashboardFlags): Promise<void> {
     watch: () => storeFingerprint(app),
     actions: actions(target, running),
     target: `Reading ${description}`,
-    liveLines: (id, signal) => runLines(target, idArgument(id), { follow: true, signal }),
+    liveLines: (id, signal) => shownRunLines(target, idArgument(id), { follow: true, signal }),
   });
   // A long-running verb: with --json its result is the one line saying where it listens.
   if (flags.json)

@@ -1,16 +1,16 @@
 import type { Command as Program } from "commander";
-import { eventRenderer, rawRenderer, shownLine } from "../../lib/core/live-render.js";
 import { terminalSafeJson } from "../format.js";
 import { idArgument, JSON_FLAG, out, untilStopSignal, withTarget } from "../shared.js";
-import { type RunToShow, runLines } from "../live.js";
+import { type RunToShow, shownRunLines } from "../live.js";
 
 const LOGS_HELP = `
 A command id means its running run, else its last run (its stored output); a run
 id means that run. -f follows a running run until its record says it ended.
 Locally the output comes from the worker's .ampa/workers/<runId>.out; with
 --stage from the task's (or the function's) CloudWatch log, with your AWS
-credentials. Agent event streams (JSON lines with a "type") are shown as
-readable lines; --raw prints them as received. Every line is redacted and
+credentials. The events of a command's agent (delegation and the audits) are
+shown as readable lines by that agent's parser, other JSON event lines
+generically; --raw prints them as received. Every line is redacted and
 stripped of terminal escapes and control characters.`;
 
 interface LogsFlags {
@@ -36,21 +36,19 @@ export function registerLogs(program: Program): void {
     .addHelpText("after", LOGS_HELP)
     .action(async (id: string, flags: LogsFlags) => {
       const key = idArgument(id);
-      const render = flags.raw ? rawRenderer : eventRenderer;
       const stop = new AbortController();
       void untilStopSignal().then(() => stop.abort());
       await withTarget(program, async (target) => {
         let run: RunToShow | undefined;
-        for await (const line of runLines(target, key, {
+        for await (const shown of shownRunLines(target, key, {
           follow: flags.follow ?? false,
+          raw: flags.raw ?? false,
           signal: stop.signal,
           onRun: (r) => {
             run = r;
             if (!flags.json) process.stderr.write(`ampa: ${describe(r)}\n`);
           },
         })) {
-          const shown = shownLine(line, render);
-          if (shown === undefined) continue;
           if (flags.json && run) {
             const ids = run.state === "running" ? run : run.run;
             out(terminalSafeJson({ commandId: ids.commandId, runId: ids.runId, line: shown }, 0));

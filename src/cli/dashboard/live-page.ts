@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { eventRenderer, shownLine } from "../../lib/core/live-render.js";
+import { rawRenderer, shownLine } from "../../lib/core/live-render.js";
 import { redactSecrets } from "../../lib/core/secrets.js";
 import { markup } from "./html.js";
 
@@ -10,7 +10,7 @@ import { markup } from "./html.js";
  * run shows its stored output (the record keeps its tail).
  */
 
-/** A run's lines as received, until it ends or `signal` aborts (cli/live.ts runLines). */
+/** A run's lines as shown (rendered, inert), until it ends or `signal` aborts (cli/live.ts shownRunLines). */
 export type LiveLines = (id: string, signal: AbortSignal) => AsyncIterable<string>;
 
 /** `/live?token=…&id=…`: the link of a running bar or run. */
@@ -61,9 +61,9 @@ export async function streamLive(res: ServerResponse, lines: LiveLines, id: stri
   res.write(": live\n\n");
   try {
     for await (const line of lines(id, stop.signal)) {
-      const shown = shownLine(line, eventRenderer);
-      if (shown !== undefined)
-        res.write(`event: line\ndata: ${JSON.stringify(redactSecrets(shown))}\n\n`);
+      // The lines come rendered; made inert again here, whoever supplied them.
+      const shown = shownLine(line, rawRenderer);
+      if (shown !== undefined) res.write(`event: line\ndata: ${JSON.stringify(shown)}\n\n`);
     }
     res.write("event: end\ndata: ended\n\n");
   } catch (err) {

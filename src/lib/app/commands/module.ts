@@ -45,6 +45,8 @@ export interface CommandModule {
   readonly metadataSchema?: z.ZodType;
   /** Metadata its runner refuses to run with, every bad field named; `add`/`update` too. */
   readonly settingsSchema?: z.ZodType;
+  /** It runs a coding agent (metadata `agent`): its live output is that agent's events. */
+  readonly runsAgent?: boolean;
   /** Only a type that runs the operator's own command may inherit the worker's AWS credentials. */
   readonly mayInheritAwsCredentials?: boolean;
   /** Its runner, from what the process has; a missing dependency gives an honest failure. */

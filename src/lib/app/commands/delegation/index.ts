@@ -93,6 +93,7 @@ function stageRunner(
 export const delegation: CommandModule = {
   type,
   runtime: "task",
+  runsAgent: true,
   selfAnnouncing: "unless-error",
   metadataSchema: agentMetadataSchema,
   settingsSchema: delegationMetadataSchema,

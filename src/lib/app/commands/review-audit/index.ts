@@ -29,6 +29,7 @@ const runner = worklogRunner(type, (deps) => async (command, ctx) => {
 export const reviewAudit: CommandModule = {
   type,
   runtime: "function",
+  runsAgent: true,
   selfAnnouncing: "unless-error",
   metadataSchema: reviewAuditMetadataSchema.and(agentMetadataSchema),
   runner,

@@ -46,6 +46,7 @@ const runner = worklogRunner(type, (deps) => async (command, ctx) => {
 export const triageAudit: CommandModule = {
   type,
   runtime: "task",
+  runsAgent: true,
   selfAnnouncing: "unless-error",
   metadataSchema: agentMetadataSchema,
   runner,
