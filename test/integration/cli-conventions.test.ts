@@ -63,6 +63,7 @@ describe("the CLI's definition", () => {
       "logs",
       "heartbeat",
       "delegation",
+      "agents",
       "deadletters list",
       "deadletters redrive",
       "inbox",
@@ -230,6 +231,11 @@ describe("--json on every verb", () => {
       // One JSON line per line of output: here the run's one line.
       expect(await json(["logs", "j1"])).toMatchObject({ commandId: "j1", line: "json" });
       expect(await json(["list"])).toMatchObject([{ id: "j1", lastExitCode: 0 }]);
+      expect(await json(["agents"])).toMatchObject({
+        agents: expect.arrayContaining([
+          expect.objectContaining({ name: "claude", program: "claude", onPath: false }),
+        ]),
+      });
       expect(await json(["status"])).toMatchObject({ commands: [{ id: "j1" }] });
       expect(await json(["deadletters", "list"])).toMatchObject([{ kind: "command" }]);
       expect(await json(["deadletters", "redrive"], withWebhook)).toMatchObject({
