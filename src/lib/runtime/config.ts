@@ -4,6 +4,7 @@ import { parse as parseDotenv } from "dotenv";
 import type {
   Config,
   DispatchConfig,
+  DiscordConfig,
   HttpConfig,
   LogConfig,
   NotifyConfig,
@@ -205,6 +206,18 @@ const httpConfig = (r: RawConfig): HttpConfig => ({
   metricsTokenParam: `/ampa/${r.AMPA_STAGE}/metrics-token`,
 });
 
+const discordConfig = (r: RawConfig): DiscordConfig => ({
+  discordPublicKey: r.AMPA_DISCORD_PUBLIC_KEY,
+  discordPublicKeyParam: `/ampa/${r.AMPA_STAGE}/discord/public-key`,
+  discordAllowlist: r.AMPA_DISCORD_ALLOWLIST,
+  discordAllowlistParam: `/ampa/${r.AMPA_STAGE}/discord/allowlist`,
+  discordApiUrl: r.AMPA_DISCORD_API_URL.replace(/\/+$/, ""),
+  discordBotToken: r.AMPA_DISCORD_BOT_TOKEN,
+  discordBotTokenParam: `/ampa/${r.AMPA_STAGE}/discord/bot-token`,
+  interactionsFunction: `ampa-${r.AMPA_STAGE}-interactions`,
+  runOnceFunction: `ampa-${r.AMPA_STAGE}-runOnce`,
+});
+
 const logConfig = (r: RawConfig): LogConfig => ({
   logLevel: r.AMPA_LOG_LEVEL,
   logFormat: r.AMPA_LOG_FORMAT,
@@ -229,6 +242,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       ...notifyConfig(r),
       ...worklogConfig(r),
       ...httpConfig(r),
+      ...discordConfig(r),
       ...logConfig(r),
       ...platformConfig(env),
     },
