@@ -14,7 +14,9 @@ import {
   slashCommand,
   testApplication,
 } from "../support/discord-interactions.js";
+import { runCli } from "../support/cli.js";
 import { createTestTable, startTestServer } from "../support/store.js";
+import { TEST_STORE_KEY } from "../support/store-key.js";
 import { waitFor } from "../support/wait.js";
 import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
 
@@ -28,12 +30,14 @@ let discord: FakeWebhook;
 let http: Server;
 let endpoint: string;
 let store: Store;
+let tableName: string;
 
 beforeAll(async () => {
   storeServer = await startTestServer();
   discord = await startFakeWebhook();
   const t = await createTestTable(storeServer.endpoint);
   store = t.store;
+  tableName = t.tableName;
   Object.assign(process.env, {
     AMPA_DYNAMODB_ENDPOINT: storeServer.endpoint,
     AMPA_TABLE_NAME: t.tableName,
@@ -212,5 +216,35 @@ describe("the slash commands", () => {
       type: 8,
       data: { choices: [{ name: "auto-one", value: "auto-one" }] },
     });
+  });
+});
+
+describe("the action log", () => {
+  it("is in `ampa status --json` (newest first) and its table", async () => {
+    await store.addCommand(spec("logged", { command: "echo l" }), Date.now());
+    const pause = slashCommand(app, "pause", { id: "logged" }, ADMIN);
+    await post(pause);
+    await editOf(pause);
+    const env = {
+      AMPA_DYNAMODB_ENDPOINT: storeServer.endpoint,
+      AMPA_DYNAMODB_KEY: TEST_STORE_KEY,
+      AMPA_TABLE_NAME: tableName,
+    };
+    const json = await runCli(["status", "--json"], env);
+    expect(json.code, json.stderr).toBe(0);
+    const { actions } = JSON.parse(json.stdout) as { actions: Record<string, unknown>[] };
+    expect(actions[0]).toMatchObject({
+      action: "pause",
+      commandId: "logged",
+      userId: ADMIN.userId,
+      userName: "user111",
+      outcome: "done",
+      interactionId: pause.id,
+      channelId: "800000000000000001",
+      messageId: null,
+    });
+    const table = await runCli(["status"], env);
+    expect(table.stdout).toContain("Latest actions from Discord:");
+    expect(table.stdout).toMatch(/user111 \(111\) pause logged: done/);
   });
 });

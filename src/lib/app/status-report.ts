@@ -1,6 +1,7 @@
 import { commandRuntime } from "./commands/registry.js";
 import type { HeldBackItem } from "./worklog/attempts.js";
 import type { Command, CommandType, RunOutcome, Runtime } from "../core/command.js";
+import type { ActionRecord } from "../core/ports.js";
 import {
   commandShares,
   isActive,
@@ -15,6 +16,9 @@ import {
 import { localLabel, windowState } from "../core/scheduler/windows.js";
 
 /** `ampa status`: every command in the order the scheduler would start them. */
+
+/** How many of the latest Discord actions status and the dashboard show. */
+export const ACTIONS_SHOWN = 10;
 
 export type StatusState = "due" | "waiting" | "outside" | "running" | "paused";
 
@@ -71,6 +75,8 @@ export interface StatusReport {
   rows: StatusRow[];
   /** Work items delegation holds back (escalated, or waiting out a backoff). */
   heldBack?: HeldBackItem[];
+  /** The latest actions asked for from Discord, newest first. */
+  actions?: ActionRecord[];
 }
 
 type Ideal = Map<string, { intervalMs: number; share: number }>;
