@@ -4,6 +4,7 @@ import { redactSecrets } from "../lib/core/secrets.js";
 import { asError } from "../lib/runtime/log.js";
 import { registerAdd, registerUpdate } from "./commands/add.js";
 import { registerDeadletters } from "./commands/deadletters.js";
+import { registerDiscord } from "./commands/discord.js";
 import { registerDelegation } from "./commands/delegation.js";
 import { registerExport } from "./commands/export.js";
 import { registerHeartbeat } from "./commands/heartbeat.js";
@@ -34,6 +35,7 @@ const REGISTRARS: readonly ((program: Program) => void)[] = [
   registerHeartbeat,
   registerDelegation,
   registerDeadletters,
+  registerDiscord,
   registerInbox,
   registerStatus,
   registerImport,
