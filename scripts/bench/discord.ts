@@ -19,6 +19,13 @@ import { fmt, log, median, quantile } from "./format.js";
  */
 
 const VERIFY_RUNS = 2000;
+const SETTINGS = {
+  pollIntervalMs: 5000,
+  globalMinIntervalMs: 60_000,
+  tickIntervalMs: 60_000,
+  priorityWeight: 0.1,
+  defaultMaxRuntimeMinutes: 10,
+};
 const ANSWER_RUNS = 200;
 
 export interface DiscordBench {
@@ -110,16 +117,8 @@ export async function discordBench(): Promise<DiscordBench> {
       clock: Date.now,
       publicKey: () => Promise.resolve(key),
       allowlist: () => Promise.resolve(parseAllowlist("user:111").allowlist),
-      read: {
-        store,
-        settings: {
-          pollIntervalMs: 5000,
-          globalMinIntervalMs: 60_000,
-          tickIntervalMs: 60_000,
-          priorityWeight: 0.1,
-          defaultMaxRuntimeMinutes: 10,
-        },
-      },
+      buttonKey: () => Promise.resolve(undefined),
+      read: { store, settings: SETTINGS },
       answerWithinMs: ANSWER_WITHIN_MS,
       timer: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
       handOff: () => Promise.resolve(),

@@ -167,6 +167,7 @@ describe("deployable template (osls package)", () => {
             "lambda:InvokeFunction :function:ampa-ci-runOnce",
             "ssm:GetParameter :parameter/ampa/ci/discord/public-key",
             "ssm:GetParameter :parameter/ampa/ci/discord/allowlist",
+            "ssm:GetParameter :parameter/ampa/ci/discord/button-key",
             WEBHOOK,
           ],
           HealthRole: [...logs("HealthLogGroup"), WEBHOOK],

@@ -44,6 +44,7 @@ beforeAll(async () => {
     AMPA_DISCORD_PUBLIC_KEY: app.publicKeyHex,
     AMPA_DISCORD_ALLOWLIST: `user:${ADMIN.userId} role:222`,
     AMPA_DISCORD_API_URL: new URL(discord.url).origin,
+    AMPA_DISCORD_BUTTON_KEY: "button-key-of-the-interactions-test-0123456789",
     AMPA_LOG_LEVEL: "silent",
   });
   const { handler } = await import("../../src/handlers/interactions.js");
@@ -74,7 +75,13 @@ afterAll(async () => {
 /** An interaction response, as far as these tests read it. */
 interface Answer {
   type: number;
-  data: { content: string; flags?: number; allowed_mentions?: unknown; choices?: unknown };
+  data: {
+    content: string;
+    flags?: number;
+    allowed_mentions?: unknown;
+    choices?: unknown;
+    components?: { components: { label: string; custom_id: string }[] }[];
+  };
 }
 
 async function post(body: unknown, headers?: Record<string, string>) {
@@ -216,6 +223,58 @@ describe("the slash commands", () => {
       type: 8,
       data: { choices: [{ name: "auto-one", value: "auto-one" }] },
     });
+  });
+});
+
+describe("buttons", () => {
+  /** A click on the button `custom_id` of message `messageId`, as Discord sends it. */
+  const click = (customId: string, asker: { userId: string; roles?: string[] }) => {
+    const base = slashCommand(app, "status", {}, asker);
+    return {
+      ...base,
+      type: 3,
+      message: { id: "810000000000000001" },
+      data: { component_type: 2, custom_id: customId },
+    };
+  };
+
+  it("/ampa why offers Run, Pause, Resume; a click acts for the allowlist only, recorded with its message", async () => {
+    await store.addCommand(spec("clickable", { command: "echo c" }), Date.now());
+    const why = (await post(slashCommand(app, "why", { id: "clickable" }, STRANGER))).json();
+    const buttons = why.data.components?.[0]?.components ?? [];
+    expect(buttons.map((b) => b.label)).toEqual(["Run now", "Pause", "Resume"]);
+    const pauseId = buttons[1]?.custom_id ?? "";
+    expect(pauseId).not.toContain("clickable");
+
+    const refused = click(pauseId, STRANGER);
+    expect((await post(refused)).json()).toEqual({ type: 5, data: { flags: 64 } });
+    expect((await editOf(refused)).content).toMatch(/not on AMPA's allowlist/);
+    expect((await store.getCommand("clickable"))?.paused).toBe(false);
+
+    const allowed = click(pauseId, ADMIN);
+    expect((await post(allowed)).json()).toEqual({ type: 5 });
+    expect((await editOf(allowed)).content).toBe("Paused `clickable`.");
+    expect((await store.getCommand("clickable"))?.paused).toBe(true);
+    const actions = (await store.listActions(20)).filter((a) => a.commandId === "clickable");
+    expect(actions.map((a) => [a.userId, a.outcome, a.messageId])).toEqual([
+      [ADMIN.userId, "done", "810000000000000001"],
+      [STRANGER.userId, "refused", "810000000000000001"],
+    ]);
+  });
+
+  it("refuses a forged or altered custom_id, changing nothing", async () => {
+    await store.addCommand(spec("unforgeable", { command: "echo u" }), Date.now());
+    const why = (await post(slashCommand(app, "why", { id: "unforgeable" }, ADMIN))).json();
+    const real = why.data.components?.[0]?.components[1]?.custom_id ?? "";
+    const altered = `${real.slice(0, -2)}${real.endsWith("AA") ? "BB" : "AA"}`;
+    for (const customId of ["pause:unforgeable", altered]) {
+      const res = (await post(click(customId, ADMIN))).json();
+      expect(res).toEqual({
+        type: 4,
+        data: { content: "This button is not valid.", allowed_mentions: { parse: [] }, flags: 64 },
+      });
+    }
+    expect((await store.getCommand("unforgeable"))?.paused).toBe(false);
   });
 });
 

@@ -131,6 +131,7 @@ describe("redactSecrets: every encoding", () => {
         deadLetterWebhook: undefined,
         metricsToken: metrics,
         discordBotToken: bot,
+        discordButtonKey: undefined,
       },
       env,
     );

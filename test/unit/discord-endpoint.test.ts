@@ -48,6 +48,7 @@ function deps(over: Partial<EndpointDeps>): EndpointDeps & { jobs: Job[] } {
     clock: Date.now,
     publicKey: () => Promise.resolve(key),
     allowlist: () => Promise.resolve(parseAllowlist("user:111").allowlist),
+    buttonKey: () => Promise.resolve(undefined),
     read: { store: slowStore(Promise.resolve()), settings: SETTINGS },
     answerWithinMs: 1500,
     timer: () => new Promise(() => {}),

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { commandButtons, openButton, sealButton } from "../../src/lib/core/discord/buttons.js";
 import {
   mayAct,
   parseAllowlist,
@@ -152,5 +153,40 @@ describe("who may act", () => {
     expect(changesState({ name: "deadletters", redrive: true })).toBe(true);
     for (const name of ["run", "pause", "resume"] as const)
       expect(changesState({ name, id: "a" })).toBe(true);
+  });
+});
+
+describe("a button's custom_id", () => {
+  const secret = randomBytes(32).toString("base64");
+
+  it("carries its action sealed: opaque, and opened only with the key", () => {
+    const id = sealButton(secret, "pause", "nightly") ?? "";
+    expect(id.length).toBeLessThanOrEqual(100);
+    expect(id).not.toContain("nightly");
+    expect(Buffer.from(id.slice(3), "base64url").toString("latin1")).not.toContain("nightly");
+    expect(openButton(secret, id)).toEqual({ name: "pause", id: "nightly" });
+    // Sealed twice, never the same text (a fresh IV each time).
+    expect(sealButton(secret, "pause", "nightly")).not.toBe(id);
+  });
+
+  it("refuses a forged, altered or foreign one", () => {
+    const id = sealButton(secret, "run", "nightly") ?? "";
+    const flip = (s: string, at: number) =>
+      s.slice(0, at) + (s[at] === "A" ? "B" : "A") + s.slice(at + 1);
+    expect(openButton(secret, flip(id, id.length - 3))).toBeUndefined();
+    expect(openButton(secret, flip(id, 5))).toBeUndefined();
+    expect(openButton(randomBytes(32).toString("base64"), id)).toBeUndefined();
+    expect(openButton(secret, "run:nightly")).toBeUndefined();
+    expect(openButton(secret, "a1.")).toBeUndefined();
+  });
+
+  it("gives no button to a command whose id would not fit in 100 characters", () => {
+    expect(sealButton(secret, "run", "x".repeat(60))).toBeUndefined();
+    expect(commandButtons(secret, "x".repeat(60))).toEqual([]);
+    expect(commandButtons(secret, "nightly")[0]?.components.map((b) => b.label)).toEqual([
+      "Run now",
+      "Pause",
+      "Resume",
+    ]);
   });
 });

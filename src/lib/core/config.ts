@@ -104,6 +104,10 @@ export interface DiscordConfig {
   discordAllowlist: string | undefined;
   /** `/ampa/<stage>/discord/allowlist`. */
   discordAllowlistParam: string;
+  /** The key sealing buttons' custom_ids; else the SSM parameter below (none: no buttons). */
+  discordButtonKey: string | undefined;
+  /** `/ampa/<stage>/discord/button-key`. */
+  discordButtonKeyParam: string;
   /** Discord's REST API (a test's server locally). */
   discordApiUrl: string;
   /** The bot token `ampa discord register` uses; else the SSM parameter below. */

@@ -28,6 +28,8 @@ export interface App {
   /** Discord's Interactions Endpoint: the application's public key and the allowlist. */
   discordPublicKey: SecretSource;
   discordAllowlist: SecretSource;
+  /** The key sealing buttons' custom_ids (core/discord/buttons.ts). */
+  discordButtonKey: SecretSource;
 }
 
 export interface AppOptions {
@@ -118,5 +120,6 @@ export function createApp(opts: AppOptions = {}): App {
     metricsToken,
     discordPublicKey: fromSsm(config.discordPublicKey, config.discordPublicKeyParam),
     discordAllowlist: fromSsm(config.discordAllowlist, config.discordAllowlistParam),
+    discordButtonKey: fromSsm(config.discordButtonKey, config.discordButtonKeyParam),
   };
 }

@@ -118,6 +118,8 @@ export const knobs = {
   AMPA_DISCORD_ALLOWLIST: knob(z.string().min(1).optional(), undefined),
   AMPA_DISCORD_API_URL: knob(z.url({ protocol: /^https?$/ }), "https://discord.com/api/v10"),
   AMPA_DISCORD_BOT_TOKEN: secretKnob(z.string().min(1).optional(), undefined),
+  // A short key would make the buttons' seal guessable.
+  AMPA_DISCORD_BUTTON_KEY: secretKnob(z.string().min(32).optional(), undefined),
   AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),
   AMPA_MAX_RETRIES: knob(z.coerce.number().int().min(0).max(100), 10),
   AMPA_DISCORD_TIMEOUT_SECONDS: knob(positiveNumber, 10),

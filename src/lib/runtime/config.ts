@@ -211,6 +211,8 @@ const discordConfig = (r: RawConfig): DiscordConfig => ({
   discordPublicKeyParam: `/ampa/${r.AMPA_STAGE}/discord/public-key`,
   discordAllowlist: r.AMPA_DISCORD_ALLOWLIST,
   discordAllowlistParam: `/ampa/${r.AMPA_STAGE}/discord/allowlist`,
+  discordButtonKey: r.AMPA_DISCORD_BUTTON_KEY,
+  discordButtonKeyParam: `/ampa/${r.AMPA_STAGE}/discord/button-key`,
   discordApiUrl: r.AMPA_DISCORD_API_URL.replace(/\/+$/, ""),
   discordBotToken: r.AMPA_DISCORD_BOT_TOKEN,
   discordBotTokenParam: `/ampa/${r.AMPA_STAGE}/discord/bot-token`,

@@ -117,6 +117,7 @@ export function endpointDeps(inv: Invocation<unknown>): EndpointDeps {
     clock: Date.now,
     publicKey: () => publicKey(app),
     allowlist: () => allowlist(inv),
+    buttonKey: () => app.discordButtonKey(),
     read: readDeps(app),
     answerWithinMs: ANSWER_WITHIN_MS,
     timer: (ms) => sleep(ms, undefined, { ref: false }),

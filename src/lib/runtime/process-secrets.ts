@@ -16,11 +16,12 @@ export const CREDENTIAL_VARIABLES = [
   "AMPA_DISCORD_WEBHOOK",
   "AMPA_DEADLETTER_WEBHOOK",
   "AMPA_DISCORD_BOT_TOKEN",
+  "AMPA_DISCORD_BUTTON_KEY",
 ] as const;
 
 type SecretSettings = Pick<
   Config,
-  "discordWebhook" | "deadLetterWebhook" | "metricsToken" | "discordBotToken"
+  "discordWebhook" | "deadLetterWebhook" | "metricsToken" | "discordBotToken" | "discordButtonKey"
 >;
 
 /**
@@ -35,6 +36,7 @@ export function registerProcessSecrets(config: SecretSettings, env: Env = proces
     config.deadLetterWebhook,
     config.metricsToken,
     config.discordBotToken,
+    config.discordButtonKey,
   ];
   for (const value of values) registerCredential(value);
 }

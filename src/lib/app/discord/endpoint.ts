@@ -10,6 +10,7 @@ import {
   parseInteraction,
   pong,
 } from "../../core/discord/interaction.js";
+import { commandButtons, openButton } from "../../core/discord/buttons.js";
 import { verifyRequest } from "../../core/discord/signature.js";
 import { type Action, changesState } from "../../core/discord/slash-commands.js";
 import { errorText, type Job } from "./follow-up.js";
@@ -28,6 +29,8 @@ export interface EndpointDeps {
   /** The application's public key; undefined when none is configured (every request: 503). */
   publicKey: () => Promise<KeyObject | undefined>;
   allowlist: () => Promise<Allowlist>;
+  /** The key that seals buttons' custom_ids; undefined: no buttons, every click refused. */
+  buttonKey: () => Promise<string | undefined>;
   read: ReadDeps;
   /** How long after the request came in a read-only answer may still be sent. */
   answerWithinMs: number;
@@ -113,7 +116,20 @@ export async function answerRequest(
       return json(message(interaction.message, { ephemeral: true }));
     case "command":
       return json(await answerCommand(deps, interaction.action, interaction, timer));
+    case "button": {
+      const key = await deps.buttonKey();
+      const action = key === undefined ? undefined : openButton(key, interaction.customId);
+      if (!action) return json(message("This button is not valid.", { ephemeral: true }));
+      return json(await answerCommand(deps, action, interaction, timer));
+    }
   }
+}
+
+/** `/ampa why <id>` offers Run / Pause / Resume on the command (when buttons are on). */
+async function buttonsFor(deps: EndpointDeps, action: Action): Promise<unknown[]> {
+  if (action.name !== "why") return [];
+  const key = await deps.buttonKey();
+  return key === undefined ? [] : commandButtons(key, action.id);
 }
 
 async function answerCommand(
@@ -136,7 +152,7 @@ async function answerCommand(
     deps.log.error({ err: errorText(err) }, "discord: could not answer");
     return message(`Could not answer: ${errorText(err)}`, { ephemeral: true });
   }
-  if (answer) return message(answer.value);
+  if (answer) return message(answer.value, { components: await buttonsFor(deps, readOnly) });
   // Too slow for Discord's 3 seconds: "thinking…" now, the answer as an edit (reads are
   // harmless to repeat, so the follow-up starts over).
   await deps.handOff({ action, context, allowed: false });

@@ -11,6 +11,7 @@ import { type Action, ID_ACTIONS, type IdActionName } from "./slash-commands.js"
 /** Interaction types (Discord API). */
 const PING = 1;
 const APPLICATION_COMMAND = 2;
+const MESSAGE_COMPONENT = 3;
 const AUTOCOMPLETE = 4;
 
 const snowflake = z.string().regex(/^\d{1,20}$/);
@@ -46,7 +47,11 @@ const interactionSchema = z.object({
   member: z.object({ user, roles: z.array(snowflake).max(250) }).optional(),
   user: user.optional(),
   data: z
-    .object({ name: z.string().max(32), options: z.array(option).max(25).optional() })
+    .object({
+      name: z.string().max(32).optional(),
+      options: z.array(option).max(25).optional(),
+      custom_id: z.string().max(100).optional(),
+    })
     .optional(),
   message: z.object({ id: snowflake }).optional(),
 });
@@ -77,6 +82,8 @@ export type Interaction =
   | { kind: "ping" }
   | ({ kind: "command"; action: Action } & InteractionContext)
   | { kind: "autocomplete"; prefix: string }
+  /** A click on one of AMPA's buttons: its custom_id, still sealed (core/discord/buttons.ts). */
+  | ({ kind: "button"; customId: string } & InteractionContext)
   /** Well-formed but not ours to answer (another command, a bad option): its message says why. */
   | ({ kind: "unsupported"; message: string } & InteractionContext);
 
@@ -124,6 +131,8 @@ export function parseInteraction(body: unknown): Interaction | undefined {
     channelId: i.channel_id,
     messageId: i.message?.id,
   };
+  if (i.type === MESSAGE_COMPONENT && i.data?.custom_id !== undefined)
+    return { kind: "button", customId: i.data.custom_id, ...context };
   if (i.type !== APPLICATION_COMMAND || i.data?.name !== "ampa")
     return { kind: "unsupported", message: "AMPA answers only /ampa", ...context };
   const action = actionOf(sub);
@@ -171,12 +180,22 @@ const AUTOCOMPLETE_RESULT = 8;
 const EPHEMERAL = 64;
 
 /** A message's content and options: mentions never parsed, cut to Discord's limit. */
-export function messageData(content: string, opts: { ephemeral?: boolean } = {}) {
-  return { ...discordPayload(content), ...(opts.ephemeral ? { flags: EPHEMERAL } : {}) };
+export function messageData(
+  content: string,
+  opts: { ephemeral?: boolean; components?: readonly unknown[] } = {},
+) {
+  return {
+    ...discordPayload(content),
+    ...(opts.ephemeral ? { flags: EPHEMERAL } : {}),
+    ...(opts.components?.length ? { components: opts.components } : {}),
+  };
 }
 
 export const pong = () => ({ type: PONG });
-export const message = (content: string, opts: { ephemeral?: boolean } = {}) => ({
+export const message = (
+  content: string,
+  opts: { ephemeral?: boolean; components?: readonly unknown[] } = {},
+) => ({
   type: CHANNEL_MESSAGE,
   data: messageData(content, opts),
 });
