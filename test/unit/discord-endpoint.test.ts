@@ -143,6 +143,17 @@ function followUpDeps(read: ReadDeps, edits: string[], actions: ActionRecord[] =
   };
 }
 
+describe("a hand-off that fails", () => {
+  it("answers an ephemeral error: nothing was done, and Discord is not left waiting", async () => {
+    const d = deps({ handOff: () => Promise.reject(new Error("Lambda throttled")) });
+    const answer = await answerRequest(d, request(slashCommand(app, "run", { id: "a" })));
+    expect(JSON.parse(answer.body)).toMatchObject({
+      type: 4,
+      data: { content: "Could not start that; nothing was done. Try again.", flags: 64 },
+    });
+  });
+});
+
 describe("a follow-up", () => {
   it("does a replayed action once: the second finds its record and changes nothing", async () => {
     const i = parseInteraction(slashCommand(app, "pause", { id: "a" }));

@@ -13,7 +13,7 @@ import {
 import { commandButtons, openButton } from "../../core/discord/buttons.js";
 import { verifyRequest } from "../../core/discord/signature.js";
 import { type Action, changesState } from "../../core/discord/slash-commands.js";
-import { errorText, type Job } from "./follow-up.js";
+import { errorText, type Job, logText } from "./follow-up.js";
 import { idsStartingWith, type ReadDeps, readAnswer } from "./answers.js";
 
 /**
@@ -141,7 +141,12 @@ async function answerCommand(
   if (changesState(action)) {
     // The allowlist before the answer: a refusal is ephemeral (only the asker sees it).
     const allowed = mayAct(context.actor, await deps.allowlist());
-    await deps.handOff({ action, context, allowed });
+    try {
+      await deps.handOff({ action, context, allowed });
+    } catch (err) {
+      deps.log.error({ err: logText(err) }, "discord: could not hand the action on");
+      return message("Could not start that; nothing was done. Try again.", { ephemeral: true });
+    }
     return deferred({ ephemeral: !allowed });
   }
   const readOnly = action as Exclude<Action, { name: "run" | "pause" | "resume" }>;
@@ -149,7 +154,7 @@ async function answerCommand(
   try {
     answer = await within(readAnswer(deps.read, readOnly, deps.clock()), timer());
   } catch (err) {
-    deps.log.error({ err: errorText(err) }, "discord: could not answer");
+    deps.log.error({ err: logText(err) }, "discord: could not answer");
     return message(`Could not answer: ${errorText(err)}`, { ephemeral: true });
   }
   if (answer) return message(answer.value, { components: await buttonsFor(deps, readOnly) });

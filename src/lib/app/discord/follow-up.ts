@@ -79,6 +79,9 @@ export interface FollowUpDeps {
   log: { warn(fields: object, msg: string): void; error(fields: object, msg: string): void };
 }
 
+/** For the log (which redacts secrets): the error's own message. */
+export const logText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 /** A domain error's own message; anything else may carry internals. */
 export function errorText(err: unknown): string {
   return err instanceof AmpaError ? err.message : "internal error; see the function's logs";
@@ -111,9 +114,10 @@ export async function completeJob(deps: FollowUpDeps, job: Job): Promise<void> {
     action.name === "logs" ||
     (action.name === "deadletters" && !action.redrive)
   ) {
-    const content = await readAnswer(deps.read, action, deps.clock()).catch(
-      (err: unknown) => `Could not answer: ${errorText(err)}`,
-    );
+    const content = await readAnswer(deps.read, action, deps.clock()).catch((err: unknown) => {
+      deps.log.error({ err: logText(err) }, "discord: could not answer");
+      return `Could not answer: ${errorText(err)}`;
+    });
     await deps.edit(context.reply, content);
     return;
   }
@@ -126,7 +130,10 @@ export async function completeJob(deps: FollowUpDeps, job: Job): Promise<void> {
     return;
   }
   if (!job.allowed) {
-    await deps.edit(context.reply, "You are not on AMPA's allowlist: only status, why and logs.");
+    await deps.edit(
+      context.reply,
+      "You are not on AMPA's allowlist: you may use status, why, logs and deadletters.",
+    );
     return;
   }
   const finish = (outcome: "done" | "failed", detail: string) =>
@@ -142,7 +149,7 @@ export async function completeJob(deps: FollowUpDeps, job: Job): Promise<void> {
     await finish("done", content);
   } catch (err) {
     content = `Could not ${label(action)}: ${errorText(err)}`;
-    deps.log.error({ err: errorText(err), action: label(action) }, "discord: action failed");
+    deps.log.error({ err: logText(err), action: label(action) }, "discord: action failed");
     await finish("failed", content);
   }
   await deps.edit(context.reply, content);
