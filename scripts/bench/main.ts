@@ -14,6 +14,7 @@ import { bounded, boundedSection } from "./bounded.js";
 import { bundleReport } from "./bundle-report.js";
 import { type CliStart, cliStart, cliStartSection } from "./cli-start.js";
 import { costDocument } from "./cost-doc.js";
+import { discordBench, discordSection } from "./discord.js";
 import { US_EAST_1_ARM64 } from "./cost-model.js";
 import { measureCostSets, templateSettings } from "./cost.js";
 import {
@@ -187,8 +188,8 @@ function document(
 }
 
 const SECTIONS = ["accuracy", "tick", "footprint", "cost", "cli"] as const;
-/** Run only when named: `bounded` seeds 1 GB. */
-const OPT_IN_SECTIONS = ["bounded"] as const;
+/** Run only when named: `bounded` seeds 1 GB; `discord` goes to stderr only. */
+const OPT_IN_SECTIONS = ["bounded", "discord"] as const;
 type Section = (typeof SECTIONS)[number] | (typeof OPT_IN_SECTIONS)[number];
 
 /** `--only a,b`: the sections to run (all when absent). */
@@ -242,6 +243,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       costDocument(await measureCostSets(), templateSettings(), US_EAST_1_ARM64),
     );
   if (only.has("bounded")) process.stderr.write(`${boundedSection(await bounded())}\n`);
+  if (only.has("discord")) process.stderr.write(`${discordSection(await discordBench())}\n`);
   const totalS = (performance.now() - began) / 1000;
   if (acc && ticks && fp && cli) await writeDoc(OUT, document(checks, acc, ticks, fp, cli, totalS));
   else {

@@ -5,6 +5,7 @@ import { asError } from "../lib/runtime/log.js";
 import { registerAdd, registerUpdate } from "./commands/add.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerDeadletters } from "./commands/deadletters.js";
+import { registerDiscord } from "./commands/discord.js";
 import { registerDelegation } from "./commands/delegation.js";
 import { registerExport } from "./commands/export.js";
 import { registerHeartbeat } from "./commands/heartbeat.js";
@@ -38,6 +39,7 @@ const REGISTRARS: readonly ((program: Program) => void)[] = [
   registerDelegation,
   registerAgents,
   registerDeadletters,
+  registerDiscord,
   registerInbox,
   registerStatus,
   registerImport,

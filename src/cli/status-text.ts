@@ -1,6 +1,7 @@
 import { statusLabel } from "../lib/app/commands/registry.js";
 import type { Runtime } from "../lib/core/command.js";
 import type { HeldBackItem } from "../lib/app/worklog/attempts.js";
+import type { ActionRecord } from "../lib/core/ports.js";
 import { printable, relative } from "./format.js";
 import type { LeaseStatus, StatusReport, StatusRow } from "./status.js";
 
@@ -142,6 +143,7 @@ export function statusTable(report: StatusReport): string {
   }
   if (report.rows.length === 0) lines.push("(no commands)");
   lines.push(...heldBackLines(report.heldBack ?? [], now));
+  lines.push(...actionLines(report.actions ?? []));
   return lines.join("\n");
 }
 
@@ -197,7 +199,37 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       runs: h.runs,
       [h.state === "escalated" ? "escalatedAt" : "retryAt"]: iso(h.at),
     })),
+    actions: (report.actions ?? []).map((a) => ({
+      at: iso(a.at),
+      action: a.action,
+      commandId: a.commandId ?? null,
+      userId: a.userId,
+      userName: a.userName,
+      outcome: a.outcome,
+      detail: a.detail ?? null,
+      interactionId: a.interactionId,
+      channelId: a.channelId ?? null,
+      messageId: a.messageId ?? null,
+      finishedAt: iso(a.finishedAt),
+    })),
   };
+}
+
+/** The latest Discord actions; user names are Discord's (outside text): printable only. */
+function actionLines(actions: readonly ActionRecord[]): string[] {
+  if (actions.length === 0) return [];
+  return [
+    "",
+    "Latest actions from Discord:",
+    ...actions.map((a) =>
+      cell(
+        printable(
+          `  ${new Date(a.at).toISOString()} ${a.userName} (${a.userId}) ${a.action}${a.commandId ? ` ${a.commandId}` : ""}: ${a.outcome}`,
+        ),
+        80,
+      ).trimEnd(),
+    ),
+  ];
 }
 
 /** Work items delegation holds back; ids and runs are printable (they passed the id check). */

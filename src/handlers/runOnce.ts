@@ -3,9 +3,14 @@ import * as z from "zod";
 import { runOnce } from "../lib/app/run.js";
 import { isLookupId } from "../lib/core/command.js";
 import { InvalidInputError } from "../lib/core/errors.js";
+import { parseRunJob } from "../lib/app/discord/follow-up.js";
+import { runForDiscord } from "../lib/runtime/discord.js";
 import { handler as lambdaHandler } from "../lib/runtime/handler.js";
 
-const eventSchema = z.object({ id: z.string().refine(isLookupId) });
+const eventSchema = z.object({
+  id: z.string().refine(isLookupId),
+  discord: z.unknown().optional(),
+});
 
 export interface RunOnceResult {
   id: string;
@@ -27,10 +32,18 @@ export interface RunOnceResult {
  */
 export const handler: (event: unknown, context: Context) => Promise<RunOnceResult> = lambdaHandler(
   "runOnce",
-  async ({ event, services, requestId }) => {
+  async (inv) => {
+    const { event, services, requestId } = inv;
     const parsed = eventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidInputError('runOnce expects {"id": "<command id>"}');
-    const run = await runOnce(services.runDeps, parsed.data.id, `runOnce:${requestId}`);
+    // `/ampa run` from Discord (an asynchronous invocation): the run edits its answer.
+    const discord =
+      parsed.data.discord === undefined ? undefined : parseRunJob(parsed.data.discord);
+    if (parsed.data.discord !== undefined && discord?.id !== parsed.data.id)
+      throw new InvalidInputError("runOnce: not a Discord run of this command");
+    const run = discord
+      ? await runForDiscord(inv, discord)
+      : await runOnce(services.runDeps, parsed.data.id, `runOnce:${requestId}`);
     return {
       id: run.commandId,
       exitCode: run.exitCode,

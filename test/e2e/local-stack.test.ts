@@ -8,8 +8,15 @@ import { runCli } from "../support/cli.js";
 import { must, spec } from "../support/commands.js";
 import { createDoubles, type Doubles, workItem } from "../support/doubles.js";
 import { ROOT, type Started, stackStore, startStack } from "../support/local-stack.js";
+import {
+  ping,
+  signedHeaders,
+  slashCommand,
+  testApplication,
+} from "../support/discord-interactions.js";
 import { alive, freePort } from "../support/processes.js";
 import { waitFor } from "../support/wait.js";
+import { type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
 
 /** serverless-offline's pid: npm start's child running osls's `offline start`. */
 function serverlessOfflinePid(stackPid: number): number | undefined {
@@ -46,6 +53,9 @@ describe("npm start (local stack)", () => {
   const esbuildDir = `.ampa/esbuild-test-${process.pid}`;
   let env: Record<string, string>;
   let stack: Started;
+  // Discord's application (its key made here) and its REST API, recording answer edits.
+  const discordApp = testApplication();
+  let discordApi: FakeWebhook;
   // wl, opencode and gh doubles on the stack's PATH: one in-progress item whose audit
   // reports a merged PR.
   const doubles: Doubles = createDoubles({
@@ -66,8 +76,12 @@ describe("npm start (local stack)", () => {
   });
 
   beforeAll(async () => {
+    discordApi = await startFakeWebhook();
     env = {
       ...doubles.env,
+      AMPA_DISCORD_PUBLIC_KEY: discordApp.publicKeyHex,
+      AMPA_DISCORD_ALLOWLIST: "user:111",
+      AMPA_DISCORD_API_URL: new URL(discordApi.url).origin,
       AMPA_SCHEDULER_STORE: storeDir,
       AMPA_METRICS_PORT: String(await freePort()),
       AMPA_LAMBDA_PORT: String(await freePort()),
@@ -93,6 +107,7 @@ describe("npm start (local stack)", () => {
       await stack.exited;
     }
     rmSync(join(ROOT, esbuildDir), { recursive: true, force: true });
+    await discordApi.close();
   });
 
   it("seeds the examples, ticks at once and runs them through runCommand into the local inbox", async () => {
@@ -182,6 +197,47 @@ describe("npm start (local stack)", () => {
     const counter = Number(/^ampa_heartbeat_sent_total (\d+)$/m.exec(text)?.[1]);
     expect(counter).toBeGreaterThanOrEqual(recorded.sent);
     expect(recorded.dateRuns).toBeGreaterThan(0);
+  });
+
+  it("answers Discord at POST /discord/interactions: PING, and /ampa pause finished by an edit", async () => {
+    const url = `http://127.0.0.1:${env.AMPA_METRICS_PORT}/discord/interactions`;
+    // Run alone (-t), the stack may still be starting.
+    await waitFor(
+      "serverless-offline's HTTP port",
+      () =>
+        fetch(`http://127.0.0.1:${env.AMPA_METRICS_PORT}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      STACK_WAIT_MS,
+      stack.output,
+    );
+    const post = (body: unknown, at = Date.now()) => {
+      const text = JSON.stringify(body);
+      return fetch(url, {
+        method: "POST",
+        headers: signedHeaders(discordApp.privateKey, text, at),
+        body: text,
+      });
+    };
+    const pong = await post(ping(discordApp));
+    expect(pong.status).toBe(200);
+    expect(await pong.json()).toEqual({ type: 1 });
+    expect((await post(ping(discordApp), Date.now() - 6 * 60_000)).status).toBe(401);
+    const pause = slashCommand(discordApp, "pause", { id: "date" }, { userId: "111" });
+    expect(await (await post(pause)).json()).toEqual({ type: 5 });
+    const edit = await waitFor("the edit of /ampa pause's answer", () =>
+      discordApi.requests.find((r) => r.path.includes(`/${pause.token}/`)),
+    );
+    expect(JSON.parse(edit.body).content).toBe("Paused `date`.");
+    const cli = { AMPA_SCHEDULER_STORE: storeDir };
+    const status = JSON.parse((await runCli(["status", "--json"], cli)).stdout);
+    expect(status.actions[0]).toMatchObject({
+      action: "pause",
+      commandId: "date",
+      outcome: "done",
+    });
+    expect((await runCli(["resume", "date"], cli)).code).toBe(0);
   });
 
   it("refuses a second npm start on the same store directory with a clear message", async () => {

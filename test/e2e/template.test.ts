@@ -128,10 +128,14 @@ describe("deployable template (osls package)", () => {
             ...TASK_DISPATCH,
           ],
           RunCommandRole: [...logs("RunCommandLogGroup"), ...RUN_ACCESS, WEBHOOK],
-          // It also claims the lease and recovers an expired one.
+          // It also claims the lease and recovers an expired one, and finishes the record of
+          // a run asked for from Discord (ACTION).
           RunOnceRole: [
             ...logs("RunOnceLogGroup"),
-            ...RUN_WRITES,
+            ...READS,
+            scoped("PutItem", "RUN#*", "DLQ", "AUDIT", "PRMON", "DISPATCH"),
+            scoped("UpdateItem", "RUN#*", "GLOBAL", "METRICS", "PRMON", "DISPATCH", "ACTION"),
+            scoped("DeleteItem", "RUN#*", "PRMON"),
             cmdUpdate(...LEASE, ...LEASE_RENEWAL, ...START, ...RESULT, "lastResultHash"),
             WEBHOOK,
             ...TASK_DISPATCH,
@@ -148,6 +152,22 @@ describe("deployable template (osls package)", () => {
             ...table("Query"),
             scoped("PutItem", "DLQ", "DISPATCH"),
             scoped("UpdateItem", "GLOBAL", "METRICS", "DISPATCH"),
+            WEBHOOK,
+          ],
+          // Discord's endpoint: its action log, pause/resume (`paused` only), redrive, its
+          // follow-ups and runOnce, its key and allowlist.
+          InteractionsRole: [
+            ...logs("InteractionsLogGroup"),
+            ...READS,
+            scoped("PutItem", "ACTION", "DLQ"),
+            scoped("UpdateItem", "ACTION", "DLQ", "GLOBAL", "METRICS"),
+            scoped("DeleteItem", "DLQ"),
+            cmdUpdate("paused"),
+            "lambda:InvokeFunction :function:ampa-ci-interactions",
+            "lambda:InvokeFunction :function:ampa-ci-runOnce",
+            "ssm:GetParameter :parameter/ampa/ci/discord/public-key",
+            "ssm:GetParameter :parameter/ampa/ci/discord/allowlist",
+            "ssm:GetParameter :parameter/ampa/ci/discord/button-key",
             WEBHOOK,
           ],
           HealthRole: [...logs("HealthLogGroup"), WEBHOOK],
@@ -333,7 +353,7 @@ describe("deployable template (osls package)", () => {
     ]);
   });
 
-  it("never retries an asynchronous tick or runCommand, and reserves no concurrency by default", () => {
+  it("never retries an asynchronous tick, runCommand, runOnce or interactions follow-up, and reserves no concurrency by default", () => {
     const configs = ofType("AWS::Lambda::EventInvokeConfig").map(([, r]) => r.Properties);
     expect(configs).toEqual(
       expect.arrayContaining([
@@ -347,9 +367,17 @@ describe("deployable template (osls package)", () => {
           MaximumRetryAttempts: 0,
           MaximumEventAgeInSeconds: 300,
         }),
+        // Discord's /ampa run and follow-ups: a retry would act twice; the token lasts 15 min.
+        ...["RunOnceLambdaFunction", "InteractionsLambdaFunction"].map((fn) =>
+          expect.objectContaining({
+            FunctionName: { Ref: fn },
+            MaximumRetryAttempts: 0,
+            MaximumEventAgeInSeconds: 900,
+          }),
+        ),
       ]),
     );
-    expect(configs).toHaveLength(2);
+    expect(configs).toHaveLength(4);
     const reserved = Object.fromEntries(
       ofType("AWS::Lambda::Function").map(([n, f]) => [
         n,
@@ -362,7 +390,7 @@ describe("deployable template (osls package)", () => {
 
   it("sets SourceAccount and SourceArn on every Lambda permission", () => {
     const permissions = ofType("AWS::Lambda::Permission");
-    expect(permissions).toHaveLength(4);
+    expect(permissions).toHaveLength(5);
     for (const [, p] of permissions) {
       expect(p.Properties.SourceAccount).toEqual({ Ref: "AWS::AccountId" });
       expect(p.Properties.SourceArn).toBeDefined();
@@ -426,7 +454,7 @@ describe("deployable template (osls package)", () => {
     });
   });
 
-  it("fires tick every minute; GET /health and /metrics are public, POST /heartbeat needs IAM", () => {
+  it("fires tick every minute; GET /health, /metrics and POST /discord/interactions are public (the function checks), POST /heartbeat needs IAM", () => {
     const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties);
     expect(rules).toMatchObject([{ ScheduleExpression: "rate(1 minute)", State: "ENABLED" }]);
     const routes = ofType("AWS::ApiGatewayV2::Route").map(([, r]) => [
@@ -436,13 +464,14 @@ describe("deployable template (osls package)", () => {
     expect(routes.sort()).toEqual([
       ["GET /health", "NONE"],
       ["GET /metrics", "NONE"],
+      ["POST /discord/interactions", "NONE"],
       ["POST /heartbeat", "AWS_IAM"],
     ]);
   });
 
-  it("bundles each of the seven functions separately on nodejs22.x, arm64", () => {
+  it("bundles each of the eight functions separately on nodejs22.x, arm64", () => {
     const functions = ofType("AWS::Lambda::Function").map(([, f]) => f.Properties);
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Runtime).toBe("nodejs22.x");
       expect(fn.Architectures).toEqual(["arm64"]);

@@ -66,6 +66,7 @@ describe("the CLI's definition", () => {
       "agents",
       "deadletters list",
       "deadletters redrive",
+      "discord register",
       "inbox",
       "status",
       "import",
@@ -276,6 +277,21 @@ describe("--json on every verb", () => {
       const completion = await json(["completion", "bash"]);
       expect(completion).toMatchObject({ shell: "bash" });
       expect(completion.script).toContain("complete -o default -F _ampa ampa");
+      const discord = await startFakeWebhook((_n, req) => ({
+        kind: "answer",
+        status: 200,
+        body: req.method === "GET" ? '{"id": "900000000000000009"}' : req.body,
+      }));
+      const discordEnv = {
+        AMPA_DISCORD_API_URL: new URL(discord.url).origin,
+        AMPA_DISCORD_BOT_TOKEN: "bot-token-of-the-conventions-test",
+      };
+      expect(await json(["discord", "register", "--guild", "1"], discordEnv)).toEqual({
+        applicationId: "900000000000000009",
+        guildId: "1",
+        commands: 1,
+      });
+      await discord.close();
       expect(await json(["remove", "j1"])).toEqual({ action: "removed", id: "j1" });
 
       const inbox = await inboxJson();

@@ -116,10 +116,22 @@ describe("ampa dashboard", () => {
     const escalation = { at: now, updatedAt: "2026-01-01T00:00:00.000Z" };
     const judged = { outcome: "unmoved", judgedAt: now, escalation } as const;
     expect(await t.store.judgeDispatch("SA-ESC", "r-esc", judged)).toBe(true);
+    // An action asked for from Discord: the actions section.
+    const action = { at: now, interactionId: "1", userId: "42", userName: "ops" };
+    await t.store.claimAction({
+      ...action,
+      action: "pause",
+      commandId: "alpha",
+      outcome: "refused",
+    });
     const res = await fetch(`${dashboard.origin}/api/snapshot?token=${dashboard.token}`);
     expect(res.headers.get("content-type")).toBe("application/json");
     const body = (await res.json()) as { now: number; sections: Record<string, string> };
+    expect(body.sections.actions).toContain(
+      '<td title="42">ops</td><td>pause</td><td>alpha</td><td>refused</td>',
+    );
     expect(Object.keys(body.sections).sort()).toEqual([
+      "actions",
       "commands",
       "deadletters",
       "heldback",

@@ -124,11 +124,18 @@ describe("redactSecrets: every encoding", () => {
       AWS_CONTAINER_AUTHORIZATION_TOKEN: randomBytes(24).toString("base64"),
     };
     const metrics = randomBytes(16).toString("hex");
+    const bot = randomBytes(40).toString("base64url");
     registerProcessSecrets(
-      { discordWebhook: undefined, deadLetterWebhook: undefined, metricsToken: metrics },
+      {
+        discordWebhook: undefined,
+        deadLetterWebhook: undefined,
+        metricsToken: metrics,
+        discordBotToken: bot,
+        discordButtonKey: undefined,
+      },
       env,
     );
-    for (const value of [...Object.values(env), metrics]) {
+    for (const value of [...Object.values(env), metrics, bot]) {
       const out = redactSecrets(`x ${Buffer.from(value).toString("base64")} ${value} y`);
       expect(findLeak(out, leakForms(value))).toBeUndefined();
     }

@@ -79,7 +79,7 @@ const WORKER_ROLES = [
   "HeartbeatRole",
   "TaskRole",
 ];
-const TABLE_ROLES = ["TickRole", ...WORKER_ROLES];
+const TABLE_ROLES = ["TickRole", "InteractionsRole", ...WORKER_ROLES];
 
 // ── cfn-guard ─────────────────────────────────────────────────────────────────────────
 
@@ -213,6 +213,17 @@ const BREAKS: [string, string, string, (t: Template) => void][] = [
     },
   ],
   [
+    "interactions naming `command` on CMD",
+    "ampa_table_cmd_updates_run_state_only",
+    "InteractionsRole",
+    (t) => {
+      const c = statements(t, "InteractionsRole").find(
+        (s) => s.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:Attributes"],
+      )?.Condition;
+      (c?.["ForAllValues:StringEquals"]?.["dynamodb:Attributes"] as string[]).push("command");
+    },
+  ],
+  [
     "dynamodb:*",
     "ampa_iam_no_wildcard_grants",
     "TaskRole",
@@ -285,6 +296,7 @@ describe("the names in the conditions are the code's", () => {
     keys.AUDITS,
     keys.DISPATCHES,
     keys.PR_REPORTS,
+    keys.ACTIONS,
     keys.SCHEDULER_KEY.pk,
     keys.NOTIFY_KEY.pk,
     keys.runPartition("*"),
@@ -305,15 +317,24 @@ describe("the names in the conditions are the code's", () => {
       }
   });
 
-  it("no role but the tick may name a spec field on CMD, and the tick only `paused` (read)", () => {
+  it("no role may name a spec field on CMD but `paused`: the tick (read) and interactions (pause)", () => {
     const specFields = Object.keys(commandSpecSchema.shape);
     for (const role of TABLE_ROLES) {
       const named = statements(template, role).flatMap((s) =>
         values(s.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:Attributes"]),
       );
       const spec = named.filter((a) => specFields.includes(a) && a !== "id");
-      expect(spec, role).toEqual(role === "TickRole" ? ["paused"] : []);
+      expect(spec, role).toEqual(["TickRole", "InteractionsRole"].includes(role) ? ["paused"] : []);
     }
+  });
+
+  it("interactions may update nothing on CMD but `paused`", () => {
+    const cmd = statements(template, "InteractionsRole").filter((s) =>
+      values(s.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:LeadingKeys"]).includes("CMD"),
+    );
+    expect(
+      cmd.map((s) => s.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:Attributes"]),
+    ).toEqual([["pk", "sk", "paused"]]);
   });
 });
 
@@ -515,6 +536,66 @@ describe("the worker code's real writes under its role's conditions", () => {
     });
   });
 
+  it("allows interactions: an action's record and outcome, pause and resume, a redrive", async () => {
+    await t.store.addCommand(spec("discord-a", { command: "echo d" }), Date.now());
+    await t.store.putDeadLetter({
+      kind: "run",
+      content: "# x",
+      reason: "r",
+      attempts: 1,
+      createdAt: Date.now(),
+    });
+    const key = { at: Date.now(), interactionId: "1234567890" };
+    await expectAllowed(["InteractionsRole"], async () => {
+      const record = {
+        ...key,
+        userId: "1",
+        userName: "u",
+        action: "pause",
+        outcome: "pending" as const,
+      };
+      expect(await t.store.claimAction(record)).toBe(true);
+      await t.store.setPaused("discord-a", true);
+      await t.store.setPaused("discord-a", false);
+      await t.store.finishAction(key, { outcome: "done", detail: "ok", at: Date.now() });
+      const [letter] = await t.store.listDeadLetters();
+      expect(
+        await t.store.claimDeadLetter(must(letter, "letter").id, "tok", Date.now(), 60_000),
+      ).toBe(true);
+      await t.store.releaseDeadLetter(must(letter, "letter").id, "tok", "again", Date.now());
+      expect(
+        await t.store.claimDeadLetter(
+          must(letter, "letter").id,
+          "tok2",
+          Date.now() + 120_000,
+          60_000,
+        ),
+      ).toBe(true);
+      await t.store.deleteDeadLetter(must(letter, "letter").id, "tok2");
+    });
+    // runOnce finishes the record of a run asked for from Discord.
+    await expectAllowed(["RunOnceRole"], () =>
+      t.store.finishAction(key, { outcome: "done", detail: "ran", at: Date.now() }),
+    );
+  });
+
+  it.each([
+    [
+      "a new command",
+      { action: "PutItem", pk: "CMD", attributes: ["pk", "sk", "type", "command"] },
+    ],
+    [
+      "a rewritten command",
+      { action: "UpdateItem", pk: "CMD", attributes: ["pk", "sk", "command"] },
+    ],
+    ["a lease taken", { action: "UpdateItem", pk: "CMD", attributes: ["pk", "sk", "leaseRunId"] }],
+    ["a deleted command", { action: "DeleteItem", pk: "CMD", attributes: ["pk", "sk"] }],
+    ["an erased action", { action: "DeleteItem", pk: "ACTION", attributes: ["pk", "sk"] }],
+    ["a run record", { action: "PutItem", pk: "RUN#x", attributes: ["pk", "sk"] }],
+  ] as [string, Write][])("refuses interactions %s", (_what, w) => {
+    expect(allows(template, "InteractionsRole", w)).toBe(false);
+  });
+
   const forged: [string, Write][] = [
     [
       "a new command",
@@ -540,6 +621,7 @@ describe("the worker code's real writes under its role's conditions", () => {
     ],
     ["an erased dead letter", { action: "DeleteItem", pk: "DLQ", attributes: ["pk", "sk"] }],
     ["an erased audit", { action: "DeleteItem", pk: "AUDIT", attributes: ["pk", "sk"] }],
+    ["an erased action", { action: "DeleteItem", pk: "ACTION", attributes: ["pk", "sk"] }],
   ];
 
   it.each(forged)("refuses every worker role %s", (_what, w) => {

@@ -143,6 +143,32 @@ describe("dashboard markup", () => {
     expect(none).toContain('<div id="heldback"><p>No work items held back.</p></div>');
   });
 
+  it("lists the latest actions from Discord, names escaped", () => {
+    const snap = snapshot([command("a")], []);
+    snap.report.actions = [
+      {
+        at: T0,
+        interactionId: "1",
+        userId: "42",
+        userName: "<b>mallory</b>",
+        action: "pause",
+        commandId: "a",
+        outcome: "refused",
+      },
+    ];
+    const page = dashboardPage(snap, { token: "tok", nonce: "n", target: "t" });
+    const table = page.slice(page.indexOf('<table id="actions">'));
+    expect(table).toContain(
+      `<tr class="action-refused"><td>${new Date(T0).toISOString()}</td><td title="42">&lt;b&gt;mallory&lt;/b&gt;</td><td>pause</td><td>a</td><td>refused</td><td></td></tr>`,
+    );
+    const none = dashboardPage(snapshot([command("a")], []), {
+      token: "t",
+      nonce: "n",
+      target: "t",
+    });
+    expect(none).toContain('<div id="actions"><p>No actions from Discord.</p></div>');
+  });
+
   it("draws the same timeline for two reads in one minute, and a new one the next", () => {
     const c = command("a", { lastStartAt: T0 - HOUR });
     const runs = [seededRun("a", T0, HOUR)];

@@ -3,7 +3,7 @@ import { relative } from "../format.js";
 import { shortDuration } from "../status-text.js";
 import { markup, type Html, rawHtml } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
-import { commandsTable, deadLettersSection, heldBackSection } from "./tables.js";
+import { actionsSection, commandsTable, deadLettersSection, heldBackSection } from "./tables.js";
 import { TIMELINE_SPAN_MS, timelineSvg, WEEK_MS } from "./timeline.js";
 
 /** The dashboard page, server-rendered; a small script swaps in fresh sections. */
@@ -163,6 +163,7 @@ export function sections(snapshot: Snapshot, token: string, week = false): Recor
     timeline: timelineSvg(snapshot, week ? WEEK_MS : TIMELINE_SPAN_MS, { token }).text,
     deadletters: deadLettersSection(snapshot, token).text,
     heldback: heldBackSection(snapshot).text,
+    actions: actionsSection(snapshot).text,
   };
 }
 
@@ -220,6 +221,8 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
         <div id="heldback">${rawHtml(s.heldback ?? "")}</div>
         <h2>Dead letters</h2>
         <div id="deadletters">${rawHtml(s.deadletters ?? "")}</div>
+        <h2>Actions from Discord</h2>
+        <div id="actions">${rawHtml(s.actions ?? "")}</div>
         <script nonce="${opts.nonce}">
           ${rawHtml(SCRIPT)};
         </script>

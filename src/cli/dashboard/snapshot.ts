@@ -4,7 +4,7 @@ import { type SelectionSettings, selectionOptions } from "../../lib/app/tick.js"
 import { heldBack } from "../../lib/app/worklog/attempts.js";
 import type { Config } from "../../lib/core/config.js";
 import type { App } from "../../lib/runtime/app.js";
-import { statusReport, type StatusReport } from "../status.js";
+import { ACTIONS_SHOWN, statusReport, type StatusReport } from "../status.js";
 
 /**
  * The global slots (optional: drawn as a lane above the commands when given). Capacity is
@@ -83,11 +83,12 @@ export class SnapshotReader {
 
   async read(): Promise<Snapshot> {
     const { store, config } = this.app;
-    const [{ commands, corrupt }, scheduler, deadLetters, dispatches] = await Promise.all([
+    const [{ commands, corrupt }, scheduler, deadLetters, dispatches, actions] = await Promise.all([
       store.listCommands(),
       store.getSchedulerState(),
       store.listDeadLetters(),
       store.listDispatches(),
+      store.listActions(ACTIONS_SHOWN),
     ]);
     await this.refreshRuns(commands);
     const now = this.clock();
@@ -100,6 +101,7 @@ export class SnapshotReader {
       config.defaultMaxRuntimeMinutes,
     );
     report.heldBack = heldBack(dispatches, now);
+    report.actions = actions;
     const runs = new Map(commands.map((c) => [c.id, this.runCache.get(c.id)?.runs ?? []]));
     return {
       now,

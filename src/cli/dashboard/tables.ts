@@ -104,3 +104,14 @@ export function heldBackSection(snapshot: Snapshot): Html {
   });
   return markup`<table id="held-back"><thead><tr><th scope="col">work item</th><th scope="col">action</th><th scope="col">stage</th><th scope="col" title="dispatches that did not move the item">tries</th><th scope="col">state</th><th scope="col">runs</th></tr></thead><tbody>${rows} </tbody></table>`;
 }
+
+/** The latest actions asked for from Discord (who, what, when, what came of it). */
+export function actionsSection(snapshot: Snapshot): Html {
+  const actions = snapshot.report.actions ?? [];
+  if (actions.length === 0) return markup`<p>No actions from Discord.</p>`;
+  const rows = actions.map(
+    (a) =>
+      markup`<tr class="action-${a.outcome}"><td>${new Date(a.at).toISOString()}</td><td title="${a.userId}">${a.userName}</td><td>${a.action}</td><td>${a.commandId ?? ""}</td><td>${a.outcome}</td><td>${firstLine(a.detail ?? "", 80)}</td></tr>`,
+  );
+  return markup`<table id="actions"><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col">command</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>${rows} </tbody></table>`;
+}

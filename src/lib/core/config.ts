@@ -96,6 +96,32 @@ export interface WorklogConfig {
   defaultAgent?: string | undefined;
 }
 
+/** Discord's Interactions Endpoint and `ampa discord register` (docs/discord.md). */
+export interface DiscordConfig {
+  /** The application's public key (hex); else the SSM parameter below. */
+  discordPublicKey: string | undefined;
+  /** `/ampa/<stage>/discord/public-key`. */
+  discordPublicKeyParam: string;
+  /** Who may change anything: `user:<id>` / `role:<id>` entries; else the SSM parameter below. */
+  discordAllowlist: string | undefined;
+  /** `/ampa/<stage>/discord/allowlist`. */
+  discordAllowlistParam: string;
+  /** The key sealing buttons' custom_ids; else the SSM parameter below (none: no buttons). */
+  discordButtonKey: string | undefined;
+  /** `/ampa/<stage>/discord/button-key`. */
+  discordButtonKeyParam: string;
+  /** Discord's REST API (a test's server locally). */
+  discordApiUrl: string;
+  /** The bot token `ampa discord register` uses; else the SSM parameter below. */
+  discordBotToken: string | undefined;
+  /** `/ampa/<stage>/discord/bot-token`. */
+  discordBotTokenParam: string;
+  /** The interactions function (`ampa-<stage>-interactions`): follow-ups invoke it. */
+  interactionsFunction: string;
+  /** The runOnce function (`ampa-<stage>-runOnce`): `/ampa run` invokes it. */
+  runOnceFunction: string;
+}
+
 /** The HTTP side: /metrics's port and token. */
 export interface HttpConfig {
   metricsPort: number;
@@ -138,6 +164,7 @@ export type Config = StoreConfig &
   NotifyConfig &
   WorklogConfig &
   HttpConfig &
+  DiscordConfig &
   LogConfig &
   PlatformConfig;
 

@@ -227,6 +227,48 @@ export interface DispatchStore {
   judgeDispatch(workItemId: string, runId: string, judgement: DispatchJudgement): Promise<boolean>;
 }
 
+/** A command's latest runs (Discord's `/ampa logs`). */
+export interface RunHistory {
+  /** The newest `limit` runs, newest first. */
+  listRuns(id: string, limit?: number): Promise<RunRecord[]>;
+}
+
+/** What became of an action asked for from Discord. */
+export type ActionOutcome = "pending" | "done" | "failed" | "refused";
+
+/** One action asked for from Discord: who, what, when, from which interaction and message. */
+export interface ActionRecord {
+  /** When Discord made the interaction (its id's time): with the id, the item's key. */
+  at: number;
+  interactionId: string;
+  userId: string;
+  userName: string;
+  /** The slash command's subcommand (`pause`, `run`, `deadletters redrive`, …). */
+  action: string;
+  commandId?: string | undefined;
+  channelId?: string | undefined;
+  /** The message a button was on (none for a slash command). */
+  messageId?: string | undefined;
+  outcome: ActionOutcome;
+  /** What came of it, in a line (an error's message, a run's outcome). */
+  detail?: string | undefined;
+  finishedAt?: number | undefined;
+}
+
+export type ActionKey = Pick<ActionRecord, "at" | "interactionId">;
+
+/** The action log: every action asked for from Discord, allowed or refused. */
+export interface ActionLog {
+  /** Records a new action; false when this interaction's is recorded already (a replay). */
+  claimAction(record: ActionRecord): Promise<boolean>;
+  finishAction(
+    key: ActionKey,
+    result: { outcome: ActionOutcome; detail?: string | undefined; at: number },
+  ): Promise<void>;
+  /** The newest `limit` actions, newest first. */
+  listActions(limit: number): Promise<ActionRecord[]>;
+}
+
 /** What import and export of the Python daemon's store read and write. */
 export interface TransferStore extends CommandStore {
   putCommandWithState(command: Command): Promise<boolean>;

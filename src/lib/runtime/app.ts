@@ -25,6 +25,11 @@ export interface App {
   webhook: WebhookSource;
   /** The bearer token /metrics requires; undefined when none is configured. */
   metricsToken: SecretSource;
+  /** Discord's Interactions Endpoint: the application's public key and the allowlist. */
+  discordPublicKey: SecretSource;
+  discordAllowlist: SecretSource;
+  /** The key sealing buttons' custom_ids (core/discord/buttons.ts). */
+  discordButtonKey: SecretSource;
 }
 
 export interface AppOptions {
@@ -95,6 +100,13 @@ export function createApp(opts: AppOptions = {}): App {
     region,
     cacheMs: config.webhookCacheMs,
   });
+  const fromSsm = (fromConfig: string | undefined, name: string) =>
+    configuredSecret(fromConfig, {
+      useSsm: opts.useSsm ?? config.onAws,
+      name,
+      region,
+      cacheMs: config.webhookCacheMs,
+    });
   // CloudWatch reads metrics from Lambda's logs; anywhere else the lines would be noise.
   if (config.onLambda) configureEmf({ stage: config.stage });
   return {
@@ -106,5 +118,8 @@ export function createApp(opts: AppOptions = {}): App {
     store,
     webhook,
     metricsToken,
+    discordPublicKey: fromSsm(config.discordPublicKey, config.discordPublicKeyParam),
+    discordAllowlist: fromSsm(config.discordAllowlist, config.discordAllowlistParam),
+    discordButtonKey: fromSsm(config.discordButtonKey, config.discordButtonKeyParam),
   };
 }

@@ -108,6 +108,19 @@ export const knobs = {
   AMPA_WEBHOOK_CACHE_SECONDS: knob(nonNegativeNumber, 300),
   // Any non-empty value turns the check on: a short token must not silently turn it off.
   AMPA_METRICS_TOKEN: secretKnob(z.string().min(1).optional(), undefined),
+  // Discord's Interactions Endpoint (docs/discord.md); on AWS both come from SSM.
+  AMPA_DISCORD_PUBLIC_KEY: knob(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .optional(),
+    undefined,
+  ),
+  AMPA_DISCORD_ALLOWLIST: knob(z.string().min(1).optional(), undefined),
+  AMPA_DISCORD_API_URL: knob(z.url({ protocol: /^https?$/ }), "https://discord.com/api/v10"),
+  AMPA_DISCORD_BOT_TOKEN: secretKnob(z.string().min(1).optional(), undefined),
+  // A short key would make the buttons' seal guessable.
+  AMPA_DISCORD_BUTTON_KEY: secretKnob(z.string().min(32).optional(), undefined),
   AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),
   AMPA_MAX_RETRIES: knob(z.coerce.number().int().min(0).max(100), 10),
   AMPA_DISCORD_TIMEOUT_SECONDS: knob(positiveNumber, 10),

@@ -4,6 +4,7 @@ import { parse as parseDotenv } from "dotenv";
 import type {
   Config,
   DispatchConfig,
+  DiscordConfig,
   HttpConfig,
   LogConfig,
   NotifyConfig,
@@ -208,6 +209,20 @@ const httpConfig = (r: RawConfig): HttpConfig => ({
   metricsTokenParam: `/ampa/${r.AMPA_STAGE}/metrics-token`,
 });
 
+const discordConfig = (r: RawConfig): DiscordConfig => ({
+  discordPublicKey: r.AMPA_DISCORD_PUBLIC_KEY,
+  discordPublicKeyParam: `/ampa/${r.AMPA_STAGE}/discord/public-key`,
+  discordAllowlist: r.AMPA_DISCORD_ALLOWLIST,
+  discordAllowlistParam: `/ampa/${r.AMPA_STAGE}/discord/allowlist`,
+  discordButtonKey: r.AMPA_DISCORD_BUTTON_KEY,
+  discordButtonKeyParam: `/ampa/${r.AMPA_STAGE}/discord/button-key`,
+  discordApiUrl: r.AMPA_DISCORD_API_URL.replace(/\/+$/, ""),
+  discordBotToken: r.AMPA_DISCORD_BOT_TOKEN,
+  discordBotTokenParam: `/ampa/${r.AMPA_STAGE}/discord/bot-token`,
+  interactionsFunction: `ampa-${r.AMPA_STAGE}-interactions`,
+  runOnceFunction: `ampa-${r.AMPA_STAGE}-runOnce`,
+});
+
 const logConfig = (r: RawConfig): LogConfig => ({
   logLevel: r.AMPA_LOG_LEVEL,
   logFormat: r.AMPA_LOG_FORMAT,
@@ -232,6 +247,7 @@ export function parseConfig(env: Env): { config: Config; warnings: ConfigWarning
       ...notifyConfig(r),
       ...worklogConfig(r),
       ...httpConfig(r),
+      ...discordConfig(r),
       ...logConfig(r),
       ...platformConfig(env),
     },

@@ -15,9 +15,14 @@ export const CREDENTIAL_VARIABLES = [
   "AMPA_METRICS_TOKEN",
   "AMPA_DISCORD_WEBHOOK",
   "AMPA_DEADLETTER_WEBHOOK",
+  "AMPA_DISCORD_BOT_TOKEN",
+  "AMPA_DISCORD_BUTTON_KEY",
 ] as const;
 
-type SecretSettings = Pick<Config, "discordWebhook" | "deadLetterWebhook" | "metricsToken">;
+type SecretSettings = Pick<
+  Config,
+  "discordWebhook" | "deadLetterWebhook" | "metricsToken" | "discordBotToken" | "discordButtonKey"
+>;
 
 /**
  * Registers every secret this process holds before anything it runs can print one:
@@ -30,6 +35,8 @@ export function registerProcessSecrets(config: SecretSettings, env: Env = proces
     config.discordWebhook,
     config.deadLetterWebhook,
     config.metricsToken,
+    config.discordBotToken,
+    config.discordButtonKey,
   ];
   for (const value of values) registerCredential(value);
 }

@@ -10,6 +10,7 @@ import {
   RUNTIMES,
 } from "../../core/command.js";
 import type {
+  ActionRecord,
   AuditTime,
   CorruptItem,
   DeadLetter,
@@ -262,4 +263,18 @@ export const dispatchItemSchema: z.ZodType<DispatchRecord> = z.object({
   retryAt: epochMsSchema.optional(),
   escalatedAt: epochMsSchema.optional(),
   escalatedUpdatedAt: z.string().optional(),
+});
+
+export const actionItemSchema: z.ZodType<ActionRecord> = z.object({
+  at: epochMsSchema,
+  interactionId: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  action: z.string(),
+  commandId: z.string().optional(),
+  channelId: z.string().optional(),
+  messageId: z.string().optional(),
+  outcome: z.enum(["pending", "done", "failed", "refused"]),
+  detail: z.string().optional(),
+  finishedAt: epochMsSchema.optional(),
 });

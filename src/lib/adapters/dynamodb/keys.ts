@@ -13,6 +13,7 @@ import type { MetricLabels } from "../../core/ports.js";
  *   AUDIT / <workItemId>         last triage audit of a work item (by AMPA or imported) (audits.ts)
  *   PRMON / <repo>#<n>#<sha>     a failing PR the PR monitor reported, per head commit (pr-reports.ts)
  *   DISPATCH / <workItemId>      AMPA's latest dispatch of a work item: its claim (dispatches.ts)
+ *   ACTION / <iso>#<interaction> an action asked for from Discord, allowed or refused (actions.ts)
  * Every write is a single-item (conditional) write: no transactions, no TTL. The one
  * exception, batched unconditional puts to seed benchmarks, lives outside the store
  * (src/lib/local/bulk-load.ts). How readers treat items that do not parse: items.ts.
@@ -83,6 +84,15 @@ export const auditKey = (workItemId: string): ItemKey => ({ pk: AUDITS, sk: work
 export const dispatchKey = (workItemId: string): ItemKey => ({
   pk: DISPATCHES,
   sk: workItemId,
+});
+
+/** The partition of the actions asked for from Discord. */
+export const ACTIONS = "ACTION";
+
+/** Oldest first; the interaction id (unique) keeps equal times apart and makes a replay collide. */
+export const actionKey = (a: { at: number; interactionId: string }): ItemKey => ({
+  pk: ACTIONS,
+  sk: `${new Date(a.at).toISOString()}#${a.interactionId}`,
 });
 
 /** How an item's key is named in reports and messages: `pk/sk`. */

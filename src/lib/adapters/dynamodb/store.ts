@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type {
+  ActionLog,
   AuditStore,
   CommandAdmin,
   CommandStore,
@@ -8,6 +9,7 @@ import type {
   OnCorrupt,
   PrReportStore,
   ResultHashStore,
+  RunHistory,
   RunItems,
   RunNotifiedStore,
   SchedulerStore,
@@ -15,6 +17,7 @@ import type {
 } from "../../core/ports.js";
 import type { CommandCounter } from "../../core/limits.js";
 import type { ScheduleListing } from "../../core/schedule-listing.js";
+import * as actions from "./actions.js";
 import * as audits from "./audits.js";
 import * as commands from "./commands.js";
 import * as deadLetters from "./dead-letters.js";
@@ -71,6 +74,7 @@ export function createStore(doc: DynamoDBDocumentClient, options: StoreOptions) 
     ...onTable(t, audits),
     ...onTable(t, prReports),
     ...onTable(t, dispatches),
+    ...onTable(t, actions),
   };
   return store satisfies CommandStore &
     CommandAdmin &
@@ -83,6 +87,8 @@ export function createStore(doc: DynamoDBDocumentClient, options: StoreOptions) 
     RunNotifiedStore &
     RunItems &
     DispatchStore &
+    ActionLog &
+    RunHistory &
     CommandCounter &
     ScheduleListing;
 }
