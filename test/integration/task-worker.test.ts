@@ -288,7 +288,7 @@ describe("task workers (real detached processes against the store)", () => {
     const run = await runRecorded(t.store, "delegate", claim.runId);
     expect(run).toMatchObject({ outcome: "success", runtime: "task" });
     expect(run.worker).toMatch(/^pid:\d+@/);
-    expect(argvOf(d, "opencode").map((argv) => argv[1])).toEqual([
+    expect(argvOf(d, "opencode").map((argv) => argv.at(-1))).toEqual([
       expect.stringMatching(/^\/intake SA-7 /),
     ]);
     expect(await t.store.listDispatches()).toEqual([

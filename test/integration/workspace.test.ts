@@ -364,7 +364,7 @@ describe("Worklog runners in a workspace", () => {
     expect(clone.startsWith(realpathSync(base))).toBe(true);
     const calls = d.calls().filter((c) => !(c.program === "wl" && c.argv[0] === "sync"));
     expect(calls.map((c) => c.program)).toContain("opencode");
-    expect(calls.find((c) => c.program === "opencode")?.argv[1]).toMatch(
+    expect(calls.find((c) => c.program === "opencode")?.argv.at(-1)).toMatch(
       new RegExp(`^/intake ${id} `),
     );
     for (const call of calls) expect(call.cwd).toBe(clone);
