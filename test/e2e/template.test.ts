@@ -254,8 +254,9 @@ describe("deployable template (osls package)", () => {
     });
     // Unset taskImage: the stack's own repository.
     expect(template.Conditions?.TaskImageFromRepository).toEqual({ "Fn::Equals": ["", ""] });
-    const env = (definition?.ContainerDefinitions as { Environment: { Name: string }[] }[])[0]
-      ?.Environment;
+    const env = (
+      definition?.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[]
+    )[0]?.Environment;
     // The claim is a per-run override (AMPA_CLAIM); secrets never sit in the definition.
     expect(env?.map((e) => e.Name).sort()).toEqual(
       [
@@ -263,11 +264,22 @@ describe("deployable template (osls package)", () => {
         "AMPA_LOG_FORMAT",
         "AMPA_STAGE",
         "AMPA_TABLE_NAME",
+        "AMPA_TASK_CPU",
+        "AMPA_TASK_MEMORY",
         "AMPA_WORKSPACE_REF",
         "AMPA_WORKSPACE_REPO",
         "AWS_REGION",
       ].sort(),
     );
+    // The worker knows its own size (run records keep their compute time with it).
+    const value = (name: string) => String(env?.find((e) => e.Name === name)?.Value);
+    expect(value("AMPA_TASK_CPU")).toBe(String(definition?.Cpu));
+    expect(value("AMPA_TASK_MEMORY")).toBe(String(definition?.Memory));
+    const { config } = parseConfig({
+      AMPA_TASK_CPU: value("AMPA_TASK_CPU"),
+      AMPA_TASK_MEMORY: value("AMPA_TASK_MEMORY"),
+    });
+    expect(config.taskSize).toEqual({ vcpu: 1, memoryGb: 2 });
     for (const role of ["TaskRole", "TaskExecutionRole"])
       expect(template.Resources[role]?.Properties.AssumeRolePolicyDocument).toMatchObject({
         Statement: [

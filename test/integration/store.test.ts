@@ -194,6 +194,38 @@ describe("store", () => {
     expect(await notes()).toEqual({ "r-old": "dead_letter" });
   });
 
+  it("keeps a task run's compute time on its record, none for another run, and reads a malformed one as none", async () => {
+    const t = await createTestTable(server.endpoint);
+    await t.store.addCommand(spec("c", { command: "echo hi" }), T0);
+    const deps = {
+      store: t.store,
+      runners: createRunners(processes),
+      config: t.config,
+      log: testLogger,
+      clock: Date.now,
+    };
+    // Run as a task worker runs it (half a vCPU, 1 GB), then as a function run.
+    const task = await runOnce({ ...deps, taskSize: { vcpu: 0.5, memoryGb: 1 } }, "c", "test");
+    const plain = await runOnce(deps, "c", "test");
+    const seconds = task.durationMs / 1000;
+    expect(task.compute).toEqual({ vcpuSeconds: seconds * 0.5, gbSeconds: seconds });
+    expect(plain.compute).toBeUndefined();
+    const stored = async () =>
+      Object.fromEntries((await t.store.listRuns("c")).map((r) => [r.runId, r.compute]));
+    expect(await stored()).toEqual({ [task.runId]: task.compute, [plain.runId]: undefined });
+    // A hand-edited record keeps its run; only the figure is dropped.
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.tableName,
+        Key: runKey(task),
+        UpdateExpression: "SET #c = :c",
+        ExpressionAttributeNames: { "#c": "compute" },
+        ExpressionAttributeValues: { ":c": { vcpuSeconds: "lots", gbSeconds: -1 } },
+      }),
+    );
+    expect(await stored()).toEqual({ [task.runId]: undefined, [plain.runId]: undefined });
+  });
+
   it("removing a command deletes its run history too", async () => {
     const t = await createTestTable(server.endpoint);
     await t.store.addCommand(spec("gone", { command: "echo hi" }), T0);

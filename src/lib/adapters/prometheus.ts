@@ -39,6 +39,14 @@ const STORED_COUNTERS: Record<string, { help: string; labelNames: string[] }> = 
     help: "Tokens agents reported for their runs, by command, agent and direction (input, output)",
     labelNames: ["command", "agent", "direction"],
   },
+  ampa_task_compute_vcpu_seconds_total: {
+    help: "vCPU-seconds of task runs (the task size times the run's duration), by command",
+    labelNames: ["command"],
+  },
+  ampa_task_compute_gb_seconds_total: {
+    help: "GB-seconds of task runs (the task memory times the run's duration), by command",
+    labelNames: ["command"],
+  },
 };
 
 export interface MetricsSnapshot {

@@ -15,6 +15,7 @@ import type {
 } from "../core/ports.js";
 import { exitReason, maxRuntimeMs, type RunResult, runRecord } from "../core/run-record.js";
 import { postsUnchanged, resultHash } from "../core/result-hash.js";
+import { computeTime, type TaskSize } from "../core/usage.js";
 import { finalWriteDeadline, finishRunDurably } from "./final-write.js";
 import { holdLease, type LeaseDeps } from "./lease.js";
 import {
@@ -68,6 +69,8 @@ export interface RunDeps {
    * is still held.
    */
   stop?: AbortSignal;
+  /** The task this run executes in (a task worker's): its record keeps the compute time. */
+  taskSize?: TaskSize;
 }
 
 /**
@@ -123,19 +126,21 @@ export async function executeClaim(
   if (stopped !== undefined) result = stoppedResult(result, stopped);
   result = redactedResult(result);
   const bounded = truncateUtf8(result.output, config.maxOutputBytes);
+  const ended = runRecord(
+    claim,
+    {
+      ...result,
+      output: bounded.text,
+      outputTruncatedBytes: (result.outputTruncatedBytes ?? 0) + bounded.droppedBytes,
+    },
+    clock(),
+  );
   const recorded: RunRecord = {
-    ...runRecord(
-      claim,
-      {
-        ...result,
-        output: bounded.text,
-        outputTruncatedBytes: (result.outputTruncatedBytes ?? 0) + bounded.droppedBytes,
-      },
-      clock(),
-    ),
+    ...ended,
     runtime,
     worker,
     exitReason: stopped ?? exitReason(result, maxRuntimeMs(command, config) / 60_000),
+    ...(deps.taskSize ? { compute: computeTime(ended.durationMs, deps.taskSize) } : {}),
   };
   // A run that is not posted says why on its record; a posted one once the post is done.
   const post = postPlan(deps, command, recorded);
@@ -155,8 +160,16 @@ export async function executeClaim(
   return current ? done : { ...done, late: true };
 }
 
-/** What the run's agents reported, summed per command and agent for `/metrics`. */
-async function countAgentUsage(store: RunStore, command: string, run: RunRecord): Promise<void> {
+/**
+ * What the run used, summed per command for `/metrics`: what its agents reported (per
+ * agent) and its task compute time.
+ */
+async function countUsage(store: RunStore, command: string, run: RunRecord): Promise<void> {
+  if (run.compute) {
+    const { vcpuSeconds, gbSeconds } = run.compute;
+    await store.incrementCounter("ampa_task_compute_vcpu_seconds_total", { command }, vcpuSeconds);
+    await store.incrementCounter("ampa_task_compute_gb_seconds_total", { command }, gbSeconds);
+  }
   for (const u of run.agentUsage ?? []) {
     const labels = { command, agent: u.agent };
     if (u.costUsd) await store.incrementCounter("ampa_agent_cost_usd_total", labels, u.costUsd);
@@ -268,7 +281,7 @@ async function afterRun(
         command: command.id,
         outcome: run.outcome,
       });
-    if (!alreadyCounted) await countAgentUsage(deps.store, command.id, run);
+    if (!alreadyCounted) await countUsage(deps.store, command.id, run);
     // A late finisher's result is not the latest: the newer run keeps its hash.
     if (!alreadyCounted) await deps.store.recordResultHash(command.id, resultHash(run));
     if (post === "unchanged") log.info("result unchanged since the last run: not posted");

@@ -183,7 +183,6 @@ export type Command = CommandSpec & CommandState;
 export const RUN_NOTIFIED = ["sent", "dead_letter", "unchanged", "self", "none"] as const;
 export type RunNotified = (typeof RUN_NOTIFIED)[number];
 
-/** One finished (or abandoned) run. */
 /**
  * What one agent reported using in a run (app/agents/output.ts): tokens in and out, and
  * the cost in USD when the agent gives one (claude, opencode, pi; codex and gemini give none).
@@ -195,6 +194,16 @@ export interface AgentUsageRecord {
   costUsd?: number;
 }
 
+/**
+ * The compute time of a run executed as a task (core/usage.ts, computeTime): its duration
+ * times the task's vCPUs and its memory in GB, as Fargate bills them.
+ */
+export interface ComputeTime {
+  vcpuSeconds: number;
+  gbSeconds: number;
+}
+
+/** One finished (or abandoned) run. */
 export interface RunRecord {
   commandId: string;
   runId: string;
@@ -218,6 +227,8 @@ export interface RunRecord {
   notified?: RunNotified;
   /** What its agents reported using, per agent (runs of agent-running types only). */
   agentUsage?: AgentUsageRecord[];
+  /** Task runs only: the configured task size times the run's duration. */
+  compute?: ComputeTime;
 }
 
 /** A lease granted to one run of one command. */

@@ -1,3 +1,5 @@
+import type { TaskSize } from "./usage.js";
+
 /**
  * The service's settings, as the runtime reads them from the environment (see
  * runtime/config.ts for the variables and their defaults). Times are milliseconds.
@@ -68,6 +70,11 @@ export interface DispatchConfig {
   taskContainer: boolean;
   /** The worker image for local container runs (AMPA_TASK_IMAGE). */
   taskImage: string;
+  /**
+   * A task's size (AMPA_TASK_CPU, AMPA_TASK_MEMORY: the task definition's): task runs
+   * record their compute time with it. Locally the same figures, though no Fargate bills them.
+   */
+  taskSize: TaskSize;
 }
 
 /** Discord: the webhook, the delivery policy, dead letters, the heartbeat, the local inbox. */

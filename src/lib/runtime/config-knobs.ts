@@ -70,6 +70,10 @@ export const knobs = {
   AMPA_LEASE_RENEW_SECONDS: knob(positiveNumber, 60),
   // Fargate provisions and pulls the image before the worker can take its lease.
   AMPA_TASK_START_SECONDS: knob(positiveNumber, 300),
+  // The task definition's size in Fargate's units (serverless.yml params taskCpu and
+  // taskMemory, passed by deploy/task.yml): a task run's record keeps its compute time.
+  AMPA_TASK_CPU: knob(positiveInt.max(16_384), 1024),
+  AMPA_TASK_MEMORY: knob(positiveInt.max(122_880), 2048),
   // Locally, run a `task` run's worker in this image (docker or podman on PATH) instead of
   // as a detached node process.
   AMPA_TASK_CONTAINER: knob(booleanish, false),

@@ -16,6 +16,7 @@ import type {
 } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { redactSecrets } from "../core/secrets.js";
+import { fargateTaskSize } from "../core/usage.js";
 import { booleanish, CHILD_VARIABLES, editDistance, type Env } from "./config-values.js";
 import {
   type ConfigWarning,
@@ -181,6 +182,7 @@ const dispatchConfig = (r: RawConfig): DispatchConfig => ({
   taskStartMs: r.AMPA_TASK_START_SECONDS * 1000,
   taskContainer: r.AMPA_TASK_CONTAINER,
   taskImage: r.AMPA_TASK_IMAGE,
+  taskSize: fargateTaskSize(r.AMPA_TASK_CPU, r.AMPA_TASK_MEMORY),
 });
 
 const notifyConfig = (r: RawConfig): NotifyConfig => ({

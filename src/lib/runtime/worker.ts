@@ -131,9 +131,10 @@ export async function runTaskWorker(opts: TaskWorkerOptions): Promise<WorkerResu
     ? { ...agentOwn, processes: withLiveOutput(agentOwn.processes, live) }
     : agentOwn;
   const { runDeps: plain } = services(app, { log, ...own });
-  // Every run of a task worker is a task run: in its workspace, with its run-time secrets.
+  // Every run of a task worker is a task run: in its workspace, with its run-time secrets,
+  // and its compute time on record (the task's size, as configured).
   const runners = inWorkspaces(app, plain.runners, agent, own.processes.runTool);
-  const runDeps = { ...plain, runners };
+  const runDeps = { ...plain, runners, taskSize: app.config.taskSize };
   try {
     const result = await workClaim(
       {

@@ -189,6 +189,11 @@ export const runItemSchema: z.ZodType<RunRecord> = z.object({
     )
     .optional()
     .catch(undefined),
+  // Only task runs have it, and older records none: a malformed one reads as none.
+  compute: z
+    .object({ vcpuSeconds: z.number().nonnegative(), gbSeconds: z.number().nonnegative() })
+    .optional()
+    .catch(undefined),
 });
 
 /** Only the last global start is read back; a value that is not a time reads as none. */
