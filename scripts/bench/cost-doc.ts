@@ -104,5 +104,35 @@ export function costDocument(
       "",
     );
   }
+  out.push(...recordedSection(prices));
   return out.join("\n");
+}
+
+/** What runs record of their own cost, and how to turn it into money (not measured: fixed text). */
+function recordedSection(prices: Prices): string[] {
+  // A worked example: a 30-minute task run at the default size, 1 vCPU / 2 GB.
+  const vcpuS = 1800;
+  const gbS = 3600;
+  const example =
+    (vcpuS / 3600) * prices.fargatePerVcpuHour + (gbS / 3600) * prices.fargatePerGbHour;
+  return [
+    "## What each run records",
+    "",
+    "The months above are estimates; what runs used is on record. Two figures, both in the run's record in the table:",
+    "",
+    "- **Agent usage** (`agentUsage`, on runs of the types that run agents: delegation, the triage and review audits): per agent, the tokens in and out and, when the agent reports one, the cost in USD, as the agent's own output gives them ([Agents](worklog.md#agents)). claude (`total_cost_usd` of its result), opencode (`cost` of each step) and pi (`cost.total` of each message) report tokens and cost; codex and gemini report tokens only; a custom profile whose `output` is `text` reports nothing. These are the agents' figures of their provider's bill, not AWS's.",
+    "- **Compute time** (`compute`, on the record of a run executed as a task, not of a `function` run): `vcpuSeconds` = the run's duration in seconds × its vCPUs, `gbSeconds` = the duration × its memory in GB, where vCPUs = `AMPA_TASK_CPU` / 1024 and GB = `AMPA_TASK_MEMORY` / 1024. On AWS these are the task definition's `Cpu` and `Memory` (serverless.yml params `taskCpu` and `taskMemory`; deploy/task.yml passes both to the worker). The duration is the recorded one, from the claim to the end of the run, so it includes the task's start; Fargate bills from the image pull to the task's stop, by the second, with a one-minute minimum. A run recorded `abandoned` by a tick (its worker died) has no compute time. A local task worker records the size it is configured with (1024 and 2048 unless set, as serverless.yml's), though no Fargate bills it.",
+    "",
+    `**To money**: USD ≈ vcpuSeconds / 3600 × the price per vCPU-hour + gbSeconds / 3600 × the price per GB-hour. At the Fargate arm64 prices above ($${prices.fargatePerVcpuHour} per vCPU-hour, $${prices.fargatePerGbHour} per GB-hour; x86_64 costs more), a 30-minute run at 1 vCPU / 2 GB records ${vcpuS.toLocaleString("en")} vCPU-seconds and ${gbS.toLocaleString("en")} GB-seconds: ${vcpuS / 3600} × $${prices.fargatePerVcpuHour} + ${gbS / 3600} × $${prices.fargatePerGbHour} = $${example.toFixed(4)}. Not in these figures: the task's public IPv4 address (about $0.005 an hour), ephemeral storage beyond the free 20 GB, and the Lambda, DynamoDB and log costs of the tables above.`,
+    "",
+    "**Where they show**:",
+    "",
+    "- the run record: the dashboard's command page (under each run's duration), `ampa run-once --json` (`agentUsage`, `compute`);",
+    "- `ampa status` (its `Usage` lines) and `ampa status --json` (`usage`): per command, each agent's runs with usage, tokens in and out and cost, and the task runs' vCPU- and GB-seconds (shown as hours in the text);",
+    "- the dashboard's **Usage** section: the same sums;",
+    "- `/metrics`: `ampa_agent_tokens_total{command,agent,direction}`, `ampa_agent_cost_usd_total{command,agent}`, `ampa_task_compute_vcpu_seconds_total{command}` and `ampa_task_compute_gb_seconds_total{command}`.",
+    "",
+    "The sums of status and the dashboard are over the **runs on record**: the table keeps the newest `AMPA_SCHEDULER_MAX_RUN_HISTORY` runs of each command (50 by default) and deletes older ones, so they cover a window that shrinks as a command runs more often. The `/metrics` counters count every recorded run **since the metrics began** (they live in the table and are never trimmed): `increase(ampa_task_compute_vcpu_seconds_total[30d]) / 3600` is a month's vCPU-hours.",
+    "",
+  ];
 }

@@ -107,6 +107,8 @@ export function runToJson(run: RunRecord): Record<string, unknown> {
     output: run.output,
     outputTruncatedBytes: run.outputTruncatedBytes,
     late: run.late ?? false,
+    agentUsage: run.agentUsage ?? null,
+    compute: run.compute ?? null,
   };
 }
 

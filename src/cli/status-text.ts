@@ -2,6 +2,7 @@ import { statusLabel } from "../lib/app/commands/registry.js";
 import type { Runtime } from "../lib/core/command.js";
 import type { HeldBackItem } from "../lib/app/worklog/attempts.js";
 import type { ActionRecord } from "../lib/core/ports.js";
+import type { UsageOnRecord } from "../lib/core/usage.js";
 import { printable, relative } from "./format.js";
 import type { LeaseStatus, StatusReport, StatusRow } from "./status.js";
 
@@ -144,7 +145,66 @@ export function statusTable(report: StatusReport): string {
   if (report.rows.length === 0) lines.push("(no commands)");
   lines.push(...heldBackLines(report.heldBack ?? [], now));
   lines.push(...actionLines(report.actions ?? []));
+  if (report.usage) lines.push(...usageLines(report.usage));
   return lines.join("\n");
+}
+
+/** What the usage sums are over, in the words status, its JSON and the dashboard use. */
+export function usageNote(usage: Pick<UsageOnRecord, "maxRunsPerCommand">): string {
+  return `sums over the runs on record (the newest ${usage.maxRunsPerCommand} of each command); the /metrics counters count since the metrics began`;
+}
+
+/** 950, 12.3k, 4.56M tokens. */
+export function tokenCount(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
+  return `${(n / 1_000_000).toFixed(2)}M`;
+}
+
+/** $12.34, $0.0421 (four decimals below a dollar); "no cost reported" without one. */
+export function usdLabel(usd: number | undefined): string {
+  if (usd === undefined) return "no cost reported";
+  return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
+}
+
+/** A sum of seconds as hours: 1.50 (vCPU-hours, GB-hours). */
+export const hoursLabel = (seconds: number): string => (seconds / 3600).toFixed(2);
+
+/** What the runs on record used, a line per command and agent, and per command's tasks. */
+function usageLines(usage: UsageOnRecord): string[] {
+  if (usage.commands.length === 0) return [];
+  const lines: string[] = [];
+  for (const u of usage.commands) {
+    const id = printable(u.commandId);
+    for (const a of u.agents)
+      lines.push(
+        `  ${id} ${printable(a.agent)}: ${a.runs} of ${u.runs} runs, ${tokenCount(a.inputTokens)} tokens in, ${tokenCount(a.outputTokens)} out, ${usdLabel(a.costUsd)}`,
+      );
+    if (u.compute)
+      lines.push(
+        `  ${id} task compute: ${u.compute.runs} of ${u.runs} runs, ${hoursLabel(u.compute.vcpuSeconds)} vCPU-hours, ${hoursLabel(u.compute.gbSeconds)} GB-hours`,
+      );
+  }
+  return [
+    "",
+    `Usage, summed over the runs on record (the newest ${usage.maxRunsPerCommand} of each command;`,
+    "the /metrics counters count since the metrics began):",
+    ...lines.map((l) => cell(l, 80).trimEnd()),
+  ];
+}
+
+/** `--json`'s usage: the sums, unrounded, with what they are over. */
+function usageJson(usage: UsageOnRecord): Record<string, unknown> {
+  return {
+    note: usageNote(usage),
+    maxRunsPerCommand: usage.maxRunsPerCommand,
+    commands: usage.commands.map((u) => ({
+      id: u.commandId,
+      runs: u.runs,
+      agents: u.agents.map((a) => ({ ...a, costUsd: a.costUsd ?? null })),
+      compute: u.compute ?? null,
+    })),
+  };
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -212,6 +272,7 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       messageId: a.messageId ?? null,
       finishedAt: iso(a.finishedAt),
     })),
+    usage: report.usage ? usageJson(report.usage) : null,
   };
 }
 

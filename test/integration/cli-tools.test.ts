@@ -5,6 +5,8 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
+import { command } from "../support/commands.js";
+import { HOUR, seededRun } from "../support/dashboard.js";
 import { pythonStore } from "../support/python-store.js";
 import { createTestTable, startTestServer, type TestTable } from "../support/store.js";
 
@@ -104,6 +106,58 @@ describe("ampa import / export / status", () => {
     expect(Object.keys(written)).toEqual(["commands", "last_global_start_ts", "state"]);
     expect(written.state["wl-stats"].run_history).toHaveLength(50);
     expect((await runCli(["export"], env)).stdout).toBe(readFileSync(out, "utf8"));
+  });
+
+  it("sums what each command's runs on record used, per agent, in status and its JSON", async () => {
+    const { t, env } = await table();
+    const now = Date.now();
+    const usage = (agent: string, inputTokens: number, outputTokens: number, costUsd?: number) => ({
+      agent,
+      inputTokens,
+      outputTokens,
+      ...(costUsd === undefined ? {} : { costUsd }),
+    });
+    const runs = [
+      seededRun("delegate", now, 3 * HOUR, { agentUsage: [usage("claude", 40_000, 2000, 0.5)] }),
+      seededRun("delegate", now, 2 * HOUR, {
+        agentUsage: [usage("claude", 10_000, 1000, 0.25), usage("codex", 700, 30)],
+        compute: { vcpuSeconds: 3600, gbSeconds: 7200 },
+      }),
+      seededRun("delegate", now, HOUR),
+      seededRun("date", now, HOUR),
+    ];
+    for (const run of runs) await t.store.putRunRecord(run);
+    for (const id of ["delegate", "date"])
+      await t.store.putCommandWithState(command(id, { lastStartAt: now - HOUR }));
+    const withHistory = { ...env, AMPA_SCHEDULER_MAX_RUN_HISTORY: "20" };
+
+    const json = await runCli(["status", "--json"], withHistory);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).usage).toEqual({
+      note: "sums over the runs on record (the newest 20 of each command); the /metrics counters count since the metrics began",
+      maxRunsPerCommand: 20,
+      commands: [
+        {
+          id: "delegate",
+          runs: 3,
+          agents: [
+            { agent: "claude", runs: 2, inputTokens: 50_000, outputTokens: 3000, costUsd: 0.75 },
+            { agent: "codex", runs: 1, inputTokens: 700, outputTokens: 30, costUsd: null },
+          ],
+          compute: { runs: 1, vcpuSeconds: 3600, gbSeconds: 7200 },
+        },
+      ],
+    });
+    const text = await runCli(["status"], withHistory);
+    const lines = text.stdout.trimEnd().split("\n");
+    expect(
+      lines.slice(lines.indexOf("the /metrics counters count since the metrics began):") + 1),
+    ).toEqual([
+      "  delegate claude: 2 of 3 runs, 50.0k tokens in, 3.0k out, $0.7500",
+      "  delegate codex: 1 of 3 runs, 700 tokens in, 30 out, no cost reported",
+      "  delegate task compute: 1 of 3 runs, 1.00 vCPU-hours, 2.00 GB-hours",
+    ]);
+    expect(lines.every((line) => line.length <= 80)).toBe(true);
   });
 
   it("says which file it cannot read", async () => {

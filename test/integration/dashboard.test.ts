@@ -94,6 +94,18 @@ describe("ampa dashboard", () => {
     expect(page.match(/<rect class="run /g)?.length).toBe(4);
   });
 
+  it("sums what the runs on record used, the agent's name escaped", async () => {
+    const page = await (await fetch(dashboard.url)).text();
+    const usage = page.slice(page.indexOf('<div id="usage">'), page.indexOf("<h2>Work items"));
+    expect(usage).toContain("sums over the runs on record (the newest 50 of each command)");
+    expect(usage).toContain(
+      '<tr><td>alpha</td><td>&lt;b&gt;agent&lt;/b&gt;</td><td class="num">1 of 3</td>',
+    );
+    expect(usage).toContain('<td class="num">$0.1250</td>');
+    expect(usage).toContain("0.01 vCPU-h, 0.02 GB-h");
+    expect(page).not.toContain("<b>agent</b>");
+  });
+
   it("shows a command's page with its runs' whole outputs, escaped", async () => {
     const url = (id: string, token = dashboard.token) =>
       `${dashboard.origin}/command?${new URLSearchParams({ id, token })}`;
@@ -137,8 +149,10 @@ describe("ampa dashboard", () => {
       "heldback",
       "summary",
       "timeline",
+      "usage",
     ]);
     expect(body.sections.commands).toContain('data-command="alpha"');
+    expect(body.sections.usage).toContain("<td>alpha</td>");
     expect(body.sections.heldback).toMatch(/<td>SA-ESC<\/td><td>intake<\/td>.*escalated/);
   });
 

@@ -4,7 +4,10 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { type PassResult, tickPass } from "../../src/lib/app/tick.js";
+import { renderMetrics } from "../../src/lib/adapters/prometheus.js";
+import { commandRuntime } from "../../src/lib/app/commands/registry.js";
 import { claimStored } from "../support/claims.js";
+import { runCli } from "../support/cli.js";
 import { MINUTE, must, spec } from "../support/commands.js";
 import { argvOf, createDoubles, delegable } from "../support/doubles.js";
 import { alive } from "../support/processes.js";
@@ -295,6 +298,69 @@ describe("task workers (real detached processes against the store)", () => {
       expect.objectContaining({ workItemId: "SA-7", runId: claim.runId, action: "intake" }),
     ]);
   });
+
+  it("a task run records its compute time at the configured size, counts it, and ampa status sums it with its agent's usage", async () => {
+    const t = await table();
+    const workersDir = workersTmpDir();
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-8", title: "Idea" })] },
+      opencode: { default: { stdout: "Done.", usage: { input: 2000, output: 500, cost: 0.0421 } } },
+    });
+    await t.store.addCommand(spec("delegate", { type: "delegation", command: "" }), Date.now());
+    const { command, claim } = await claimStored(t, "delegate");
+    // Half a vCPU and 1 GB, in Fargate's units.
+    const size = { AMPA_TASK_CPU: "512", AMPA_TASK_MEMORY: "1024" };
+    await testWorkerDispatch(server.endpoint, t.tableName, workersDir, { ...d.env, ...size })(
+      command,
+      claim,
+    );
+    const worker = await workerOf(workersDir, claim);
+    const run = await runRecorded(t.store, "delegate", claim.runId);
+    // The counters are bumped after the record is written: done once the worker exits.
+    await workerExit(worker);
+    expect(run).toMatchObject({ outcome: "success", runtime: "task" });
+    expect(run.agentUsage).toEqual([
+      { agent: "opencode", inputTokens: 2000, outputTokens: 500, costUsd: 0.0421 },
+    ]);
+    const seconds = run.durationMs / 1000;
+    expect(seconds).toBeGreaterThan(0);
+    expect(run.compute).toEqual({ vcpuSeconds: seconds * 0.5, gbSeconds: seconds * 1 });
+    // /metrics counts it, beside the agent's figures.
+    const { body } = await renderMetrics({
+      commands: (await t.store.listCommands()).commands,
+      runtimeOf: commandRuntime,
+      corruptItems: 0,
+      stored: await t.store.listMetrics(),
+      notify: {},
+      deadLetters: 0,
+      now: Date.now(),
+    });
+    const counter = (name: string) =>
+      Number(new RegExp(`^${name}\\{command="delegate"\\} (\\S+)$`, "m").exec(body)?.[1]);
+    expect(counter("ampa_task_compute_vcpu_seconds_total")).toBeCloseTo(seconds * 0.5, 6);
+    expect(counter("ampa_task_compute_gb_seconds_total")).toBeCloseTo(seconds, 6);
+    expect(body).toContain('ampa_agent_cost_usd_total{command="delegate",agent="opencode"} 0.0421');
+
+    const status = await runCli(["status", "--json"], {
+      AMPA_DYNAMODB_ENDPOINT: server.endpoint,
+      AMPA_TABLE_NAME: t.tableName,
+    });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).usage).toEqual({
+      note: expect.stringContaining("over the runs on record"),
+      maxRunsPerCommand: 50,
+      commands: [
+        {
+          id: "delegate",
+          runs: 1,
+          agents: [
+            { agent: "opencode", runs: 1, inputTokens: 2000, outputTokens: 500, costUsd: 0.0421 },
+          ],
+          compute: { runs: 1, vcpuSeconds: seconds * 0.5, gbSeconds: seconds },
+        },
+      ],
+    });
+  }, 90_000);
 
   it("a worker without a valid claim runs nothing and exits 2, saying what is wrong", async () => {
     for (const [claim, says] of [

@@ -88,12 +88,16 @@ export function seededRun(
 export const HOSTILE_OUTPUT = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">${"A".repeat(300_000)}\nsecond line`;
 
 /**
- * A store with three commands: `alpha` with an ok, a failed and a timed-out run over the
- * last day, `hostile` whose title and output are markup, and `sleepy`, paused.
+ * A store with three commands: `alpha` with an ok (a task run whose agent reported usage),
+ * a failed and a timed-out run over the last day, `hostile` whose title and output are markup, and `sleepy`, paused.
  */
 export async function seedDashboardStore(store: Store, now: number): Promise<void> {
   const alphaRuns = [
-    seededRun("alpha", now, 12 * HOUR),
+    // A task run of a hostile agent: the Usage section sums it, the name escaped.
+    seededRun("alpha", now, 12 * HOUR, {
+      agentUsage: [{ agent: "<b>agent</b>", inputTokens: 1500, outputTokens: 20, costUsd: 0.125 }],
+      compute: { vcpuSeconds: 30, gbSeconds: 60 },
+    }),
     seededRun("alpha", now, 6 * HOUR, { outcome: "failure", exitCode: 2, output: "boom\nmore" }),
     seededRun("alpha", now, 2 * HOUR, { outcome: "timeout", exitCode: null, durationMs: 600_000 }),
   ];

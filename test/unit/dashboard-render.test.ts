@@ -9,6 +9,7 @@ import { dashboardPage } from "../../src/cli/dashboard/page.js";
 import { commandPage, deadLettersOf } from "../../src/cli/dashboard/command-page.js";
 import type { DeadLetter } from "../../src/lib/core/ports.js";
 import { timelineSvg, WEEK_MS } from "../../src/cli/dashboard/timeline.js";
+import { usageSums } from "../../src/lib/core/usage.js";
 import { command, must, T0 } from "../support/commands.js";
 import { HOSTILE_OUTPUT, HOUR, seededRun } from "../support/dashboard.js";
 
@@ -167,6 +168,59 @@ describe("dashboard markup", () => {
       target: "t",
     });
     expect(none).toContain('<div id="actions"><p>No actions from Discord.</p></div>');
+  });
+
+  it("sums what the runs on record used in the Usage section, agent names escaped", () => {
+    const runs = [
+      seededRun("d", T0, 2 * HOUR, {
+        agentUsage: [{ agent: "opencode", inputTokens: 12_000, outputTokens: 800, costUsd: 0.5 }],
+        compute: { vcpuSeconds: 3600, gbSeconds: 7200 },
+      }),
+      seededRun("d", T0, HOUR, {
+        agentUsage: [
+          { agent: "opencode", inputTokens: 300, outputTokens: 200, costUsd: 0.25 },
+          { agent: "<i>odd</i>", inputTokens: 5, outputTokens: 1 },
+        ],
+        compute: { vcpuSeconds: 1800, gbSeconds: 3600 },
+      }),
+      seededRun("d", T0, 3 * HOUR),
+    ];
+    const snap = snapshot([command("d"), command("quiet")], runs);
+    snap.report.usage = usageSums(snap.runs, 50);
+    const page = dashboardPage(snap, { token: "tok", nonce: "n", target: "t" });
+    const section = page.slice(
+      page.indexOf('<div id="usage">'),
+      page.indexOf("</table>", page.indexOf('<div id="usage">')),
+    );
+    expect(section).toContain("the newest 50 of each command");
+    const rows = [...section.matchAll(/<tr><td>(.*?)<\/tr>/g)].map((m) =>
+      [...`<td>${m[1] ?? ""}`.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]),
+    );
+    expect(rows).toEqual([
+      ["d", "&lt;i&gt;odd&lt;/i&gt;", "1 of 3", "5", "1", "no cost reported", ""],
+      ["d", "opencode", "2 of 3", "12.3k", "1.0k", "$0.7500", ""],
+      ["d", "task compute", "2 of 3", "", "", "", "1.50 vCPU-h, 3.00 GB-h"],
+    ]);
+    expect(page).not.toContain("<i>odd</i>");
+    const none = dashboardPage(snapshot([command("quiet")], []), {
+      token: "t",
+      nonce: "n",
+      target: "t",
+    });
+    expect(none).toContain("No run on record reports agent usage or task compute time.");
+  });
+
+  it("shows under a run's duration on its command's page what it used", () => {
+    const run = seededRun("d", T0, HOUR, {
+      agentUsage: [{ agent: "claude", inputTokens: 2500, outputTokens: 90, costUsd: 0.0421 }],
+      compute: { vcpuSeconds: 30, gbSeconds: 60 },
+    });
+    const page = must(
+      commandPage(snapshot([command("d")], [run]), "d", { token: "t", nonce: "n" }),
+    );
+    expect(page).toContain(
+      "30.0 s<br><small>claude: 2.5k in, 90 out, $0.0421</small><br><small>task: 30 vCPU-s, 60 GB-s</small>",
+    );
   });
 
   it("draws the same timeline for two reads in one minute, and a new one the next", () => {

@@ -286,3 +286,72 @@ describe("ampa status: a command outside its window", () => {
     expect(json.find((c) => c.id === "waiting-one")).toMatchObject({ outsideUntil: null });
   });
 });
+
+describe("ampa status: what the runs on record used", () => {
+  const report = {
+    ...statusReport([command("delegate", { lastStartAt: T0 - MINUTE })], T0, opts, undefined),
+    usage: {
+      maxRunsPerCommand: 50,
+      commands: [
+        {
+          commandId: "delegate",
+          runs: 12,
+          agents: [
+            { agent: "codex", runs: 2, inputTokens: 950, outputTokens: 40, costUsd: undefined },
+            {
+              agent: "opencode",
+              runs: 9,
+              inputTokens: 1_234_567,
+              outputTokens: 45_600,
+              costUsd: 3.2149,
+            },
+          ],
+          compute: { runs: 12, vcpuSeconds: 5400, gbSeconds: 10_800 },
+        },
+      ],
+    },
+  };
+
+  it("shows each agent's sums and the task compute time in hours, within 80 columns", () => {
+    const lines = statusTable(report).split("\n");
+    const start = lines.findIndex((l) => l.startsWith("Usage, summed over the runs on record"));
+    expect(lines.slice(start)).toEqual([
+      "Usage, summed over the runs on record (the newest 50 of each command;",
+      "the /metrics counters count since the metrics began):",
+      "  delegate codex: 2 of 12 runs, 950 tokens in, 40 out, no cost reported",
+      "  delegate opencode: 9 of 12 runs, 1.23M tokens in, 45.6k out, $3.21",
+      "  delegate task compute: 12 of 12 runs, 1.50 vCPU-hours, 3.00 GB-hours",
+    ]);
+    expect(lines.every((line) => line.length <= 80)).toBe(true);
+  });
+
+  it("gives scripts the unrounded sums, a missing cost as null, and what they are over", () => {
+    expect(statusJson(report).usage).toEqual({
+      note: "sums over the runs on record (the newest 50 of each command); the /metrics counters count since the metrics began",
+      maxRunsPerCommand: 50,
+      commands: [
+        {
+          id: "delegate",
+          runs: 12,
+          agents: [
+            { agent: "codex", runs: 2, inputTokens: 950, outputTokens: 40, costUsd: null },
+            {
+              agent: "opencode",
+              runs: 9,
+              inputTokens: 1_234_567,
+              outputTokens: 45_600,
+              costUsd: 3.2149,
+            },
+          ],
+          compute: { runs: 12, vcpuSeconds: 5400, gbSeconds: 10_800 },
+        },
+      ],
+    });
+  });
+
+  it("says nothing of usage when no run on record reports any", () => {
+    const none = { ...report, usage: { maxRunsPerCommand: 50, commands: [] } };
+    expect(statusTable(none)).not.toContain("Usage");
+    expect(statusJson(none).usage).toMatchObject({ commands: [] });
+  });
+});

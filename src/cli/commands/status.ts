@@ -1,7 +1,7 @@
 import type { Command as Program } from "commander";
 import { selectionOptions } from "../../lib/app/tick.js";
 import { heldBack } from "../../lib/app/worklog/attempts.js";
-import { ACTIONS_SHOWN, statusReport } from "../status.js";
+import { ACTIONS_SHOWN, statusReport, usageOnRecord } from "../status.js";
 import { statusJson, statusTable } from "../status-text.js";
 import { JSON_FLAG, out, outJson, warnCorrupt, withTarget } from "../shared.js";
 
@@ -27,6 +27,7 @@ export function registerStatus(program: Program): void {
         );
         report.heldBack = heldBack(await app.store.listDispatches(), now);
         report.actions = await app.store.listActions(ACTIONS_SHOWN);
+        report.usage = await usageOnRecord(app.store, commands, app.config.maxRunHistory);
         if (flags.json) outJson(statusJson(report));
         else out(statusTable(report));
       });

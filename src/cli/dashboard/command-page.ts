@@ -2,7 +2,7 @@ import type { Command, RunRecord } from "../../lib/core/command.js";
 import { liveHref } from "./live-page.js";
 import type { DeadLetter } from "../../lib/core/ports.js";
 import { commandTitle } from "../../lib/app/notify/messages.js";
-import { every } from "../status-text.js";
+import { every, tokenCount, usdLabel } from "../status-text.js";
 import { type Html, markup, rawHtml } from "./html.js";
 import { CSS } from "./page.js";
 import type { Snapshot } from "./snapshot.js";
@@ -62,6 +62,20 @@ function lettersTable(letters: readonly DeadLetter[], back: string): Html {
   return markup`<table id="dead-letters"><thead><tr><th scope="col">created (UTC)</th><th scope="col">run</th><th scope="col">reason</th><th scope="col">attempts</th><th scope="col">message</th></tr></thead><tbody>${rows}</tbody></table><p class="muted">Redrive resends every dead letter: <a href="${back}">from the main page</a>.</p>`;
 }
 
+/** What the run used, under its duration: each agent's report and its task compute time. */
+function usedLines(run: RunRecord): Html[] {
+  const agents = (run.agentUsage ?? []).map(
+    (u) =>
+      markup`<br><small>${u.agent}: ${tokenCount(u.inputTokens)} in, ${tokenCount(u.outputTokens)} out, ${usdLabel(u.costUsd)}</small>`,
+  );
+  const compute = run.compute
+    ? [
+        markup`<br><small>task: ${run.compute.vcpuSeconds.toFixed(0)} vCPU-s, ${run.compute.gbSeconds.toFixed(0)} GB-s</small>`,
+      ]
+    : [];
+  return [...agents, ...compute];
+}
+
 function runRow(run: RunRecord, letterRuns: ReadonlySet<string>): Html {
   const truncated = run.outputTruncatedBytes
     ? markup`<br><small>${run.outputTruncatedBytes} bytes cut</small>`
@@ -69,7 +83,7 @@ function runRow(run: RunRecord, letterRuns: ReadonlySet<string>): Html {
   const output = run.output
     ? markup`<details><summary>${firstLine(run.output, 100)}</summary><pre>${run.output}</pre></details>`
     : markup`<span class="muted">(no output)</span>`;
-  return markup`<tr data-run="${run.runId}"><td>${iso(run.startedAt)}</td><td class="num">${(run.durationMs / 1000).toFixed(1)} s</td><td class="${OUTCOME_CLASS[run.outcome]}">${run.outcome}${run.late ? " (late)" : ""}</td><td class="num">${run.exitCode ?? "-"}</td><td>${run.trigger}</td><td>${run.worker ?? "-"}<br><small>${run.exitReason ?? ""}</small></td><td>${postCell(run, letterRuns)}</td><td>${output}${truncated}</td></tr>`;
+  return markup`<tr data-run="${run.runId}"><td>${iso(run.startedAt)}</td><td class="num">${(run.durationMs / 1000).toFixed(1)} s${usedLines(run)}</td><td class="${OUTCOME_CLASS[run.outcome]}">${run.outcome}${run.late ? " (late)" : ""}</td><td class="num">${run.exitCode ?? "-"}</td><td>${run.trigger}</td><td>${run.worker ?? "-"}<br><small>${run.exitReason ?? ""}</small></td><td>${postCell(run, letterRuns)}</td><td>${output}${truncated}</td></tr>`;
 }
 
 function facts(c: Command): Html {

@@ -3,7 +3,13 @@ import { relative } from "../format.js";
 import { shortDuration } from "../status-text.js";
 import { markup, type Html, rawHtml } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
-import { actionsSection, commandsTable, deadLettersSection, heldBackSection } from "./tables.js";
+import {
+  actionsSection,
+  commandsTable,
+  deadLettersSection,
+  heldBackSection,
+  usageSection,
+} from "./tables.js";
 import { TIMELINE_SPAN_MS, timelineSvg, WEEK_MS } from "./timeline.js";
 
 /** The dashboard page, server-rendered; a small script swaps in fresh sections. */
@@ -164,6 +170,7 @@ export function sections(snapshot: Snapshot, token: string, week = false): Recor
     deadletters: deadLettersSection(snapshot, token).text,
     heldback: heldBackSection(snapshot).text,
     actions: actionsSection(snapshot).text,
+    usage: usageSection(snapshot).text,
   };
 }
 
@@ -217,6 +224,8 @@ export function dashboardPage(snapshot: Snapshot, opts: PageOptions): string {
           ><span class="muted">▮ global slot (a scheduled start)</span>
         </p>
         <div id="timeline">${rawHtml(s.timeline ?? "")}</div>
+        <h2>Usage</h2>
+        <div id="usage">${rawHtml(s.usage ?? "")}</div>
         <h2>Work items held back by delegation</h2>
         <div id="heldback">${rawHtml(s.heldback ?? "")}</div>
         <h2>Dead letters</h2>

@@ -3,6 +3,7 @@ import type { CorruptItem, DeadLetter } from "../../lib/core/ports.js";
 import { type SelectionSettings, selectionOptions } from "../../lib/app/tick.js";
 import { heldBack } from "../../lib/app/worklog/attempts.js";
 import type { Config } from "../../lib/core/config.js";
+import { usageSums } from "../../lib/core/usage.js";
 import type { App } from "../../lib/runtime/app.js";
 import { ACTIONS_SHOWN, statusReport, type StatusReport } from "../status.js";
 
@@ -33,7 +34,7 @@ export interface Snapshot {
 /** What the dashboard reads: the store, and the settings its report and timeline show. */
 export interface DashboardSource {
   store: App["store"];
-  config: SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes">;
+  config: SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes" | "maxRunHistory">;
 }
 
 /** Queries in flight at once when a refresh reads run histories. */
@@ -103,6 +104,7 @@ export class SnapshotReader {
     report.heldBack = heldBack(dispatches, now);
     report.actions = actions;
     const runs = new Map(commands.map((c) => [c.id, this.runCache.get(c.id)?.runs ?? []]));
+    report.usage = usageSums(runs, config.maxRunHistory);
     return {
       now,
       report,

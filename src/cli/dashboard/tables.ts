@@ -1,7 +1,16 @@
 import type { RunRecord } from "../../lib/core/command.js";
 import { relative } from "../format.js";
 import type { StatusRow } from "../status.js";
-import { every, latenessLabel, nextDueLabel, shortDuration } from "../status-text.js";
+import {
+  every,
+  hoursLabel,
+  latenessLabel,
+  nextDueLabel,
+  shortDuration,
+  tokenCount,
+  usageNote,
+  usdLabel,
+} from "../status-text.js";
 import { markup, type Html } from "./html.js";
 import type { Snapshot } from "./snapshot.js";
 import { firstLine, OUTCOME_CLASS, TIMELINE_SPAN_MS } from "./timeline.js";
@@ -114,4 +123,23 @@ export function actionsSection(snapshot: Snapshot): Html {
       markup`<tr class="action-${a.outcome}"><td>${new Date(a.at).toISOString()}</td><td title="${a.userId}">${a.userName}</td><td>${a.action}</td><td>${a.commandId ?? ""}</td><td>${a.outcome}</td><td>${firstLine(a.detail ?? "", 80)}</td></tr>`,
   );
   return markup`<table id="actions"><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col">command</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>${rows} </tbody></table>`;
+}
+
+/** What the runs on record used, per command and agent, and each command's task compute time. */
+export function usageSection(snapshot: Snapshot): Html {
+  const usage = snapshot.report.usage;
+  if (!usage || usage.commands.length === 0)
+    return markup`<p>No run on record reports agent usage or task compute time.</p>`;
+  const rows = usage.commands.flatMap((u) => [
+    ...u.agents.map(
+      (a) =>
+        markup`<tr><td>${u.commandId}</td><td>${a.agent}</td><td class="num">${a.runs} of ${u.runs}</td><td class="num" title="${a.inputTokens}">${tokenCount(a.inputTokens)}</td><td class="num" title="${a.outputTokens}">${tokenCount(a.outputTokens)}</td><td class="num">${usdLabel(a.costUsd)}</td><td></td></tr>`,
+    ),
+    ...(u.compute
+      ? [
+          markup`<tr><td>${u.commandId}</td><td class="muted">task compute</td><td class="num">${u.compute.runs} of ${u.runs}</td><td></td><td></td><td></td><td class="num">${hoursLabel(u.compute.vcpuSeconds)} vCPU-h, ${hoursLabel(u.compute.gbSeconds)} GB-h</td></tr>`,
+        ]
+      : []),
+  ]);
+  return markup`<p class="muted">${usageNote(usage)}.</p><table id="usage-table"><thead><tr><th scope="col">command</th><th scope="col">agent</th><th scope="col">runs</th><th scope="col">tokens in</th><th scope="col">tokens out</th><th scope="col" title="as the agent reported it">cost</th><th scope="col" title="task size × run duration">task compute</th></tr></thead><tbody>${rows} </tbody></table>`;
 }

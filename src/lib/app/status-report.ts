@@ -1,7 +1,9 @@
 import { commandRuntime } from "./commands/registry.js";
 import type { HeldBackItem } from "./worklog/attempts.js";
-import type { Command, CommandType, RunOutcome, Runtime } from "../core/command.js";
+import type { Command, CommandType, RunOutcome, RunRecord, Runtime } from "../core/command.js";
 import type { ActionRecord } from "../core/ports.js";
+import type { RunHistory } from "../core/store-ports.js";
+import { type UsageOnRecord, usageSums } from "../core/usage.js";
 import {
   commandShares,
   isActive,
@@ -77,6 +79,8 @@ export interface StatusReport {
   heldBack?: HeldBackItem[];
   /** The latest actions asked for from Discord, newest first. */
   actions?: ActionRecord[];
+  /** What the runs on record used, per command and agent (`usageOnRecord`). */
+  usage?: UsageOnRecord;
 }
 
 type Ideal = Map<string, { intervalMs: number; share: number }>;
@@ -239,4 +243,29 @@ export function statusReport(
       ...paused.map(as("paused")),
     ],
   };
+}
+
+/** Queries in flight at once when `usageOnRecord` reads run histories. */
+const RUN_QUERY_CONCURRENCY = 8;
+
+/**
+ * What each command's runs on record used (one Query per command that ever ran): the
+ * sums `ampa status` shows, over at most `maxRunsPerCommand` runs each.
+ */
+export async function usageOnRecord(
+  store: Pick<RunHistory, "listRuns">,
+  commands: readonly Pick<Command, "id" | "lastStartAt">[],
+  maxRunsPerCommand: number,
+): Promise<UsageOnRecord> {
+  const ran = commands.filter((c) => c.lastStartAt !== undefined);
+  const runs: [string, RunRecord[]][] = [];
+  for (let i = 0; i < ran.length; i += RUN_QUERY_CONCURRENCY)
+    runs.push(
+      ...(await Promise.all(
+        ran
+          .slice(i, i + RUN_QUERY_CONCURRENCY)
+          .map(async (c) => [c.id, await store.listRuns(c.id)] as [string, RunRecord[]]),
+      )),
+    );
+  return usageSums(runs, maxRunsPerCommand);
 }

@@ -50,11 +50,12 @@ export const notifierSettings = (config: Config): NotifierSettings =>
 
 export const dashboardSettings = (
   config: Config,
-): SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes"> =>
+): SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes" | "maxRunHistory"> =>
   pick(config, [
     "pollIntervalMs",
     "globalMinIntervalMs",
     "tickIntervalMs",
     "priorityWeight",
     "defaultMaxRuntimeMinutes",
+    "maxRunHistory",
   ]);
