@@ -199,6 +199,17 @@ export function commandAgent(
 }
 
 /**
+ * The agent of a run no command's metadata speaks for (`ampa delegation`, the delegation
+ * function): what commandAgent gives a command that names none. The stage's default is a
+ * checked setting (runtime/config-knobs.ts), so an unknown one is a programming error.
+ */
+export function defaultAgent(stageDefault?: string): AgentProfile {
+  const chosen = commandAgent({}, stageDefault);
+  if (!chosen.ok) throw new Error(`AMPA_DEFAULT_AGENT: ${chosen.error}`);
+  return chosen.profile;
+}
+
+/**
  * The argv for one prompt: the template with `{prompt}` replaced by the prompt, whole. A
  * prompt starting with "-" would be read as a flag unless "--" comes before it, so without
  * one it is refused (AMPA's own prompts never start with "-").
