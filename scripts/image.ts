@@ -1,9 +1,12 @@
-// `npm run image -- --worklog <worklog.tgz> [--stage prod] [--region eu-west-1] [--dry-run]`:
-// builds the task worker's container image (container/Dockerfile) and pushes it to the
-// stack's ECR repository (deploy/task.yml), tagged with the git commit and `latest`, which
-// the task definition runs. Steps, each an argv (never a shell string):
-//   1. the worker bundle (scripts/build-worker.ts) and the Worklog package into dist/image/,
-//      the build context (small: not the project with its node_modules);
+// `npm run image -- --worklog <worklog.tgz> [--agents pi,claude] [--stage prod]
+// [--region eu-west-1] [--dry-run]`: builds the task worker's container image
+// (container/Dockerfile) and pushes it to the stack's ECR repository (deploy/task.yml),
+// tagged with the git commit and `latest`, which the task definition runs. The image
+// installs the agents --agents names (else AMPA_IMAGE_AGENTS, else opencode) from
+// deploy/agents/package-lock.json (the Dockerfile's AGENTS build arg). Steps, each an argv
+// (never a shell string):
+//   1. the worker bundle (scripts/build-worker.ts), the Worklog package and deploy/agents
+//      into dist/image/, the build context (small: not the project with its node_modules);
 //   2. the repository URI: --repository, else from --account, else the stack's output;
 //   3. docker or podman (whichever is on PATH) build for the `architecture` param's platform;
 //   4. the registry login (aws ecr get-login-password piped into `<engine> login`) and push.
@@ -13,9 +16,14 @@ import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSyn
 import { delimiter, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { AGENT_NAMES } from "../src/lib/app/agents/profiles.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CONTEXT = join(ROOT, "dist/image");
+/** The agents' manifest, lockfile and selection script (deploy/agents), for the Dockerfile. */
+export const AGENT_FILES = ["package.json", "package-lock.json", "select.mjs"] as const;
+/** The agents an image installs when neither --agents nor AMPA_IMAGE_AGENTS names any. */
+export const DEFAULT_IMAGE_AGENTS = "opencode";
 
 export interface ImageOptions {
   stage: string;
@@ -30,6 +38,8 @@ export interface ImageOptions {
   worklog: string;
   /** The worker's entry module (src/handlers/task.ts unless a test stands in for it). */
   workerEntry?: string | undefined;
+  /** The agent profiles whose CLIs the image installs (the Dockerfile's AGENTS). */
+  agents: string[];
 }
 
 /** One program run; `stdinFrom` runs first and its output is this one's input. */
@@ -59,6 +69,23 @@ export function checkOptions(opts: ImageOptions): void {
     throw new Error(
       `invalid --architecture ${JSON.stringify(opts.architecture)} (arm64 or x86_64)`,
     );
+  const known = AGENT_NAMES.join(", ");
+  if (opts.agents.length === 0) throw new Error(`invalid --agents: name one or more of ${known}`);
+  for (const agent of opts.agents)
+    if (!(AGENT_NAMES as string[]).includes(agent))
+      throw new Error(`invalid --agents: unknown agent ${JSON.stringify(agent)} (one of ${known})`);
+}
+
+/** `pi, claude,` as the agents it names: ["pi", "claude"], each once. */
+export function agentList(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(",")
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** The stack's WorkerRepositoryUri output (deploy/task.yml). */
@@ -98,6 +125,8 @@ export function pushSteps(opts: ImageOptions, repository: string): Step[] {
         "build",
         "--platform",
         platform,
+        "--build-arg",
+        `AGENTS=${opts.agents.join(",")}`,
         "--file",
         join(ROOT, "container/Dockerfile"),
         ...tags.flatMap((t) => ["--tag", t]),
@@ -196,10 +225,10 @@ export async function image(
   await runStep(bundle);
   mkdirSync(CONTEXT, { recursive: true });
   copyFileSync(opts.worklog, worklogCopy);
-  // The agent tools' manifest and lockfile, for the Dockerfile's `npm ci`.
-  mkdirSync(join(CONTEXT, "tools"), { recursive: true });
-  for (const file of ["package.json", "package-lock.json"])
-    copyFileSync(join(ROOT, "container/tools", file), join(CONTEXT, "tools", file));
+  // The agents' manifest, lockfile and selection, for the Dockerfile's `npm ci` and prune.
+  mkdirSync(join(CONTEXT, "agents"), { recursive: true });
+  for (const file of AGENT_FILES)
+    copyFileSync(join(ROOT, "deploy/agents", file), join(CONTEXT, "agents", file));
   repository ??= (await runStep({ argv: lookup }, true)).trim();
   if (!PATTERNS.repository.test(repository))
     throw new Error(
@@ -217,7 +246,7 @@ function gitCommit(): string | undefined {
   return res.status === 0 ? res.stdout.trim() : undefined;
 }
 
-/** Options from the command line and the environment (AWS_REGION, PATH). */
+/** Options from the command line and the environment (AWS_REGION, AMPA_IMAGE_AGENTS, PATH). */
 export function optionsFromArgs(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -234,6 +263,7 @@ export function optionsFromArgs(
       tag: { type: "string" },
       engine: { type: "string" },
       worklog: { type: "string" },
+      agents: { type: "string" },
       "worker-entry": { type: "string" },
       "dry-run": { type: "boolean", default: false },
     },
@@ -257,6 +287,7 @@ export function optionsFromArgs(
       engine,
       worklog: resolve(values.worklog),
       workerEntry: values["worker-entry"],
+      agents: agentList(values.agents ?? env.AMPA_IMAGE_AGENTS ?? DEFAULT_IMAGE_AGENTS),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import {
+  agentProblem,
   commandTypes,
   DEFAULT_COMMAND_TYPE,
   isCommandType,
@@ -117,6 +118,9 @@ export function specFromArgs(
   }
   const runtime = runtimeProblem(parsed.data);
   if (runtime) throw new InvalidInputError(`Invalid maxRuntimeMinutes: ${runtime}`);
+  // The option's own name when --agent gave it (nothing is written: this runs first).
+  const agent = flags.agent === undefined ? undefined : agentProblem(type, metadata);
+  if (agent) throw new InvalidInputError(`Invalid --agent: ${agent}`);
   const problem = typeMetadataProblem(parsed.data.type, parsed.data.metadata);
   if (problem) throw new InvalidInputError(`Invalid --metadata: ${problem}`);
   const metadataProblem = typedMetadataProblem(parsed.data.type, parsed.data.metadata);

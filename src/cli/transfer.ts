@@ -27,6 +27,7 @@ export function importJson(plan: ImportPlan, opts: SummaryOptions): Record<strin
     auditTimes: { written: plan.audits.toWrite.length, unchanged: plan.audits.unchanged },
     lastGlobalStart: { at: iso(plan.globalStart.at), written: plan.globalStart.write },
     warnings: plan.warnings,
+    errors: plan.errors,
   };
 }
 
@@ -65,6 +66,10 @@ export function importSummary(plan: ImportPlan, opts: SummaryOptions): string {
   if (plan.warnings.length > 0) {
     lines.push("Notes:");
     for (const w of plan.warnings) lines.push(`  ${w}`);
+  }
+  if (plan.errors.length > 0) {
+    lines.push(`Not imported (${plan.errors.length}; fix them in the file and import again):`);
+    for (const e of plan.errors) lines.push(`  ${e}`);
   }
   return lines.join("\n");
 }

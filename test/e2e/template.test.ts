@@ -261,6 +261,7 @@ describe("deployable template (osls package)", () => {
     expect(env?.map((e) => e.Name).sort()).toEqual(
       [
         "AMPA_COMMAND_CWD",
+        "AMPA_DEFAULT_AGENT",
         "AMPA_LOG_FORMAT",
         "AMPA_STAGE",
         "AMPA_TABLE_NAME",
@@ -302,6 +303,8 @@ describe("deployable template (osls package)", () => {
       expect(variables).toMatchObject({
         AMPA_TASK_CLUSTER: "ampa-ci",
         AMPA_TASK_DEFINITION: "ampa-ci-worker",
+        // The stage's defaultAgent param: empty (opencode) unless set.
+        AMPA_DEFAULT_AGENT: "",
       });
       // A !Ref or ${ssm:} here would break offline commands.
       for (const value of Object.values(variables)) expect(typeof value).toBe("string");

@@ -120,6 +120,48 @@ describe("ampa CLI", () => {
     expect(await tableItems()).toEqual(before);
   });
 
+  it("refuses an agent on a type that runs none, naming the type and those that take one, and writes nothing", async () => {
+    await addAsCli(t.store, ["planner", "", "60", "1"], { type: "delegation", agent: "claude" });
+    const before = await tableItems();
+    const takers = "the types that take one: delegation, triage-audit, review-audit";
+    const cases: [string[], string][] = [
+      [
+        ["add", "a1", "echo hi", "5", "1", "--agent", "claude"],
+        `Invalid --agent: type shell runs no agent; ${takers}`,
+      ],
+      [
+        ["add", "a2", "", "5", "1", "--type", "heartbeat", "--agent", "pi"],
+        `Invalid --agent: type heartbeat runs no agent; ${takers}`,
+      ],
+      [
+        ["add", "a3", "echo hi", "5", "1", "--metadata", '{"agent":"codex"}'],
+        `Invalid --metadata: type shell runs no agent; ${takers}`,
+      ],
+      // The delegation may not become a shell command that keeps its agent.
+      [
+        ["update", "planner", "echo hi", "60", "1", "--type", "shell", "--agent", "claude"],
+        `Invalid --agent: type shell runs no agent; ${takers}`,
+      ],
+      [
+        ["update", "planner", "", "60", "1", "--type", "delegation", "--agent", "Casey"],
+        'Invalid --agent: agent "Casey": must be one of opencode, pi, claude, codex, gemini',
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, env)));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i] ?? [[], ""];
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain(message);
+    });
+    expect(await tableItems()).toEqual(before);
+    const listed = JSON.parse((await runCli(["list", "--json"], env)).stdout) as {
+      id: string;
+      metadata: Record<string, unknown>;
+    }[];
+    expect(listed.find((c) => c.id === "planner")?.metadata).toEqual({ agent: "claude" });
+    await runCli(["remove", "planner"], env);
+  });
+
   it("heartbeat exits 3 (not configured) with a clear message when no webhook is configured", async () => {
     const result = await runCli(["heartbeat"], env);
     expect(result.code).toBe(3);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { runCli } from "../support/cli.js";
-import { createDoubles, delegable, pwnedFiles, workItem } from "../support/doubles.js";
+import { argvOf, createDoubles, delegable, pwnedFiles, workItem } from "../support/doubles.js";
 import { createTestTable, startTestServer } from "../support/store.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
 
@@ -94,6 +94,33 @@ describe("ampa delegation", () => {
         cwd: d.dir,
       },
     ]);
+  });
+
+  it("dispatches to the stage's default agent (AMPA_DEFAULT_AGENT), as a command naming none does", async () => {
+    // Not SA-42: the table is the file's, and an earlier test's agent left SA-42 unmoved.
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-46", title: "Fix logout" })] },
+      claude: { default: { stdout: "Intake done." } },
+    });
+    const result = await runCli(["delegation"], {
+      ...storeEnv,
+      ...d.env,
+      AMPA_DEFAULT_AGENT: "claude",
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Delegation: dispatched intake SA-46");
+    expect(result.stdout).toContain("Agent said:\n\nIntake done.");
+    expect(argvOf(d, "claude")).toEqual([
+      [
+        "-p",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--",
+        expect.stringMatching(/^\/intake SA-46 /),
+      ],
+    ]);
+    expect(argvOf(d, "opencode")).toEqual([]);
   });
 
   it("--dry-run prints the report only", async () => {

@@ -8,6 +8,7 @@ import { webhookSource } from "../../src/lib/adapters/ssm-webhook.js";
 import { Notifier } from "../../src/lib/app/notify/notifier.js";
 import { ESCALATED_TAG, ESCALATION_TITLE } from "../../src/lib/app/worklog/attempts.js";
 import { DEFAULT_SETTINGS } from "../../src/lib/app/worklog/checks.js";
+import { BUILT_IN_AGENTS } from "../../src/lib/app/agents/profiles.js";
 import { runDelegationWorkflow } from "../../src/lib/app/worklog/workflows.js";
 import { parseConfig } from "../../src/lib/runtime/config.js";
 import { createDoubles, delegable, type Doubles, doublesOnPath } from "../support/doubles.js";
@@ -53,6 +54,7 @@ async function harness(d: Doubles) {
     runs += 1;
     const outcome = await runDelegationWorkflow(
       {
+        agent: BUILT_IN_AGENTS.opencode,
         cwd: d.dir,
         wlTimeoutMs: 10_000,
         // The run's deadline on the fake clock: what the agent and wl may take.

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { spec } from "../support/commands.js";
-import { createDoubles, delegable, doublesOnPath } from "../support/doubles.js";
+import { argvOf, createDoubles, delegable, doublesOnPath } from "../support/doubles.js";
 import { handlerTable, lambdaContext as context } from "../support/lambda.js";
 
-// A tick runs the command it starts in this process: there is no Lambda to invoke.
-const handlers = handlerTable({ AMPA_DISPATCH: "inline" });
+// A tick runs the command it starts in this process: there is no Lambda to invoke. The
+// stage's default agent is pi: the delegation function's dispatch must go to it.
+const handlers = handlerTable({ AMPA_DISPATCH: "inline", AMPA_DEFAULT_AGENT: "pi" });
 const useDoubles = doublesOnPath();
 
 describe("Lambda handlers", () => {
@@ -81,5 +82,20 @@ describe("Lambda handlers", () => {
     expect(result.note).toBeUndefined();
     expect(d.calls().map((c) => c.argv[0])).toEqual(["in_progress", "list", "next", "dep"]);
     expect(await handler({ dryRun: "yes" }, context())).toMatchObject({ ok: false });
+  });
+
+  it("the delegation function dispatches to the stage's default agent (AMPA_DEFAULT_AGENT)", async () => {
+    const { handler } = await import("../../src/handlers/delegation.js");
+    const d = createDoubles({
+      wl: { items: [delegable({ id: "SA-43", title: "Fix logout" })] },
+      pi: { default: { stdout: "Intake done." } },
+    });
+    useDoubles(d);
+    const result = await handler({}, context());
+    expect(result).toMatchObject({ ok: true, note: "Delegation: dispatched intake SA-43" });
+    expect(argvOf(d, "pi")).toEqual([
+      ["-p", "--mode", "json", expect.stringMatching(/^\/intake SA-43 /)],
+    ]);
+    expect(argvOf(d, "opencode")).toEqual([]);
   });
 });

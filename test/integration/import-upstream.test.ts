@@ -30,26 +30,48 @@ const cmd = (id: string, type: string, extra: Record<string, unknown> = {}) => (
   ...extra,
 });
 
-/** `ampa import --json` of an upstream store holding `commands`, into a table of its own. */
-async function importUpstream(
+/** `ampa import <args>` of an upstream store holding `commands`, into a table of its own. */
+async function runImport(
   commands: Record<string, unknown>,
   rest: Record<string, unknown> = {},
+  args: string[] = ["--json"],
 ): Promise<{ env: Record<string, string>; imported: Awaited<ReturnType<typeof runCli>> }> {
   const t = await createTestTable(server.endpoint);
   const env = { AMPA_DYNAMODB_ENDPOINT: server.endpoint, AMPA_TABLE_NAME: t.tableName };
   const file = join(mkdtempSync(join(tmpdir(), "ampa-upstream-")), "scheduler_store.json");
   writeFileSync(file, JSON.stringify({ commands, state: {}, ...rest }));
-  const imported = await runCli(["import", file, "--json"], env);
-  expect(imported.stderr).toBe("");
-  expect(imported.code).toBe(0);
-  return { env, imported };
+  return { env, imported: await runCli(["import", file, ...args], env) };
+}
+
+/** runImport of a store that imports whole. */
+async function importUpstream(
+  commands: Record<string, unknown>,
+  rest: Record<string, unknown> = {},
+): Promise<{ env: Record<string, string>; imported: Awaited<ReturnType<typeof runCli>> }> {
+  const result = await runImport(commands, rest);
+  expect(result.imported.stderr).toBe("");
+  expect(result.imported.code).toBe(0);
+  return result;
+}
+
+/** The stored commands, by id: their type, metadata and whether paused. */
+async function stored(env: Record<string, string>) {
+  const list = JSON.parse((await runCli(["list", "--json"], env)).stdout) as {
+    id: string;
+    type: string;
+    paused: boolean;
+    metadata: Record<string, unknown>;
+  }[];
+  return Object.fromEntries(
+    list.map(({ id, type, paused, metadata }) => [id, { type, paused, metadata }]),
+  );
 }
 
 describe("ampa import of upstream's newest store", () => {
   it("imports every command, the unsupported ones paused, and says why", async () => {
     const { env, imported } = await importUpstream(
       {
-        "wl-audit": cmd("wl-audit", "audit", { agent: "Casey" }),
+        "wl-audit": cmd("wl-audit", "audit"),
         "pr-monitor": cmd("pr-monitor", "pr-monitor", { metadata: { dedup: true, max_prs: 50 } }),
         "auto-delegate": cmd("auto-delegate", "auto-delegate"),
         "test-runner": cmd("test-runner", "test-runner"),
@@ -117,5 +139,84 @@ describe("ampa import of upstream's newest store", () => {
     expect(run.stdout).toContain("Delegation: skipped (audit_only)");
     expect(d.calls().map((c) => c.program)).not.toContain("opencode");
     expect(d.wlState().items[0]?.assignee).toBe("");
+  });
+
+  it("takes each command's agent into metadata.agent, and leaves out, naming why, a command whose agent AMPA cannot run", async () => {
+    const { env, imported } = await runImport({
+      // Upstream's own field: top-level `agent`.
+      planner: cmd("planner", "plan-runner", { agent: "claude" }),
+      "wl-audit": cmd("wl-audit", "audit", { agent: "Casey" }),
+      // An opencode persona upstream named, not a coding agent.
+      intake: cmd("intake", "intake-runner", { agent: "Riley", metadata: { max_retries: 2 } }),
+      // A shell command runs no agent, whoever upstream probed for it.
+      nightly: cmd("nightly", "command", { agent: "codex" }),
+      mixed: cmd("mixed", "delegation", { agent: "pi", metadata: { agent: "gemini" } }),
+      plain: cmd("plain", "command", { agent: null }),
+    });
+    expect(imported.code).toBe(1);
+    const summary = JSON.parse(imported.stdout) as {
+      commands: { id: string; action: string }[];
+      errors: string[];
+      warnings: string[];
+    };
+    expect(summary.errors).toEqual([
+      'commands.wl-audit: not imported: agent "Casey": must be one of opencode, pi, claude, codex, gemini (or "custom" with agent_profile)',
+      'commands.intake: not imported: agent "Riley": must be one of opencode, pi, claude, codex, gemini (or "custom" with agent_profile)',
+      "commands.nightly: not imported: type shell runs no agent; the types that take one: delegation, triage-audit, review-audit",
+      'commands.mixed: not imported: agent "pi" and metadata.agent "gemini" differ',
+    ]);
+    expect(summary.commands.map((c) => [c.id, c.action])).toEqual([
+      ["planner", "new"],
+      ["plain", "new"],
+    ]);
+    expect(summary.warnings).toContainEqual(
+      expect.stringMatching(/^commands\.planner\.type: .*agent "claude" → metadata\.agent/),
+    );
+    const commands = await stored(env);
+    expect(Object.keys(commands).sort()).toEqual(["plain", "planner"]);
+    expect(commands.planner).toMatchObject({
+      type: "delegation",
+      paused: false,
+      metadata: { agent: "claude", stages: ["intake_complete"] },
+    });
+    expect(commands.plain?.metadata).toEqual({});
+  });
+
+  it("the summary lists what was left out, and a dry run writes nothing", async () => {
+    const { env, imported } = await runImport(
+      { "wl-audit": cmd("wl-audit", "audit", { agent: "Casey" }), ok: cmd("ok", "command") },
+      {},
+      ["--dry-run"],
+    );
+    expect(imported.code).toBe(1);
+    expect(imported.stdout).toContain(
+      [
+        "Not imported (1; fix them in the file and import again):",
+        '  commands.wl-audit: not imported: agent "Casey": must be one of opencode, pi, claude, codex, gemini (or "custom" with agent_profile)',
+      ].join("\n"),
+    );
+    expect(imported.stdout).toContain("Commands: 1 new, 0 updated, 0 unchanged.");
+    expect(await stored(env)).toEqual({});
+  });
+});
+
+describe("ampa import of our own export", () => {
+  it("leaves out a command whose type runs no agent but whose metadata names one, importing the rest", async () => {
+    // As `ampa export` writes them: our types, the agent in metadata.
+    const { env, imported } = await runImport({
+      hello: cmd("hello", "shell", { metadata: { agent: "claude" } }),
+      beat: cmd("beat", "heartbeat", {
+        metadata: { agent_profile: { program: "x", args: ["{prompt}"] } },
+      }),
+      triage: cmd("triage", "triage-audit", { metadata: { agent: "gemini" } }),
+    });
+    expect(imported.code).toBe(1);
+    expect((JSON.parse(imported.stdout) as { errors: string[] }).errors).toEqual([
+      "commands.hello: not imported: type shell runs no agent; the types that take one: delegation, triage-audit, review-audit",
+      "commands.beat: not imported: type heartbeat runs no agent; the types that take one: delegation, triage-audit, review-audit",
+    ]);
+    expect(await stored(env)).toEqual({
+      triage: { type: "triage-audit", paused: false, metadata: { agent: "gemini" } },
+    });
   });
 });

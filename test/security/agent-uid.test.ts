@@ -192,11 +192,14 @@ describe("the worker image (container/Dockerfile, static: no Docker here)", () =
     expect(run).toMatch(/npm ci\b/);
     expect(run).not.toMatch(/npm (install|i) [^\n]*(--global|-g)\b/);
     expect(run).not.toMatch(/opencode-ai@/);
-    expect(instructions).toContain("COPY tools/package.json tools/package-lock.json ./");
-    const lock = JSON.parse(readFileSync(join(ROOT, "container/tools/package-lock.json"), "utf8"));
-    const manifest = JSON.parse(readFileSync(join(ROOT, "container/tools/package.json"), "utf8"));
+    // Pruning to the chosen agents never re-resolves: offline, from what npm ci installed.
+    expect(run).toMatch(/npm prune [^\n]*--offline/);
+    expect(instructions).toContain("COPY agents/package.json agents/package-lock.json ./");
+    const lock = JSON.parse(readFileSync(join(ROOT, "deploy/agents/package-lock.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(ROOT, "deploy/agents/package.json"), "utf8"));
     expect(lock.packages[""].dependencies).toEqual(manifest.dependencies);
-    expect(lock.packages["node_modules/opencode-ai"].integrity).toMatch(/^sha512-/);
+    for (const pkg of Object.keys(manifest.dependencies))
+      expect(lock.packages[`node_modules/${pkg}`].integrity).toMatch(/^sha512-/);
   });
 
   it("ends as a non-root user, with the agent user's uid as the image's AMPA_AGENT_UID", () => {

@@ -19,6 +19,7 @@ import { opencodeSummarizer } from "../../src/lib/adapters/process/programs.js";
 import { runShell } from "../../src/lib/adapters/process/shell.js";
 import { runTool } from "../../src/lib/adapters/process/tool.js";
 import { shellRunner } from "../../src/lib/app/commands/shell/index.js";
+import { BUILT_IN_AGENTS } from "../../src/lib/app/agents/profiles.js";
 import { runDelegationWorkflow } from "../../src/lib/app/worklog/workflows.js";
 import { childEnv } from "../../src/lib/core/child-env.js";
 import { typeMetadataProblem } from "../../src/lib/app/commands/registry.js";
@@ -144,6 +145,7 @@ describe("what a program AMPA starts gets of the worker's environment", () => {
     process.env.AMPA_CHILD_ENV_PASSTHROUGH = d.env.AMPA_CHILD_ENV_PASSTHROUGH;
     const outcome = await runDelegationWorkflow(
       {
+        agent: BUILT_IN_AGENTS.opencode,
         cwd: d.dir,
         extraEnv: WORKSPACE_ENV,
         wlTimeoutMs: 10_000,

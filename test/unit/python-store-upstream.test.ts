@@ -28,7 +28,7 @@ function upstreamStore() {
         "wl-audit",
         "audit",
         { audit_cooldown_hours_in_review: 1 },
-        { agent: "Casey" },
+        { agent: "claude" },
       ),
       delegation: cmd("delegation", "delegation", { audit_only: false }),
       intake: cmd("intake", "intake-runner"),
@@ -73,16 +73,37 @@ describe("importing upstream's newest store", () => {
     expect(byId.plan?.spec.metadata.stages).toEqual(["intake_complete"]);
     expect(view("auto")).toEqual({ type: "delegation", paused: true });
     expect(view("tests")).toEqual({ type: "shell", paused: true });
-    expect(byId["wl-audit"]?.spec.metadata.agent).toBe("Casey");
+    expect(byId["wl-audit"]?.spec.metadata.agent).toBe("claude");
+    expect(parsed.errors).toEqual([]);
     expect(parsed.warnings).toEqual(
       expect.arrayContaining([
-        'commands.wl-audit.type: upstream type "audit" (its audit poller of items in review) imported as review-audit; metadata.audit_cooldown_hours_in_review dropped (upstream reads audit_cooldown_hours only: 6 h, its default); agent "Casey" kept in metadata.agent (AMPA serverless probes one LLM, AMPA_LLM_HEALTHCHECK_URL)',
+        'commands.wl-audit.type: upstream type "audit" (its audit poller of items in review) imported as review-audit; metadata.audit_cooldown_hours_in_review dropped (upstream reads audit_cooldown_hours only: 6 h, its default); agent "claude" → metadata.agent',
         expect.stringMatching(/^commands\.auto: imported paused: needs .*eligible_priorities/),
         'commands.tests: imported paused: upstream type "test-runner" has no runner in AMPA serverless; resumed, its command would run as a shell command',
         "dispatches: 1 upstream dispatch record(s) not imported: a log of past dispatches, not claims",
       ]),
     );
     expect(parsed.warnings.some((w) => w.includes("agent: not part"))).toBe(false);
+  });
+
+  it("leaves out, with the reason, a command whose agent AMPA cannot run; imports the others", () => {
+    const store = upstreamStore();
+    Object.assign(store.commands["wl-audit"], { agent: "Casey" });
+    Object.assign(store.commands.stats, { agent: "opencode" });
+    const parsed = parse(store);
+    expect(parsed.errors).toEqual([
+      "commands.stats: not imported: type shell runs no agent; the types that take one: delegation, triage-audit, review-audit",
+      'commands.wl-audit: not imported: agent "Casey": must be one of opencode, pi, claude, codex, gemini (or "custom" with agent_profile)',
+    ]);
+    expect(parsed.commands.map((c) => c.spec.id)).toEqual([
+      "cleanup",
+      "delegation",
+      "intake",
+      "plan",
+      "auto",
+      "prs",
+      "tests",
+    ]);
   });
 
   it("a command longer than a function run may take comes in as a task; a runtime in the file is kept", () => {

@@ -9,7 +9,8 @@ import { AmpaError, InvalidInputError } from "../../lib/core/errors.js";
 import { asError } from "../../lib/core/logger.js";
 import { readEnvironment } from "../../lib/runtime/config.js";
 import { readLimits } from "../../lib/runtime/limits.js";
-import { JSON_FLAG, out, outJson, withTarget } from "../shared.js";
+import { EXIT } from "../exit-codes.js";
+import { CliExit, JSON_FLAG, out, outJson, withTarget } from "../shared.js";
 import { importJson, importSummary } from "../transfer.js";
 
 /** `ampa import <file> [--dry-run]`: the Python daemon's JSON store into the table. */
@@ -48,6 +49,8 @@ export function registerImport(program: Program): void {
         };
         if (flags.json) outJson(importJson(plan, opts));
         else out(printable(importSummary(plan, opts)));
+        // The rest is imported; a command left out fails the verb, as the summary says.
+        if (plan.errors.length > 0) throw new CliExit(EXIT.failure);
       });
     });
 }

@@ -56,6 +56,8 @@ const OTHER_AMPA_VARIABLES = [
   "AMPA_DOUBLES_DIR",
   // `npm run bench -- --only cli` measuring another checkout's CLI (scripts/bench/cli-start.ts).
   "AMPA_BENCH_CLI",
+  // The agents `npm run image` installs when --agents names none (scripts/image.ts).
+  "AMPA_IMAGE_AGENTS",
   // A task run's claim, set by the ECS dispatch (adapters/ecs-dispatch.ts) for the worker.
   "AMPA_CLAIM",
   // A local task run's live output file, set by its dispatcher (adapters/process/worker-dispatch.ts).

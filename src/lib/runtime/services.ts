@@ -16,7 +16,8 @@ import { notifierSettings, runSettings } from "./settings.js";
 import { Notifier } from "../app/notify/notifier.js";
 import { inlineDispatch, type RunDeps } from "../app/run.js";
 import { commandRuntime, createRunners } from "../app/commands/registry.js";
-import type { WorkflowDeps } from "../app/worklog/workflows.js";
+import type { AgentWorkflowDeps, WorkflowDeps } from "../app/worklog/workflows.js";
+import { defaultAgent } from "../app/agents/profiles.js";
 
 /** `{ summarize }` when the operator opted in (runtime/process-settings.ts), else nothing. */
 function optionalSummarizer(): { summarize?: NonNullable<WorkflowDeps["summarize"]> } {
@@ -24,9 +25,14 @@ function optionalSummarizer(): { summarize?: NonNullable<WorkflowDeps["summarize
   return summarize ? { summarize } : {};
 }
 
-/** What the Worklog workflows need, for a run that must be done by `deadline`. */
-export function workflowDeps(app: App, notifier: Notifier, deadline: number): WorkflowDeps {
+/**
+ * What the Worklog workflows need, for a run that must be done by `deadline` and belongs
+ * to no command: its agent is the stage's default (AMPA_DEFAULT_AGENT), as for a command
+ * that names none.
+ */
+export function workflowDeps(app: App, notifier: Notifier, deadline: number): AgentWorkflowDeps {
   return {
+    agent: defaultAgent(app.config.defaultAgent),
     cwd: app.config.commandCwd,
     wlTimeoutMs: app.config.wlTimeoutMs,
     deadline,

@@ -36,8 +36,6 @@ export interface AgentProfile {
   output: OutputFormat;
   /** The environment variables its API key may be in (any one of them). */
   apiKeyEnv: readonly string[];
-  /** The npm package the container image installs it from (container/tools). */
-  npmPackage?: string;
 }
 
 export const BUILT_IN_AGENTS = {
@@ -48,7 +46,6 @@ export const BUILT_IN_AGENTS = {
     args: ["run", "--format", "json", PROMPT],
     output: "opencode-json",
     apiKeyEnv: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
-    npmPackage: "opencode-ai",
   },
   // `-p` prints and exits; `--mode json` streams every session event. pi reads an argument
   // starting with "-" as a flag and knows no "--": such a prompt is refused (agentArgv).
@@ -58,7 +55,6 @@ export const BUILT_IN_AGENTS = {
     args: ["-p", "--mode", "json", PROMPT],
     output: "pi-json",
     apiKeyEnv: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"],
-    npmPackage: "@mariozechner/pi-coding-agent",
   },
   // stream-json needs --verbose in print mode; its last line is the `result` object.
   claude: {
@@ -67,7 +63,6 @@ export const BUILT_IN_AGENTS = {
     args: ["-p", "--output-format", "stream-json", "--verbose", "--", PROMPT],
     output: "claude-stream-json",
     apiKeyEnv: ["ANTHROPIC_API_KEY"],
-    npmPackage: "@anthropic-ai/claude-code",
   },
   // `exec` is the non-interactive mode; `--json` streams JSONL thread events.
   codex: {
@@ -76,7 +71,6 @@ export const BUILT_IN_AGENTS = {
     args: ["exec", "--json", "--", PROMPT],
     output: "codex-json",
     apiKeyEnv: ["CODEX_API_KEY", "OPENAI_API_KEY"],
-    npmPackage: "@openai/codex",
   },
   // `-p` is headless; its value must not start with "-" (yargs would read a flag).
   gemini: {
@@ -85,7 +79,6 @@ export const BUILT_IN_AGENTS = {
     args: ["--output-format", "stream-json", "-p", PROMPT],
     output: "gemini-stream-json",
     apiKeyEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-    npmPackage: "@google/gemini-cli",
   },
 } as const satisfies Record<string, AgentProfile>;
 
@@ -196,6 +189,17 @@ export function commandAgent(
   const name = agent ?? stageDefault ?? FALLBACK_AGENT;
   if (!isBuiltInAgent(name)) return { ok: false, error: `unknown agent ${JSON.stringify(name)}` };
   return { ok: true, profile: BUILT_IN_AGENTS[name] };
+}
+
+/**
+ * The agent of a run no command's metadata speaks for (`ampa delegation`, the delegation
+ * function): what commandAgent gives a command that names none. The stage's default is a
+ * checked setting (runtime/config-knobs.ts), so an unknown one is a programming error.
+ */
+export function defaultAgent(stageDefault?: string): AgentProfile {
+  const chosen = commandAgent({}, stageDefault);
+  if (!chosen.ok) throw new Error(`AMPA_DEFAULT_AGENT: ${chosen.error}`);
+  return chosen.profile;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   postUnchangedSchema,
 } from "../../core/command-metadata.js";
 import type { Runner, Runners } from "../../core/ports.js";
+import { agentMetadataSchema } from "../agents/profiles.js";
 import { delegation } from "./delegation/index.js";
 import { heartbeat } from "./heartbeat/index.js";
 import type { CommandModule, RunnerDeps, TypeMapping } from "./module.js";
@@ -107,12 +108,33 @@ export function statusLabel(type: string): string {
   return MODULES.find((m) => m.type === type)?.statusLabel ?? type;
 }
 
+/** The types that run a coding agent (`runsAgent`): the only ones that take `agent`. */
+export function agentTypes(): string[] {
+  return MODULES.filter((m) => m.runsAgent).map((m) => m.type);
+}
+
+/**
+ * Why a command of `type` may not carry its agent keys (`agent`, `agent_profile`): a type
+ * that runs no agent takes none, one that does takes a known agent. Undefined when fine.
+ */
+export function agentProblem(type: string, metadata: Record<string, unknown>): string | undefined {
+  if (metadata.agent === undefined && metadata.agent_profile === undefined) return undefined;
+  if (!commandModule(type).runsAgent)
+    return `type ${type} runs no agent; the types that take one: ${agentTypes().join(", ")}`;
+  const issue = agentMetadataSchema.safeParse(metadata).error?.issues[0];
+  if (!issue) return undefined;
+  const named = issue.path.join(".") === "agent" ? ` ${JSON.stringify(metadata.agent)}` : "";
+  return `${issue.path.join(".")}${named}: ${issue.message}`;
+}
+
 /** The first problem with a command's metadata for its type, as `key: message`. */
 export function typeMetadataProblem(
   type: string,
   metadata: Record<string, unknown>,
 ): string | undefined {
   const m = commandModule(type);
+  const agent = agentProblem(type, metadata);
+  if (agent) return agent;
   const credentials = m.mayInheritAwsCredentials ? undefined : noAwsCredentialsSchema;
   for (const schema of [postUnchangedSchema, credentials, m.metadataSchema]) {
     const problem = schema && firstIssue(schema, metadata);

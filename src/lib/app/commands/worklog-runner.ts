@@ -12,7 +12,12 @@ import { WorklogError } from "../worklog/wl.js";
 import type { ItemAuditDeps } from "../worklog/audit.js";
 import { type AgentProfile, commandAgent } from "../agents/profiles.js";
 import { UsageTally } from "../agents/run.js";
-import { agentFor, type WorkflowDeps, worklogFor } from "../worklog/workflows.js";
+import {
+  type AgentWorkflowDeps,
+  agentFor,
+  type WorkflowDeps,
+  worklogFor,
+} from "../worklog/workflows.js";
 
 export interface WorklogRunnerDeps {
   notifier?: Notify;
@@ -24,6 +29,13 @@ export interface WorklogRunnerDeps {
   runTool: ToolRunner;
 }
 
+/** What a Worklog run needs; with its agent (runnerAgent), what one that runs it needs. */
+export function workflowDeps(deps: WorklogRunnerDeps, ctx: RunnerContext): WorkflowDeps;
+export function workflowDeps(
+  deps: WorklogRunnerDeps,
+  ctx: RunnerContext,
+  agent: { profile: AgentProfile; usage: UsageTally },
+): AgentWorkflowDeps;
 export function workflowDeps(
   deps: WorklogRunnerDeps,
   ctx: RunnerContext,
@@ -94,7 +106,7 @@ export async function auditResult(
 /** What an audit of one item needs from its run (app/worklog/audit.ts). */
 export function itemAuditDeps(
   deps: WorklogRunnerDeps,
-  wf: WorkflowDeps,
+  wf: AgentWorkflowDeps,
   commandId: string,
 ): ItemAuditDeps {
   return {

@@ -27,6 +27,8 @@ export interface ImportPlan {
   audits: { toWrite: AuditTime[]; unchanged: number };
   globalStart: { at: number | undefined; write: boolean };
   warnings: string[];
+  /** Commands of the file left out, and why. */
+  errors: string[];
 }
 
 export interface ImportOptions {
@@ -78,6 +80,7 @@ export async function planImport(
     audits: await planAudits(store, parsed.commands),
     globalStart: await planGlobalStart(store, parsed.lastGlobalStartAt),
     warnings: parsed.warnings,
+    errors: parsed.errors,
   };
 }
 

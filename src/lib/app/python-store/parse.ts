@@ -23,7 +23,7 @@ import {
   unknownKeys,
   WORK_ITEM_ID,
 } from "./schema.js";
-import { mapUpstreamType } from "./types.js";
+import { agentError, mapUpstreamType, type TypeMapping } from "./types.js";
 import { DEFAULT_COMMAND_TYPE, runtimeProblem } from "../commands/registry.js";
 
 /** Entries of a list or object; undefined for anything else (absent included). */
@@ -53,6 +53,8 @@ export interface ParsedPythonStore {
   lastGlobalStartAt: number | undefined;
   /** Things imported with a change or ignored, each with its path. */
   warnings: string[];
+  /** Commands left out, each with its path and why (the others are imported). */
+  errors: string[];
 }
 
 /** An invalid store file: every problem, each with its path. */
@@ -145,22 +147,32 @@ export function parsePythonStore(
       warnings.push(`state.${key}: no command ${JSON.stringify(key)} in commands; ignored`);
   }
 
-  const commands = Object.entries(data.commands).map(([id, spec]) =>
-    convertCommand(id, spec, states[id], opts.maxOutputBytes, warnings),
-  );
-  return { commands, lastGlobalStartAt: data.last_global_start_ts ?? undefined, warnings };
+  const commands: ParsedCommand[] = [];
+  const errors: string[] = [];
+  for (const [id, spec] of Object.entries(data.commands)) {
+    const mapped = mapUpstreamType(spec.type, spec.metadata ?? {}, spec.agent ?? undefined);
+    const problem = agentError(spec.agent ?? undefined, spec.metadata ?? {}, mapped);
+    if (problem) errors.push(`commands.${id}: not imported: ${problem}`);
+    else commands.push(convertCommand(id, spec, mapped, states[id], opts.maxOutputBytes, warnings));
+  }
+  return {
+    commands,
+    lastGlobalStartAt: data.last_global_start_ts ?? undefined,
+    warnings,
+    errors,
+  };
 }
 
 /** One command of a valid file, with its state and runs; warnings are appended to `warnings`. */
 function convertCommand(
   id: string,
   py: PythonSpec,
+  mapped: TypeMapping,
   pyState: PythonState | undefined,
   maxOutputBytes: number,
   warnings: string[],
 ): ParsedCommand {
   warnUnknownKeys(py, specShape, `commands.${id}`, warnings);
-  const mapped = mapUpstreamType(py.type, py.metadata ?? {}, py.agent ?? undefined);
   if (mapped.note) warnings.push(`commands.${id}.type: ${mapped.note}`);
   if (mapped.pausedBecause)
     warnings.push(`commands.${id}: imported paused: ${mapped.pausedBecause}`);

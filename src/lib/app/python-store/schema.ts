@@ -70,7 +70,7 @@ export const specShape = {
     .string({ error: "must be a string" })
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a type name (letters, digits, '.', '_', '-')")
     .optional(),
-  /** Upstream's named agent (its LLM endpoint); kept in metadata.agent. */
+  /** Upstream's agent of the command: metadata.agent here, when it names one AMPA runs. */
   agent: text.max(256, "must be at most 256 characters").nullable().optional(),
   paused: z.boolean({ error: "must be true or false" }).optional(),
   /** Ours, not the daemon's: where runs execute (absent: the type's default). */

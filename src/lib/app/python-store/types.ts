@@ -1,5 +1,10 @@
 import { switchedOn } from "../../core/command-metadata.js";
-import { DEFAULT_COMMAND_TYPE, type TypeMapping, upstreamMapping } from "../commands/registry.js";
+import {
+  agentProblem,
+  DEFAULT_COMMAND_TYPE,
+  type TypeMapping,
+  upstreamMapping,
+} from "../commands/registry.js";
 
 /**
  * Upstream AMPA's command types, as an import brings them in. Types we run map onto ours
@@ -22,9 +27,7 @@ export function mapUpstreamType(
   const notes = [
     mapping.note,
     ...settings.notes,
-    agent === undefined
-      ? undefined
-      : `agent "${agent}" kept in metadata.agent (AMPA serverless probes one LLM, AMPA_LLM_HEALTHCHECK_URL)`,
+    agent === undefined ? undefined : `agent ${JSON.stringify(agent)} → metadata.agent`,
   ].filter(Boolean);
   // Upstream's runners skip themselves when `enabled` is false: so does the import.
   const disabled = meta.enabled === false || meta.enabled === "false";
@@ -33,6 +36,20 @@ export function mapUpstreamType(
     ...(notes.length ? { note: notes.join("; ") } : {}),
     ...(disabled && !mapping.pausedBecause ? { pausedBecause: "metadata.enabled is false" } : {}),
   };
+}
+
+/**
+ * Why a command's agent cannot come in: upstream's `agent` and `metadata.agent` disagree,
+ * or, as its type maps here, the type runs no agent or the agent is none AMPA runs.
+ */
+export function agentError(
+  agent: string | undefined,
+  metadata: Record<string, unknown>,
+  mapped: TypeMapping,
+): string | undefined {
+  if (agent !== undefined && metadata.agent !== undefined && metadata.agent !== agent)
+    return `agent ${JSON.stringify(agent)} and metadata.agent ${JSON.stringify(metadata.agent)} differ`;
+  return agentProblem(mapped.type, mapped.metadata);
 }
 
 function mapType(type: string, metadata: Record<string, unknown>): TypeMapping {

@@ -7,7 +7,7 @@ import type {
   ToolOptions,
   ToolRunner,
 } from "../../core/ports.js";
-import { BUILT_IN_AGENTS, FALLBACK_AGENT, type AgentProfile } from "../agents/profiles.js";
+import type { AgentProfile } from "../agents/profiles.js";
 import { type AgentRunner, agentRunner, type UsageTally } from "../agents/run.js";
 import { settleAbandoned } from "./attempts.js";
 import { postableText } from "../../core/untrusted-text.js";
@@ -38,7 +38,7 @@ export interface WorkflowDeps {
   summarize?: Summarizer;
   /** Runs wl, the agent and gh (adapters/process/tool.ts). */
   runTool: ToolRunner;
-  /** The command's agent (agents/profiles.ts); opencode when absent. */
+  /** The run's agent, as agents/profiles.ts chose it (commandAgent, defaultAgent). */
   agent?: AgentProfile;
   /** Where the agent's reported usage is summed for the run record. */
   usage?: UsageTally;
@@ -68,10 +68,12 @@ export function agentOptions(deps: WorkflowDeps): () => ToolOptions {
   });
 }
 
-/** The command's agent, run in the workspace for the time left, its usage tallied. */
-export function agentFor(deps: WorkflowDeps): AgentRunner {
-  const profile = deps.agent ?? BUILT_IN_AGENTS[FALLBACK_AGENT];
-  return agentRunner(deps.runTool, profile, agentOptions(deps), deps.usage);
+/** What a workflow that runs an agent needs: its agent, chosen by its caller. */
+export type AgentWorkflowDeps = WorkflowDeps & { agent: AgentProfile };
+
+/** The run's agent, run in the workspace for the time left, its usage tallied. */
+export function agentFor(deps: AgentWorkflowDeps): AgentRunner {
+  return agentRunner(deps.runTool, deps.agent, agentOptions(deps), deps.usage);
 }
 
 export const DELEGATION_REPORT_TITLE = "Delegation Report";
@@ -109,7 +111,7 @@ export interface DelegationOptions {
  * `post` is set. A wl failure is reported, posted, and makes the outcome not ok.
  */
 export async function runDelegationWorkflow(
-  deps: WorkflowDeps,
+  deps: AgentWorkflowDeps,
   opts: DelegationOptions,
 ): Promise<DelegationOutcome> {
   const settings = opts.settings ?? DEFAULT_SETTINGS;
