@@ -86,24 +86,38 @@ describe("importing upstream's newest store", () => {
     expect(parsed.warnings.some((w) => w.includes("agent: not part"))).toBe(false);
   });
 
-  it("leaves out, with the reason, a command whose agent AMPA cannot run; imports the others", () => {
+  it("imports a command whose agent AMPA cannot run without that agent, saying so; refuses only an ambiguous one", () => {
     const store = upstreamStore();
     Object.assign(store.commands["wl-audit"], { agent: "Casey" });
     Object.assign(store.commands.stats, { agent: "opencode" });
+    Object.assign(store.commands.intake, { agent: "pi", metadata: { agent: "gemini" } });
     const parsed = parse(store);
     expect(parsed.errors).toEqual([
-      "commands.stats: not imported: type shell runs no agent; the types that take one: delegation, triage-audit, review-audit",
-      'commands.wl-audit: not imported: agent "Casey": must be one of opencode, pi, claude, codex, gemini (or "custom" with agent_profile)',
+      'commands.intake: not imported: agent "pi" and metadata.agent "gemini" differ',
     ]);
-    expect(parsed.commands.map((c) => c.spec.id)).toEqual([
+    const byId = Object.fromEntries(parsed.commands.map((c) => [c.spec.id, c.spec]));
+    expect(Object.keys(byId)).toEqual([
+      "stats",
       "cleanup",
+      "wl-audit",
       "delegation",
-      "intake",
       "plan",
       "auto",
       "prs",
       "tests",
     ]);
+    expect(byId["wl-audit"]?.metadata.agent).toBeUndefined();
+    expect(byId.stats?.metadata.agent).toBeUndefined();
+    expect(parsed.warnings).toContainEqual(
+      expect.stringContaining(
+        'metadata agent "Casey": must be one of opencode, pi, claude, codex, gemini (or "custom" with agent_profile): left out; it runs the stage\'s default agent (AMPA_DEFAULT_AGENT, else opencode)',
+      ),
+    );
+    expect(parsed.warnings).toContainEqual(
+      expect.stringContaining(
+        "metadata type shell runs no agent; the types that take one: delegation, triage-audit, review-audit: left out",
+      ),
+    );
   });
 
   it("a command longer than a function run may take comes in as a task; a runtime in the file is kept", () => {

@@ -151,7 +151,7 @@ export function parsePythonStore(
   const errors: string[] = [];
   for (const [id, spec] of Object.entries(data.commands)) {
     const mapped = mapUpstreamType(spec.type, spec.metadata ?? {}, spec.agent ?? undefined);
-    const problem = agentError(spec.agent ?? undefined, spec.metadata ?? {}, mapped);
+    const problem = agentError(spec.agent ?? undefined, spec.metadata ?? {});
     if (problem) errors.push(`commands.${id}: not imported: ${problem}`);
     else commands.push(convertCommand(id, spec, mapped, states[id], opts.maxOutputBytes, warnings));
   }

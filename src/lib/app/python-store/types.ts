@@ -1,6 +1,7 @@
 import { switchedOn } from "../../core/command-metadata.js";
 import {
   agentProblem,
+  commandModule,
   DEFAULT_COMMAND_TYPE,
   type TypeMapping,
   upstreamMapping,
@@ -22,34 +23,52 @@ export function mapUpstreamType(
   agent: string | undefined,
 ): TypeMapping {
   const settings = upstreamSettings(agent === undefined ? metadata : { ...metadata, agent });
-  const meta = settings.metadata;
-  const mapping = mapType(type ?? DEFAULT_COMMAND_TYPE, meta);
-  const notes = [
-    mapping.note,
-    ...settings.notes,
-    agent === undefined ? undefined : `agent ${JSON.stringify(agent)} → metadata.agent`,
-  ].filter(Boolean);
+  const mapped = mapType(type ?? DEFAULT_COMMAND_TYPE, settings.metadata);
+  const { metadata: meta, note: agentNote } = importableAgent(mapped, agent);
+  const notes = [mapped.note, ...settings.notes, agentNote].filter(Boolean);
   // Upstream's runners skip themselves when `enabled` is false: so does the import.
   const disabled = meta.enabled === false || meta.enabled === "false";
   return {
-    ...mapping,
+    ...mapped,
+    metadata: meta,
     ...(notes.length ? { note: notes.join("; ") } : {}),
-    ...(disabled && !mapping.pausedBecause ? { pausedBecause: "metadata.enabled is false" } : {}),
+    ...(disabled && !mapped.pausedBecause ? { pausedBecause: "metadata.enabled is false" } : {}),
   };
 }
 
 /**
- * Why a command's agent cannot come in: upstream's `agent` and `metadata.agent` disagree,
- * or, as its type maps here, the type runs no agent or the agent is none AMPA runs.
+ * The command's agent as it can run here. One AMPA cannot run (upstream's opencode
+ * personas, "Casey", "Riley") or on a type that runs none is left out, not the command:
+ * it comes in with the stage's default agent, and the note says what was dropped.
+ */
+function importableAgent(
+  mapped: TypeMapping,
+  agent: string | undefined,
+): { metadata: Record<string, unknown>; note?: string } {
+  const problem = agentProblem(mapped.type, mapped.metadata);
+  if (problem) {
+    const { agent: _agent, agent_profile: _profile, ...rest } = mapped.metadata;
+    const instead = commandModule(mapped.type).runsAgent
+      ? "; it runs the stage's default agent (AMPA_DEFAULT_AGENT, else opencode)"
+      : "";
+    return { metadata: rest, note: `metadata ${problem}: left out${instead}` };
+  }
+  return agent === undefined
+    ? { metadata: mapped.metadata }
+    : { metadata: mapped.metadata, note: `agent ${JSON.stringify(agent)} → metadata.agent` };
+}
+
+/**
+ * Why a command cannot come in as written: upstream's `agent` and `metadata.agent` name
+ * different agents, and which one was meant is the operator's call.
  */
 export function agentError(
   agent: string | undefined,
   metadata: Record<string, unknown>,
-  mapped: TypeMapping,
 ): string | undefined {
   if (agent !== undefined && metadata.agent !== undefined && metadata.agent !== agent)
     return `agent ${JSON.stringify(agent)} and metadata.agent ${JSON.stringify(metadata.agent)} differ`;
-  return agentProblem(mapped.type, mapped.metadata);
+  return undefined;
 }
 
 function mapType(type: string, metadata: Record<string, unknown>): TypeMapping {
