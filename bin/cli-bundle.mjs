@@ -1,6 +1,6 @@
-// Loads the CLI from one bundled file instead of through tsx: tsx resolves and transforms
-// each of the CLI's ~150 source files on every start, which costs about half a second per
-// command. Its dependencies are bundled with it, but for a few (EXTERNAL). The bundle is
+// Loads the CLI, and the local task worker (bin/task-worker.mjs), from one bundle instead of
+// through tsx: tsx resolves and transforms each of their ~150 source files on every start,
+// which costs about half a second per command (1.3 CPU-s more per local task run). Its dependencies are bundled with it, but for a few (EXTERNAL). The bundle is
 // built on the first run after any source file, the installed dependencies or this file
 // changed (esbuild, ~1 s), into .ampa/cli/<stamp>/, and reused until they change again. It
 // is split at dynamic imports, so what the CLI loads on first use (the SSM, ECS and Lambda
@@ -21,7 +21,8 @@ import { pathToFileURL } from "node:url";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SOURCES = join(ROOT, "src");
-const ENTRY = join(SOURCES, "cli/main.ts");
+/** The bundle's entry points: the CLI, and the task worker as `npm start` runs it. */
+const ENTRIES = { main: join(SOURCES, "cli/main.ts"), task: join(SOURCES, "handlers/task.ts") };
 export const BUNDLE_DIR = join(ROOT, ".ampa/cli");
 /** Loaded from node_modules at run time rather than bundled (see build). */
 export const EXTERNAL = ["dynalite", "esbuild", "tsx"];
@@ -60,7 +61,7 @@ async function build(dir) {
   const partial = mkdtempSync(`${dir}.partial-`);
   try {
     await esbuild({
-      entryPoints: { main: ENTRY },
+      entryPoints: ENTRIES,
       outdir: partial,
       outExtension: { ".js": ".mjs" },
       bundle: true,
@@ -88,7 +89,7 @@ async function build(dir) {
       renameSync(partial, dir);
     } catch (err) {
       // Another CLI built the same sources first: use its copy.
-      if (!existsSync(join(dir, "main.mjs"))) throw err;
+      if (!Object.keys(ENTRIES).every((name) => existsSync(join(dir, `${name}.mjs`)))) throw err;
     }
   } finally {
     rmSync(partial, { recursive: true, force: true });
@@ -107,18 +108,33 @@ async function build(dir) {
   }
 }
 
-/** The CLI's `main`, from the bundle of the current sources, or through tsx. */
-export async function loadCli() {
-  let bundle;
+/** The bundled module of `entry` (a key of ENTRIES), built if needed; undefined where it cannot be. */
+async function bundled(entry) {
   try {
     const dir = join(BUNDLE_DIR, sourceStamp());
-    bundle = join(dir, "main.mjs");
-    if (!existsSync(bundle)) await build(dir);
+    const file = join(dir, `${entry}.mjs`);
+    if (!existsSync(file)) await build(dir);
+    return pathToFileURL(file).href;
   } catch {
-    bundle = undefined; // No esbuild, no write access: run the sources.
+    return undefined; // No esbuild, no write access: run the sources.
   }
-  if (bundle) return (await import(pathToFileURL(bundle).href)).main;
+}
+
+/** Imports `entry` from the bundle of the current sources, or its source through tsx. */
+async function load(entry) {
+  const module = await bundled(entry);
+  if (module) return import(module);
   const { register } = await import("tsx/esm/api");
   register();
-  return (await import(pathToFileURL(ENTRY).href)).main;
+  return import(pathToFileURL(ENTRIES[entry]).href);
+}
+
+/** The CLI's `main`, from the bundle of the current sources, or through tsx. */
+export async function loadCli() {
+  return (await load("main")).main;
+}
+
+/** Runs the task worker (src/handlers/task.ts: it runs on import and exits with its code). */
+export async function runTaskWorker() {
+  await load("task");
 }

@@ -1,6 +1,6 @@
 // The task worker: a plain Node main, not a Lambda handler. On AWS it is the ECS Fargate
 // container's command (`node task.mjs`); locally `npm start` runs it as a detached process
-// (`node --import tsx src/handlers/task.ts`). The claim comes in AMPA_CLAIM (JSON, the
+// (`node bin/task-worker.mjs`: this file from the CLI's bundle). The claim comes in AMPA_CLAIM (JSON, the
 // runCommand event's schema). Exit codes (src/lib/app/worker.ts, WORKER_EXIT):
 //   0 the command succeeded · 1 it failed, timed out or erred · 2 no valid claim ·
 //   3 not run: the lease is not this claim's (recovered, or a redelivery) ·

@@ -55,7 +55,7 @@ describe("task workers under random SIGKILLs, renewals and recoveries", () => {
       AMPA_LEASE_RENEW_SECONDS: "1",
       // A worker SIGKILLed before it takes its lease holds the claim for the TTL plus this
       // allowance, and the scenario waited that out (30 s each time: most of its 100 s).
-      // 10 s still covers a worker's start (node --import tsx, 1-3 s; more on a busy
+      // 10 s still covers a worker's start (bin/task-worker.mjs, under 1 s; more on a busy
       // machine); a start slower than that is recovered as abandoned and its worker then
       // runs nothing, a case the assertions below cover too.
       AMPA_TASK_START_SECONDS: "10",

@@ -21,7 +21,7 @@ export function workersTmpDir(): string {
   return join(mkdtempSync(join(tmpdir(), "ampa-workers-")), "workers");
 }
 
-/** The real local task dispatch: `node --import tsx src/handlers/task.ts`, detached. */
+/** The real local task dispatch: `node bin/task-worker.mjs` (TASK_ENTRY), detached. */
 export function testWorkerDispatch(
   endpoint: string,
   tableName: string,

@@ -16,13 +16,14 @@ export interface WorkerDispatchOptions {
   env: NodeJS.ProcessEnv;
   /** Set on top of it: the store's endpoint and table, so the worker reaches the same store. */
   overrides: Record<string, string>;
-  /** Node's arguments for the worker (default: the TypeScript entry through tsx). */
+  /** Node's arguments for the worker (default: TASK_ENTRY). */
   entry?: string[];
   /** Run the image instead (AMPA_TASK_CONTAINER=1 with docker or podman on PATH). */
   container?: { program: string; image: string };
 }
 
-export const TASK_ENTRY = ["--import", "tsx", "src/handlers/task.ts"];
+/** src/handlers/task.ts, from the CLI's bundle (bin/cli-bundle.mjs), else through tsx. */
+export const TASK_ENTRY = ["bin/task-worker.mjs"];
 
 /**
  * Variables that say "this is a Lambda (emulator)": a worker started from a handler under
