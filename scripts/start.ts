@@ -11,11 +11,13 @@ import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/runtime
 import { AmpaError } from "../src/lib/core/errors.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
 import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
+import { LOCAL_USER_ID, localDiscordEnv, localIdentity } from "../src/lib/local/discord-local.js";
 import { startInbox } from "../src/lib/local/inbox.js";
 import { acquireLock } from "../src/lib/local/lock.js";
 import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
 import { stopWorkers } from "../src/lib/local/workers.js";
 import { createLogger } from "../src/lib/runtime/log.js";
+import { localIdentityPath } from "../src/lib/runtime/local-stack.js";
 import { registerProcessSecrets } from "../src/lib/runtime/process-secrets.js";
 import { localStackSettings } from "../src/lib/runtime/process-settings.js";
 import { workersDir } from "../src/lib/runtime/services.js";
@@ -57,10 +59,23 @@ try {
 }
 
 const store = await startEmbeddedStore({ dir: storeDir });
-// No webhook configured: a loopback Discord-compatible inbox takes the messages.
-const inbox = config.discordWebhook
+// No webhook and no channel configured: a loopback Discord-compatible inbox takes the
+// messages, posted by a local application (key pair made at first start, under .ampa/)
+// whose buttons the inbox's page clicks through the local Interactions Endpoint.
+const identity =
+  config.discordWebhook || config.discordChannelId
+    ? undefined
+    : localIdentity(localIdentityPath(root));
+const inbox = !identity
   ? undefined
-  : await startInbox({ port: config.inboxPort }).catch((err: Error) => {
+  : await startInbox({
+      port: config.inboxPort,
+      botToken: identity.botToken,
+      clicks: {
+        interactionsUrl: `http://127.0.0.1:${config.metricsPort}/discord/interactions`,
+        privateKey: identity.privateKey,
+      },
+    }).catch((err: Error) => {
       process.stderr.write(
         `[ampa] could not start the local Discord inbox on port ${config.inboxPort}: ${err.message}\n`,
       );
@@ -83,6 +98,9 @@ if (inbox) {
   );
   say(
     "every message it receives is printed below; put a real webhook in .env to post to Discord instead",
+  );
+  say(
+    `the inbox's page shows the posts with their buttons: ${inbox.pageUrl} (clicks are signed as Discord's, from the local user ${LOCAL_USER_ID})`,
   );
 } else if (config.discordWebhook) {
   say("Discord: posting to the webhook from AMPA_DISCORD_WEBHOOK");
@@ -122,7 +140,12 @@ function startOffline(): ChildProcess {
         AMPA_DISPATCH: "lambda",
         AMPA_LOG_FORMAT: handlerLogFormat,
         AMPA_COMMAND_CWD: config.commandCwd,
-        ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
+        ...(inbox && identity
+          ? {
+              AMPA_DISCORD_WEBHOOK: inbox.url,
+              ...localDiscordEnv(identity, { apiUrl: inbox.apiUrl, env }),
+            }
+          : {}),
         // The SDK clients of the handlers need some credentials to sign local requests.
         AWS_ACCESS_KEY_ID: "local",
         AWS_SECRET_ACCESS_KEY: "local",

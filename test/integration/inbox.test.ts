@@ -10,7 +10,7 @@ let printed: string[] = [];
 
 async function open(): Promise<Inbox> {
   printed = [];
-  inbox = await startInbox({ print: (content) => void printed.push(content) });
+  inbox = await startInbox({ print: (m) => void printed.push(m.content) });
   return inbox;
 }
 
@@ -40,7 +40,14 @@ describe("local inbox (real HTTP)", () => {
     const res = await post(url, JSON.stringify({ content: "**hello** @everyone" }));
     expect(res).toEqual({ status: 204, body: "" });
     expect(printed).toEqual(["**hello** @everyone"]);
-    expect(messages).toEqual([{ receivedAt: expect.any(Number), content: "**hello** @everyone" }]);
+    expect(messages).toEqual([
+      {
+        id: expect.stringMatching(/^\d+$/),
+        via: "webhook",
+        receivedAt: expect.any(Number),
+        content: "**hello** @everyone",
+      },
+    ]);
     expect(messages[0]?.receivedAt).toBeGreaterThanOrEqual(before);
   });
 

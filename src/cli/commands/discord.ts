@@ -5,7 +5,8 @@ import { SLASH_COMMAND } from "../../lib/core/discord/slash-commands.js";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { type Config, loadConfig } from "../../lib/runtime/config.js";
 import { registerProcessSecrets } from "../../lib/runtime/process-secrets.js";
-import { JSON_FLAG, out, outJson } from "../shared.js";
+import { EXIT } from "../exit-codes.js";
+import { CliExit, JSON_FLAG, out, outJson } from "../shared.js";
 import type { TargetOptions } from "../target.js";
 
 /**
@@ -65,4 +66,49 @@ export function registerDiscord(program: Program): void {
           `Registered /ampa (${SLASH_COMMAND.options.length} subcommands) for application ${appId} on ${where}.`,
         );
     });
+  discord
+    .command("click")
+    .description("click a button of a post in the local inbox, as Discord would (signed)")
+    .argument("<message-id>", "the post's message id (the inbox shows it)")
+    .argument("<button>", "the button's label (e.g. Pause) or its position from 1")
+    .option("--inbox <url>", "the inbox (default http://127.0.0.1:<AMPA_INBOX_PORT>)")
+    .option(...JSON_FLAG)
+    .action(
+      async (messageId: string, button: string, flags: { inbox?: string; json?: boolean }) => {
+        if (!/^\d{1,20}$/.test(messageId))
+          throw new InvalidInputError(
+            `<message-id> must be digits, not ${JSON.stringify(messageId)}`,
+          );
+        const inbox = flags.inbox ?? `http://127.0.0.1:${loadConfig(() => {}).inboxPort}`;
+        const res = await fetch(new URL("/click", inbox), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ messageId, button }),
+          redirect: "error",
+          signal: AbortSignal.timeout(15_000),
+        });
+        const reply = (await res.json()) as {
+          message?: string;
+          status?: number;
+          answer?: { type?: number; data?: { content?: string; flags?: number } } | string;
+        };
+        if (!res.ok) throw new InvalidInputError(`The inbox refused the click: ${reply.message}`);
+        if (flags.json) outJson({ messageId, button, ...reply });
+        else out(clickText(reply.status ?? 0, reply.answer));
+        // The endpoint refused it (a bad signature, a key that is not the local one).
+        if (reply.status !== 200) throw new CliExit(EXIT.failure);
+      },
+    );
+}
+
+/** What the endpoint answered a click, in a line. */
+function clickText(
+  status: number,
+  answer: { type?: number; data?: { content?: string; flags?: number } } | string | undefined,
+): string {
+  if (status !== 200 || typeof answer !== "object")
+    return `The endpoint answered ${status}: ${JSON.stringify(answer)}`;
+  const only = answer.data?.flags === 64 ? " (only you see it)" : "";
+  if (answer.type === 5) return `Deferred${only}: the answer follows in the inbox.`;
+  return `Answered${only}: ${answer.data?.content ?? JSON.stringify(answer)}`;
 }

@@ -219,6 +219,8 @@ const discordConfig = (r: RawConfig): DiscordConfig => ({
   discordApiUrl: r.AMPA_DISCORD_API_URL.replace(/\/+$/, ""),
   discordBotToken: r.AMPA_DISCORD_BOT_TOKEN,
   discordBotTokenParam: `/ampa/${r.AMPA_STAGE}/discord/bot-token`,
+  discordChannelId: r.AMPA_DISCORD_CHANNEL_ID,
+  discordChannelIdParam: `/ampa/${r.AMPA_STAGE}/discord/channel-id`,
   interactionsFunction: `ampa-${r.AMPA_STAGE}-interactions`,
   runOnceFunction: `ampa-${r.AMPA_STAGE}-runOnce`,
 });

@@ -54,3 +54,7 @@ export function readLock(storeDir: string): LockInfo | undefined {
     return undefined;
   }
 }
+
+/** The local Discord application (local/discord-local.ts): `.ampa/discord-local.json`. */
+export const localIdentityPath = (root: string): string =>
+  resolve(root, ".ampa/discord-local.json");
