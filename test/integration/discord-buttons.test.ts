@@ -3,82 +3,40 @@
 // keeps it with its buttons; a click on the inbox is signed with a local Ed25519 key made
 // here and sent over real HTTP to the interactions handler, which acts on a real store
 // (dynalite) and edits its answer back into the inbox.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
-import { runOnce } from "../../src/lib/app/run.js";
 import { heldBack } from "../../src/lib/app/worklog/attempts.js";
 import { sealButton } from "../../src/lib/core/discord/buttons.js";
-import {
-  buttonsOf,
-  type LocalIdentity,
-  localDiscordEnv,
-  localIdentity,
-  sendClick,
-} from "../../src/lib/local/discord-local.js";
-import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
-import { type Inbox, type InboxMessage, startInbox } from "../../src/lib/local/inbox.js";
+import { buttonsOf, sendClick } from "../../src/lib/local/discord-local.js";
+import type { InboxMessage } from "../../src/lib/local/inbox.js";
 import { createApp } from "../../src/lib/runtime/app.js";
 import { services } from "../../src/lib/runtime/services.js";
 import { runCli } from "../support/cli.js";
-import { spec } from "../support/commands.js";
-import { serveInteractions } from "../support/discord-interactions.js";
-import { createTestTable, startTestServer } from "../support/store.js";
+import { type LocalDiscord, startLocalDiscord } from "../support/local-discord.js";
 import { TEST_STORE_KEY } from "../support/store-key.js";
 import { waitFor } from "../support/wait.js";
 
 const STRANGER = "999000000000000999";
 
-let storeServer: EmbeddedStore;
-let store: Store;
-let inbox: Inbox;
-let endpoint: Awaited<ReturnType<typeof serveInteractions>>;
-let identity: LocalIdentity;
-let notifierDeps: ReturnType<typeof services>;
-
+let local: LocalDiscord;
 beforeAll(async () => {
-  storeServer = await startTestServer();
-  const t = await createTestTable(storeServer.endpoint);
-  store = t.store;
-  identity = localIdentity(join(mkdtempSync(join(tmpdir(), "ampa-buttons-")), "discord.json"));
-  // The interactions handler reads its settings once: they are all in place before it loads.
-  const { handler } = await import("../../src/handlers/interactions.js");
-  endpoint = await serveInteractions(handler);
-  inbox = await startInbox({
-    botToken: identity.botToken,
-    print: () => {},
-    clicks: { interactionsUrl: endpoint.url, privateKey: identity.privateKey },
-  });
-  Object.assign(process.env, {
-    AMPA_DYNAMODB_ENDPOINT: storeServer.endpoint,
-    AMPA_TABLE_NAME: t.tableName,
-    AMPA_LOG_LEVEL: "silent",
-    ...localDiscordEnv(identity, { apiUrl: inbox.apiUrl, env: {} }),
-  });
-  notifierDeps = services(createApp());
+  local = await startLocalDiscord();
 }, 60_000);
-afterAll(async () => {
-  await endpoint.close();
-  await inbox.close();
-  await storeServer.close();
-});
+afterAll(() => local.close());
 
 /** The bot's post about `title`, once the inbox has it. */
 const postAbout = (title: string) =>
   waitFor(`the post about ${title}`, () =>
-    inbox.messages.find((m) => m.via === "bot" && m.content.startsWith(`# ${title}`)),
+    local.inbox.messages.find((m) => m.via === "bot" && m.content.startsWith(`# ${title}`)),
   );
 /** The answer edited in after `since` (a deferred answer's follow-up). */
 const answerAfter = (since: number, pattern: RegExp) =>
   waitFor(`an answer matching ${pattern}`, () =>
-    inbox.messages.slice(since).find((m) => m.via === "answer" && pattern.test(m.content)),
+    local.inbox.messages.slice(since).find((m) => m.via === "answer" && pattern.test(m.content)),
   );
 
 /** A click through the inbox (what its page does): the endpoint's status and answer. */
 async function click(message: InboxMessage, button: string, userId?: string) {
-  const res = await fetch(new URL("/click", inbox.pageUrl), {
+  const res = await fetch(new URL("/click", local.inbox.pageUrl), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ messageId: message.id, button, ...(userId ? { userId } : {}) }),
@@ -90,11 +48,7 @@ async function click(message: InboxMessage, button: string, userId?: string) {
   };
 }
 
-async function runAndPost(id: string, command: string) {
-  await store.addCommand(spec(id, { command, title: `Title of ${id}` }), Date.now());
-  const run = await runOnce(notifierDeps.runDeps, id, "test");
-  return { run, post: await postAbout(`Title of ${id}`) };
-}
+const runAndPost = (id: string, command: string) => local.runAndPost(id, command);
 
 describe("a run's post, in application mode", () => {
   it("carries Run again and Pause; a click on Pause, signed and sent, pauses the command", async () => {
@@ -105,11 +59,11 @@ describe("a run's post, in application mode", () => {
       expect(b.custom_id.length).toBeLessThanOrEqual(100);
       expect(b.custom_id).not.toContain("nightly");
     }
-    const since = inbox.messages.length;
+    const since = local.inbox.messages.length;
     expect(await click(post, "Pause")).toEqual({ status: 200, answer: { type: 5 } });
     expect((await answerAfter(since, /Paused/)).content).toBe("Paused `nightly`.");
-    expect((await store.getCommand("nightly"))?.paused).toBe(true);
-    const action = (await store.listActions(20)).find((a) => a.commandId === "nightly");
+    expect((await local.store.getCommand("nightly"))?.paused).toBe(true);
+    const action = (await local.store.listActions(20)).find((a) => a.commandId === "nightly");
     expect(action).toMatchObject({
       action: "pause",
       outcome: "done",
@@ -131,14 +85,14 @@ describe("a run's post, in application mode", () => {
 
   it("refuses a click from a user not on the allowlist, records it and changes nothing", async () => {
     const { post } = await runAndPost("guarded", "echo guarded");
-    const since = inbox.messages.length;
+    const since = local.inbox.messages.length;
     expect(await click(post, "Pause", STRANGER)).toEqual({
       status: 200,
       answer: { type: 5, data: { flags: 64 } },
     });
     expect((await answerAfter(since, /allowlist/)).content).toMatch(/not on AMPA's allowlist/);
-    expect((await store.getCommand("guarded"))?.paused).toBe(false);
-    const actions = (await store.listActions(20)).filter((a) => a.commandId === "guarded");
+    expect((await local.store.getCommand("guarded"))?.paused).toBe(false);
+    const actions = (await local.store.listActions(20)).filter((a) => a.commandId === "guarded");
     expect(actions.map((a) => [a.userId, a.outcome, a.messageId])).toEqual([
       [STRANGER, "refused", post.id],
     ]);
@@ -151,8 +105,8 @@ describe("a run's post, in application mode", () => {
     const otherKey = sealButton("another-key-that-is-not-the-stack-s-0123", "pause", "sealed");
     for (const customId of ["pause:sealed", altered, otherKey ?? ""]) {
       const answer = await sendClick({
-        interactionsUrl: endpoint.url,
-        privateKey: identity.privateKey,
+        interactionsUrl: local.endpoint.url,
+        privateKey: local.identity.privateKey,
         messageId: post.id,
         customId,
       });
@@ -161,15 +115,15 @@ describe("a run's post, in application mode", () => {
         data: { content: "This button is not valid.", flags: 64 },
       });
     }
-    expect((await store.getCommand("sealed"))?.paused).toBe(false);
-    expect((await store.listActions(50)).filter((a) => a.commandId === "sealed")).toEqual([]);
+    expect((await local.store.getCommand("sealed"))?.paused).toBe(false);
+    expect((await local.store.listActions(50)).filter((a) => a.commandId === "sealed")).toEqual([]);
   });
 
   it("`ampa discord click` clicks from a script: Run again runs the command", async () => {
     const { post } = await runAndPost("again", "echo again");
-    const since = inbox.messages.length;
+    const since = local.inbox.messages.length;
     const cli = await runCli(
-      ["discord", "click", post.id, "1", "--inbox", inbox.pageUrl, "--json"],
+      ["discord", "click", post.id, "1", "--inbox", local.inbox.pageUrl, "--json"],
       { AMPA_DYNAMODB_KEY: TEST_STORE_KEY },
     );
     expect(cli.code, cli.stderr).toBe(0);
@@ -180,7 +134,7 @@ describe("a run's post, in application mode", () => {
       answer: { type: 5 },
     });
     expect((await answerAfter(since, /^Ran `again`/)).content).toMatch(/success \(exit 0\)/);
-    expect(await store.listRuns("again", 5)).toHaveLength(2);
+    expect(await local.store.listRuns("again", 5)).toHaveLength(2);
   });
 });
 
@@ -190,7 +144,7 @@ describe("an escalated item's post", () => {
 
   it("carries Approve and Keep held; Keep held changes nothing, Approve lets it be dispatched again", async () => {
     const now = Date.now();
-    await store.claimDispatch(
+    await local.store.claimDispatch(
       {
         workItemId: ITEM,
         action: "implement",
@@ -202,39 +156,44 @@ describe("an escalated item's post", () => {
       },
       0,
     );
-    await store.judgeDispatch(ITEM, RUN, {
+    await local.store.judgeDispatch(ITEM, RUN, {
       outcome: "unmoved",
       judgedAt: now,
       release: { reason: "escalated" },
       escalation: { at: now, updatedAt: "2026-01-01T00:00:00Z" },
     });
-    await notifierDeps.notifier.send("delegation", "# Delegation Escalated\n\nWL-ESC1", undefined, {
-      for: "escalation",
-      workItemId: ITEM,
-      runId: RUN,
-    });
+    await local.services.notifier.send(
+      "delegation",
+      "# Delegation Escalated\n\nWL-ESC1",
+      undefined,
+      {
+        for: "escalation",
+        workItemId: ITEM,
+        runId: RUN,
+      },
+    );
     const post = await postAbout("Delegation Escalated");
     expect(buttonsOf(post.components).map((b) => b.label)).toEqual(["Approve", "Keep held"]);
-    const held = async () => heldBack(await store.listDispatches(), Date.now());
+    const held = async () => heldBack(await local.store.listDispatches(), Date.now());
 
-    let since = inbox.messages.length;
+    let since = local.inbox.messages.length;
     await click(post, "Keep held");
     expect((await answerAfter(since, /held/)).content).toBe(
       `Kept \`${ITEM}\` held: it waits for a person.`,
     );
     expect((await held()).map((h) => h.workItemId)).toEqual([ITEM]);
 
-    since = inbox.messages.length;
+    since = local.inbox.messages.length;
     await click(post, "Approve");
     expect((await answerAfter(since, /Approved|not escalated/)).content).toMatch(/^Approved/);
     expect(await held()).toEqual([]);
-    const actions = (await store.listActions(50)).filter((a) => a.workItemId === ITEM);
+    const actions = (await local.store.listActions(50)).filter((a) => a.workItemId === ITEM);
     expect(actions.map((a) => [a.action, a.outcome, a.runId])).toEqual([
       ["approve", "done", RUN],
       ["hold", "done", RUN],
     ]);
 
-    since = inbox.messages.length;
+    since = local.inbox.messages.length;
     await click(post, "Approve");
     expect((await answerAfter(since, /not escalated/)).content).toMatch(/approved already/);
   });
@@ -243,7 +202,11 @@ describe("an escalated item's post", () => {
 describe("a plain webhook", () => {
   it("gets the post without buttons", async () => {
     const plain = createApp({
-      env: { ...process.env, AMPA_DISCORD_CHANNEL_ID: undefined, AMPA_DISCORD_WEBHOOK: inbox.url },
+      env: {
+        ...process.env,
+        AMPA_DISCORD_CHANNEL_ID: undefined,
+        AMPA_DISCORD_WEBHOOK: local.inbox.url,
+      },
     });
     const sent = await services(plain).notifier.send("command", "# Plain post", undefined, {
       for: "result",
@@ -251,7 +214,7 @@ describe("a plain webhook", () => {
       runId: "0b7e5a8e-1c2d-4e5f-8a9b-0c1d2e3f4a5c",
     });
     expect(sent.delivered).toBe(true);
-    const post = inbox.messages.find((m) => m.content === "# Plain post");
+    const post = local.inbox.messages.find((m) => m.content === "# Plain post");
     expect(post).toMatchObject({ via: "webhook" });
     expect(post?.components).toBeUndefined();
   });
