@@ -59,22 +59,25 @@ try {
 }
 
 const store = await startEmbeddedStore({ dir: storeDir });
-// No webhook and no channel configured: a loopback Discord-compatible inbox takes the
-// messages, posted by a local application (key pair made at first start, under .ampa/)
-// whose buttons the inbox's page clicks through the local Interactions Endpoint.
+// No webhook configured: a loopback Discord-compatible inbox takes the messages. Unless an
+// application of your own is configured (a channel, a public key), a local one posts them
+// (its key pair made at first start, beside the store under .ampa/), and the inbox's page
+// clicks their buttons through the local Interactions Endpoint.
 const identity =
-  config.discordWebhook || config.discordChannelId
+  config.discordWebhook || config.discordChannelId || config.discordPublicKey
     ? undefined
-    : localIdentity(localIdentityPath(root));
-const inbox = !identity
+    : localIdentity(localIdentityPath(storeDir));
+const inbox = config.discordWebhook
   ? undefined
   : await startInbox({
       port: config.inboxPort,
-      botToken: identity.botToken,
-      clicks: {
-        interactionsUrl: `http://127.0.0.1:${config.metricsPort}/discord/interactions`,
-        privateKey: identity.privateKey,
-      },
+      ...(identity && {
+        botToken: identity.botToken,
+        clicks: {
+          interactionsUrl: `http://127.0.0.1:${config.metricsPort}/discord/interactions`,
+          privateKey: identity.privateKey,
+        },
+      }),
     }).catch((err: Error) => {
       process.stderr.write(
         `[ampa] could not start the local Discord inbox on port ${config.inboxPort}: ${err.message}\n`,
@@ -100,7 +103,9 @@ if (inbox) {
     "every message it receives is printed below; put a real webhook in .env to post to Discord instead",
   );
   say(
-    `the inbox's page shows the posts with their buttons: ${inbox.pageUrl} (clicks are signed as Discord's, from the local user ${LOCAL_USER_ID})`,
+    identity
+      ? `the inbox's page shows the posts with their buttons: ${inbox.pageUrl} (clicks are signed as Discord's, from the local user ${LOCAL_USER_ID})`
+      : `the inbox's page: ${inbox.pageUrl} (no buttons: AMPA_DISCORD_PUBLIC_KEY names an application of your own)`,
   );
 } else if (config.discordWebhook) {
   say("Discord: posting to the webhook from AMPA_DISCORD_WEBHOOK");
@@ -140,12 +145,8 @@ function startOffline(): ChildProcess {
         AMPA_DISPATCH: "lambda",
         AMPA_LOG_FORMAT: handlerLogFormat,
         AMPA_COMMAND_CWD: config.commandCwd,
-        ...(inbox && identity
-          ? {
-              AMPA_DISCORD_WEBHOOK: inbox.url,
-              ...localDiscordEnv(identity, { apiUrl: inbox.apiUrl, env }),
-            }
-          : {}),
+        ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
+        ...(inbox && identity ? localDiscordEnv(identity, { apiUrl: inbox.apiUrl, env }) : {}),
         // The SDK clients of the handlers need some credentials to sign local requests.
         AWS_ACCESS_KEY_ID: "local",
         AWS_SECRET_ACCESS_KEY: "local",

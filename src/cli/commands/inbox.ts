@@ -3,7 +3,7 @@ import { InvalidInputError } from "../../lib/core/errors.js";
 import { buttonsOf, readLocalIdentity } from "../../lib/local/discord-local.js";
 import { startInbox } from "../../lib/local/inbox.js";
 import { localIdentityPath } from "../../lib/runtime/local-stack.js";
-import { findProjectRoot, loadConfig } from "../../lib/runtime/config.js";
+import { loadConfig } from "../../lib/runtime/config.js";
 import { JSON_FLAG, out, untilStopSignal } from "../shared.js";
 import { terminalSafeJson } from "../format.js";
 
@@ -23,7 +23,7 @@ export function registerInbox(program: Program): void {
       const line = (value: unknown) => out(terminalSafeJson(value, 0));
       const stopped = untilStopSignal();
       // Made by the first `npm start`; without it the page's buttons cannot be clicked.
-      const identity = readLocalIdentity(localIdentityPath(findProjectRoot(process.cwd())));
+      const identity = readLocalIdentity(localIdentityPath(config.storeDir));
       const inbox = await startInbox({
         port,
         ...(identity && {

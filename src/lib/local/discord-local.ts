@@ -81,8 +81,7 @@ export function localDiscordEnv(
     AMPA_DISCORD_API_URL: opts.apiUrl,
     AMPA_DISCORD_CHANNEL_ID: LOCAL_CHANNEL_ID,
     AMPA_DISCORD_BOT_TOKEN: identity.botToken,
-    // A key of a real application (for a tunnel) is kept; clicks from the inbox then fail.
-    AMPA_DISCORD_PUBLIC_KEY: opts.env.AMPA_DISCORD_PUBLIC_KEY ?? identity.publicKeyHex,
+    AMPA_DISCORD_PUBLIC_KEY: identity.publicKeyHex,
     AMPA_DISCORD_ALLOWLIST: allowlist,
     AMPA_DISCORD_BUTTON_KEY: opts.env.AMPA_DISCORD_BUTTON_KEY ?? identity.buttonKey,
   };
