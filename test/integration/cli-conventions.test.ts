@@ -69,6 +69,7 @@ describe("the CLI's definition", () => {
       "deadletters list",
       "deadletters redrive",
       "discord register",
+      "discord setup",
       "discord click",
       "inbox",
       "status",
@@ -294,6 +295,23 @@ describe("--json on every verb", () => {
         guildId: "1",
         commands: 1,
       });
+      const webhooks = await startFakeWebhook(() => ({
+        kind: "answer",
+        status: 200,
+        body: '{"id": "910000000000000001", "token": "webhook-token-of-the-conventions-test"}',
+      }));
+      expect(
+        await json(["discord", "setup", "--channel", "1"], {
+          ...discordEnv,
+          AMPA_DISCORD_API_URL: new URL(webhooks.url).origin,
+          AMPA_ENV_FILE: join(dir, "setup.env"),
+        }),
+      ).toEqual({
+        webhookId: "910000000000000001",
+        channelId: "1",
+        storedIn: join(dir, "setup.env"),
+      });
+      await webhooks.close();
       // A click through an inbox whose endpoint is a fake answering "deferred".
       const endpoint = await startFakeWebhook(() => ({
         kind: "answer",

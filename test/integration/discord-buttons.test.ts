@@ -199,6 +199,27 @@ describe("an escalated item's post", () => {
   });
 });
 
+describe("an application-owned webhook (ampa discord setup)", () => {
+  it("carries the buttons when its URL asks for components", async () => {
+    const owned = createApp({
+      env: {
+        ...process.env,
+        AMPA_DISCORD_CHANNEL_ID: undefined,
+        AMPA_DISCORD_WEBHOOK: `${local.inbox.url}?with_components=true`,
+      },
+    });
+    const sent = await services(owned).notifier.send("command", "# Owned post", undefined, {
+      for: "failure",
+      commandId: "owned",
+      runId: "0b7e5a8e-1c2d-4e5f-8a9b-0c1d2e3f4a5d",
+    });
+    expect(sent.delivered).toBe(true);
+    const post = local.inbox.messages.find((m) => m.content === "# Owned post");
+    expect(post?.via).toBe("webhook");
+    expect(buttonsOf(post?.components).map((b) => b.label)).toEqual(["Run again", "Show output"]);
+  });
+});
+
 describe("a plain webhook", () => {
   it("gets the post without buttons", async () => {
     const plain = createApp({

@@ -19,8 +19,23 @@ export interface BotTarget {
 const SNOWFLAKE = /^\d{1,20}$/;
 
 /**
+ * A webhook the application owns (`ampa discord setup` makes one) shows buttons when it is
+ * executed with `?with_components=true`: its URL says so.
+ */
+const withButtons = (webhook: ResolvedWebhook | undefined): ResolvedWebhook | undefined => {
+  if (!webhook) return undefined;
+  let query: URLSearchParams;
+  try {
+    query = new URL(webhook.url).searchParams;
+  } catch {
+    return webhook;
+  }
+  return query.get("with_components") === "true" ? { ...webhook, buttons: true } : webhook;
+};
+
+/**
  * Where posts go. Application mode first, when a channel id and a bot token both resolve
- * (`bot`); else the webhook: `AMPA_DISCORD_WEBHOOK` (environment or .env), else the SSM
+ * (`bot`); else the webhook (with buttons when its URL asks `with_components=true`): `AMPA_DISCORD_WEBHOOK` (environment or .env), else the SSM
  * SecureString `AMPA_DISCORD_WEBHOOK_PARAM`, read with decryption and cached for
  * `AMPA_WEBHOOK_CACHE_SECONDS` per container (a rotated secret is picked up after that).
  * A missing parameter means "not configured"; other SSM errors are thrown.
@@ -45,11 +60,11 @@ export function webhookSource(
   const webhook = async (): Promise<ResolvedWebhook | undefined> => {
     if (config.discordWebhook) {
       registerSecret(config.discordWebhook);
-      return { url: config.discordWebhook, origin: "environment" };
+      return withButtons({ url: config.discordWebhook, origin: "environment" });
     }
     if (!opts.useSsm) return opts.fallback;
     const url = await fromSsm();
-    return url ? { url, origin: "ssm" } : opts.fallback;
+    return url ? withButtons({ url, origin: "ssm" }) : opts.fallback;
   };
   const { bot } = opts;
   if (!bot) return webhook;

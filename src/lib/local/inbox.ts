@@ -12,7 +12,7 @@ export interface InboxMessage {
   receivedAt: number;
   content: string;
   via: "webhook" | "bot" | "answer";
-  /** Action rows of buttons (bot posts only, as on Discord). */
+  /** Action rows of buttons (the bot's posts, and an application-owned webhook's). */
   components?: unknown[];
 }
 
@@ -91,7 +91,9 @@ export async function startInbox(opts: InboxOptions): Promise<Inbox> {
     const body = await readBody(req, MAX_INBOX_BODY_BYTES);
     if (body === undefined)
       return sendJson(res, 413, { message: "Request entity too large", code: 40005 }, true);
-    const checked = checkMessage(body, kind === "bot");
+    // An application-owned webhook shows components when asked (`?with_components=true`).
+    const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const checked = checkMessage(body, kind === "bot" || query.get("with_components") === "true");
     if ("code" in checked) return sendJson(res, 400, checked);
     const message = keep({ via: kind, ...checked });
     if (kind === "webhook") return res.writeHead(204).end();
