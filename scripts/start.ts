@@ -11,11 +11,13 @@ import { findProjectRoot, loadConfig, readEnvironment } from "../src/lib/runtime
 import { AmpaError } from "../src/lib/core/errors.js";
 import { startEmbeddedStore } from "../src/lib/local/embedded-store.js";
 import { seedExamplesIfEmpty } from "../src/lib/local/examples.js";
+import { LOCAL_USER_ID, localDiscordEnv, localIdentity } from "../src/lib/local/discord-local.js";
 import { startInbox } from "../src/lib/local/inbox.js";
 import { acquireLock } from "../src/lib/local/lock.js";
 import { descendantProcessGroups, killGroups } from "../src/lib/local/processes.js";
 import { stopWorkers } from "../src/lib/local/workers.js";
 import { createLogger } from "../src/lib/runtime/log.js";
+import { localIdentityPath } from "../src/lib/runtime/local-stack.js";
 import { registerProcessSecrets } from "../src/lib/runtime/process-secrets.js";
 import { localStackSettings } from "../src/lib/runtime/process-settings.js";
 import { workersDir } from "../src/lib/runtime/services.js";
@@ -57,10 +59,26 @@ try {
 }
 
 const store = await startEmbeddedStore({ dir: storeDir });
-// No webhook configured: a loopback Discord-compatible inbox takes the messages.
+// No webhook configured: a loopback Discord-compatible inbox takes the messages. Unless an
+// application of your own is configured (a channel, a public key), a local one posts them
+// (its key pair made at first start, beside the store under .ampa/), and the inbox's page
+// clicks their buttons through the local Interactions Endpoint.
+const identity =
+  config.discordWebhook || config.discordChannelId || config.discordPublicKey
+    ? undefined
+    : localIdentity(localIdentityPath(storeDir));
 const inbox = config.discordWebhook
   ? undefined
-  : await startInbox({ port: config.inboxPort }).catch((err: Error) => {
+  : await startInbox({
+      port: config.inboxPort,
+      ...(identity && {
+        botToken: identity.botToken,
+        clicks: {
+          interactionsUrl: `http://127.0.0.1:${config.metricsPort}/discord/interactions`,
+          privateKey: identity.privateKey,
+        },
+      }),
+    }).catch((err: Error) => {
       process.stderr.write(
         `[ampa] could not start the local Discord inbox on port ${config.inboxPort}: ${err.message}\n`,
       );
@@ -83,6 +101,11 @@ if (inbox) {
   );
   say(
     "every message it receives is printed below; put a real webhook in .env to post to Discord instead",
+  );
+  say(
+    identity
+      ? `the inbox's page shows the posts with their buttons: ${inbox.pageUrl} (clicks are signed as Discord's, from the local user ${LOCAL_USER_ID})`
+      : `the inbox's page: ${inbox.pageUrl} (no buttons: AMPA_DISCORD_PUBLIC_KEY names an application of your own)`,
   );
 } else if (config.discordWebhook) {
   say("Discord: posting to the webhook from AMPA_DISCORD_WEBHOOK");
@@ -123,6 +146,7 @@ function startOffline(): ChildProcess {
         AMPA_LOG_FORMAT: handlerLogFormat,
         AMPA_COMMAND_CWD: config.commandCwd,
         ...(inbox ? { AMPA_DISCORD_WEBHOOK: inbox.url } : {}),
+        ...(inbox && identity ? localDiscordEnv(identity, { apiUrl: inbox.apiUrl, env }) : {}),
         // The SDK clients of the handlers need some credentials to sign local requests.
         AWS_ACCESS_KEY_ID: "local",
         AWS_SECRET_ACCESS_KEY: "local",

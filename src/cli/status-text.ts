@@ -263,6 +263,8 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       at: iso(a.at),
       action: a.action,
       commandId: a.commandId ?? null,
+      workItemId: a.workItemId ?? null,
+      runId: a.runId ?? null,
       userId: a.userId,
       userName: a.userName,
       outcome: a.outcome,
@@ -285,7 +287,7 @@ function actionLines(actions: readonly ActionRecord[]): string[] {
     ...actions.map((a) =>
       cell(
         printable(
-          `  ${new Date(a.at).toISOString()} ${a.userName} (${a.userId}) ${a.action}${a.commandId ? ` ${a.commandId}` : ""}: ${a.outcome}`,
+          `  ${new Date(a.at).toISOString()} ${a.userName} (${a.userId}) ${a.action}${a.commandId || a.workItemId ? ` ${a.commandId ?? a.workItemId}` : ""}: ${a.outcome}`,
         ),
         80,
       ).trimEnd(),

@@ -63,7 +63,13 @@ function grants(roleName: string): string[] {
 
 const logs = (group: string) => [`logs:CreateLogStream ${group}`, `logs:PutLogEvents ${group}`];
 const table = (...actions: string[]) => actions.map((a) => `dynamodb:${a} table`);
-const WEBHOOK = "ssm:GetParameter :parameter/ampa/ci/discord-webhook";
+/** Where posts go: the webhook, or in application mode the channel and the bot's token, and the buttons' key. */
+const WEBHOOK = [
+  "ssm:GetParameter :parameter/ampa/ci/discord-webhook",
+  "ssm:GetParameter :parameter/ampa/ci/discord/channel-id",
+  "ssm:GetParameter :parameter/ampa/ci/discord/bot-token",
+  "ssm:GetParameter :parameter/ampa/ci/discord/button-key",
+];
 /** A write on the named partitions only (deploy/iam-roles.yml; never CMD). */
 const scoped = (action: string, ...partitions: string[]) =>
   `dynamodb:${action} table if ${JSON.stringify({
@@ -124,10 +130,10 @@ describe("deployable template (osls package)", () => {
             // The claim's condition reads `paused` (AWS counts it as named).
             cmdUpdate(...LEASE, ...LEASE_RENEWAL, ...START, ...RESULT, "paused"),
             "lambda:InvokeFunction :function:ampa-ci-runCommand",
-            WEBHOOK,
+            ...WEBHOOK,
             ...TASK_DISPATCH,
           ],
-          RunCommandRole: [...logs("RunCommandLogGroup"), ...RUN_ACCESS, WEBHOOK],
+          RunCommandRole: [...logs("RunCommandLogGroup"), ...RUN_ACCESS, ...WEBHOOK],
           // It also claims the lease and recovers an expired one, and finishes the record of
           // a run asked for from Discord (ACTION).
           RunOnceRole: [
@@ -137,14 +143,14 @@ describe("deployable template (osls package)", () => {
             scoped("UpdateItem", "RUN#*", "GLOBAL", "METRICS", "PRMON", "DISPATCH", "ACTION"),
             scoped("DeleteItem", "RUN#*", "PRMON"),
             cmdUpdate(...LEASE, ...LEASE_RENEWAL, ...START, ...RESULT, "lastResultHash"),
-            WEBHOOK,
+            ...WEBHOOK,
             ...TASK_DISPATCH,
           ],
           HeartbeatRole: [
             ...logs("HeartbeatLogGroup"),
             ...table("GetItem"),
             ...NOTIFY_WRITES,
-            WEBHOOK,
+            ...WEBHOOK,
           ],
           // Live delegation reads and writes its dispatch claims.
           DelegationRole: [
@@ -152,7 +158,7 @@ describe("deployable template (osls package)", () => {
             ...table("Query"),
             scoped("PutItem", "DLQ", "DISPATCH"),
             scoped("UpdateItem", "GLOBAL", "METRICS", "DISPATCH"),
-            WEBHOOK,
+            ...WEBHOOK,
           ],
           // Discord's endpoint: its action log, pause/resume (`paused` only), redrive, its
           // follow-ups and runOnce, its key and allowlist.
@@ -160,17 +166,17 @@ describe("deployable template (osls package)", () => {
             ...logs("InteractionsLogGroup"),
             ...READS,
             scoped("PutItem", "ACTION", "DLQ"),
-            scoped("UpdateItem", "ACTION", "DLQ", "GLOBAL", "METRICS"),
+            // Approve on an escalated item's post writes its dispatch record.
+            scoped("UpdateItem", "ACTION", "DLQ", "GLOBAL", "METRICS", "DISPATCH"),
             scoped("DeleteItem", "DLQ"),
             cmdUpdate("paused"),
             "lambda:InvokeFunction :function:ampa-ci-interactions",
             "lambda:InvokeFunction :function:ampa-ci-runOnce",
             "ssm:GetParameter :parameter/ampa/ci/discord/public-key",
             "ssm:GetParameter :parameter/ampa/ci/discord/allowlist",
-            "ssm:GetParameter :parameter/ampa/ci/discord/button-key",
-            WEBHOOK,
+            ...WEBHOOK,
           ],
-          HealthRole: [...logs("HealthLogGroup"), WEBHOOK],
+          HealthRole: [...logs("HealthLogGroup"), ...WEBHOOK],
           MetricsRole: [
             ...logs("MetricsLogGroup"),
             ...table("GetItem", "Query"),
@@ -179,7 +185,7 @@ describe("deployable template (osls package)", () => {
           // The worker: the same run as runCommand, plus its workspace's secrets.
           TaskRole: [
             ...RUN_ACCESS,
-            WEBHOOK,
+            ...WEBHOOK,
             "ssm:GetParameter :parameter/ampa/ci/git-token",
             "ssm:GetParametersByPath :parameter/ampa/ci/env",
             "ssm:GetParametersByPath :parameter/ampa/ci/env/*",

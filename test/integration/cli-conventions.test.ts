@@ -16,6 +16,8 @@ import { createTestTable, startTestServer } from "../support/store.js";
 import { startDashboardCli } from "../support/dashboard.js";
 import { waitFor } from "../support/wait.js";
 import { startFakeWebhook } from "../support/webhook-server.js";
+import { testApplication } from "../support/discord-interactions.js";
+import { startInbox } from "../../src/lib/local/inbox.js";
 
 /**
  * The CLI's conventions, checked against its own commander definition so a new verb is
@@ -67,6 +69,8 @@ describe("the CLI's definition", () => {
       "deadletters list",
       "deadletters redrive",
       "discord register",
+      "discord setup",
+      "discord click",
       "inbox",
       "status",
       "import",
@@ -291,14 +295,73 @@ describe("--json on every verb", () => {
         guildId: "1",
         commands: 1,
       });
+      const webhooks = await startFakeWebhook(() => ({
+        kind: "answer",
+        status: 200,
+        body: '{"id": "910000000000000001", "token": "webhook-token-of-the-conventions-test"}',
+      }));
+      expect(
+        await json(["discord", "setup", "--channel", "1"], {
+          ...discordEnv,
+          AMPA_DISCORD_API_URL: new URL(webhooks.url).origin,
+          AMPA_ENV_FILE: join(dir, "setup.env"),
+        }),
+      ).toEqual({
+        webhookId: "910000000000000001",
+        channelId: "1",
+        storedIn: join(dir, "setup.env"),
+      });
+      await webhooks.close();
+      // A click through an inbox whose endpoint is a fake answering "deferred".
+      const endpoint = await startFakeWebhook(() => ({
+        kind: "answer",
+        status: 200,
+        body: '{"type":5}',
+      }));
+      const clickInbox = await startInbox({
+        print: () => {},
+        clicks: { interactionsUrl: endpoint.url, privateKey: testApplication().privateKey },
+      });
+      const posted = await fetch(`${clickInbox.apiUrl}/channels/1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bot local" },
+        body: JSON.stringify({
+          content: "# j1",
+          components: [
+            { type: 1, components: [{ type: 2, style: 2, label: "Pause", custom_id: "a2.x" }] },
+          ],
+        }),
+      });
+      const { id } = (await posted.json()) as { id: string };
+      expect(await json(["discord", "click", id, "Pause", "--inbox", clickInbox.pageUrl])).toEqual({
+        messageId: id,
+        button: "Pause",
+        status: 200,
+        answer: { type: 5 },
+      });
+      await clickInbox.close();
+      await endpoint.close();
       await discord.close();
       expect(await json(["remove", "j1"])).toEqual({ action: "removed", id: "j1" });
 
       const inbox = await inboxJson();
       expect(inbox.code).toBe(0);
       expect(inbox.lines).toEqual([
-        { listening: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//) } },
-        { message: { receivedAt: expect.any(String), content: "# Hello\n\nfrom the test" } },
+        {
+          listening: {
+            url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//),
+            page: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
+          },
+        },
+        {
+          message: {
+            id: expect.stringMatching(/^\d+$/),
+            via: "webhook",
+            receivedAt: expect.any(String),
+            content: "# Hello\n\nfrom the test",
+            buttons: [],
+          },
+        },
       ]);
       done.add("inbox");
       const dashboard = await startDashboardCli(env);

@@ -2,14 +2,13 @@
 // handler (raw bytes, base64 as API Gateway sends them), a real store (dynalite), a fake
 // Discord API on loopback that records the edits of deferred answers, and Ed25519 keys
 // made here. Off Lambda the follow-ups run in-process (src/lib/runtime/discord.ts).
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../src/lib/adapters/dynamodb/store.js";
 import type { EmbeddedStore } from "../../src/lib/local/embedded-store.js";
 import { spec } from "../support/commands.js";
 import {
   ping,
+  serveInteractions,
   signedHeaders,
   slashCommand,
   testApplication,
@@ -27,7 +26,7 @@ const STRANGER = { userId: "999", roles: ["5"] };
 
 let storeServer: EmbeddedStore;
 let discord: FakeWebhook;
-let http: Server;
+let http: Awaited<ReturnType<typeof serveInteractions>>;
 let endpoint: string;
 let store: Store;
 let tableName: string;
@@ -48,26 +47,11 @@ beforeAll(async () => {
     AMPA_LOG_LEVEL: "silent",
   });
   const { handler } = await import("../../src/handlers/interactions.js");
-  // API Gateway's HTTP API in miniature: the raw body, base64-encoded, headers lower-cased.
-  http = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      void handler({
-        headers: req.headers as Record<string, string>,
-        body: Buffer.concat(chunks).toString("base64"),
-        isBase64Encoded: true,
-      }).then((answer) => {
-        res.writeHead(answer?.statusCode ?? 500, answer?.headers as Record<string, string>);
-        res.end(answer?.body);
-      });
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/discord/interactions`;
+  http = await serveInteractions(handler);
+  endpoint = http.url;
 });
 afterAll(async () => {
-  await new Promise((resolve) => http.close(resolve));
+  await http.close();
   await discord.close();
   await storeServer.close();
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { reply, type FakeWebhook, startFakeWebhook } from "../support/webhook-server.js";
@@ -77,6 +80,49 @@ describe("ampa discord register", () => {
       expect(r.stderr).not.toContain(TOKEN);
     } finally {
       await refusing.close();
+    }
+  });
+});
+
+describe("ampa discord setup", () => {
+  it("makes an application-owned webhook and keeps its URL (with_components) in .env, never printing it", async () => {
+    const HOOK_TOKEN = "webhook-token-made-by-the-fake-discord-0123456789";
+    const api = await startFakeWebhook(() => ({
+      kind: "answer",
+      status: 200,
+      body: JSON.stringify({ id: "910000000000000001", type: 1, token: HOOK_TOKEN }),
+    }));
+    const dir = mkdtempSync(join(tmpdir(), "ampa-setup-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "AMPA_LOG_LEVEL=info\nAMPA_DISCORD_WEBHOOK=https://old.example/x\n");
+    try {
+      const origin = new URL(api.url).origin;
+      const r = await runCli(["discord", "setup", "--channel", "800000000000000001", "--json"], {
+        ...env,
+        AMPA_DISCORD_API_URL: origin,
+        AMPA_ENV_FILE: file,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({
+        webhookId: "910000000000000001",
+        channelId: "800000000000000001",
+        storedIn: file,
+      });
+      expect(r.stdout + r.stderr).not.toContain(HOOK_TOKEN);
+      expect(api.requests[0]).toMatchObject({
+        method: "POST",
+        path: "/channels/800000000000000001/webhooks",
+        body: '{"name":"AMPA"}',
+      });
+      expect(api.requests[0]?.headers.authorization).toBe(`Bot ${TOKEN}`);
+      expect(readFileSync(file, "utf8")).toBe(
+        `AMPA_LOG_LEVEL=info\nAMPA_DISCORD_WEBHOOK=${origin}/webhooks/910000000000000001/${HOOK_TOKEN}?with_components=true\n`,
+      );
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const bad = await runCli(["discord", "setup", "--channel", "x"], env);
+      expect(bad.stderr).toContain("--channel must be a channel id");
+    } finally {
+      await api.close();
     }
   });
 });

@@ -337,3 +337,25 @@ describe("discordPayload", () => {
     }
   });
 });
+
+describe("posting as the application (the bot's channel)", () => {
+  it("sends the bot's Authorization on every attempt, with the same waits on 429 and 5xx", async () => {
+    const bot = await serve([
+      reply.rateLimited({ bodySeconds: 1.5 }),
+      reply.status(502),
+      reply.status(200, '{"id": "1"}'),
+    ]);
+    const time = fakeTime();
+    const payload = {
+      ...discordPayload("x"),
+      components: [{ type: 1, components: [{ type: 2, style: 1, label: "P", custom_id: "a2.x" }] }],
+    };
+    const result = await deliverToWebhook(bot.url, payload, POLICY, time.ctx, "Bot bot-token-xyz");
+    expect(result).toEqual({ delivered: true, attempts: 3, status: 200 });
+    expect(time.waited()).toEqual([1500, 4000]);
+    expect(bot.requests.map((r) => r.headers.authorization)).toEqual(
+      Array(3).fill("Bot bot-token-xyz"),
+    );
+    expect(JSON.parse(bot.requests[0]?.body ?? "{}")).toEqual(payload);
+  });
+});

@@ -10,7 +10,7 @@ let printed: string[] = [];
 
 async function open(): Promise<Inbox> {
   printed = [];
-  inbox = await startInbox({ print: (content) => void printed.push(content) });
+  inbox = await startInbox({ print: (m) => void printed.push(m.content) });
   return inbox;
 }
 
@@ -40,7 +40,14 @@ describe("local inbox (real HTTP)", () => {
     const res = await post(url, JSON.stringify({ content: "**hello** @everyone" }));
     expect(res).toEqual({ status: 204, body: "" });
     expect(printed).toEqual(["**hello** @everyone"]);
-    expect(messages).toEqual([{ receivedAt: expect.any(Number), content: "**hello** @everyone" }]);
+    expect(messages).toEqual([
+      {
+        id: expect.stringMatching(/^\d+$/),
+        via: "webhook",
+        receivedAt: expect.any(Number),
+        content: "**hello** @everyone",
+      },
+    ]);
     expect(messages[0]?.receivedAt).toBeGreaterThanOrEqual(before);
   });
 
@@ -115,5 +122,67 @@ describe("local inbox (real HTTP)", () => {
       spy.mockRestore();
     }
     expect(written.join("")).toMatch(/^─+ Discord message ─+\nline 1\nline 2\n─+\n$/);
+  });
+
+  it("takes the bot's posts with their buttons only with its token, and answers with the message", async () => {
+    inbox = await startInbox({ print: () => {}, botToken: "the-local-bot-token" });
+    const channel = `${inbox.apiUrl}/channels/100000000000000003/messages`;
+    const body = JSON.stringify({
+      content: "# done",
+      components: [
+        { type: 1, components: [{ type: 2, style: 1, label: "Pause", custom_id: "a2.x" }] },
+      ],
+    });
+    const send = (authorization: string) =>
+      fetch(channel, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body,
+      });
+    expect((await send("Bot another-token")).status).toBe(401);
+    const res = await send("Bot the-local-bot-token");
+    expect(res.status).toBe(200);
+    const message = (await res.json()) as { id: string; channel_id: string };
+    expect(message).toMatchObject({ channel_id: "100000000000000003", content: "# done" });
+    expect(inbox.messages).toEqual([
+      expect.objectContaining({
+        id: message.id,
+        via: "bot",
+        components: JSON.parse(body).components,
+      }),
+    ]);
+    const tooLong = JSON.stringify({
+      content: "x",
+      components: [
+        { type: 1, components: [{ type: 2, style: 1, label: "P", custom_id: "c".repeat(101) }] },
+      ],
+    });
+    const refused = await fetch(channel, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bot the-local-bot-token" },
+      body: tooLong,
+    });
+    expect(refused.status).toBe(400);
+    expect(inbox.messages).toHaveLength(1);
+  });
+
+  it("serves its page under a CSP, and takes clicks only as JSON from itself", async () => {
+    const { pageUrl } = await open();
+    const page = await fetch(pageUrl);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
+    const click = (headers: Record<string, string>) =>
+      fetch(new URL("/click", pageUrl), {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ messageId: "1", button: "1" }),
+      });
+    // A form post from another site, and a fetch from another origin: refused.
+    expect((await click({ "content-type": "application/x-www-form-urlencoded" })).status).toBe(403);
+    expect(
+      (await click({ "content-type": "application/json", origin: "http://evil.example" })).status,
+    ).toBe(403);
+    // Its own: on to the click (no key here: nothing can be clicked).
+    expect((await click({ "content-type": "application/json" })).status).toBe(503);
   });
 });

@@ -1,4 +1,6 @@
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 /** A Discord application's key pair, made for the test (Ed25519, as Discord's). */
 export interface TestApplication {
@@ -83,3 +85,37 @@ export const ping = (app: TestApplication) => ({
   token: "ping-token",
   version: 1,
 });
+
+type InteractionsHandler = (event: unknown) => Promise<{
+  statusCode?: number;
+  headers?: unknown;
+  body?: string;
+} | null>;
+
+/**
+ * API Gateway's HTTP API in miniature in front of the interactions handler: a real HTTP
+ * server on loopback passing the raw body base64-encoded, headers as Node gives them.
+ */
+export async function serveInteractions(
+  handler: InteractionsHandler,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const http = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void handler({
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks).toString("base64"),
+        isBase64Encoded: true,
+      }).then((answer) => {
+        res.writeHead(answer?.statusCode ?? 500, answer?.headers as Record<string, string>);
+        res.end(answer?.body);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/discord/interactions`,
+    close: () => new Promise((resolve) => http.close(() => resolve())),
+  };
+}

@@ -96,6 +96,21 @@ describe("the backoff and the escalation", () => {
     expect(nextAttempt(escalated, item({ updatedAt: "later" }), "intake", "r9").attempt).toBe(1);
   });
 
+  it("lets an escalation approved from Discord go: not held, not listed, a fresh count", () => {
+    const at = "2026-12-01T09:00:00.000Z";
+    const r = record({
+      outcome: "unmoved",
+      attempt: 3,
+      escalatedAt: 5,
+      escalatedUpdatedAt: at,
+      escalationApprovedAt: 7,
+    });
+    const unchanged = item({ updatedAt: at });
+    expect(attemptsFailure(r, unchanged, settings, 10 ** 13)).toBeUndefined();
+    expect(nextAttempt(r, unchanged, "intake", "r9").attempt).toBe(1);
+    expect(heldBack([r], 10)).toEqual([]);
+  });
+
   it("lists the escalated items and those waiting out a backoff, soonest first", () => {
     const records = [
       record({ workItemId: "SA-2", outcome: "unmoved", retryAt: 500 }),

@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { commandButtons, openButton, sealButton } from "../../src/lib/core/discord/buttons.js";
+import {
+  commandButtons,
+  openButton,
+  postButtons,
+  sealButton,
+} from "../../src/lib/core/discord/buttons.js";
 import {
   mayAct,
   parseAllowlist,
@@ -178,6 +183,42 @@ describe("a button's custom_id", () => {
     expect(openButton(randomBytes(32).toString("base64"), id)).toBeUndefined();
     expect(openButton(secret, "run:nightly")).toBeUndefined();
     expect(openButton(secret, "a1.")).toBeUndefined();
+  });
+
+  it("carries the run of a post when it fits, and drops it rather than the button", () => {
+    const runId = "0b7e5a8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+    const withRun = sealButton(secret, "logs", { id: "nightly", runId }) ?? "";
+    expect(withRun.length).toBeLessThanOrEqual(100);
+    expect(openButton(secret, withRun)).toEqual({ name: "logs", id: "nightly", runId });
+    // 26 characters fit with a run, 42 without one.
+    const long = "x".repeat(40);
+    expect(openButton(secret, sealButton(secret, "approve", { id: long, runId }) ?? "")).toEqual({
+      name: "approve",
+      id: long,
+    });
+    // A run id that is no UUID is never sealed.
+    expect(openButton(secret, sealButton(secret, "pause", { id: "a", runId: "r1" }) ?? "")).toEqual(
+      { name: "pause", id: "a" },
+    );
+  });
+
+  it("offers per post: Run again / Pause, Run again / Show output, Approve / Keep held", () => {
+    const runId = "0b7e5a8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+    const labels = (rows: ReturnType<typeof postButtons>) =>
+      rows.flatMap((r) => r.components.map((b) => [b.label, openButton(secret, b.custom_id)]));
+    expect(labels(postButtons(secret, { for: "result", commandId: "c", runId }))).toEqual([
+      ["Run again", { name: "run", id: "c", runId }],
+      ["Pause", { name: "pause", id: "c", runId }],
+    ]);
+    expect(labels(postButtons(secret, { for: "failure", commandId: "c", runId }))).toEqual([
+      ["Run again", { name: "run", id: "c", runId }],
+      ["Show output", { name: "logs", id: "c", runId }],
+    ]);
+    expect(labels(postButtons(secret, { for: "escalation", workItemId: "SA-1", runId }))).toEqual([
+      ["Approve", { name: "approve", id: "SA-1", runId }],
+      ["Keep held", { name: "hold", id: "SA-1", runId }],
+    ]);
+    expect(postButtons(secret, { for: "result", commandId: "x".repeat(60), runId })).toEqual([]);
   });
 
   it("gives no button to a command whose id would not fit in 100 characters", () => {

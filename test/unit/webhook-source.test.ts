@@ -81,4 +81,43 @@ describe("webhook source", () => {
     expect(warnings[0]?.variable).toBe("AMPA_DISCORD_WEBHOOK");
     expect(warnings[0]?.message).not.toContain("secret-token-xyz");
   });
+
+  it("posts as the application when a channel id and a bot token resolve, else by the webhook", async () => {
+    const { config } = parseConfig({
+      AMPA_DISCORD_WEBHOOK: "https://discord.com/api/webhooks/1/env-token-abcdefgh",
+    });
+    const bot = (channel: string | undefined, token: string | undefined) =>
+      webhookSource(config, {
+        useSsm: false,
+        bot: {
+          apiUrl: "https://discord.com/api/v10",
+          channelId: () => Promise.resolve(channel),
+          token: () => Promise.resolve(token),
+        },
+      })();
+    expect(await bot("800000000000000001", "bot-token-abcdefghijkl")).toEqual({
+      url: "https://discord.com/api/v10/channels/800000000000000001/messages",
+      origin: "bot",
+      authorization: "Bot bot-token-abcdefghijkl",
+      buttons: true,
+    });
+    expect(redactSecrets("Bot bot-token-abcdefghijkl")).not.toContain("bot-token-abcdefghijkl");
+    const plain = {
+      url: "https://discord.com/api/webhooks/1/env-token-abcdefgh",
+      origin: "environment",
+    };
+    expect(await bot("800000000000000001", undefined)).toEqual(plain);
+    expect(await bot(undefined, "bot-token-abcdefghijkl")).toEqual(plain);
+    expect(await bot("not-a-channel", "bot-token-abcdefghijkl")).toEqual(plain);
+  });
+
+  it("takes a webhook asking with_components=true as the application's own: with buttons", async () => {
+    const url = "https://discord.com/api/v10/webhooks/1/owned-token-abcdefgh?with_components=true";
+    const { config } = parseConfig({ AMPA_DISCORD_WEBHOOK: url });
+    expect(await webhookSource(config, { useSsm: false })()).toEqual({
+      url,
+      origin: "environment",
+      buttons: true,
+    });
+  });
 });

@@ -1,11 +1,12 @@
 import type { Command as Program } from "commander";
-import { applicationId, overwriteCommands } from "../../lib/adapters/discord-api.js";
-import { ssmSecret } from "../../lib/adapters/ssm-secret.js";
+import { applicationId, createWebhook, overwriteCommands } from "../../lib/adapters/discord-api.js";
+import { putSecureString, ssmSecret } from "../../lib/adapters/ssm-secret.js";
 import { SLASH_COMMAND } from "../../lib/core/discord/slash-commands.js";
 import { InvalidInputError } from "../../lib/core/errors.js";
-import { type Config, loadConfig } from "../../lib/runtime/config.js";
+import { type Config, envFile, loadConfig, setEnvVariable } from "../../lib/runtime/config.js";
 import { registerProcessSecrets } from "../../lib/runtime/process-secrets.js";
-import { JSON_FLAG, out, outJson } from "../shared.js";
+import { EXIT } from "../exit-codes.js";
+import { CliExit, JSON_FLAG, out, outJson } from "../shared.js";
 import type { TargetOptions } from "../target.js";
 
 /**
@@ -27,9 +28,16 @@ async function botToken(config: Config, opts: TargetOptions): Promise<string> {
   return token;
 }
 
-/** `ampa discord register [--guild <id>]`: the /ampa slash command, put on Discord. */
+/** `ampa discord register|setup|click`: Discord as a control surface. */
 export function registerDiscord(program: Program): void {
   const discord = program.command("discord").description("Discord as a control surface");
+  registerSlashCommand(program, discord);
+  registerSetup(program, discord);
+  registerClick(discord);
+}
+
+/** `ampa discord register [--guild <id>]`: the /ampa slash command, put on Discord. */
+function registerSlashCommand(program: Program, discord: Program): void {
   discord
     .command("register")
     .description(
@@ -65,4 +73,93 @@ export function registerDiscord(program: Program): void {
           `Registered /ampa (${SLASH_COMMAND.options.length} subcommands) for application ${appId} on ${where}.`,
         );
     });
+}
+
+/**
+ * `ampa discord setup --channel <id>`: an application-owned webhook, stored where AMPA
+ * reads its webhook (SSM with --stage/--region, else `.env`).
+ */
+function registerSetup(program: Program, discord: Program): void {
+  discord
+    .command("setup")
+    .description("make an application-owned webhook on a channel, whose posts carry buttons")
+    .requiredOption("--channel <id>", "the channel AMPA posts to")
+    .option("--name <name>", "the webhook's name in Discord", "AMPA")
+    .option(...JSON_FLAG)
+    .action(async (flags: { channel: string; name: string; json?: boolean }) => {
+      if (!/^\d{1,20}$/.test(flags.channel))
+        throw new InvalidInputError(
+          `--channel must be a channel id (digits), not ${JSON.stringify(flags.channel)}`,
+        );
+      const config = loadConfig(() => {});
+      registerProcessSecrets(config);
+      const target = program.opts<TargetOptions>();
+      const token = await botToken(config, target);
+      const hook = await createWebhook(config.discordApiUrl, token, flags.channel, flags.name);
+      // A secret: stored where AMPA reads the webhook, never printed.
+      const url = `${config.discordApiUrl}/webhooks/${hook.id}/${hook.token}?with_components=true`;
+      let storedIn: string;
+      if (target.stage || target.region) {
+        const name = `/ampa/${target.stage ?? config.stage}/discord-webhook`;
+        await putSecureString(target.region ?? config.region, name, url);
+        storedIn = `SSM ${name}`;
+      } else {
+        storedIn = envFile();
+        setEnvVariable(storedIn, "AMPA_DISCORD_WEBHOOK", url);
+      }
+      if (flags.json) outJson({ webhookId: hook.id, channelId: flags.channel, storedIn });
+      else
+        out(
+          `Made webhook ${hook.id} on channel ${flags.channel}, owned by the application: posts through it carry buttons. Its URL is in ${storedIn} (AMPA_DISCORD_WEBHOOK).`,
+        );
+    });
+}
+
+/** `ampa discord click <message-id> <button>`: a click on a local inbox post. */
+function registerClick(discord: Program): void {
+  discord
+    .command("click")
+    .description("click a button of a post in the local inbox, as Discord would (signed)")
+    .argument("<message-id>", "the post's message id (the inbox shows it)")
+    .argument("<button>", "the button's label (e.g. Pause) or its position from 1")
+    .option("--inbox <url>", "the inbox (default http://127.0.0.1:<AMPA_INBOX_PORT>)")
+    .option(...JSON_FLAG)
+    .action(
+      async (messageId: string, button: string, flags: { inbox?: string; json?: boolean }) => {
+        if (!/^\d{1,20}$/.test(messageId))
+          throw new InvalidInputError(
+            `<message-id> must be digits, not ${JSON.stringify(messageId)}`,
+          );
+        const inbox = flags.inbox ?? `http://127.0.0.1:${loadConfig(() => {}).inboxPort}`;
+        const res = await fetch(new URL("/click", inbox), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ messageId, button }),
+          redirect: "error",
+          signal: AbortSignal.timeout(15_000),
+        });
+        const reply = (await res.json()) as {
+          message?: string;
+          status?: number;
+          answer?: { type?: number; data?: { content?: string; flags?: number } } | string;
+        };
+        if (!res.ok) throw new InvalidInputError(`The inbox refused the click: ${reply.message}`);
+        if (flags.json) outJson({ messageId, button, ...reply });
+        else out(clickText(reply.status ?? 0, reply.answer));
+        // The endpoint refused it (a bad signature, a key that is not the local one).
+        if (reply.status !== 200) throw new CliExit(EXIT.failure);
+      },
+    );
+}
+
+/** What the endpoint answered a click, in a line. */
+function clickText(
+  status: number,
+  answer: { type?: number; data?: { content?: string; flags?: number } } | string | undefined,
+): string {
+  if (status !== 200 || typeof answer !== "object")
+    return `The endpoint answered ${status}: ${JSON.stringify(answer)}`;
+  const only = answer.data?.flags === 64 ? " (only you see it)" : "";
+  if (answer.type === 5) return `Deferred${only}: the answer follows in the inbox.`;
+  return `Answered${only}: ${answer.data?.content ?? JSON.stringify(answer)}`;
 }

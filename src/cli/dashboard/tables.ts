@@ -120,7 +120,7 @@ export function actionsSection(snapshot: Snapshot): Html {
   if (actions.length === 0) return markup`<p>No actions from Discord.</p>`;
   const rows = actions.map(
     (a) =>
-      markup`<tr class="action-${a.outcome}"><td>${new Date(a.at).toISOString()}</td><td title="${a.userId}">${a.userName}</td><td>${a.action}</td><td>${a.commandId ?? ""}</td><td>${a.outcome}</td><td>${firstLine(a.detail ?? "", 80)}</td></tr>`,
+      markup`<tr class="action-${a.outcome}"><td>${new Date(a.at).toISOString()}</td><td title="${a.userId}">${a.userName}</td><td>${a.action}</td><td>${a.commandId ?? a.workItemId ?? ""}</td><td>${a.outcome}</td><td>${firstLine(a.detail ?? "", 80)}</td></tr>`,
   );
   return markup`<table id="actions"><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col">command</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>${rows} </tbody></table>`;
 }

@@ -89,3 +89,31 @@ export async function overwriteCommands(
   );
   return Array.isArray(answer) ? answer : [];
 }
+
+/**
+ * Creates a webhook on the channel through the bot: one the application owns, so its posts
+ * may carry buttons (executed with `?with_components=true`). Its token is a secret, and
+ * registered as one before anything else sees it.
+ */
+export async function createWebhook(
+  baseUrl: string,
+  botToken: string,
+  channelId: string,
+  name: string,
+): Promise<{ id: string; token: string }> {
+  const path = `/channels/${channelId}/webhooks`;
+  const hook = (await send(
+    `${baseUrl}${path}`,
+    {
+      method: "POST",
+      headers: { authorization: `Bot ${botToken}` },
+      body: { name },
+      timeoutMs: 30_000,
+    },
+    `POST ${path}`,
+  )) as { id?: unknown; token?: unknown } | undefined;
+  if (typeof hook?.token === "string") registerSecret(hook.token);
+  if (typeof hook?.id !== "string" || !/^\d{1,20}$/.test(hook.id) || typeof hook.token !== "string")
+    throw new Error(`discord: POST ${path} returned no webhook id and token`);
+  return { id: hook.id, token: hook.token };
+}

@@ -24,7 +24,8 @@ type Attempt =
 const MAX_BODY_READ_BYTES = 16 * 1024;
 
 /**
- * POSTs the payload to a Discord webhook. 2xx is delivered; network errors, timeouts and
+ * POSTs the payload to a Discord webhook, or with `authorization` (`Bot <token>`) to the
+ * bot's channel (`POST /channels/<id>/messages`): the same rules either way. 2xx is delivered; network errors, timeouts and
  * 5xx are retried with exponential backoff, 429 after the time Discord asks for; other
  * 4xx and 3xx (redirects are not followed) fail at once. Never waits, and never keeps a
  * request open, past `ctx.deadline`. Retries are logged with the URL masked.
@@ -34,9 +35,11 @@ export const deliverToWebhook: DeliverToWebhook = async (
   payload: WebhookPayload,
   policy: DeliveryPolicy,
   ctx: DeliveryContext,
+  authorization?: string,
 ): Promise<DeliveryResult> => {
   // Whatever might echo the URL later (an error message, a log line) is redacted too.
   registerSecret(url);
+  if (authorization !== undefined) registerSecret(authorization);
   const token = webhookToken(url);
   if (token !== undefined) registerSecret(token);
   const log = ctx.log.child({ webhook: maskWebhookUrl(url) });
@@ -58,7 +61,12 @@ export const deliverToWebhook: DeliverToWebhook = async (
         last?.status,
       );
     }
-    const attempt = await attemptOnce(url, body, Math.min(policy.requestTimeoutMs, left));
+    const attempt = await attemptOnce(
+      url,
+      body,
+      Math.min(policy.requestTimeoutMs, left),
+      authorization,
+    );
     if (attempt.kind === "delivered") {
       log.debug({ attempts, status: attempt.status }, "discord webhook: delivered");
       return { delivered: true, attempts, status: attempt.status };
@@ -87,7 +95,12 @@ export const deliverToWebhook: DeliverToWebhook = async (
   }
 };
 
-async function attemptOnce(url: string, body: string, timeoutMs: number): Promise<Attempt> {
+async function attemptOnce(
+  url: string,
+  body: string,
+  timeoutMs: number,
+  authorization: string | undefined,
+): Promise<Attempt> {
   if (!/^https?:$/.test(safeProtocol(url)))
     return { kind: "fail", reason: "invalid webhook URL or request" };
   const abort = new AbortController();
@@ -101,7 +114,11 @@ async function attemptOnce(url: string, body: string, timeoutMs: number): Promis
     // The timer covers connect, headers and body; redirects are not followed.
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "ampa-serverless" },
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "ampa-serverless",
+        ...(authorization !== undefined && { authorization }),
+      },
       body,
       signal: abort.signal,
       redirect: "manual",

@@ -6,5 +6,6 @@ export {
   GetParameterCommand,
   GetParametersByPathCommand,
   ParameterNotFound,
+  PutParameterCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";

@@ -67,3 +67,21 @@ export function configuredSecret(
   if (!ssm.useSsm) return () => Promise.resolve(undefined);
   return ssmSecret(ssm);
 }
+
+/** Writes a SecureString (the operator's CLI only: no function may write SSM). */
+export async function putSecureString(region: string, name: string, value: string): Promise<void> {
+  const sdk = await loadSsm();
+  const client = new sdk.SSMClient({ region });
+  try {
+    await client.send(
+      new sdk.PutParameterCommand({
+        Name: name,
+        Value: value,
+        Type: "SecureString",
+        Overwrite: true,
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}

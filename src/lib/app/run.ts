@@ -287,9 +287,10 @@ async function afterRun(
     if (post === "unchanged") log.info("result unchanged since the last run: not posted");
     else if (post === "post" && deps.notifier) {
       const message = await commandMessage(command, run, deps.summarize);
-      const sent = await deps.notifier.send("command", message, {
-        commandId: command.id,
-        runId: run.runId,
+      const about = { commandId: command.id, runId: run.runId };
+      const sent = await deps.notifier.send("command", message, about, {
+        for: run.outcome === "success" ? "result" : "failure",
+        ...about,
       });
       const notified = sent.delivered ? "sent" : "dead_letter";
       await deps.store.recordRunNotified(run, notified);

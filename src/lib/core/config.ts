@@ -123,6 +123,10 @@ export interface DiscordConfig {
   discordBotToken: string | undefined;
   /** `/ampa/<stage>/discord/bot-token`. */
   discordBotTokenParam: string;
+  /** Application mode: the channel the bot posts to (with the bot token); else the SSM parameter below. */
+  discordChannelId: string | undefined;
+  /** `/ampa/<stage>/discord/channel-id`. */
+  discordChannelIdParam: string;
   /** The interactions function (`ampa-<stage>-interactions`): follow-ups invoke it. */
   interactionsFunction: string;
   /** The runOnce function (`ampa-<stage>-runOnce`): `/ampa run` invokes it. */

@@ -10,6 +10,8 @@ const CODE_FENCE = "```";
 export interface WebhookPayload {
   content: string;
   allowed_mentions: { parse: [] };
+  /** Action rows of buttons (core/discord/buttons.ts): only where the application posts. */
+  components?: readonly unknown[];
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The notify ports: Discord delivery, the webhook, and the notifier the use cases post through. */
 import type { WebhookPayload } from "./discord-message.js";
+import type { PostButtons } from "./discord/buttons.js";
 import type { Logger } from "./logger.js";
 
 /** Shortens text for Discord; undefined when it cannot (the caller then cuts the text). */
@@ -29,20 +30,31 @@ export type DeliveryResult =
   | { delivered: true; attempts: number; status: number }
   | { delivered: false; attempts: number; status?: number; reason: string };
 
-/** POSTs a payload to a webhook per the policy; never throws (adapters/discord.ts). */
+/**
+ * POSTs a payload to a webhook (or, with `authorization`, to the bot's channel) per the
+ * policy; never throws (adapters/discord.ts).
+ */
 export type DeliverToWebhook = (
   url: string,
   payload: WebhookPayload,
   policy: DeliveryPolicy,
   ctx: DeliveryContext,
+  authorization?: string,
 ) => Promise<DeliveryResult>;
 
-/** Where the Discord webhook came from, for /health and messages (never the URL itself). */
-export type WebhookOrigin = "environment" | "ssm" | "local-inbox";
+/**
+ * Where the Discord webhook came from, for /health and messages (never the URL itself);
+ * `bot`: the application posts through its bot to a channel.
+ */
+export type WebhookOrigin = "environment" | "ssm" | "local-inbox" | "bot";
 
 export interface ResolvedWebhook {
   url: string;
   origin: WebhookOrigin;
+  /** `Bot <token>` when the application posts (`POST /channels/<id>/messages`): a secret. */
+  authorization?: string;
+  /** Whether posts may carry buttons (only when the application posts). */
+  buttons?: boolean;
 }
 
 /** The webhook, resolved when needed (environment, SSM, or the local inbox). */
@@ -67,7 +79,13 @@ export interface MessageAbout {
 
 /** Posts markdown messages (app/notify/notifier.ts implements it over Discord). */
 export interface Notify {
-  send(kind: MessageKind, markdown: string, about?: MessageAbout): Promise<SendResult>;
+  /** `buttons`: what the post offers, shown when the application posts (docs/discord.md). */
+  send(
+    kind: MessageKind,
+    markdown: string,
+    about?: MessageAbout,
+    buttons?: PostButtons,
+  ): Promise<SendResult>;
   /** True when a webhook resolves (environment, SSM or the local inbox). */
   configured(): Promise<boolean>;
 }

@@ -194,6 +194,8 @@ export interface DispatchRecord {
   escalatedAt?: number | undefined;
   /** The item's `updatedAt` after the escalation: a later one is a person's change. */
   escalatedUpdatedAt?: string | undefined;
+  /** Set when a person approved the escalated item from Discord: a fresh count of attempts. */
+  escalationApprovedAt?: number | undefined;
 }
 
 /**
@@ -225,6 +227,12 @@ export interface DispatchStore {
   releaseDispatch(workItemId: string, runId: string, at: number, reason: string): Promise<boolean>;
   /** Records what the run's dispatch came to; false when it is not that run's, or judged. */
   judgeDispatch(workItemId: string, runId: string, judgement: DispatchJudgement): Promise<boolean>;
+  /**
+   * Approves the item's escalation (Discord's Approve button): delegation may dispatch it
+   * again, with a fresh count. False when the item's latest dispatch is not escalated, or
+   * (with `runId`) is not that run's, or was approved already.
+   */
+  approveEscalation(workItemId: string, runId: string | undefined, at: number): Promise<boolean>;
 }
 
 /** A command's latest runs (Discord's `/ampa logs`). */
@@ -246,6 +254,10 @@ export interface ActionRecord {
   /** The slash command's subcommand (`pause`, `run`, `deadletters redrive`, …). */
   action: string;
   commandId?: string | undefined;
+  /** The work item an Approve or Keep held button was about (instead of a command). */
+  workItemId?: string | undefined;
+  /** The run a button's post was about. */
+  runId?: string | undefined;
   channelId?: string | undefined;
   /** The message a button was on (none for a slash command). */
   messageId?: string | undefined;

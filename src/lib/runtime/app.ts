@@ -87,11 +87,23 @@ export function createApp(opts: AppOptions = {}): App {
   });
   const localWebhook = opts.localWebhook ?? local.webhook;
   registerCredential(localWebhook);
+  const fromSsm = (fromConfig: string | undefined, name: string) =>
+    configuredSecret(fromConfig, {
+      useSsm: opts.useSsm ?? config.onAws,
+      name,
+      region,
+      cacheMs: config.webhookCacheMs,
+    });
   const webhook = webhookSource(
     { ...config, region },
     {
       useSsm: opts.useSsm ?? config.onAws,
       ...(localWebhook ? { fallback: { url: localWebhook, origin: "local-inbox" as const } } : {}),
+      bot: {
+        apiUrl: config.discordApiUrl,
+        channelId: fromSsm(config.discordChannelId, config.discordChannelIdParam),
+        token: fromSsm(config.discordBotToken, config.discordBotTokenParam),
+      },
     },
   );
   const metricsToken = configuredSecret(config.metricsToken, {
@@ -100,13 +112,6 @@ export function createApp(opts: AppOptions = {}): App {
     region,
     cacheMs: config.webhookCacheMs,
   });
-  const fromSsm = (fromConfig: string | undefined, name: string) =>
-    configuredSecret(fromConfig, {
-      useSsm: opts.useSsm ?? config.onAws,
-      name,
-      region,
-      cacheMs: config.webhookCacheMs,
-    });
   // CloudWatch reads metrics from Lambda's logs; anywhere else the lines would be noise.
   if (config.onLambda) configureEmf({ stage: config.stage });
   return {

@@ -123,6 +123,14 @@ export const knobs = {
   AMPA_DISCORD_ALLOWLIST: knob(z.string().min(1).optional(), undefined),
   AMPA_DISCORD_API_URL: knob(z.url({ protocol: /^https?$/ }), "https://discord.com/api/v10"),
   AMPA_DISCORD_BOT_TOKEN: secretKnob(z.string().min(1).optional(), undefined),
+  // Application mode (docs/discord.md): with the bot token, posts go to this channel with buttons.
+  AMPA_DISCORD_CHANNEL_ID: knob(
+    z
+      .string()
+      .regex(/^\d{1,20}$/)
+      .optional(),
+    undefined,
+  ),
   // A short key would make the buttons' seal guessable.
   AMPA_DISCORD_BUTTON_KEY: secretKnob(z.string().min(32).optional(), undefined),
   AMPA_BACKOFF_BASE_SECONDS: knob(positiveNumber, 2),

@@ -16,6 +16,7 @@ import type {
 } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { redactSecrets } from "../core/secrets.js";
+import { replaceFile } from "../adapters/private-files.js";
 import { fargateTaskSize } from "../core/usage.js";
 import { booleanish, CHILD_VARIABLES, editDistance, type Env } from "./config-values.js";
 import {
@@ -110,10 +111,24 @@ export function findProjectRoot(start: string): string {
 }
 
 /** The process environment with `.env` laid over it, unless AMPA_LOAD_DOTENV turns that off. */
+/** The `.env` file: AMPA_ENV_FILE, else the project root's. */
+export const envFile = (env: Env = process.env, cwd: string = process.cwd()): string =>
+  env.AMPA_ENV_FILE || join(findProjectRoot(cwd), ".env");
+
+/** Sets `name` in the `.env` file (replacing its line, or added), owner-only. */
+export function setEnvVariable(file: string, name: string, value: string): void {
+  const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n") : [];
+  const line = `${name}=${value}`;
+  const at = lines.findIndex((l) => new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=`).test(l));
+  if (at >= 0) lines[at] = line;
+  else lines.splice(lines.at(-1) === "" ? -1 : lines.length, 0, line);
+  replaceFile(file, `${lines.join("\n").replace(/\n?$/, "\n")}`);
+}
+
 export function readEnvironment(env: Env = process.env, cwd: string = process.cwd()): Env {
   const load = booleanish.safeParse(env.AMPA_LOAD_DOTENV ?? "1");
   if (load.success && !load.data) return env;
-  const file = env.AMPA_ENV_FILE || join(findProjectRoot(cwd), ".env");
+  const file = envFile(env, cwd);
   if (!existsSync(file)) return env;
   const fromFile = parseDotenv(readFileSync(file));
   const cleaned = Object.fromEntries(Object.entries(fromFile).map(([k, v]) => [k, v.trim()]));
@@ -223,6 +238,8 @@ const discordConfig = (r: RawConfig): DiscordConfig => ({
   discordApiUrl: r.AMPA_DISCORD_API_URL.replace(/\/+$/, ""),
   discordBotToken: r.AMPA_DISCORD_BOT_TOKEN,
   discordBotTokenParam: `/ampa/${r.AMPA_STAGE}/discord/bot-token`,
+  discordChannelId: r.AMPA_DISCORD_CHANNEL_ID,
+  discordChannelIdParam: `/ampa/${r.AMPA_STAGE}/discord/channel-id`,
   interactionsFunction: `ampa-${r.AMPA_STAGE}-interactions`,
   runOnceFunction: `ampa-${r.AMPA_STAGE}-runOnce`,
 });

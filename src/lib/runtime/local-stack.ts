@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /**
  * One process at a time may open a local store directory (LevelDB underneath crashes a
@@ -54,3 +54,10 @@ export function readLock(storeDir: string): LockInfo | undefined {
     return undefined;
   }
 }
+
+/**
+ * The local Discord application (local/discord-local.ts), beside the store directory:
+ * `.ampa/discord-local.json` by default.
+ */
+export const localIdentityPath = (storeDir: string): string =>
+  join(dirname(resolve(storeDir)), "discord-local.json");

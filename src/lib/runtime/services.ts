@@ -66,6 +66,7 @@ export function services(
     log,
     clock,
     sleep: (ms) => sleep(ms),
+    buttonKey: app.discordButtonKey,
     ...(opts.deadline ? { deadline: opts.deadline } : {}),
     ...(opts.maxSendMs === undefined ? {} : { maxSendMs: opts.maxSendMs }),
   });

@@ -28,6 +28,7 @@ export async function claimDispatch(
     retryAt: _t,
     escalatedAt: _e,
     escalatedUpdatedAt: _u,
+    escalationApprovedAt: _a,
     ...fresh
   } = record;
   return writeIf(
@@ -110,6 +111,25 @@ export async function judgeDispatch(
       UpdateExpression: `SET ${set.join(", ")}`,
       ConditionExpression: "runId = :runId AND attribute_not_exists(outcome)",
       ExpressionAttributeValues: values,
+    }),
+  );
+}
+
+/** Approves the item's escalation, once, while it is still escalated (and `runId`'s). */
+export async function approveEscalation(
+  t: Table,
+  workItemId: string,
+  runId: string | undefined,
+  at: number,
+): Promise<boolean> {
+  return writeIf(
+    t,
+    new UpdateCommand({
+      TableName: t.name,
+      Key: dispatchKey(workItemId),
+      UpdateExpression: "SET escalationApprovedAt = :at",
+      ConditionExpression: `attribute_exists(escalatedAt) AND attribute_not_exists(escalationApprovedAt)${runId ? " AND runId = :runId" : ""}`,
+      ExpressionAttributeValues: { ":at": at, ...(runId ? { ":runId": runId } : {}) },
     }),
   );
 }

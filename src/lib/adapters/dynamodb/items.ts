@@ -268,6 +268,7 @@ export const dispatchItemSchema: z.ZodType<DispatchRecord> = z.object({
   retryAt: epochMsSchema.optional(),
   escalatedAt: epochMsSchema.optional(),
   escalatedUpdatedAt: z.string().optional(),
+  escalationApprovedAt: epochMsSchema.optional(),
 });
 
 export const actionItemSchema: z.ZodType<ActionRecord> = z.object({
@@ -277,6 +278,8 @@ export const actionItemSchema: z.ZodType<ActionRecord> = z.object({
   userName: z.string(),
   action: z.string(),
   commandId: z.string().optional(),
+  workItemId: z.string().optional(),
+  runId: z.string().optional(),
   channelId: z.string().optional(),
   messageId: z.string().optional(),
   outcome: z.enum(["pending", "done", "failed", "refused"]),

@@ -58,9 +58,13 @@ async function whyText(deps: ReadDeps, id: string, now: number): Promise<string>
   return `${rowLine(row)}${last}`;
 }
 
-async function logsText(deps: ReadDeps, id: string): Promise<string> {
-  const [run] = await deps.store.listRuns(id, 1);
-  if (!run) return `No runs of \`${id}\`.`;
+/** Runs searched for the one a Show output button names (the newest first). */
+const RUNS_SEARCHED = 50;
+
+async function logsText(deps: ReadDeps, id: string, runId?: string): Promise<string> {
+  const runs = await deps.store.listRuns(id, runId ? RUNS_SEARCHED : 1);
+  const run = runId ? runs.find((r) => r.runId === runId) : runs[0];
+  if (!run) return runId ? `That run of \`${id}\` is no longer kept.` : `No runs of \`${id}\`.`;
   const lines = run.output.split("\n");
   const tail = lines.slice(-LOG_LINES).join("\n").trimEnd();
   const head = `\`${id}\` ${run.outcome} (exit ${run.exitCode ?? "none"}) at ${new Date(run.startedAt).toISOString()}`;
@@ -88,7 +92,7 @@ export function readAnswer(
     case "why":
       return whyText(deps, action.id, now);
     case "logs":
-      return logsText(deps, action.id);
+      return logsText(deps, action.id, action.runId);
     case "deadletters":
       return deadLettersText(deps);
   }

@@ -120,7 +120,9 @@ export async function answerRequest(
       const key = await deps.buttonKey();
       const action = key === undefined ? undefined : openButton(key, interaction.customId);
       if (!action) return json(message("This button is not valid.", { ephemeral: true }));
-      return json(await answerCommand(deps, action, interaction, timer));
+      // Show output is for the one who clicked: the post stays as it is.
+      const ephemeral = !changesState(action);
+      return json(await answerCommand(deps, action, interaction, timer, ephemeral));
     }
   }
 }
@@ -137,6 +139,7 @@ async function answerCommand(
   action: Action,
   context: InteractionContext,
   timer: () => Promise<void>,
+  ephemeral = false,
 ): Promise<InteractionResponse> {
   if (changesState(action)) {
     // The allowlist before the answer: a refusal is ephemeral (only the asker sees it).
@@ -149,7 +152,10 @@ async function answerCommand(
     }
     return deferred({ ephemeral: !allowed });
   }
-  const readOnly = action as Exclude<Action, { name: "run" | "pause" | "resume" }>;
+  const readOnly = action as Exclude<
+    Action,
+    { name: "run" | "pause" | "resume" | "approve" | "hold" }
+  >;
   let answer: { value: string } | undefined;
   try {
     answer = await within(readAnswer(deps.read, readOnly, deps.clock()), timer());
@@ -157,9 +163,10 @@ async function answerCommand(
     deps.log.error({ err: logText(err) }, "discord: could not answer");
     return message(`Could not answer: ${errorText(err)}`, { ephemeral: true });
   }
-  if (answer) return message(answer.value, { components: await buttonsFor(deps, readOnly) });
+  if (answer)
+    return message(answer.value, { components: await buttonsFor(deps, readOnly), ephemeral });
   // Too slow for Discord's 3 seconds: "thinking…" now, the answer as an edit (reads are
   // harmless to repeat, so the follow-up starts over).
   await deps.handOff({ action, context, allowed: false });
-  return deferred();
+  return deferred({ ephemeral });
 }

@@ -5,8 +5,14 @@ import {
   type Reply,
 } from "../../core/discord/interaction.js";
 import type { Action } from "../../core/discord/slash-commands.js";
-import { AmpaError } from "../../core/errors.js";
-import type { ActionKey, ActionLog, ActionRecord, CommandAdmin } from "../../core/ports.js";
+import { AmpaError, InvalidInputError } from "../../core/errors.js";
+import type {
+  ActionKey,
+  ActionLog,
+  ActionRecord,
+  CommandAdmin,
+  DispatchStore,
+} from "../../core/ports.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { type ReadDeps, readAnswer } from "./answers.js";
 
@@ -27,11 +33,13 @@ export interface Job {
 
 const snowflake = z.string().regex(/^\d{1,20}$/);
 const replySchema = z.object({ applicationId: snowflake, token: z.string().min(1).max(512) });
+const idSchema = z.string().min(1).max(1024);
 const actionSchema: z.ZodType<Action> = z.union([
   z.object({ name: z.literal("status") }),
   z.object({
-    name: z.enum(["why", "run", "pause", "resume", "logs"]),
-    id: z.string().min(1).max(1024),
+    name: z.enum(["why", "run", "pause", "resume", "logs", "approve", "hold"]),
+    id: idSchema,
+    runId: z.string().max(64).optional(),
   }),
   z.object({ name: z.literal("deadletters"), redrive: z.boolean() }),
 ]) as z.ZodType<Action>;
@@ -68,7 +76,7 @@ export interface RunJob {
 
 export interface FollowUpDeps {
   read: ReadDeps;
-  store: ActionLog & Pick<CommandAdmin, "setPaused">;
+  store: ActionLog & Pick<CommandAdmin, "setPaused"> & Pick<DispatchStore, "approveEscalation">;
   clock: () => number;
   /** Replaces the deferred answer's content. */
   edit: (reply: Reply, content: string) => Promise<void>;
@@ -87,8 +95,11 @@ export function errorText(err: unknown): string {
   return err instanceof AmpaError ? err.message : "internal error; see the function's logs";
 }
 
-const label = (a: Action) =>
-  a.name === "deadletters" ? "deadletters redrive" : a.name === "status" ? "status" : a.name;
+const label = (a: Action) => (a.name === "deadletters" ? "deadletters redrive" : a.name);
+
+/** Approve and Keep held are about a work item; every other action with an id, a command. */
+const isItemAction = (a: Action): a is Extract<Action, { name: "approve" | "hold" }> =>
+  a.name === "approve" || a.name === "hold";
 
 function record(job: Job, at: number): ActionRecord {
   const { action, context, allowed } = job;
@@ -98,7 +109,12 @@ function record(job: Job, at: number): ActionRecord {
     userId: context.actor.userId,
     userName: context.actor.userName,
     action: label(action),
-    ...("id" in action ? { commandId: action.id } : {}),
+    ...(!("id" in action)
+      ? {}
+      : isItemAction(action)
+        ? { workItemId: action.id }
+        : { commandId: action.id }),
+    ...("runId" in action && action.runId ? { runId: action.runId } : {}),
     ...(context.channelId ? { channelId: context.channelId } : {}),
     ...(context.messageId ? { messageId: context.messageId } : {}),
     outcome: allowed ? "pending" : "refused",
@@ -169,6 +185,18 @@ async function perform(deps: FollowUpDeps, action: Action, run: RunJob): Promise
       const r = await deps.redrive();
       return `Redrive: ${r.delivered} delivered, ${r.failed} failed, of ${r.total}.`;
     }
+    case "approve": {
+      // The store's escalation only: an item escalated at status blocked stays blocked in
+      // Worklog until a person unblocks it (the dependencies check), docs/discord.md.
+      const approved = await deps.store.approveEscalation(action.id, action.runId, deps.clock());
+      if (!approved)
+        throw new InvalidInputError(
+          `\`${action.id}\` is not escalated any more (approved already, or dispatched since)`,
+        );
+      return `Approved \`${action.id}\`: delegation may dispatch it again, with a fresh count of attempts.`;
+    }
+    case "hold":
+      return `Kept \`${action.id}\` held: it waits for a person.`;
     default:
       return "";
   }

@@ -1,7 +1,8 @@
 import { appendFile } from "node:fs/promises";
 import type { Config } from "../../core/config.js";
 import { type Deadline, stopBy } from "../../core/deadline.js";
-import { discordPayload } from "../../core/discord-message.js";
+import { discordPayload, type WebhookPayload } from "../../core/discord-message.js";
+import { type PostButtons, postButtons } from "../../core/discord/buttons.js";
 import { asError, type Logger } from "../../core/logger.js";
 import type {
   Clock,
@@ -14,6 +15,7 @@ import type {
   MessageKind,
   MessageLog,
   Notify,
+  ResolvedWebhook,
   SendResult,
   WebhookSource,
 } from "../../core/ports.js";
@@ -62,6 +64,8 @@ export interface NotifierDeps {
   deadline?: Deadline;
   /** Longest one send may take, retries included (interactive callers such as the CLI). */
   maxSendMs?: number;
+  /** The key sealing buttons' custom_ids; without one, posts carry no buttons. */
+  buttonKey?: () => Promise<string | undefined>;
 }
 
 /** A redrive's send ends this long before its hold on the letter does. */
@@ -100,7 +104,25 @@ export class Notifier implements Notify {
     return (await this.deps.webhook()) !== undefined;
   }
 
-  async send(kind: MessageKind, message: string, about?: MessageAbout): Promise<SendResult> {
+  /** The payload: with the post's buttons when the target shows them and a key seals them. */
+  private async payload(
+    markdown: string,
+    target: ResolvedWebhook,
+    buttons: PostButtons | undefined,
+  ): Promise<WebhookPayload> {
+    const payload = discordPayload(markdown);
+    if (!buttons || !target.buttons) return payload;
+    const key = await this.deps.buttonKey?.();
+    const components = key ? postButtons(key, buttons) : [];
+    return components.length ? { ...payload, components } : payload;
+  }
+
+  async send(
+    kind: MessageKind,
+    message: string,
+    about?: MessageAbout,
+    buttons?: PostButtons,
+  ): Promise<SendResult> {
     const { store, log, clock } = this.deps;
     const webhook = await this.deps.webhook();
     // Every post and dead letter leaves redacted (after the webhook is known, so its
@@ -116,12 +138,13 @@ export class Notifier implements Notify {
       );
       return { delivered: false, attempts: 0, deadLetterId: letter.id, reason: letter.reason };
     }
-    const result = await this.deps.deliver(webhook.url, discordPayload(markdown), this.policy, {
-      deadline: this.deadline(),
-      clock,
-      sleep: this.deps.sleep,
-      log,
-    });
+    const result = await this.deps.deliver(
+      webhook.url,
+      await this.payload(markdown, webhook, buttons),
+      this.policy,
+      { deadline: this.deadline(), clock, sleep: this.deps.sleep, log },
+      webhook.authorization,
+    );
     if (result.delivered) {
       await store.recordMessageSent(kind, clock(), QUIETS_HEARTBEAT[kind]);
       await store.incrementCounter("ampa_discord_messages_total", { kind, outcome: "sent" });
@@ -219,6 +242,7 @@ export class Notifier implements Notify {
               sleep: this.deps.sleep,
               log,
             },
+            webhook.authorization,
           )
         : { delivered: false as const, attempts: 0, reason: "no Discord webhook configured" };
       if (sent.delivered) {

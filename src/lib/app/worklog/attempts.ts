@@ -66,9 +66,12 @@ const counts = (r: DispatchRecord): boolean => r.outcome === "unmoved" || r.outc
 export const backoffEnd = (attempt: number, judgedAt: number, staleAfterMs: number): number =>
   judgedAt + staleAfterMs * 2 ** (attempt - 1);
 
-/** Whether a person (anything but AMPA's escalation) changed the item since it was escalated. */
+/**
+ * Whether a person changed the item since it was escalated (anything but AMPA's escalation),
+ * or approved it from Discord.
+ */
 const changedSinceEscalation = (record: DispatchRecord, item: WorkItem): boolean =>
-  item.updatedAt !== record.escalatedUpdatedAt;
+  record.escalationApprovedAt !== undefined || item.updatedAt !== record.escalatedUpdatedAt;
 
 /** The `attempts` check: an escalated item, or one waiting out its backoff. */
 export function attemptsFailure(
@@ -248,6 +251,8 @@ async function escalate(
     await deps.notifier.send(
       "delegation",
       `# ${ESCALATION_TITLE}\n\n${postableText([line, `Runs: ${runs.join(", ")}`].join("\n"), { multiline: true })}`,
+      undefined,
+      { for: "escalation", workItemId: id, runId: record.runId },
     );
   return [line, ...notes].join("\n");
 }
@@ -296,7 +301,8 @@ export function heldBack(records: readonly DispatchRecord[], now: number): HeldB
       attempts: r.attempt ?? 1,
       runs: r.attemptRuns ?? [r.runId],
     };
-    if (r.escalatedAt !== undefined) held.push({ ...base, state: "escalated", at: r.escalatedAt });
+    if (r.escalatedAt !== undefined && r.escalationApprovedAt === undefined)
+      held.push({ ...base, state: "escalated", at: r.escalatedAt });
     else if (r.retryAt !== undefined && r.retryAt > now)
       held.push({ ...base, state: "backoff", at: r.retryAt });
   }

@@ -2,58 +2,175 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 import type { Action } from "./slash-commands.js";
 
 /**
- * A button's `custom_id`: an opaque, signed reference to an action on a command, never a
- * command string. The reference is sealed with AES-256-GCM under the button key (SSM
+ * A button's `custom_id`: an opaque, sealed reference to an action on a command (or, on an
+ * escalated work item's post, on the item) and, when it fits, the run it came from; never
+ * a command string. The reference is sealed with AES-256-GCM under the button key (SSM
  * /ampa/<stage>/discord/button-key): a reader learns nothing from it, and a forged or
- * altered one fails its tag. Discord caps a custom_id at 100 characters, so commands with
- * long ids get no buttons.
+ * altered one fails its tag. Discord caps a custom_id at 100 characters: a reference that
+ * does not fit with its run is sealed without it, and one that does not fit at all gets
+ * no button.
  */
 
 /** The actions a button may carry, by one letter. */
-const CODES = { r: "run", p: "pause", u: "resume" } as const;
-type ButtonAction = (typeof CODES)[keyof typeof CODES];
-const PREFIX = "a1.";
+const CODES = {
+  r: "run",
+  p: "pause",
+  u: "resume",
+  o: "logs",
+  a: "approve",
+  h: "hold",
+} as const;
+export type ButtonAction = (typeof CODES)[keyof typeof CODES];
+const PREFIX = "a2.";
 const MAX_CUSTOM_ID = 100;
+const IV = 12;
+const TAG = 16;
+/** A run id is a UUID: sealed as its 16 bytes. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const aesKey = (secret: string) => createHash("sha256").update(`ampa-button:${secret}`).digest();
 
-/** The custom_id of a button that asks for `action` on `id`; undefined when it cannot fit. */
-export function sealButton(secret: string, action: ButtonAction, id: string): string | undefined {
-  const code = Object.entries(CODES).find(([, name]) => name === action)?.[0] ?? "";
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", aesKey(secret), iv);
-  const sealed = Buffer.concat([cipher.update(`${code}${id}`, "utf8"), cipher.final()]);
-  const customId = PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString("base64url");
-  return customId.length <= MAX_CUSTOM_ID ? customId : undefined;
+/** What a button refers to: a command id (or a work item id) and, optionally, a run. */
+export interface ButtonRef {
+  id: string;
+  runId?: string | undefined;
 }
+
+function seal(secret: string, action: ButtonAction, id: string, runId?: string): string {
+  const code = Object.entries(CODES).find(([, name]) => name === action)?.[0] ?? "";
+  const run = runId ? Buffer.from(runId.replaceAll("-", ""), "hex") : Buffer.alloc(0);
+  const plain = Buffer.concat([
+    Buffer.from([code.charCodeAt(0), run.length]),
+    run,
+    Buffer.from(id),
+  ]);
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv("aes-256-gcm", aesKey(secret), iv);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString("base64url");
+}
+
+/**
+ * The custom_id of a button that asks for `action` on `ref`: with its run when that fits,
+ * else without; undefined when even the id alone does not fit.
+ */
+export function sealButton(
+  secret: string,
+  action: ButtonAction,
+  ref: ButtonRef | string,
+): string | undefined {
+  const { id, runId } = typeof ref === "string" ? { id: ref, runId: undefined } : ref;
+  const candidates = [
+    ...(runId && UUID.test(runId) ? [seal(secret, action, id, runId)] : []),
+    seal(secret, action, id),
+  ];
+  return candidates.find((c) => c.length <= MAX_CUSTOM_ID);
+}
+
+const uuidOf = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
 /** The action a custom_id carries, or undefined when it is not one of ours, or forged. */
 export function openButton(secret: string, customId: string): Action | undefined {
   if (!customId.startsWith(PREFIX) || customId.length > MAX_CUSTOM_ID) return undefined;
   const raw = Buffer.from(customId.slice(PREFIX.length), "base64url");
-  if (raw.length < 12 + 16 + 2) return undefined;
+  if (raw.length < IV + TAG + 3) return undefined;
+  let plain: Buffer;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", aesKey(secret), raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString();
-    const name = CODES[text[0] as keyof typeof CODES];
-    return name ? { name, id: text.slice(1) } : undefined;
+    const decipher = createDecipheriv("aes-256-gcm", aesKey(secret), raw.subarray(0, IV));
+    decipher.setAuthTag(raw.subarray(IV, IV + TAG));
+    plain = Buffer.concat([decipher.update(raw.subarray(IV + TAG)), decipher.final()]);
   } catch {
     return undefined;
   }
+  const name = CODES[String.fromCharCode(plain[0] ?? 0) as keyof typeof CODES];
+  const runLength = plain[1] ?? 0;
+  if (!name || (runLength !== 0 && runLength !== 16)) return undefined;
+  const id = plain.subarray(2 + runLength).toString("utf8");
+  if (id === "") return undefined;
+  if (!runLength) return { name, id };
+  return { name, id, runId: uuidOf(plain.subarray(2, 18).toString("hex")) };
 }
 
-/** Run / Pause / Resume buttons for a command (none that do not fit). */
-export function commandButtons(secret: string, id: string) {
-  const buttons = (
-    [
-      ["run", "Run now", 1],
-      ["pause", "Pause", 2],
-      ["resume", "Resume", 2],
-    ] as const
-  ).flatMap(([action, label, style]) => {
-    const custom_id = sealButton(secret, action, id);
+/** One button (Discord's component JSON: type 2, a style, a label, the custom_id). */
+export interface Button {
+  type: 2;
+  style: 1 | 2 | 3 | 4;
+  label: string;
+  custom_id: string;
+}
+/** An action row (type 1) of buttons. */
+export interface ActionRow {
+  type: 1;
+  components: Button[];
+}
+
+/** Styles (Discord API): primary (blurple), secondary (grey), success (green), danger (red). */
+const PRIMARY = 1;
+const SECONDARY = 2;
+const SUCCESS = 3;
+
+type ButtonSpec = readonly [ButtonAction, string, Button["style"]];
+
+/** One action row of the buttons that fit (none when none does). */
+function row(secret: string, specs: readonly ButtonSpec[], ref: ButtonRef): ActionRow[] {
+  const buttons = specs.flatMap(([action, label, style]): Button[] => {
+    const custom_id = sealButton(secret, action, ref);
     return custom_id ? [{ type: 2, style, label, custom_id }] : [];
   });
-  return buttons.length ? [{ type: 1, components: buttons }] : [];
+  return buttons.length === specs.length ? [{ type: 1, components: buttons }] : [];
+}
+
+/** Run / Pause / Resume buttons for a command (`/ampa why`). */
+export function commandButtons(secret: string, id: string): ActionRow[] {
+  return row(
+    secret,
+    [
+      ["run", "Run now", PRIMARY],
+      ["pause", "Pause", SECONDARY],
+      ["resume", "Resume", SECONDARY],
+    ],
+    { id },
+  );
+}
+
+/**
+ * What a post offers: a run's result (Run again / Pause), a failed run (Run again / Show
+ * output), or an escalated work item (Approve / Keep held).
+ */
+export type PostButtons =
+  | { for: "result" | "failure"; commandId: string; runId: string }
+  | { for: "escalation"; workItemId: string; runId: string };
+
+/** The components of a post (an empty list when its references do not fit). */
+export function postButtons(secret: string, post: PostButtons): ActionRow[] {
+  switch (post.for) {
+    case "result":
+      return row(
+        secret,
+        [
+          ["run", "Run again", PRIMARY],
+          ["pause", "Pause", SECONDARY],
+        ],
+        { id: post.commandId, runId: post.runId },
+      );
+    case "failure":
+      return row(
+        secret,
+        [
+          ["run", "Run again", PRIMARY],
+          ["logs", "Show output", SECONDARY],
+        ],
+        { id: post.commandId, runId: post.runId },
+      );
+    case "escalation":
+      return row(
+        secret,
+        [
+          ["approve", "Approve", SUCCESS],
+          ["hold", "Keep held", SECONDARY],
+        ],
+        { id: post.workItemId, runId: post.runId },
+      );
+  }
 }

@@ -9,11 +9,18 @@ const SUB_COMMAND = 1;
 const STRING = 3;
 const BOOLEAN = 5;
 
-/** What a slash command asks for. */
+/** What a slash command, or a button (core/discord/buttons.ts), asks for. */
 export type IdActionName = "why" | "run" | "pause" | "resume" | "logs";
+/**
+ * `approve` and `hold` come from buttons only, on an escalated work item's post: their `id`
+ * is the item's. Approve lets delegation dispatch it again; Keep held changes nothing.
+ */
+type ButtonOnlyName = "approve" | "hold";
 export type Action =
   | { name: "status" }
-  | { [K in IdActionName]: { name: K; id: string } }[IdActionName]
+  /** From a button, `runId` names the run its post was about (Show output shows that run). */
+  | { [K in IdActionName | ButtonOnlyName]: { name: K; id: string; runId?: string } }[
+      IdActionName | ButtonOnlyName]
   | { name: "deadletters"; redrive: boolean };
 
 export type ActionName = Action["name"];

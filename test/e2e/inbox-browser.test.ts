@@ -1,0 +1,49 @@
+// The local inbox's page in headless Chromium (playwright-core): a run's post shown with
+// its buttons, hostile text inert, and a click on Pause — signed by the inbox with the local
+// key and sent over real HTTP to the interactions handler — pausing the command.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../../scripts/chromium.js";
+import { type LocalDiscord, startLocalDiscord } from "../support/local-discord.js";
+import { waitFor } from "../support/wait.js";
+
+const HOSTILE = `<img src=x onerror="window.__pwned = 1">`;
+
+let local: LocalDiscord;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  local = await startLocalDiscord();
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await local?.close();
+});
+
+describe("the local inbox in a browser", () => {
+  it("shows a post with its buttons as text, and its Pause button pauses the command", async () => {
+    const { post } = await local.runAndPost("browsed", `echo '${HOSTILE}'`);
+    await page.goto(local.inbox.pageUrl);
+    const article = page.locator(`article[data-message-id="${post.id}"]`);
+    await article.waitFor();
+    expect(await article.locator("pre").textContent()).toContain(HOSTILE);
+    expect(await page.locator("article img").count()).toBe(0);
+    expect(await article.locator("button").allTextContents()).toEqual(["Run again", "Pause"]);
+
+    await article.locator("button", { hasText: "Pause" }).click();
+    await waitFor(
+      "the command paused",
+      async () => (await local.store.getCommand("browsed"))?.paused,
+    );
+    // The deferred answer's edit comes back to the inbox, and the page shows it.
+    await page.locator("article.answer pre", { hasText: "Paused `browsed`." }).waitFor();
+    const action = (await local.store.listActions(10)).find((a) => a.commandId === "browsed");
+    expect(action).toMatchObject({ action: "pause", outcome: "done", messageId: post.id });
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+  });
+});
