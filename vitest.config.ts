@@ -18,6 +18,8 @@ const NEEDS_OWN_PROCESS = [
   "test/hostile/store-items.test.ts",
   "test/integration/build-worker.test.ts",
   "test/integration/command-type-registry.test.ts",
+  "test/integration/discord-buttons.test.ts",
+  "test/integration/discord-interactions.test.ts",
   "test/integration/handlers.test.ts",
   "test/integration/health.test.ts",
   "test/integration/llm-probe.test.ts",
