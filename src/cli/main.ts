@@ -128,19 +128,31 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (err) {
-    const { exitCode, code } = exitCodeOf(err);
-    const message = errorMessage(err);
-    if (exitCode === EXIT.ok || message === undefined) return exitCode;
-    const redacted = redactSecrets(message);
-    if (json) {
-      const error = { exitCode, code, message: redacted };
-      // One line: a script reads stderr line by line.
-      process.stderr.write(`${terminalSafeJson({ error }, 0)}\n`);
-    } else if (!(err instanceof CommanderError)) {
-      process.stderr.write(`${printable(redacted)}\n`);
-    }
-    return exitCode;
+    return reportError(err, json);
   }
+}
+
+/**
+ * What `ampa` does with a verb's error: says it on stderr (`writeErr`), as text or with
+ * --json as one JSON line, and returns its exit code.
+ */
+export function reportError(
+  err: unknown,
+  json: boolean,
+  writeErr: (text: string) => void = (text) => process.stderr.write(text),
+): number {
+  const { exitCode, code } = exitCodeOf(err);
+  const message = errorMessage(err);
+  if (exitCode === EXIT.ok || message === undefined) return exitCode;
+  const redacted = redactSecrets(message);
+  if (json) {
+    const error = { exitCode, code, message: redacted };
+    // One line: a script reads stderr line by line.
+    writeErr(`${terminalSafeJson({ error }, 0)}\n`);
+  } else if (!(err instanceof CommanderError)) {
+    writeErr(`${printable(redacted)}\n`);
+  }
+  return exitCode;
 }
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));

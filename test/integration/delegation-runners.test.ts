@@ -3,10 +3,11 @@ import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
+import { runOnceInProcess } from "../support/run-once.js";
 
 /**
- * Stage runners and the stale-delegation watchdog end to end: `ampa add` and
- * `ampa run-once` as child processes, the wl and opencode doubles, dynalite, a webhook.
+ * Stage runners and the stale-delegation watchdog end to end: `ampa run-once` (mostly in
+ * this process, see runOnce below), the wl and opencode doubles, dynalite, a webhook.
  */
 
 const cli = cliHarness();
@@ -23,7 +24,13 @@ const add = (id: string, type: string, metadata: Record<string, unknown>) =>
 const stored = (id: string, type: string, metadata: Record<string, unknown>) =>
   addAsCli(cli.store, [id, "", "60", "0"], { type, metadata: JSON.stringify(metadata) });
 
-const runOnce = (id: string, d: Doubles) => runCli(["run-once", id], { ...cli.env, ...d.env });
+/**
+ * `ampa run-once <id>` in this process (test/support/run-once.ts says why); the first
+ * run below and the refusals of `ampa add` run the real executable.
+ */
+const runOnce = (id: string, d: Doubles) => runOnceInProcess(id, { ...cli.env, ...d.env });
+/** The real `ampa run-once <id>`, end to end through the executable. */
+const runOnceCli = (id: string, d: Doubles) => runCli(["run-once", id], { ...cli.env, ...d.env });
 
 describe("stage runners through ampa run-once", () => {
   it("intake and planning run as separate commands, each only its stage, each claiming once", async () => {
@@ -40,7 +47,7 @@ describe("stage runners through ampa run-once", () => {
       stages: ["intake_complete"],
       checks: { nothing_in_progress: false },
     });
-    const intake = await runOnce("intake", d);
+    const intake = await runOnceCli("intake", d);
     expect(intake.code).toBe(0);
     expect(intake.stdout).toContain("Delegation: dispatched intake SA-1");
     expect(opencode(d)).toEqual([

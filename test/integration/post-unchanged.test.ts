@@ -6,6 +6,7 @@ import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { createDoubles } from "../support/doubles.js";
 import { cliHarness } from "../support/harness.js";
+import { runOnceInProcess } from "../support/run-once.js";
 import { reply, startFakeWebhook } from "../support/webhook-server.js";
 
 /** A run's result post is skipped when outcome, exit code and output equal the previous run's. */
@@ -29,20 +30,29 @@ const add = (metadata: Record<string, unknown> = {}) =>
   addAsCli(cli.store, ["echo", 'cat out.txt; exit "$(cat code.txt)"', "60", "0"], {
     metadata: JSON.stringify(metadata),
   });
-const run = () => runCli(["run-once", "echo"], cli.env);
+/**
+ * `ampa run-once echo` in this process (test/support/run-once.ts says why); the first run
+ * below runs the real executable.
+ */
+const run = () => runOnceInProcess("echo", cli.env);
 const posts = () => cli.webhook.requests.length;
 /** What each stored run's record says became of its post, oldest first. */
 const notified = async () => (await cli.store.listRuns("echo")).map((r) => r.notified).reverse();
 
-// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
+// Generous time: each test runs its command several times.
 describe("post only what changed", () => {
   it("posts the first result, skips an identical one, posts a changed output or exit code", async () => {
     await add();
     say("3 items");
-    await run();
+    // The real executable, end to end: the same store, the same records as in-process runs.
+    const viaCli = await runCli(["run-once", "echo"], cli.env);
+    expect(viaCli.code).toBe(0);
     expect(posts()).toBe(1);
-    await run();
+    const inProcess = await run();
     expect(posts()).toBe(1);
+    // The same run prints the same in this process as the executable did.
+    expect(inProcess.stdout).toBe("3 items\nRun-once complete for echo exit=0\n");
+    expect(viaCli.stdout).toBe(inProcess.stdout);
     say("4 items");
     await run();
     expect(posts()).toBe(2);
@@ -78,8 +88,7 @@ describe("post only what changed", () => {
         type: "delegation",
         metadata: JSON.stringify(metadata),
       });
-      for (let i = 0; i < 2; i++)
-        expect((await runCli(["run-once", "deleg"], cli.env)).code).toBe(0);
+      for (let i = 0; i < 2; i++) expect((await runOnceInProcess("deleg", cli.env)).code).toBe(0);
       const reports = cli.webhook.requests.filter((r) => r.body.includes("# Delegation Report"));
       expect(reports).toHaveLength(expected);
       expect(reports[0]?.body).toContain("delegation is idle");

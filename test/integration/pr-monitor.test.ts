@@ -3,6 +3,7 @@ import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, type Doubles, pwnedFiles } from "../support/doubles.js";
+import { runOnceInProcess } from "../support/run-once.js";
 
 /** The pr-monitor type end to end: `ampa run-once` with the gh and wl doubles. */
 
@@ -32,9 +33,15 @@ async function addMonitor(metadata: Record<string, unknown> = {}) {
     metadata: JSON.stringify(metadata),
   });
 }
-const runMonitor = (d: Doubles) => runCli(["run-once", "prs"], { ...cli.env, ...d.env });
+/**
+ * `ampa run-once prs` in this process (test/support/run-once.ts says why); the first
+ * test's first run and the refusal at `ampa add` run the real executable.
+ */
+const runMonitor = (d: Doubles) => runOnceInProcess("prs", { ...cli.env, ...d.env });
+/** The real `ampa run-once prs`, end to end through the executable. */
+const runMonitorCli = (d: Doubles) => runCli(["run-once", "prs"], { ...cli.env, ...d.env });
 
-// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
+// Generous time: each test runs the monitor (and its doubles' processes) more than once.
 describe("PR monitor", () => {
   it("a failing PR gets one critical work item and one post, never again for the same commit", async () => {
     const d = createDoubles({
@@ -50,7 +57,7 @@ describe("PR monitor", () => {
       },
     });
     await addMonitor();
-    const first = await runMonitor(d);
+    const first = await runMonitorCli(d);
     expect(first.stdout).toContain(
       "PR monitor: 3 open PR(s): 1 failing (1 newly reported), 1 pending, 1 passing.",
     );

@@ -3,6 +3,7 @@ import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
 import { argvOf, createDoubles, type Doubles, pwnedFiles, workItem } from "../support/doubles.js";
+import { runOnceInProcess } from "../support/run-once.js";
 
 /** The review-audit type end to end: `ampa run-once` with the wl and opencode doubles. */
 
@@ -22,7 +23,13 @@ async function addReviewAudit(metadata: Record<string, unknown> = {}) {
     metadata: JSON.stringify(metadata),
   });
 }
-const runReview = (d: Doubles) => runCli(["run-once", "review"], { ...cli.env, ...d.env });
+/**
+ * `ampa run-once review` in this process (test/support/run-once.ts says why); the first
+ * test's first run and the refusal of bad metadata run the real executable.
+ */
+const runReview = (d: Doubles) => runOnceInProcess("review", { ...cli.env, ...d.env });
+/** The real `ampa run-once review`, end to end through the executable. */
+const runReviewCli = (d: Doubles) => runCli(["run-once", "review"], { ...cli.env, ...d.env });
 
 const inReview = (id: string, fields: Record<string, unknown> = {}) =>
   workItem({ id, title: `Review ${id}`, status: "completed", stage: "in_review", ...fields });
@@ -45,7 +52,7 @@ const FAILING = [
   "Can this item be closed? No. Logout is not implemented.",
 ].join("\n");
 
-// Each test runs the CLI several times (a process start each): generous time on a loaded machine.
+// Generous time: each test runs the audit (and its doubles' processes) more than once.
 describe("review audit", () => {
   it("audits the oldest item in review, comments, closes a pass for producer review and posts once", async () => {
     const d = createDoubles({
@@ -59,7 +66,7 @@ describe("review audit", () => {
       opencode: { responses: [{ prefix: "/audit", stdout: PASSING }] },
     });
     await addReviewAudit();
-    const run = await runReview(d);
+    const run = await runReviewCli(d);
     expect(run.stdout).toContain("Audited SA-OLDER: verdict pass");
     expect(run.code).toBe(0);
     expect(argvOf(d, "opencode")).toEqual([["run", "--format", "json", "/audit SA-OLDER"]]);

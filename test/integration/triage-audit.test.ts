@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { addAsCli, updateAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { cliHarness } from "../support/harness.js";
+import { runOnceInProcess } from "../support/run-once.js";
 import {
   argvOf,
   createDoubles,
@@ -32,7 +33,15 @@ async function auditCommand(metadata: Record<string, unknown> = {}, type = "tria
   });
 }
 
+/**
+ * `ampa run-once audit` in this process (test/support/run-once.ts says why); the first
+ * test and the unknown id run the real executable.
+ */
 const runAudit = (d: Doubles, extra: Record<string, string> = {}) =>
+  runOnceInProcess("audit", { ...cli.env, ...d.env, ...extra });
+
+/** The real `ampa run-once audit`, end to end through the executable. */
+const runAuditCli = (d: Doubles, extra: Record<string, string> = {}) =>
   runCli(["run-once", "audit"], { ...cli.env, ...d.env, ...extra });
 
 const AUDIT_OUTPUT = [
@@ -60,7 +69,7 @@ describe("triage audit", () => {
     });
     await auditCommand();
     const tmp = mkdtempSync(join(tmpdir(), "ampa-tmp-"));
-    const result = await runAudit(d, { TMPDIR: tmp });
+    const result = await runAuditCli(d, { TMPDIR: tmp });
     expect(result.code).toBe(0);
     expect(argvOf(d, "opencode")[0]).toEqual(["run", "--format", "json", "/audit SA-42"]);
     expect(argvOf(d, "gh")).toEqual([
@@ -403,6 +412,11 @@ describe("delegation command type", () => {
     const result = await runCli(["run-once", "nope"], { ...cli.env, ...d.env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("Unknown command id: nope");
+    expect(d.calls()).toEqual([]);
+    // In this process (runAudit's way) the same: code, stdout and stderr as the executable's.
+    const inProcess = await runOnceInProcess("nope", { ...cli.env, ...d.env });
+    expect(inProcess).toMatchObject({ code: 2, stdout: result.stdout, stderr: result.stderr });
+    expect(inProcess.run).toBeUndefined();
     expect(d.calls()).toEqual([]);
   });
 });

@@ -14,13 +14,14 @@ import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
 import { argvOf, createDoubles, delegable, type Doubles, workItem } from "../support/doubles.js";
 import { cliHarness } from "../support/harness.js";
+import { runOnceInProcess } from "../support/run-once.js";
 
 /**
  * Issue 19, items 3 and 11 (posts): text from outside AMPA (PR titles, branches, check
  * names, work-item titles, program and agent output) never becomes agent work by itself,
  * and reaches Discord without spoofing characters, headings, masked links or mass mentions.
- * Real parts: the CLI as a child process, the gh/wl/opencode doubles on PATH, dynalite and
- * a fake webhook on an ephemeral port.
+ * Real parts: the CLI (as a child process, or its run-once in this process), the
+ * gh/wl/opencode doubles on PATH, dynalite and a fake webhook on an ephemeral port.
  */
 
 const cli = cliHarness();
@@ -59,6 +60,11 @@ const HOSTILE_CHECK = {
 };
 
 const run = (d: Doubles, argv: string[]) => runCli(argv, { ...cli.env, ...d.env });
+/**
+ * `ampa run-once <id>` in this process (test/support/run-once.ts says why); the first test
+ * runs the real executable throughout.
+ */
+const runOnce = (d: Doubles, id: string) => runOnceInProcess(id, { ...cli.env, ...d.env });
 const intakeCalls = (d: Doubles, id: string) =>
   argvOf(d, "opencode").filter((a) => a.at(-1)?.startsWith(`/intake ${id}`));
 
@@ -118,7 +124,7 @@ describe("outside text never becomes agent work by itself", () => {
     const script =
       "printf '\\342\\200\\256evil\\n# Forged heading\\n-# tiny\\n[login](https://evil.example) @everyone\\n\\033[31mred\\033[0m\\a\\n```\\nunclosed'; exit 1";
     await addAsCli(cli.store, ["out", script, "60", "0"], { title: "Nightly" });
-    await run(d, ["run-once", "out"]);
+    await runOnce(d, "out");
     const [post] = posts();
     expectPostable(String(post));
     expect(post).toMatch(/^# Nightly\n/);
@@ -152,7 +158,7 @@ describe("outside text never becomes agent work by itself", () => {
       },
     });
     await addAsCli(cli.store, ["audit", "", "60", "0"], { type: "triage-audit" });
-    await run(d, ["run-once", "audit"]);
+    await runOnce(d, "audit");
     expect(posts().length).toBeGreaterThan(0);
     for (const post of posts()) expectPostable(post);
     expect(posts()[0]).toMatch(/^# Triage Audit — Fix \[login\] \(https:\/\/evil\.example\)\n/);

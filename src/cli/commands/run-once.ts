@@ -1,4 +1,5 @@
 import type { Command as Program } from "commander";
+import type { RunRecord } from "../../lib/core/command.js";
 import { ResultNotRecordedError } from "../../lib/core/store-errors.js";
 import { EXIT } from "../exit-codes.js";
 import { runToJson } from "../format.js";
@@ -8,7 +9,6 @@ import {
   ID_ARGUMENT,
   idArgument,
   JSON_FLAG,
-  out,
   outJson,
   withTarget,
   write,
@@ -48,19 +48,31 @@ export function registerRunOnce(program: Program): void {
         }),
       ).catch(printUnrecorded);
       if (flags.json) outJson(runToJson(run));
-      else {
-        if (run.output) write(run.output.endsWith("\n") ? run.output : `${run.output}\n`);
-        const where = run.worker?.startsWith("lambda:") ? ` (in ${run.worker.slice(7)})` : "";
-        out(`Run-once complete for ${id} exit=${run.exitCode ?? "none"}${where}`);
-      }
-      // No exit code (killed, never started): the run failed.
-      throw new CliExit(run.exitCode === null ? EXIT.failure : Math.min(run.exitCode, 255));
+      else write(runOnceText(id, run));
+      throw new CliExit(runOnceExitCode(run));
     });
 }
 
+/** A run's output as printed: ending with a line break; nothing when it has none. */
+const outputText = (output: string) => (!output || output.endsWith("\n") ? output : `${output}\n`);
+
+/** What `ampa run-once <id>` prints (without --json): the run's output, then its summary line. */
+export function runOnceText(id: string, run: RunRecord): string {
+  const where = run.worker?.startsWith("lambda:") ? ` (in ${run.worker.slice(7)})` : "";
+  return `${outputText(run.output)}Run-once complete for ${id} exit=${run.exitCode ?? "none"}${where}\n`;
+}
+
+/** Its exit code: the run's (at most 255); none (killed, never started): the run failed. */
+export const runOnceExitCode = (run: RunRecord) =>
+  run.exitCode === null ? EXIT.failure : Math.min(run.exitCode, 255);
+
+/** What is printed before the error of a run whose result the store would not take. */
+export const unrecordedText = (err: unknown) =>
+  err instanceof ResultNotRecordedError ? outputText(err.run.output) : "";
+
 /** A run whose result the store would not take: its (redacted) output first, then the error. */
 function printUnrecorded(err: unknown): never {
-  if (err instanceof ResultNotRecordedError && err.run.output)
-    write(err.run.output.endsWith("\n") ? err.run.output : `${err.run.output}\n`);
+  const text = unrecordedText(err);
+  if (text) write(text);
   throw err;
 }
