@@ -1,18 +1,25 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../../scripts/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InboxMessage } from "../../src/lib/local/inbox.js";
+import { runCli } from "../support/cli.js";
 import { spec } from "../support/commands.js";
 import { type RunningDashboard, startDashboardCli } from "../support/dashboard.js";
 import { ROOT, stackEnv, stackStore, type Started, startStack } from "../support/local-stack.js";
 import { waitFor } from "../support/wait.js";
 
 /**
- * `ampa dashboard` against a running `npm start`, in Chromium: each run the stack's tick
- * starts shows on the timeline as it starts, and as a finished bar soon after it is
- * recorded. The latencies are measured from the run's recorded start and end times.
+ * One `npm start` with its defaults (no Discord settings), two things a newcomer sees on it:
+ *  - `ampa dashboard` in Chromium: each run the stack's tick starts shows on the timeline as
+ *    it starts, and as a finished bar soon after it is recorded (latencies from the run's
+ *    recorded start and end times);
+ *  - the local Discord: its own application posts to the inbox with buttons, and a click
+ *    (`ampa discord click`) goes signed through serverless-offline to the interactions
+ *    function, which pauses the command.
+ * One stack for both: a start costs 10-15 CPU-s, and neither test changes what the other reads.
  */
 
 const STACK_WAIT_MS = 90_000;
@@ -44,22 +51,24 @@ const OBSERVER = `(() => {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-describe("ampa dashboard against a running npm start", () => {
+describe("npm start with its defaults", () => {
   const dir = mkdtempSync(join(tmpdir(), "ampa-dashboard-live-"));
   const storeDir = join(dir, "data");
   const esbuildDir = `.ampa/esbuild-dashboard-${process.pid}`;
+  let env: Record<string, string>;
   let stack: Started;
   let dashboard: RunningDashboard | undefined;
   let browser: Browser | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    stack = startStack({
+    env = {
       ...(await stackEnv(storeDir, esbuildDir)),
       // A pass every second inside the tick: an added command starts within a second or two.
       AMPA_SCHEDULER_GLOBAL_MIN_INTERVAL_SECONDS: "0",
       AMPA_SCHEDULER_POLL_INTERVAL_SECONDS: "1",
-    });
+    };
+    stack = startStack(env);
     await waitFor(
       "the stack's first tick",
       () => stack.output().includes('"msg":"tick: '),
@@ -96,7 +105,13 @@ describe("ampa dashboard against a running npm start", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it("shows each run on the timeline as it starts and soon after its end is recorded", async () => {
+  const inbox = () => `http://127.0.0.1:${env.AMPA_INBOX_PORT}`;
+  async function messages(): Promise<InboxMessage[]> {
+    const res = await fetch(`${inbox()}/messages`).catch(() => undefined);
+    return res?.ok ? ((await res.json()) as { messages: InboxMessage[] }).messages : [];
+  }
+
+  it("ampa dashboard shows each run on the timeline as it starts and soon after its end is recorded", async () => {
     const store = stackStore(storeDir);
     const started: number[] = [];
     const ended: number[] = [];
@@ -149,4 +164,47 @@ describe("ampa dashboard against a running npm start", () => {
     );
     for (const ms of [...started, ...ended]) expect(ms).toBeLessThan(MAX_LATENCY_MS);
   }, 300_000);
+
+  it("the local Discord posts with buttons to the inbox, and a signed click pauses the command", async () => {
+    const post = await waitFor(
+      "the Date post with its buttons",
+      async () => (await messages()).find((m) => m.via === "bot" && m.content.startsWith("# Date")),
+      STACK_WAIT_MS,
+      stack.output,
+    );
+    const labels = (post.components as { components: { label: string }[] }[]).flatMap((r) =>
+      r.components.map((b) => b.label),
+    );
+    expect(labels).toEqual(["Run again", "Pause"]);
+    expect(stack.output()).toContain(`the inbox's page shows the posts with their buttons`);
+    // The local application's identity, beside the store, the owner's alone.
+    expect(statSync(join(dir, "discord-local.json")).mode & 0o777).toBe(0o600);
+
+    const click = await runCli(["discord", "click", post.id, "Pause", "--inbox", inbox()], {});
+    expect(click.code, click.stderr).toBe(0);
+    expect(click.stdout).toBe("Deferred: the answer follows in the inbox.\n");
+    const store = stackStore(storeDir);
+    try {
+      await waitFor(
+        "date paused",
+        async () => (await store.getCommand("date"))?.paused,
+        STACK_WAIT_MS,
+        stack.output,
+      );
+      const answer = await waitFor("the answer's edit in the inbox", async () =>
+        (await messages()).find((m) => m.via === "answer" && m.content === "Paused `date`."),
+      );
+      expect(answer.content).toBe("Paused `date`.");
+      const [action] = await store.listActions(1);
+      expect(action).toMatchObject({
+        action: "pause",
+        commandId: "date",
+        userId: "100000000000000001",
+        outcome: "done",
+        messageId: post.id,
+      });
+    } finally {
+      store.close();
+    }
+  });
 });
