@@ -22,6 +22,7 @@ import { registerProcessSecrets } from "../src/lib/runtime/process-secrets.js";
 import { localStackSettings } from "../src/lib/runtime/process-settings.js";
 import { workersDir } from "../src/lib/runtime/services.js";
 import { ensureTable } from "../src/lib/adapters/dynamodb/table.js";
+import { pruneWorkerFiles } from "../src/lib/adapters/process/worker-records.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -95,6 +96,9 @@ if ((await ensureTable(app.dynamo, tableName)) === "created")
 const seeded = await seedExamplesIfEmpty(app.store, Date.now(), config.heartbeatMinutes);
 if (seeded.length > 0) say(`store was empty: added example commands ${seeded.join(", ")}`);
 say(`store: ${storeDir} served at ${store.endpoint} (the ampa CLI talks to it while this runs)`);
+// Finished task runs' logs and live output are kept a week (their records keep the output).
+const pruned = pruneWorkerFiles(workers, Date.now());
+if (pruned > 0) say(`removed ${pruned} task-run log file(s) over a week old from ${workers}`);
 if (inbox) {
   say(
     `no Discord webhook configured (AMPA_DISCORD_WEBHOOK): messages go to a LOCAL INBOX at ${inbox.url}`,

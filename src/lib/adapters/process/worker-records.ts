@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { privateDir, replaceFile } from "../private-files.js";
 
@@ -89,4 +89,37 @@ export function liveWorkers(dir: string): WorkerRecord[] {
 
 export function removeWorkerRecord(dir: string, runId: string): void {
   rmSync(join(dir, `${runId}.json`), { force: true });
+}
+
+/** How long a finished local run's log and live output stay in `.ampa/workers`. */
+export const WORKER_FILES_KEPT_MS = 7 * 24 * 3600_000;
+
+/**
+ * Removes the log and live output (`<runId>.log`, `<runId>.out`) of each run that ended
+ * more than `keepMs` ago: last written before `now - keepMs` and named by no live
+ * worker's record. `ampa logs` then shows what the run's record kept. Returns how many
+ * files went.
+ */
+export function pruneWorkerFiles(dir: string, now: number, keepMs = WORKER_FILES_KEPT_MS): number {
+  const live = new Set(liveWorkers(dir).map((w) => w.runId));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const run = /^(.+)\.(log|out)$/.exec(name)?.[1];
+    if (!run || live.has(run)) continue;
+    const path = join(dir, name);
+    try {
+      if (statSync(path).mtimeMs >= now - keepMs) continue;
+      rmSync(path, { force: true });
+      removed++;
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+  return removed;
 }
