@@ -264,6 +264,7 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
       action: a.action,
       commandId: a.commandId ?? null,
       workItemId: a.workItemId ?? null,
+      pullRequest: a.pullRequest ?? null,
       runId: a.runId ?? null,
       userId: a.userId,
       userName: a.userName,
@@ -278,6 +279,10 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
   };
 }
 
+/** What an action was about: a command, a work item or a PR (or nothing: status, redrive). */
+export const actionSubject = (a: ActionRecord): string =>
+  a.commandId ?? a.workItemId ?? a.pullRequest ?? "";
+
 /** The latest Discord actions; user names are Discord's (outside text): printable only. */
 function actionLines(actions: readonly ActionRecord[]): string[] {
   if (actions.length === 0) return [];
@@ -287,7 +292,7 @@ function actionLines(actions: readonly ActionRecord[]): string[] {
     ...actions.map((a) =>
       cell(
         printable(
-          `  ${new Date(a.at).toISOString()} ${a.userName} (${a.userId}) ${a.action}${a.commandId || a.workItemId ? ` ${a.commandId ?? a.workItemId}` : ""}: ${a.outcome}`,
+          `  ${new Date(a.at).toISOString()} ${a.userName} (${a.userId}) ${a.action}${actionSubject(a) ? ` ${actionSubject(a)}` : ""}: ${a.outcome}`,
         ),
         80,
       ).trimEnd(),

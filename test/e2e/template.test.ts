@@ -165,7 +165,8 @@ describe("deployable template (osls package)", () => {
           InteractionsRole: [
             ...logs("InteractionsLogGroup"),
             ...READS,
-            scoped("PutItem", "ACTION", "DLQ"),
+            // Ignore on a failing PR's post writes its PRMON item.
+            scoped("PutItem", "ACTION", "DLQ", "PRMON"),
             // Approve on an escalated item's post writes its dispatch record.
             scoped("UpdateItem", "ACTION", "DLQ", "GLOBAL", "METRICS", "DISPATCH"),
             scoped("DeleteItem", "DLQ"),

@@ -3,19 +3,30 @@
 // keeps it with its buttons; a click on the inbox is signed with a local Ed25519 key made
 // here and sent over real HTTP to the interactions handler, which acts on a real store
 // (dynalite) and edits its answer back into the inbox.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heldBack } from "../../src/lib/app/worklog/attempts.js";
 import { sealButton } from "../../src/lib/core/discord/buttons.js";
-import { buttonsOf, sendClick } from "../../src/lib/local/discord-local.js";
+import {
+  buttonsOf,
+  LOCAL_USER_ID,
+  type PostedButton,
+  sendClick,
+} from "../../src/lib/local/discord-local.js";
 import type { InboxMessage } from "../../src/lib/local/inbox.js";
 import { createApp } from "../../src/lib/runtime/app.js";
 import { services } from "../../src/lib/runtime/services.js";
+import { addAsCli } from "../support/add-command.js";
 import { runCli } from "../support/cli.js";
+import { createDoubles, type Doubles } from "../support/doubles.js";
 import { type LocalDiscord, startLocalDiscord } from "../support/local-discord.js";
 import { TEST_STORE_KEY } from "../support/store-key.js";
 import { waitFor } from "../support/wait.js";
 
 const STRANGER = "999000000000000999";
+/** A button's custom_id ("" for a link). */
+const customId = (b: PostedButton | undefined) => (b && "custom_id" in b ? b.custom_id : "");
 
 let local: LocalDiscord;
 beforeAll(async () => {
@@ -56,8 +67,8 @@ describe("a run's post, in application mode", () => {
     const buttons = buttonsOf(post.components);
     expect(buttons.map((b) => b.label)).toEqual(["Run again", "Pause"]);
     for (const b of buttons) {
-      expect(b.custom_id.length).toBeLessThanOrEqual(100);
-      expect(b.custom_id).not.toContain("nightly");
+      expect(customId(b).length).toBeLessThanOrEqual(100);
+      expect(customId(b)).not.toContain("nightly");
     }
     const since = local.inbox.messages.length;
     expect(await click(post, "Pause")).toEqual({ status: 200, answer: { type: 5 } });
@@ -100,7 +111,7 @@ describe("a run's post, in application mode", () => {
 
   it("refuses a forged or altered custom_id, changing nothing", async () => {
     const { post } = await runAndPost("sealed", "echo sealed");
-    const real = buttonsOf(post.components)[1]?.custom_id ?? "";
+    const real = customId(buttonsOf(post.components)[1]);
     const altered = `${real.slice(0, -2)}${real.endsWith("AA") ? "BB" : "AA"}`;
     const otherKey = sealButton("another-key-that-is-not-the-stack-s-0123", "pause", "sealed");
     for (const customId of ["pause:sealed", altered, otherKey ?? ""]) {
@@ -197,6 +208,121 @@ describe("an escalated item's post", () => {
     await click(post, "Approve");
     expect((await answerAfter(since, /not escalated/)).content).toMatch(/approved already/);
   });
+});
+
+describe("a failing PR's post", () => {
+  const failingPr = (sha: string) => ({
+    open: [
+      {
+        number: 12,
+        title: "Fix login",
+        url: "https://github.com/acme/app/pull/12",
+        headRefName: "fix-login",
+        headRefOid: sha.repeat(40),
+        isDraft: false,
+      },
+    ],
+    checks: { "12": [{ name: "unit", bucket: "fail", state: "FAILURE", link: "" }] },
+  });
+  /** The monitor run once by the CLI (application mode, to the inbox), gh at `sha`. */
+  const runMonitor = (d: Doubles, sha: string) => {
+    writeFileSync(join(d.dir, "gh.json"), JSON.stringify(failingPr(sha)));
+    return runCli(["run-once", "prs"], { AMPA_DYNAMODB_KEY: TEST_STORE_KEY, ...d.env });
+  };
+  const monitorPosts = () =>
+    local.inbox.messages.filter((m) => m.content.startsWith("# PR Monitor — PR #12 failing"));
+  const created = (d: Doubles) =>
+    d.calls().filter((c) => c.program === "wl" && c.argv[0] === "create");
+
+  it("carries Open and Ignore; Ignore, from the allowlist only, stops the PR's reports", async () => {
+    const d = createDoubles({});
+    await addAsCli(local.store, ["prs", "", "60", "0"], {
+      type: "pr-monitor",
+      metadata: JSON.stringify({ repo: "acme/app" }),
+    });
+    const first = await runMonitor(d, "a");
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const post = await waitFor("the PR monitor's post", () => monitorPosts()[0]);
+    expect(buttonsOf(post.components)).toEqual([
+      { label: "Open", url: "https://github.com/acme/app/pull/12" },
+      { label: "Ignore", custom_id: expect.stringMatching(/^a2\./) },
+    ]);
+    expect(customId(buttonsOf(post.components)[1])).not.toContain("acme");
+
+    // Not on the allowlist: refused, recorded, and the PR is reported again at a new commit.
+    let since = local.inbox.messages.length;
+    await click(post, "Ignore", STRANGER);
+    expect((await answerAfter(since, /allowlist/)).content).toMatch(/not on AMPA's allowlist/);
+    expect(await local.store.getPullRequestIgnore({ repo: "acme/app", number: 12 })).toBe(
+      undefined,
+    );
+    const second = await runMonitor(d, "b");
+    expect(second.stdout).toContain("1 failing (1 newly reported)");
+    expect(created(d)).toHaveLength(2);
+    const latest = await waitFor("the second post", () => monitorPosts()[1]);
+
+    since = local.inbox.messages.length;
+    await click(latest, "Ignore");
+    expect((await answerAfter(since, /Ignoring/)).content).toBe(
+      "Ignoring PR #12 of acme/app: its failures are not reported again (a work item created for it already stays as it is).",
+    );
+    const ignore = await local.store.getPullRequestIgnore({ repo: "acme/app", number: 12 });
+    expect(ignore).toMatchObject({ repo: "acme/app", number: 12, userId: LOCAL_USER_ID });
+    // Again, from the first post: ignored already, the first who and when kept.
+    since = local.inbox.messages.length;
+    await click(post, "Ignore");
+    expect((await answerAfter(since, /ignored already/)).content).toBe(
+      "PR #12 of acme/app is ignored already: its failures are not reported again.",
+    );
+    expect(await local.store.getPullRequestIgnore({ repo: "acme/app", number: 12 })).toEqual(
+      ignore,
+    );
+    const actions = (await local.store.listActions(50)).filter(
+      (a) => a.pullRequest === "acme/app#12",
+    );
+    expect(actions.map((a) => [a.action, a.userId, a.outcome, a.commandId])).toEqual([
+      ["ignore", LOCAL_USER_ID, "done", undefined],
+      ["ignore", LOCAL_USER_ID, "done", undefined],
+      ["ignore", STRANGER, "refused", undefined],
+    ]);
+    const status = await runCli(["status", "--json"], { AMPA_DYNAMODB_KEY: TEST_STORE_KEY });
+    const shown = (JSON.parse(status.stdout) as { actions: Record<string, unknown>[] }).actions;
+    expect(shown.find((a) => a.action === "ignore")).toMatchObject({
+      pullRequest: "acme/app#12",
+      commandId: null,
+      outcome: "done",
+    });
+
+    // The next run, at yet another commit: no work item, no post, a line saying why.
+    const third = await runMonitor(d, "c");
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain(
+      `PR #12 at ccccccc: failing, ignored (from Discord by ${LOCAL_USER_ID}, ${new Date(ignore?.ignoredAt ?? 0).toISOString()}).`,
+    );
+    expect(third.stdout).toContain("1 failing (0 newly reported)");
+    expect(created(d)).toHaveLength(2);
+    expect(monitorPosts()).toHaveLength(2);
+  }, 120_000);
+
+  it("`ampa discord click` on Open says it is a link and sends nothing", async () => {
+    await local.services.notifier.send("command", "# PR Monitor — PR #77 failing", undefined, {
+      for: "failing-pr",
+      repo: "acme/app",
+      number: 77,
+      url: "https://github.com/acme/app/pull/77",
+    });
+    const post = await postAbout("PR Monitor — PR #77 failing");
+    const before = await local.store.listActions(100);
+    const cli = await runCli(
+      ["discord", "click", post.id, "Open", "--inbox", local.inbox.pageUrl],
+      { AMPA_DYNAMODB_KEY: TEST_STORE_KEY },
+    );
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toBe(
+      "Open is a link, not a click: it opens https://github.com/acme/app/pull/77\n",
+    );
+    expect(await local.store.listActions(100)).toEqual(before);
+  }, 60_000);
 });
 
 describe("an application-owned webhook (ampa discord setup)", () => {

@@ -1,4 +1,7 @@
 import { testLogger } from "../support/logger.js";
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Inbox, MAX_INBOX_BODY_BYTES, startInbox } from "../../src/lib/local/inbox.js";
@@ -164,6 +167,73 @@ describe("local inbox (real HTTP)", () => {
     });
     expect(refused.status).toBe(400);
     expect(inbox.messages).toHaveLength(1);
+  });
+
+  describe("a link button", () => {
+    const row = (...components: object[]) => [{ type: 1, components }];
+    const open = (url: unknown) => ({ type: 2, style: 5, label: "Open", url });
+    const ignore = { type: 2, style: 2, label: "Ignore", custom_id: "a2.x" };
+    const postAsBot = (components: unknown) =>
+      fetch(`${inbox?.apiUrl}/channels/100000000000000003/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bot the-local-bot-token" },
+        body: JSON.stringify({ content: "# PR Monitor", components }),
+      });
+
+    it("is taken as Discord takes it: style 5, an https URL of at most 512 characters, no custom_id", async () => {
+      inbox = await startInbox({ print: () => {}, botToken: "the-local-bot-token" });
+      const components = row(open("https://github.com/acme/app/pull/12"), ignore);
+      expect((await postAsBot(components)).status).toBe(200);
+      expect(inbox.messages.map((m) => m.components)).toEqual([components]);
+      for (const bad of [
+        row(open("javascript:alert(1)")),
+        row(open("http://github.com/acme/app/pull/12")),
+        row(open(`https://github.com/${"x".repeat(500)}`)),
+        row(open("https://github.com/acme app")),
+        row(open(42)),
+        row({ ...open("https://github.com/acme/app/pull/12"), custom_id: "a2.x" }),
+        row({ ...ignore, url: "https://github.com/acme/app/pull/12" }),
+      ])
+        expect((await postAsBot(bad)).status, JSON.stringify(bad)).toBe(400);
+      expect(inbox.messages).toHaveLength(1);
+    });
+
+    it("is never clicked: the inbox answers with its URL and sends nothing", async () => {
+      let sent = 0;
+      const endpoint = createServer((_req, res) => {
+        sent++;
+        res.writeHead(500).end();
+      });
+      await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
+      try {
+        const { port } = endpoint.address() as AddressInfo;
+        inbox = await startInbox({
+          print: () => {},
+          botToken: "the-local-bot-token",
+          clicks: {
+            interactionsUrl: `http://127.0.0.1:${port}/discord/interactions`,
+            privateKey: generateKeyPairSync("ed25519").privateKey,
+          },
+        });
+        await postAsBot(row(open("https://github.com/acme/app/pull/12"), ignore));
+        const [message] = inbox.messages;
+        for (const button of ["Open", "1"]) {
+          const res = await fetch(new URL("/click", inbox.pageUrl), {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ messageId: message?.id, button }),
+          });
+          expect(res.status).toBe(409);
+          expect(await res.json()).toEqual({
+            message: "that button is a link, not a click",
+            url: "https://github.com/acme/app/pull/12",
+          });
+        }
+        expect(sent).toBe(0);
+      } finally {
+        await new Promise((resolve) => endpoint.close(resolve));
+      }
+    });
   });
 
   it("serves its page under a CSP, and takes clicks only as JSON from itself", async () => {

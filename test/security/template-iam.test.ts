@@ -536,7 +536,7 @@ describe("the worker code's real writes under its role's conditions", () => {
     });
   });
 
-  it("allows interactions: an action's record and outcome, pause and resume, a redrive", async () => {
+  it("allows interactions: an action's record and outcome, pause and resume, a redrive, an ignored PR", async () => {
     await t.store.addCommand(spec("discord-a", { command: "echo d" }), Date.now());
     await t.store.putDeadLetter({
       kind: "run",
@@ -572,6 +572,8 @@ describe("the worker code's real writes under its role's conditions", () => {
         ),
       ).toBe(true);
       await t.store.deleteDeadLetter(must(letter, "letter").id, "tok2");
+      const ignore = { repo: "acme/app", number: 12, userId: "1", userName: "u", ignoredAt: 1 };
+      expect(await t.store.ignorePullRequest(ignore)).toBe(true);
     });
     // runOnce finishes the record of a run asked for from Discord.
     await expectAllowed(["RunOnceRole"], () =>
@@ -592,6 +594,9 @@ describe("the worker code's real writes under its role's conditions", () => {
     ["a deleted command", { action: "DeleteItem", pk: "CMD", attributes: ["pk", "sk"] }],
     ["an erased action", { action: "DeleteItem", pk: "ACTION", attributes: ["pk", "sk"] }],
     ["a run record", { action: "PutItem", pk: "RUN#x", attributes: ["pk", "sk"] }],
+    // Ignore only adds an item to PRMON: the monitor's reports are its own.
+    ["an updated PR report", { action: "UpdateItem", pk: "PRMON", attributes: ["pk", "sk"] }],
+    ["an erased PR report", { action: "DeleteItem", pk: "PRMON", attributes: ["pk", "sk"] }],
   ] as [string, Write][])("refuses interactions %s", (_what, w) => {
     expect(allows(template, "InteractionsRole", w)).toBe(false);
   });

@@ -156,12 +156,22 @@ describe("dashboard markup", () => {
         commandId: "a",
         outcome: "refused",
       },
+      {
+        at: T0,
+        interactionId: "2",
+        userId: "43",
+        userName: "alice",
+        action: "ignore",
+        pullRequest: "acme/app#12",
+        outcome: "done",
+      },
     ];
     const page = dashboardPage(snap, { token: "tok", nonce: "n", target: "t" });
     const table = page.slice(page.indexOf('<table id="actions">'));
     expect(table).toContain(
       `<tr class="action-refused"><td>${new Date(T0).toISOString()}</td><td title="42">&lt;b&gt;mallory&lt;/b&gt;</td><td>pause</td><td>a</td><td>refused</td><td></td></tr>`,
     );
+    expect(table).toContain("<td>ignore</td><td>acme/app#12</td><td>done</td>");
     const none = dashboardPage(snapshot([command("a")], []), {
       token: "t",
       nonce: "n",

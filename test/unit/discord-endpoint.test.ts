@@ -132,6 +132,7 @@ function followUpDeps(read: ReadDeps, edits: string[], actions: ActionRecord[] =
       listActions: () => Promise.resolve(actions),
       setPaused: () => Promise.resolve(),
       approveEscalation: () => Promise.resolve(true),
+      ignorePullRequest: () => Promise.resolve(true),
     },
     clock: Date.now,
     edit: (_reply, content) => {

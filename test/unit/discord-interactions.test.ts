@@ -6,6 +6,7 @@ import {
   postButtons,
   sealButton,
 } from "../../src/lib/core/discord/buttons.js";
+import { parsePullRequestRef, pullRequestUrl } from "../../src/lib/core/github.js";
 import {
   mayAct,
   parseAllowlist,
@@ -156,7 +157,7 @@ describe("who may act", () => {
     expect(changesState({ name: "logs", id: "a" })).toBe(false);
     expect(changesState({ name: "deadletters", redrive: false })).toBe(false);
     expect(changesState({ name: "deadletters", redrive: true })).toBe(true);
-    for (const name of ["run", "pause", "resume"] as const)
+    for (const name of ["run", "pause", "resume", "approve", "hold", "ignore"] as const)
       expect(changesState({ name, id: "a" })).toBe(true);
   });
 });
@@ -205,7 +206,9 @@ describe("a button's custom_id", () => {
   it("offers per post: Run again / Pause, Run again / Show output, Approve / Keep held", () => {
     const runId = "0b7e5a8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
     const labels = (rows: ReturnType<typeof postButtons>) =>
-      rows.flatMap((r) => r.components.map((b) => [b.label, openButton(secret, b.custom_id)]));
+      rows.flatMap((r) =>
+        r.components.map((b) => [b.label, "custom_id" in b && openButton(secret, b.custom_id)]),
+      );
     expect(labels(postButtons(secret, { for: "result", commandId: "c", runId }))).toEqual([
       ["Run again", { name: "run", id: "c", runId }],
       ["Pause", { name: "pause", id: "c", runId }],
@@ -219,6 +222,73 @@ describe("a button's custom_id", () => {
       ["Keep held", { name: "hold", id: "SA-1", runId }],
     ]);
     expect(postButtons(secret, { for: "result", commandId: "x".repeat(60), runId })).toEqual([]);
+  });
+
+  describe("a failing PR's post", () => {
+    const failing = (url: string, repo = "acme/app", number = 12) =>
+      postButtons(secret, { for: "failing-pr", repo, number, url }).flatMap((r) => r.components);
+
+    it("offers Open, a link to the PR, and Ignore, sealed on the PR's reference", () => {
+      const [open, ignore, ...more] = failing("https://github.com/acme/app/pull/12");
+      expect(more).toEqual([]);
+      expect(open).toEqual({
+        type: 2,
+        style: 5,
+        label: "Open",
+        url: "https://github.com/acme/app/pull/12",
+      });
+      expect(ignore).toMatchObject({ type: 2, style: 2, label: "Ignore" });
+      const customId = ignore && "custom_id" in ignore ? ignore.custom_id : "";
+      expect(customId).not.toContain("acme");
+      expect(openButton(secret, customId)).toEqual({ name: "ignore", id: "acme/app#12" });
+      // The command's own repository: "" before the number, as the PR monitor keys it.
+      const own = failing("https://github.com/acme/app/pull/12", "").at(-1);
+      expect(openButton(secret, own && "custom_id" in own ? own.custom_id : "")).toEqual({
+        name: "ignore",
+        id: "#12",
+      });
+    });
+
+    it.each([
+      ["a javascript: URL", "javascript:alert(1)//https://github.com/acme/app/pull/12"],
+      ["another host", "https://evil.example/acme/app/pull/12"],
+      ["a look-alike host", "https://github.com.evil.example/acme/app/pull/12"],
+      ["credentials before the host", "https://github.com@evil.example/acme/app/pull/12"],
+      ["plain http", "http://github.com/acme/app/pull/12"],
+      ["another PR's number", "https://github.com/acme/app/pull/13"],
+      ["a number with a leading zero", "https://github.com/acme/app/pull/012"],
+      ["a path after the number", "https://github.com/acme/app/pull/12/files"],
+      ["a query", "https://github.com/acme/app/pull/12?x=1"],
+      ["a fragment", "https://github.com/acme/app/pull/12#top"],
+      ["a parent path", "https://github.com/acme/../pull/12"],
+      ["an owner GitHub would refuse", "https://github.com/-acme/app/pull/12"],
+      ["an encoded slash", "https://github.com/acme%2Fx/app/pull/12"],
+      ["a newline", "https://github.com/acme/app/pull/12\n"],
+      ["no URL at all", ""],
+    ])("gives no Open button for %s, and Ignore still", (_what, url) => {
+      expect(failing(url).map((b) => b.label)).toEqual(["Ignore"]);
+    });
+
+    it("builds Open from the parts it checked", () => {
+      expect(pullRequestUrl("https://github.com/my-org/my_repo.js/pull/7", 7)).toBe(
+        "https://github.com/my-org/my_repo.js/pull/7",
+      );
+      expect(pullRequestUrl("https://github.com/my-org/my_repo.js/pull/7", 8)).toBeUndefined();
+    });
+
+    it("reads a PR's reference back, and nothing else", () => {
+      expect(parsePullRequestRef("acme/app#12")).toEqual({ repo: "acme/app", number: 12 });
+      expect(parsePullRequestRef("#12")).toEqual({ repo: "", number: 12 });
+      for (const text of [
+        "acme/app",
+        "acme/app#0",
+        "acme/app#x",
+        "--x/y#1",
+        "a/b/c#1",
+        "#99999999999",
+      ])
+        expect(parsePullRequestRef(text), text).toBeUndefined();
+    });
   });
 
   it("gives no button to a command whose id would not fit in 100 characters", () => {

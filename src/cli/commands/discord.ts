@@ -2,6 +2,7 @@ import type { Command as Program } from "commander";
 import { applicationId, createWebhook, overwriteCommands } from "../../lib/adapters/discord-api.js";
 import { putSecureString, ssmSecret } from "../../lib/adapters/ssm-secret.js";
 import { SLASH_COMMAND } from "../../lib/core/discord/slash-commands.js";
+import { isLinkUrl } from "../../lib/local/discord-local.js";
 import { InvalidInputError } from "../../lib/core/errors.js";
 import { type Config, envFile, loadConfig, setEnvVariable } from "../../lib/runtime/config.js";
 import { registerProcessSecrets } from "../../lib/runtime/process-secrets.js";
@@ -140,9 +141,16 @@ function registerClick(discord: Program): void {
         });
         const reply = (await res.json()) as {
           message?: string;
+          /** A link button's URL (https, checked by the inbox): nothing was sent. */
+          url?: string;
           status?: number;
           answer?: { type?: number; data?: { content?: string; flags?: number } } | string;
         };
+        if (res.status === 409 && isLinkUrl(reply.url)) {
+          if (flags.json) outJson({ messageId, button, url: reply.url });
+          else out(`${button} is a link, not a click: it opens ${reply.url}`);
+          throw new CliExit(EXIT.failure);
+        }
         if (!res.ok) throw new InvalidInputError(`The inbox refused the click: ${reply.message}`);
         if (flags.json) outJson({ messageId, button, ...reply });
         else out(clickText(reply.status ?? 0, reply.answer));

@@ -2,6 +2,7 @@ import type { RunRecord } from "../../lib/core/command.js";
 import { relative } from "../format.js";
 import type { StatusRow } from "../status.js";
 import {
+  actionSubject,
   every,
   hoursLabel,
   latenessLabel,
@@ -120,9 +121,9 @@ export function actionsSection(snapshot: Snapshot): Html {
   if (actions.length === 0) return markup`<p>No actions from Discord.</p>`;
   const rows = actions.map(
     (a) =>
-      markup`<tr class="action-${a.outcome}"><td>${new Date(a.at).toISOString()}</td><td title="${a.userId}">${a.userName}</td><td>${a.action}</td><td>${a.commandId ?? a.workItemId ?? ""}</td><td>${a.outcome}</td><td>${firstLine(a.detail ?? "", 80)}</td></tr>`,
+      markup`<tr class="action-${a.outcome}"><td>${new Date(a.at).toISOString()}</td><td title="${a.userId}">${a.userName}</td><td>${a.action}</td><td>${actionSubject(a)}</td><td>${a.outcome}</td><td>${firstLine(a.detail ?? "", 80)}</td></tr>`,
   );
-  return markup`<table id="actions"><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col">command</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>${rows} </tbody></table>`;
+  return markup`<table id="actions"><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col" title="the command, work item or PR it was about">about</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>${rows} </tbody></table>`;
 }
 
 /** What the runs on record used, per command and agent, and each command's task compute time. */

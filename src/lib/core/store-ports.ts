@@ -148,6 +148,22 @@ export interface PrReport {
 
 export type PrReportKey = Pick<PrReport, "repo" | "number" | "headOid">;
 
+/**
+ * A PR whose failures are not reported any more (Discord's Ignore on its post): the PR
+ * monitor creates no work item and posts nothing for it, whatever its head commit.
+ */
+export interface PrIgnore {
+  /** As in {@link PrReport}: `""` for the repository of the command cwd. */
+  repo: string;
+  number: number;
+  /** Who clicked Ignore (Discord's user id and name), and when. */
+  userId: string;
+  userName: string;
+  ignoredAt: number;
+}
+
+export type PrIgnoreKey = Pick<PrIgnore, "repo" | "number">;
+
 export interface PrReportStore {
   /** Claims the report of this PR and commit; false when it was reported (or is being) already. */
   claimPrReport(report: PrReport): Promise<boolean>;
@@ -156,6 +172,9 @@ export interface PrReportStore {
   /** Gives a claim back (the work item could not be created): the next run tries again. */
   releasePrReport(key: PrReportKey): Promise<void>;
   getPrReport(key: PrReportKey): Promise<PrReport | undefined>;
+  /** Records that the PR is ignored; false when it is already (the first record stays). */
+  ignorePullRequest(ignore: PrIgnore): Promise<boolean>;
+  getPullRequestIgnore(key: PrIgnoreKey): Promise<PrIgnore | undefined>;
 }
 
 /**
@@ -256,6 +275,8 @@ export interface ActionRecord {
   commandId?: string | undefined;
   /** The work item an Approve or Keep held button was about (instead of a command). */
   workItemId?: string | undefined;
+  /** The PR an Ignore button was about (`<repo>#<number>`, core/github.ts). */
+  pullRequest?: string | undefined;
   /** The run a button's post was about. */
   runId?: string | undefined;
   channelId?: string | undefined;

@@ -87,25 +87,42 @@ export function localDiscordEnv(
   };
 }
 
-/** A button as posted (component JSON), as far as a click needs it. */
-export interface PostedButton {
-  label: string;
-  custom_id: string;
+/** Discord's limit on a link button's URL. */
+const MAX_LINK_URL = 512;
+
+/** A link button's URL as the inbox takes one: https, at most 512 characters, no spaces. */
+export function isLinkUrl(url: unknown): url is string {
+  return (
+    typeof url === "string" &&
+    url.length <= MAX_LINK_URL &&
+    /^https:\/\/[^\s\p{C}]+$/u.test(url) &&
+    URL.canParse(url)
+  );
 }
 
-/** The buttons of a post's action rows, in order. */
+/** A button as posted (component JSON), as far as a click needs it: one that clicks, or a link. */
+export type PostedButton = { label: string; custom_id: string } | { label: string; url: string };
+
+const postedButton = z.union([
+  z.object({ type: z.literal(2), style: z.literal(5), label: z.string(), url: z.string() }),
+  z.object({ type: z.literal(2), label: z.string(), custom_id: z.string() }),
+]);
+
+/** The buttons of a post's action rows, in order (a link only with a URL it may open). */
 export function buttonsOf(components: readonly unknown[] | undefined): PostedButton[] {
   const rows = z
-    .array(
-      z.object({
-        components: z
-          .array(z.object({ type: z.literal(2), label: z.string(), custom_id: z.string() }))
-          .catch([]),
-      }),
-    )
+    .array(z.object({ components: z.array(postedButton).catch([]) }))
     .catch([])
     .parse(components ?? []);
-  return rows.flatMap((r) => r.components);
+  return rows.flatMap((r) =>
+    r.components.flatMap((b): PostedButton[] =>
+      "url" in b
+        ? isLinkUrl(b.url)
+          ? [{ label: b.label, url: b.url }]
+          : []
+        : [{ label: b.label, custom_id: b.custom_id }],
+    ),
+  );
 }
 
 /** The button named by its label, or by its 1-based position. */

@@ -2,7 +2,8 @@
  * The local inbox's page: every captured post with its buttons; a click goes to the inbox
  * (`POST /click`), which signs it and sends it to the local Interactions Endpoint. Posts
  * are untrusted text: the script writes them with `textContent` only (never as markup),
- * and the page's CSP allows no other script.
+ * and the page's CSP allows no other script. A link button (style 5) is a link that opens
+ * in a new tab, its href set through the DOM and only to an https URL.
  */
 
 export const INBOX_PAGE = `<!doctype html>
@@ -20,6 +21,7 @@ pre { white-space: pre-wrap; word-break: break-word; font: inherit; margin: .4em
 button { margin-right: .5em; padding: .35em .9em; border: 0; border-radius: 3px; color: #fff; cursor: pointer; }
 button.s1 { background: #5865f2; } button.s2 { background: #4e5058; }
 button.s3 { background: #248046; } button.s4 { background: #da373c; }
+a.link { margin-right: .5em; padding: .35em .9em; border-radius: 3px; color: #fff; background: #4e5058; text-decoration: none; display: inline-block; }
 .result { color: #949ba4; font-size: .85em; margin-top: .3em; }
 </style>
 </head>
@@ -42,6 +44,14 @@ function el(tag, text, cls) {
   if (text !== undefined) e.textContent = String(text);
   if (cls) e.className = cls;
   return e;
+}
+
+function isHttps(url) {
+  try {
+    return typeof url === "string" && new URL(url).protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 function describe(reply) {
@@ -79,6 +89,15 @@ function render(messages) {
     const result = el("div", undefined, "result");
     const buttons = (m.components || []).flatMap((row) => (row && row.components) || []);
     buttons.forEach((b, i) => {
+      if (b.style === 5) {
+        // A link: opened by the browser, never clicked through the endpoint.
+        const link = el("a", b.label + " \u2197", "link");
+        if (isHttps(b.url)) link.href = b.url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        post.append(link);
+        return;
+      }
       const button = el("button", b.label, "s" + (Number(b.style) || 2));
       button.type = "button";
       button.addEventListener("click", () => click(m.id, i, result));

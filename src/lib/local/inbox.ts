@@ -2,7 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DISCORD_CONTENT_LIMIT } from "../adapters/discord.js";
-import { buttonsOf, findButton, sendClick } from "./discord-local.js";
+import { buttonsOf, findButton, isLinkUrl, sendClick } from "./discord-local.js";
 import { INBOX_PAGE, INBOX_SCRIPT } from "./inbox-page.js";
 
 /** A post the inbox took: by webhook, by the application's bot, or an interaction's answer. */
@@ -191,6 +191,9 @@ async function click(
   if (!message) return sendJson(res, 404, { message: "no such message" });
   const button = findButton(buttonsOf(message.components), String(asked.button ?? ""));
   if (!button) return sendJson(res, 404, { message: "no such button on the message" });
+  // Discord opens a link button's URL itself: nothing is sent to the endpoint.
+  if ("url" in button)
+    return sendJson(res, 409, { message: "that button is a link, not a click", url: button.url });
   const answer = await sendClick({
     ...opts.clicks,
     messageId: message.id,
@@ -233,21 +236,41 @@ function checkMessage(
   return { content, components };
 }
 
-/** Discord's limits: up to 5 action rows of up to 5 buttons, labels ≤ 80, custom_ids ≤ 100. */
+type PostedComponent = {
+  type?: unknown;
+  label?: unknown;
+  style?: unknown;
+  custom_id?: unknown;
+  url?: unknown;
+};
+
+/** A button that clicks: styles 1-4, a custom_id of 1-100 characters, no URL. */
+const validInteractive = (b: PostedComponent) =>
+  [1, 2, 3, 4].includes(b.style as number) &&
+  b.url === undefined &&
+  typeof b.custom_id === "string" &&
+  b.custom_id.length >= 1 &&
+  b.custom_id.length <= 100;
+
+/** A link button: style 5, an https URL of at most 512 characters, no custom_id. */
+const validLink = (b: PostedComponent) =>
+  b.style === 5 && b.custom_id === undefined && isLinkUrl(b.url);
+
+/**
+ * Discord's limits: up to 5 action rows of up to 5 buttons, labels ≤ 80; each one that
+ * clicks or a link.
+ */
 function validComponents(rows: unknown): rows is unknown[] {
   if (!Array.isArray(rows) || rows.length > 5) return false;
   return rows.every((row: { type?: unknown; components?: unknown }) => {
     if (row?.type !== 1 || !Array.isArray(row.components) || row.components.length > 5)
       return false;
     return row.components.every(
-      (b: { type?: unknown; label?: unknown; custom_id?: unknown; style?: unknown }) =>
+      (b: PostedComponent) =>
         b?.type === 2 &&
         typeof b.label === "string" &&
         b.label.length <= 80 &&
-        typeof b.custom_id === "string" &&
-        b.custom_id.length >= 1 &&
-        b.custom_id.length <= 100 &&
-        [1, 2, 3, 4].includes(b.style as number),
+        (validInteractive(b) || validLink(b)),
     );
   });
 }
@@ -282,7 +305,9 @@ function sendJson(res: ServerResponse, status: number, body: object, closeAfter 
 
 /** The message framed on stdout, its buttons' labels under it. */
 function printFramed(message: InboxMessage): void {
-  const labels = buttonsOf(message.components).map((b) => `[${b.label}]`);
+  const labels = buttonsOf(message.components).map((b) =>
+    "url" in b ? `[${b.label} ↗ ${b.url}]` : `[${b.label}]`,
+  );
   const title = message.via === "answer" ? "Discord answer" : "Discord message";
   const buttons = labels.length ? `${labels.join(" ")}  (message ${message.id})\n` : "";
   process.stdout.write(

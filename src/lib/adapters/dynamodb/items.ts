@@ -17,6 +17,7 @@ import type {
   DispatchRecord,
   NotifyState,
   OnCorrupt,
+  PrIgnore,
   PrReport,
   StoredMetric,
 } from "../../core/ports.js";
@@ -244,6 +245,15 @@ export const prReportItemSchema: z.ZodType<PrReport> = z.object({
   workItemId: z.string().optional(),
 });
 
+export const prIgnoreItemSchema: z.ZodType<PrIgnore> = z.object({
+  repo: z.string(),
+  number: z.number().int(),
+  // A snowflake: the monitor's output names it.
+  userId: z.string().regex(/^\d{1,20}$/),
+  userName: z.string(),
+  ignoredAt: epochMsSchema,
+});
+
 export const auditItemSchema: z.ZodType<AuditTime> = z.object({
   workItemId: z.string(),
   lastAuditAt: epochMsSchema,
@@ -279,6 +289,7 @@ export const actionItemSchema: z.ZodType<ActionRecord> = z.object({
   action: z.string(),
   commandId: z.string().optional(),
   workItemId: z.string().optional(),
+  pullRequest: z.string().optional(),
   runId: z.string().optional(),
   channelId: z.string().optional(),
   messageId: z.string().optional(),

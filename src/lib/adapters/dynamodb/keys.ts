@@ -12,6 +12,7 @@ import type { MetricLabels } from "../../core/ports.js";
  *   DLQ / <iso>#<uuid>           undelivered notifications, until redriven   (dead-letters.ts)
  *   AUDIT / <workItemId>         last triage audit of a work item (by AMPA or imported) (audits.ts)
  *   PRMON / <repo>#<n>#<sha>     a failing PR the PR monitor reported, per head commit (pr-reports.ts)
+ *   PRMON / <repo>#<n>#ignored   a PR whose failures are not reported (Discord's Ignore)  (pr-reports.ts)
  *   DISPATCH / <workItemId>      AMPA's latest dispatch of a work item: its claim (dispatches.ts)
  *   ACTION / <iso>#<interaction> an action asked for from Discord, allowed or refused (actions.ts)
  * Every write is a single-item (conditional) write: no transactions, no TTL. The one
@@ -77,6 +78,15 @@ export const PR_REPORTS = "PRMON";
 export const prReportKey = (r: { repo: string; number: number; headOid: string }): ItemKey => ({
   pk: PR_REPORTS,
   sk: `${r.repo}#${r.number}#${r.headOid}`,
+});
+
+/**
+ * A PR the monitor ignores, whatever its head commit. A report's last part is a commit
+ * SHA, hex only (gh.ts accepts nothing else), so `ignored` can never be one of them.
+ */
+export const prIgnoreKey = (pr: { repo: string; number: number }): ItemKey => ({
+  pk: PR_REPORTS,
+  sk: `${pr.repo}#${pr.number}#ignored`,
 });
 
 export const auditKey = (workItemId: string): ItemKey => ({ pk: AUDITS, sk: workItemId });

@@ -154,7 +154,7 @@ async function answerCommand(
   }
   const readOnly = action as Exclude<
     Action,
-    { name: "run" | "pause" | "resume" | "approve" | "hold" }
+    { name: "run" | "pause" | "resume" | "approve" | "hold" | "ignore" }
   >;
   let answer: { value: string } | undefined;
   try {

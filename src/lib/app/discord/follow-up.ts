@@ -6,12 +6,14 @@ import {
 } from "../../core/discord/interaction.js";
 import type { Action } from "../../core/discord/slash-commands.js";
 import { AmpaError, InvalidInputError } from "../../core/errors.js";
+import { parsePullRequestRef, pullRequestName } from "../../core/github.js";
 import type {
   ActionKey,
   ActionLog,
   ActionRecord,
   CommandAdmin,
   DispatchStore,
+  PrReportStore,
 } from "../../core/ports.js";
 import { postableText } from "../../core/untrusted-text.js";
 import { type ReadDeps, readAnswer } from "./answers.js";
@@ -37,7 +39,7 @@ const idSchema = z.string().min(1).max(1024);
 const actionSchema: z.ZodType<Action> = z.union([
   z.object({ name: z.literal("status") }),
   z.object({
-    name: z.enum(["why", "run", "pause", "resume", "logs", "approve", "hold"]),
+    name: z.enum(["why", "run", "pause", "resume", "logs", "approve", "hold", "ignore"]),
     id: idSchema,
     runId: z.string().max(64).optional(),
   }),
@@ -76,7 +78,10 @@ export interface RunJob {
 
 export interface FollowUpDeps {
   read: ReadDeps;
-  store: ActionLog & Pick<CommandAdmin, "setPaused"> & Pick<DispatchStore, "approveEscalation">;
+  store: ActionLog &
+    Pick<CommandAdmin, "setPaused"> &
+    Pick<DispatchStore, "approveEscalation"> &
+    Pick<PrReportStore, "ignorePullRequest">;
   clock: () => number;
   /** Replaces the deferred answer's content. */
   edit: (reply: Reply, content: string) => Promise<void>;
@@ -97,9 +102,16 @@ export function errorText(err: unknown): string {
 
 const label = (a: Action) => (a.name === "deadletters" ? "deadletters redrive" : a.name);
 
-/** Approve and Keep held are about a work item; every other action with an id, a command. */
-const isItemAction = (a: Action): a is Extract<Action, { name: "approve" | "hold" }> =>
-  a.name === "approve" || a.name === "hold";
+/**
+ * What an action with an id is about, as its record names it: a work item (Approve, Keep
+ * held), a PR (Ignore), else a command.
+ */
+function subject(action: Action): Pick<ActionRecord, "commandId" | "workItemId" | "pullRequest"> {
+  if (!("id" in action)) return {};
+  if (action.name === "approve" || action.name === "hold") return { workItemId: action.id };
+  if (action.name === "ignore") return { pullRequest: action.id };
+  return { commandId: action.id };
+}
 
 function record(job: Job, at: number): ActionRecord {
   const { action, context, allowed } = job;
@@ -109,11 +121,7 @@ function record(job: Job, at: number): ActionRecord {
     userId: context.actor.userId,
     userName: context.actor.userName,
     action: label(action),
-    ...(!("id" in action)
-      ? {}
-      : isItemAction(action)
-        ? { workItemId: action.id }
-        : { commandId: action.id }),
+    ...subject(action),
     ...("runId" in action && action.runId ? { runId: action.runId } : {}),
     ...(context.channelId ? { channelId: context.channelId } : {}),
     ...(context.messageId ? { messageId: context.messageId } : {}),
@@ -156,7 +164,7 @@ export async function completeJob(deps: FollowUpDeps, job: Job): Promise<void> {
     deps.store.finishAction(key, { outcome, detail, at: deps.clock() });
   let content: string;
   try {
-    content = await perform(deps, action, {
+    content = await perform(deps, job, {
       id: "id" in action ? action.id : "",
       reply: context.reply,
       action: key,
@@ -172,7 +180,8 @@ export async function completeJob(deps: FollowUpDeps, job: Job): Promise<void> {
 }
 
 /** The action done: its answer, or "" when another invocation will answer (a run). */
-async function perform(deps: FollowUpDeps, action: Action, run: RunJob): Promise<string> {
+async function perform(deps: FollowUpDeps, job: Job, run: RunJob): Promise<string> {
+  const { action } = job;
   switch (action.name) {
     case "pause":
     case "resume":
@@ -197,6 +206,21 @@ async function perform(deps: FollowUpDeps, action: Action, run: RunJob): Promise
     }
     case "hold":
       return `Kept \`${action.id}\` held: it waits for a person.`;
+    case "ignore": {
+      const pr = parsePullRequestRef(action.id);
+      if (!pr) throw new InvalidInputError("that is not a pull request");
+      const { userId, userName } = job.context.actor;
+      const first = await deps.store.ignorePullRequest({
+        ...pr,
+        userId,
+        userName,
+        ignoredAt: deps.clock(),
+      });
+      // This function has no Worklog: a work item created for the PR stays as it is.
+      return first
+        ? `Ignoring ${pullRequestName(pr)}: its failures are not reported again (a work item created for it already stays as it is).`
+        : `${pullRequestName(pr)} is ignored already: its failures are not reported again.`;
+    }
     default:
       return "";
   }

@@ -1,12 +1,13 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { pullRequestRef, pullRequestUrl } from "../github.js";
 import type { Action } from "./slash-commands.js";
 
 /**
  * A button's `custom_id`: an opaque, sealed reference to an action on a command (or, on an
- * escalated work item's post, on the item) and, when it fits, the run it came from; never
- * a command string. The reference is sealed with AES-256-GCM under the button key (SSM
- * /ampa/<stage>/discord/button-key): a reader learns nothing from it, and a forged or
- * altered one fails its tag. Discord caps a custom_id at 100 characters: a reference that
+ * escalated work item's post, on the item; on a failing PR's post, on the PR) and, when it
+ * fits, the run it came from; never a command string. The reference is sealed with
+ * AES-256-GCM under the button key (SSM /ampa/<stage>/discord/button-key): a reader learns
+ * nothing from it, and a forged or altered one fails its tag. Discord caps a custom_id at 100 characters: a reference that
  * does not fit with its run is sealed without it, and one that does not fit at all gets
  * no button.
  */
@@ -19,6 +20,7 @@ const CODES = {
   o: "logs",
   a: "approve",
   h: "hold",
+  i: "ignore",
 } as const;
 export type ButtonAction = (typeof CODES)[keyof typeof CODES];
 const PREFIX = "a2.";
@@ -92,13 +94,21 @@ export function openButton(secret: string, customId: string): Action | undefined
   return { name, id, runId: uuidOf(plain.subarray(2, 18).toString("hex")) };
 }
 
-/** One button (Discord's component JSON: type 2, a style, a label, the custom_id). */
-export interface Button {
+/** A button that is clicked (Discord's component JSON: type 2, a style, a label, the custom_id). */
+export interface InteractiveButton {
   type: 2;
   style: 1 | 2 | 3 | 4;
   label: string;
   custom_id: string;
 }
+/** A link button (style 5): Discord opens its URL; no click reaches AMPA. */
+export interface LinkButton {
+  type: 2;
+  style: 5;
+  label: string;
+  url: string;
+}
+export type Button = InteractiveButton | LinkButton;
 /** An action row (type 1) of buttons. */
 export interface ActionRow {
   type: 1;
@@ -109,12 +119,13 @@ export interface ActionRow {
 const PRIMARY = 1;
 const SECONDARY = 2;
 const SUCCESS = 3;
+const LINK = 5;
 
-type ButtonSpec = readonly [ButtonAction, string, Button["style"]];
+type ButtonSpec = readonly [ButtonAction, string, InteractiveButton["style"]];
 
 /** One action row of the buttons that fit (none when none does). */
 function row(secret: string, specs: readonly ButtonSpec[], ref: ButtonRef): ActionRow[] {
-  const buttons = specs.flatMap(([action, label, style]): Button[] => {
+  const buttons = specs.flatMap(([action, label, style]): InteractiveButton[] => {
     const custom_id = sealButton(secret, action, ref);
     return custom_id ? [{ type: 2, style, label, custom_id }] : [];
   });
@@ -136,11 +147,30 @@ export function commandButtons(secret: string, id: string): ActionRow[] {
 
 /**
  * What a post offers: a run's result (Run again / Pause), a failed run (Run again / Show
- * output), or an escalated work item (Approve / Keep held).
+ * output), an escalated work item (Approve / Keep held), or a failing PR (Open / Ignore).
+ * A failing PR's `repo` is `""` for the command's own repository; its `url` is gh's text.
  */
 export type PostButtons =
   | { for: "result" | "failure"; commandId: string; runId: string }
-  | { for: "escalation"; workItemId: string; runId: string };
+  | { for: "escalation"; workItemId: string; runId: string }
+  | { for: "failing-pr"; repo: string; number: number; url: string };
+
+/**
+ * Open (a link to the PR, only when gh's URL is a well-formed github.com URL of this PR)
+ * and Ignore (sealed, on `<repo>#<number>`), each when it can be made.
+ */
+function failingPrRow(
+  secret: string,
+  pr: Extract<PostButtons, { for: "failing-pr" }>,
+): ActionRow[] {
+  const url = pullRequestUrl(pr.url, pr.number);
+  const ignore = sealButton(secret, "ignore", pullRequestRef(pr));
+  const buttons: Button[] = [
+    ...(url ? [{ type: 2, style: LINK, label: "Open", url } as const] : []),
+    ...(ignore ? [{ type: 2, style: SECONDARY, label: "Ignore", custom_id: ignore } as const] : []),
+  ];
+  return buttons.length ? [{ type: 1, components: buttons }] : [];
+}
 
 /** The components of a post (an empty list when its references do not fit). */
 export function postButtons(secret: string, post: PostButtons): ActionRow[] {
@@ -172,5 +202,7 @@ export function postButtons(secret: string, post: PostButtons): ActionRow[] {
         ],
         { id: post.workItemId, runId: post.runId },
       );
+    case "failing-pr":
+      return failingPrRow(secret, post);
   }
 }

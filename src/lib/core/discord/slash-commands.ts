@@ -14,8 +14,10 @@ export type IdActionName = "why" | "run" | "pause" | "resume" | "logs";
 /**
  * `approve` and `hold` come from buttons only, on an escalated work item's post: their `id`
  * is the item's. Approve lets delegation dispatch it again; Keep held changes nothing.
+ * `ignore` comes from a failing PR's post: its `id` is the PR's reference (`<repo>#<number>`,
+ * core/github.ts), and the PR monitor reports that PR's failures no more.
  */
-type ButtonOnlyName = "approve" | "hold";
+type ButtonOnlyName = "approve" | "hold" | "ignore";
 export type Action =
   | { name: "status" }
   /** From a button, `runId` names the run its post was about (Show output shows that run). */

@@ -1,7 +1,5 @@
 import * as z from "zod";
-
-/** `owner/repo`: a GitHub repository name, never an option or a path. */
-const REPO = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+import { isRepository } from "../../../core/github.js";
 
 /** `pr-monitor` metadata: unknown keys pass, a known key with a bad value is refused. */
 export const prMonitorMetadataSchema = z.looseObject({
@@ -13,7 +11,7 @@ export const prMonitorMetadataSchema = z.looseObject({
     .max(500, "must be an integer 1-500")
     .optional(),
   /** Passed to gh as `--repo`; without it gh uses the repository of AMPA_COMMAND_CWD. */
-  repo: z.string().regex(REPO, "must be owner/repo").optional(),
+  repo: z.string().refine(isRepository, "must be owner/repo").optional(),
   /** Priority of the work item created for a failing PR. */
   work_item_priority: z.enum(["low", "medium", "high", "critical"]).optional(),
 });

@@ -24,8 +24,11 @@ import {
  * critical by default) and one `# PR Monitor — …` post per head commit. The claim in the
  * store (PRMON, keyed by repository, PR number and head commit) is written before the
  * work item, so two runs, or a retried one, never create it twice; a new push (a new head
- * commit) that fails again is reported again. What gh says is outside text: the item
- * quotes it as data and waits for human triage (checks.ts), the post neutralises it.
+ * commit) that fails again is reported again. A PR ignored from Discord (Ignore on its
+ * post, PRMON `<repo>#<n>#ignored`) is looked up first and never reported again; a work item
+ * created for it before stays as it is. What gh says is outside text: the item quotes it
+ * as data and waits for human triage (checks.ts), the post neutralises it, and its Open
+ * button is built only from a well-formed github.com URL (core/github.ts).
  */
 
 export interface PrMonitorSettings {
@@ -143,9 +146,16 @@ async function reportFailing(
   pr: PullRequest,
   failing: Check[],
   lines: string[],
-): Promise<"created" | "known" | "error"> {
+): Promise<"created" | "known" | "ignored" | "error"> {
   const key: PrReportKey = { repo: s.repo ?? "", number: pr.number, headOid: pr.headRefOid };
   const at = `PR #${pr.number} at ${shortSha(pr.headRefOid)}`;
+  const ignored = await deps.store.getPullRequestIgnore(key);
+  if (ignored) {
+    lines.push(
+      `${at}: failing, ignored (from Discord by ${ignored.userId}, ${new Date(ignored.ignoredAt).toISOString()}).`,
+    );
+    return "ignored";
+  }
   const claimed = await deps.store.claimPrReport({
     ...key,
     commandId: deps.commandId,
@@ -198,7 +208,12 @@ async function reportFailing(
       `Failing at ${shortSha(pr.headRefOid)}: ${checks}`,
       `Work item: ${postableText(workItemId)} (waiting for human triage)`,
     ];
-    const sent = await deps.notifier.send("command", body.join("\n"));
+    const sent = await deps.notifier.send("command", body.join("\n"), undefined, {
+      for: "failing-pr",
+      repo: key.repo,
+      number: pr.number,
+      url: pr.url,
+    });
     if (!sent.delivered) lines.push(`${at}: the post was not delivered (dead letter).`);
   }
   return "created";
