@@ -5,7 +5,7 @@ import { heldBack } from "../../lib/app/worklog/attempts.js";
 import type { Config } from "../../lib/core/config.js";
 import { usageSums } from "../../lib/core/usage.js";
 import type { App } from "../../lib/runtime/app.js";
-import { ACTIONS_SHOWN, statusReport, type StatusReport } from "../status.js";
+import { ACTIONS_SHOWN, runsOfCommands, statusReport, type StatusReport } from "../status.js";
 
 /**
  * The global slots (optional: drawn as a lane above the commands when given). Capacity is
@@ -37,9 +37,6 @@ export interface DashboardSource {
   config: SelectionSettings & Pick<Config, "defaultMaxRuntimeMinutes" | "maxRunHistory">;
 }
 
-/** Queries in flight at once when a refresh reads run histories. */
-const RUN_QUERY_CONCURRENCY = 8;
-
 /** What changes on a command's item whenever a run of it starts or ends. */
 const runsVersion = (c: Command) =>
   [c.lastRunId, c.leaseRunId, c.lastStartAt, c.lastEndAt].map((v) => v ?? "").join("|");
@@ -62,10 +59,6 @@ export function scheduledStarts(
     starts.push({ at: lastGlobalStartAt });
   starts.sort((a, b) => a.at - b.at);
   return { starts, minIntervalMs };
-}
-
-async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>) {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
 /**
@@ -120,9 +113,8 @@ export class SnapshotReader {
     const ids = new Set(commands.map((c) => c.id));
     for (const id of this.runCache.keys()) if (!ids.has(id)) this.runCache.delete(id);
     const stale = commands.filter((c) => this.runCache.get(c.id)?.version !== runsVersion(c));
-    await inBatches(stale, RUN_QUERY_CONCURRENCY, async (c) => {
-      const runs = c.lastStartAt === undefined ? [] : await this.app.store.listRuns(c.id);
-      this.runCache.set(c.id, { version: runsVersion(c), runs });
-    });
+    const read = new Map(await runsOfCommands(this.app.store, stale));
+    for (const c of stale)
+      this.runCache.set(c.id, { version: runsVersion(c), runs: read.get(c.id) ?? [] });
   }
 }

@@ -245,27 +245,40 @@ export function statusReport(
   };
 }
 
-/** Queries in flight at once when `usageOnRecord` reads run histories. */
+/** Queries in flight at once when run histories are read (status, the dashboard). */
 const RUN_QUERY_CONCURRENCY = 8;
 
 /**
- * What each command's runs on record used (one Query per command that ever ran): the
- * sums `ampa status` shows, over at most `maxRunsPerCommand` runs each.
+ * Each command's runs on record, RUN_QUERY_CONCURRENCY Queries at a time; a command that
+ * never started has none and costs no Query.
  */
+export async function runsOfCommands(
+  store: Pick<RunHistory, "listRuns">,
+  commands: readonly Pick<Command, "id" | "lastStartAt">[],
+): Promise<[string, RunRecord[]][]> {
+  const runs: [string, RunRecord[]][] = [];
+  for (let i = 0; i < commands.length; i += RUN_QUERY_CONCURRENCY)
+    runs.push(
+      ...(await Promise.all(
+        commands
+          .slice(i, i + RUN_QUERY_CONCURRENCY)
+          .map(
+            async (c) =>
+              [c.id, c.lastStartAt === undefined ? [] : await store.listRuns(c.id)] as [
+                string,
+                RunRecord[],
+              ],
+          ),
+      )),
+    );
+  return runs;
+}
+
+/** What each command's runs on record used: the sums `ampa status` shows. */
 export async function usageOnRecord(
   store: Pick<RunHistory, "listRuns">,
   commands: readonly Pick<Command, "id" | "lastStartAt">[],
   maxRunsPerCommand: number,
 ): Promise<UsageOnRecord> {
-  const ran = commands.filter((c) => c.lastStartAt !== undefined);
-  const runs: [string, RunRecord[]][] = [];
-  for (let i = 0; i < ran.length; i += RUN_QUERY_CONCURRENCY)
-    runs.push(
-      ...(await Promise.all(
-        ran
-          .slice(i, i + RUN_QUERY_CONCURRENCY)
-          .map(async (c) => [c.id, await store.listRuns(c.id)] as [string, RunRecord[]]),
-      )),
-    );
-  return usageSums(runs, maxRunsPerCommand);
+  return usageSums(await runsOfCommands(store, commands), maxRunsPerCommand);
 }
