@@ -2,9 +2,9 @@ import { defineConfig } from "vitest/config";
 import { testEnv } from "./vitest.config.js";
 
 // `npm run test:faults`: two files at a time. The assertions are counts under simulated
-// clocks (lost, duplicated, corrupt; starts per minute), which load does not change; each
-// scenario also prints wall-clock figures, which it does, so docs/reliability.md's come from
-// `npm run test:faults -- --no-file-parallelism` on a quiet machine.
+// clocks (lost, duplicated, corrupt; starts per minute), which load does not change. Each
+// scenario also prints wall-clock figures, which load does change, so docs/reliability.md's
+// come from `npm run test:faults -- --no-file-parallelism` on a quiet machine.
 export default defineConfig({
   test: {
     include: ["test/faults/**/*.test.ts"],
