@@ -256,21 +256,13 @@ export async function runsOfCommands(
   store: Pick<RunHistory, "listRuns">,
   commands: readonly Pick<Command, "id" | "lastStartAt">[],
 ): Promise<[string, RunRecord[]][]> {
+  const runsOf = async (c: Pick<Command, "id" | "lastStartAt">): Promise<[string, RunRecord[]]> => [
+    c.id,
+    c.lastStartAt === undefined ? [] : await store.listRuns(c.id),
+  ];
   const runs: [string, RunRecord[]][] = [];
   for (let i = 0; i < commands.length; i += RUN_QUERY_CONCURRENCY)
-    runs.push(
-      ...(await Promise.all(
-        commands
-          .slice(i, i + RUN_QUERY_CONCURRENCY)
-          .map(
-            async (c) =>
-              [c.id, c.lastStartAt === undefined ? [] : await store.listRuns(c.id)] as [
-                string,
-                RunRecord[],
-              ],
-          ),
-      )),
-    );
+    runs.push(...(await Promise.all(commands.slice(i, i + RUN_QUERY_CONCURRENCY).map(runsOf))));
   return runs;
 }
 
